@@ -1,0 +1,149 @@
+/**
+ * Reverse-mode autodiff. Ops call `recordOp` after computing their outputs; `backward`
+ * walks the recorded graph in reverse topological order. Gradients flow as flat buffers of
+ * the same element type and size as the tensor they belong to.
+ */
+import type { Buf } from '../tensor/tensor.js';
+import { Tensor, registerBackward, type GradNode } from '../tensor/tensor.js';
+import { allocLike } from '../tensor/create.js';
+import { GradError, ShapeError } from '../util/errors.js';
+import { fmtShape, shapesEqual } from '../util/shape.js';
+
+let gradEnabled = true;
+
+/** Is graph recording on? (off inside `noGrad`). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run `fn` without recording a graph (inference, optimizer steps). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Does an op with these inputs need to record itself? */
+export function needsGrad(inputs: readonly (Tensor | null | undefined)[]): boolean {
+  if (!gradEnabled) return false;
+  for (const t of inputs) if (t && t.requiresGrad) return true;
+  return false;
+}
+
+/**
+ * Record an op application for backward. `backward` gets one gradient per output (null when
+ * that output received none) and returns one gradient per input (null when not needed or
+ * not differentiable). Does nothing when no input requires a gradient or recording is off.
+ */
+export function recordOp(
+  name: string,
+  inputs: readonly (Tensor | null | undefined)[],
+  outputs: readonly Tensor[],
+  backward: (gradOutputs: (Buf | null)[]) => (Buf | null)[],
+): void {
+  if (!needsGrad(inputs)) return;
+  const node: GradNode = { name, inputs: inputs.map((t) => t ?? DUMMY), outputs, backward };
+  for (const o of outputs) {
+    o.node = node;
+    o.requiresGrad = true;
+  }
+}
+
+const DUMMY = new Tensor(new Float32Array(0), [0]);
+
+/** Nodes reachable from `root`, in topological order (inputs before users). Iterative DFS. */
+function topoOrder(root: GradNode): GradNode[] {
+  const order: GradNode[] = [];
+  const seen = new Set<GradNode>([root]);
+  const stack: { node: GradNode; next: number }[] = [{ node: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next < top.node.inputs.length) {
+      const child = top.node.inputs[top.next++]!.node;
+      if (child && !seen.has(child)) {
+        seen.add(child);
+        stack.push({ node: child, next: 0 });
+      }
+    } else {
+      order.push(top.node);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+function accumulate(map: Map<Tensor, Buf>, t: Tensor, g: Buf): void {
+  const prev = map.get(t);
+  if (!prev) {
+    map.set(t, g);
+    return;
+  }
+  for (let i = 0; i < prev.length; i++) prev[i] += g[i]!;
+}
+
+function addToLeafGrad(t: Tensor, g: Buf): void {
+  if (!t.grad) {
+    const buf = allocLike(t.data);
+    buf.set(g);
+    t.grad = new Tensor(buf, t.shape);
+  } else {
+    const d = t.grad.data;
+    for (let i = 0; i < d.length; i++) d[i] += g[i]!;
+  }
+}
+
+/**
+ * Backpropagate from `root`. Leaves that require a gradient accumulate into `.grad` (call
+ * `zeroGrad` between steps, as in PyTorch). The graph is freed unless `retainGraph`.
+ */
+export function backward(root: Tensor, grad?: Tensor, opts: { retainGraph?: boolean } = {}): void {
+  if (!root.requiresGrad) throw new GradError('backward', 'a tensor that requires grad', 'a tensor with no graph');
+  let seed: Buf;
+  if (grad) {
+    if (!shapesEqual(grad.shape, root.shape)) throw new ShapeError('backward', `grad of shape ${fmtShape(root.shape)}`, fmtShape(grad.shape));
+    seed = allocLike(root.data);
+    seed.set(grad.data);
+  } else {
+    if (root.size !== 1) throw new GradError('backward', 'a scalar (or pass grad)', `shape ${fmtShape(root.shape)}`);
+    seed = allocLike(root.data);
+    seed[0] = 1;
+  }
+  if (!root.node) {
+    addToLeafGrad(root, seed);
+    return;
+  }
+  const grads = new Map<Tensor, Buf>([[root, seed]]);
+  const order = topoOrder(root.node);
+  noGradRun(() => {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const node = order[k]!;
+      const gOut = node.outputs.map((o) => grads.get(o) ?? null);
+      for (const o of node.outputs) grads.delete(o);
+      if (gOut.every((g) => g === null)) continue;
+      node.outputs.forEach((o, i) => {
+        if (o.retainsGrad && gOut[i]) addToLeafGrad(o, gOut[i]!);
+      });
+      if (!node.backward) {
+        throw new GradError('backward', 'a graph that was not freed (pass { retainGraph: true } to backward twice)', `freed node ${node.name}`);
+      }
+      const gIn = node.backward(gOut);
+      if (!opts.retainGraph) node.backward = null;
+      node.inputs.forEach((inp, i) => {
+        const g = gIn[i];
+        if (!g || !inp.requiresGrad || inp === DUMMY) return;
+        if (inp.node) accumulate(grads, inp, g);
+        else addToLeafGrad(inp, g);
+      });
+    }
+  });
+}
+
+function noGradRun(fn: () => void): void {
+  noGrad(fn);
+}
+
+registerBackward(backward);

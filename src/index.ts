@@ -1,0 +1,26 @@
+/**
+ * recur — recurrent neural networks for Node.js. The one public entry: everything users,
+ * recipes and the CLI need is re-exported here by name.
+ */
+export { Tensor } from './tensor/tensor.js';
+export { tensor, zeros, ones, full, randn, uniform, arange, toDType, type CreateOptions } from './tensor/create.js';
+export { backward, noGrad, isGradEnabled, recordOp, gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/index.js';
+export * as F from './ops/index.js';
+export type { RecurrentOptions, RecurrentResult, RecurrentState, RecurrentMode, VariationalDropout } from './ops/recurrent.js';
+export type { LayerWeights } from './ops/recurrent-layer.js';
+export * as nn from './nn/index.js';
+export * from './nn/index.js';
+export { getBackend, setBackend, refBackend, type Backend, type BackendName, type DType } from './kernels/index.js';
+export { Rng, globalRng, manualSeed } from './util/rng.js';
+export * from './util/errors.js';
+export {
+  readSafetensors, readSafetensorsSync, writeSafetensors, writeSafetensorsSync, encodeSafetensors, decodeSafetensors,
+  writeFileAtomic, type StTensor, type StDType, type StFile,
+} from './io/safetensors.js';
+export { loadStateDictFile, loadStateDictFileSync, saveStateDictFile } from './io/state-dict.js';
+export * as optim from './optim/index.js';
+export {
+  Optimizer, SGD, Adam, AdamW, RMSprop, makeOptimizer, clipGradNorm, clipGradValue, gradNorm,
+  StepLR, CosineWithWarmup, ReduceLROnPlateau, makeSchedule,
+  type OptimizerConfig, type OptimizerState, type LRSchedule, type Schedule, type ScheduleState,
+} from './optim/index.js';

@@ -1,0 +1,144 @@
+/**
+ * The Backend contract: pure kernels over flat row-major buffers with explicit dimensions.
+ *
+ * Legend used in every kernel file:
+ *   T time steps, B batch, I input features, H hidden size, P projection size (0 = none),
+ *   Hout = P > 0 ? P : H (size of h), G gate width (LSTM 4H, GRU 3H, RNN H).
+ *
+ * Rules (ARCHITECTURE.md): kernels never allocate beyond the workspace the caller passes,
+ * keep no state, the forward writes what backward needs into caller buffers, and the
+ * backward ACCUMULATES (+=) into gradient buffers that the caller zero-fills. A gradient
+ * buffer passed as null is not needed and is not computed.
+ *
+ * Buffers are Float32Array (training, inference) or Float64Array (gradient checks); every
+ * buffer of one call has the same element type.
+ */
+export type Buf = Float32Array | Float64Array;
+export type DType = 'float32' | 'float64';
+
+/** C = alpha · op(A) · op(B) + beta · C, op = transpose when the flag is set. Row-major. */
+export interface GemmArgs {
+  transA: boolean;
+  transB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  alpha: number;
+  A: Buf; // op(A): (M, K); stored (M, K) or, if transA, (K, M)
+  aOff?: number;
+  lda: number;
+  B: Buf; // op(B): (K, N); stored (K, N) or, if transB, (N, K)
+  bOff?: number;
+  ldb: number;
+  beta: number;
+  C: Buf; // (M, N)
+  cOff?: number;
+  ldc: number;
+}
+
+/** Dimensions and inputs shared by the forward and backward of one layer and direction. */
+export interface RecurrentInputs {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  x: Buf; // (T, B, I) time-major
+  h0: Buf; // (B, Hout)
+  wIh: Buf; // (G, I)
+  wHh: Buf; // (G, Hout)
+  bIh: Buf | null; // (G)
+  bHh: Buf | null; // (G)
+  /** Per-row lengths in [1, T]; null = all T. Step t of row b is real iff t < lengths[b]. */
+  lengths: Int32Array | null;
+  /** Read t = T-1 … 0 (each row from its own last real step, as PyTorch packed sequences). */
+  reverse: boolean;
+  /** Variational input mask, already scaled by 1/(1-p), applied to every x_t of the row. (B, I) */
+  maskX: Buf | null;
+  /** Variational recurrent mask on h_{t-1} where it enters W_hh. (B, Hout) */
+  maskH: Buf | null;
+}
+
+export interface LstmInputs extends RecurrentInputs {
+  /** Projection size (PyTorch proj_size); 0 = none. */
+  P: number;
+  c0: Buf; // (B, H)
+  wHr: Buf | null; // (P, H) when P > 0
+}
+
+/** What an LSTM forward writes: outputs, final states and the saved activations. */
+export interface LstmForwardOut {
+  y: Buf; // (T, B, Hout) output; zero at padded steps
+  hN: Buf; // (B, Hout) state after each row's last real step
+  cN: Buf; // (B, H)
+  gates: Buf; // (T, B, 4H) post-activation i, f, g, o (saved)
+  c: Buf; // (T, B, H) cell state after step t (carried through padded steps) (saved)
+  h: Buf; // (T, B, Hout) hidden state after step t (carried through padded steps) (saved)
+  m: Buf | null; // (T, B, H) o ⊙ tanh(c) before projection, when P > 0 (saved)
+}
+
+/** Upstream gradients and accumulated (+=) parameter / input gradients of an LSTM backward. */
+export interface LstmGrads {
+  dy: Buf | null; // (T, B, Hout)
+  dhN: Buf | null; // (B, Hout)
+  dcN: Buf | null; // (B, H)
+  dx: Buf | null; // (T, B, I)
+  dh0: Buf | null; // (B, Hout)
+  dc0: Buf | null; // (B, H)
+  dWIh: Buf | null; // (4H, I)
+  dWHh: Buf | null; // (4H, Hout)
+  dBIh: Buf | null; // (4H)
+  dBHh: Buf | null; // (4H)
+  dWHr: Buf | null; // (P, H)
+}
+
+export interface GruForwardOut {
+  y: Buf; // (T, B, H)
+  hN: Buf; // (B, H)
+  gates: Buf; // (T, B, 3H) post-activation r, z, n (saved)
+  q: Buf; // (T, B, H) h_{t-1}·W_hnᵀ + b_hn (saved)
+  h: Buf; // (T, B, H) state after step t (saved)
+}
+
+export interface GruGrads {
+  dy: Buf | null; // (T, B, H)
+  dhN: Buf | null; // (B, H)
+  dx: Buf | null; // (T, B, I)
+  dh0: Buf | null; // (B, H)
+  dWIh: Buf | null; // (3H, I)
+  dWHh: Buf | null; // (3H, H)
+  dBIh: Buf | null; // (3H)
+  dBHh: Buf | null; // (3H)
+}
+
+export type RnnNonlinearity = 'tanh' | 'relu';
+
+export interface RnnInputs extends RecurrentInputs {
+  nonlinearity: RnnNonlinearity;
+}
+
+export interface RnnForwardOut {
+  y: Buf; // (T, B, H)
+  hN: Buf; // (B, H)
+  h: Buf; // (T, B, H) state after step t (saved; φ' is recovered from it)
+}
+
+export type RnnGrads = GruGrads; // same set of buffers, G = H
+
+/** Elementwise unary kernels, forward y = f(x), backward dx += dy · f'(x) (given x and y). */
+export type UnaryKind = 'tanh' | 'sigmoid' | 'relu' | 'exp' | 'log' | 'softplus' | 'neg' | 'abs' | 'sqrt';
+
+export interface Backend {
+  readonly name: string;
+  gemm(a: GemmArgs): void;
+  unary(kind: UnaryKind, x: Buf, y: Buf): void;
+  unaryBackward(kind: UnaryKind, x: Buf, y: Buf, dy: Buf, dx: Buf): void;
+
+  /** Size (elements) of the workspace the recurrent kernels of this shape need. */
+  recurrentWorkspace(kind: 'lstm' | 'gru' | 'rnn', dims: { T: number; B: number; I: number; H: number; P: number }): number;
+  lstmForward(inp: LstmInputs, out: LstmForwardOut, ws: Buf): void;
+  lstmBackward(inp: LstmInputs, saved: LstmForwardOut, g: LstmGrads, ws: Buf): void;
+  gruForward(inp: RecurrentInputs, out: GruForwardOut, ws: Buf): void;
+  gruBackward(inp: RecurrentInputs, saved: GruForwardOut, g: GruGrads, ws: Buf): void;
+  rnnForward(inp: RnnInputs, out: RnnForwardOut, ws: Buf): void;
+  rnnBackward(inp: RnnInputs, saved: RnnForwardOut, g: RnnGrads, ws: Buf): void;
+}

@@ -1,0 +1,295 @@
+/**
+ * nn.RNN / nn.LSTM / nn.GRU and their single-step cells, weight-compatible with PyTorch:
+ * the same state-dict keys (weight_ih_l0, bias_hh_l1_reverse, weight_hr_l0, ...), gate order,
+ * initialisation U(−1/√H, 1/√H) and output/state conventions. Thin wrappers around the
+ * functional `recurrent` op.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { recurrent, type RecurrentMode, type RecurrentState, type VariationalDropout } from '../ops/recurrent.js';
+import type { LayerWeights } from '../ops/recurrent-layer.js';
+import { reshape } from '../ops/shape.js';
+import { Module } from './module.js';
+import { uniformParam } from './init.js';
+import { globalRng, type Rng } from '../util/rng.js';
+import { OptionError, ShapeError, ValueError } from '../util/errors.js';
+import { fmtShape } from '../util/shape.js';
+
+export interface RecurrentModuleOptions {
+  numLayers?: number;
+  /** Use bias_ih / bias_hh (default true). */
+  bias?: boolean;
+  batchFirst?: boolean;
+  /** Ordinary dropout between layers (training only), as PyTorch. */
+  dropout?: number;
+  bidirectional?: boolean;
+  /** LSTM only: project h to this size (PyTorch proj_size). */
+  projSize?: number;
+  /** RNN only. */
+  nonlinearity?: 'tanh' | 'relu';
+  /** Time-locked dropout masks (Gal & Ghahramani), one per sequence; training only. */
+  variational?: VariationalDropout;
+  /** Initialisation and dropout masks (default: the global generator). */
+  rng?: Rng;
+}
+
+export interface ForwardOptions {
+  /** Initial state (zeros when omitted): h (L·D, B, Hout), c (L·D, B, H). */
+  state?: RecurrentState | null;
+  /** Per-sequence lengths in [1, T]. */
+  lengths?: ArrayLike<number> | null;
+  /** 0/1 mask (B, T) if batchFirst else (T, B), each row 1s then 0s; converted to lengths. */
+  mask?: Tensor | null;
+}
+
+const MODULE_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'projSize', 'nonlinearity', 'variational', 'rng'];
+
+function checkKeys(where: string, opts: object, allowed: readonly string[]): void {
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k)) throw new OptionError(where, `one of ${allowed.join(', ')}`, `unknown option "${k}"`);
+  }
+}
+
+/** Convert a prefix mask to lengths (throws if a row is not 1…1 0…0 or is empty). */
+export function maskToLengths(mask: Tensor, batchFirst: boolean): Int32Array {
+  if (mask.ndim !== 2) throw new ShapeError('mask', batchFirst ? '(B, T)' : '(T, B)', fmtShape(mask.shape));
+  const [d0, d1] = mask.shape as [number, number];
+  const [B, T] = batchFirst ? [d0, d1] : [d1, d0];
+  const out = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    let L = 0;
+    for (let t = 0; t < T; t++) {
+      const v = mask.data[batchFirst ? b * T + t : t * B + b]!;
+      if (v !== 0 && v !== 1) throw new ValueError('mask', 'values 0 or 1', `${v} at row ${b}, step ${t}`);
+      if (v === 1) {
+        if (L !== t) throw new ValueError('mask', `row ${b} to be 1s followed by 0s (a padded suffix)`, `a 1 at step ${t} after a 0`);
+        L = t + 1;
+      }
+    }
+    if (L === 0) throw new ValueError('mask', 'at least one real step per row', `an empty row ${b}`);
+    out[b] = L;
+  }
+  return out;
+}
+
+abstract class RecurrentBase extends Module {
+  readonly mode: RecurrentMode;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bidirectional: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly projSize: number;
+  readonly bias: boolean;
+  readonly variational: VariationalDropout | undefined;
+  private readonly rng: Rng;
+
+  constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, opts: RecurrentModuleOptions) {
+    super();
+    const name = mode === 'lstm' ? 'LSTM' : mode === 'gru' ? 'GRU' : 'RNN';
+    checkKeys(name, opts, MODULE_KEYS.filter((k) => (k !== 'projSize' || mode === 'lstm') && (k !== 'nonlinearity' || mode.startsWith('rnn'))));
+    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', opts.numLayers ?? 1]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new ValueError(name, `${k} a positive integer`, String(v));
+    }
+    const P = opts.projSize ?? 0;
+    if (!Number.isInteger(P) || P < 0 || (P > 0 && P >= hiddenSize)) throw new ValueError(name, `projSize an integer in [0, hiddenSize)`, String(P));
+    this.mode = mode;
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.numLayers = opts.numLayers ?? 1;
+    this.bidirectional = opts.bidirectional ?? false;
+    this.batchFirst = opts.batchFirst ?? false;
+    this.dropout = opts.dropout ?? 0;
+    this.projSize = P;
+    this.bias = opts.bias ?? true;
+    this.variational = opts.variational;
+    this.rng = opts.rng ?? globalRng();
+    this.initParameters();
+  }
+
+  private get gates(): number {
+    return this.mode === 'lstm' ? 4 : this.mode === 'gru' ? 3 : 1;
+  }
+
+  /** Names of the parameters of layer l, direction d (PyTorch's scheme). */
+  private names(l: number, d: number): { wIh: string; wHh: string; bIh: string; bHh: string; wHr: string } {
+    const s = `_l${l}${d === 1 ? '_reverse' : ''}`;
+    return { wIh: `weight_ih${s}`, wHh: `weight_hh${s}`, bIh: `bias_ih${s}`, bHh: `bias_hh${s}`, wHr: `weight_hr${s}` };
+  }
+
+  private initParameters(): void {
+    const H = this.hiddenSize;
+    const G = this.gates * H;
+    const Hout = this.projSize || H;
+    const D = this.bidirectional ? 2 : 1;
+    const k = 1 / Math.sqrt(H);
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < D; d++) {
+        const n = this.names(l, d);
+        const I = l === 0 ? this.inputSize : D * Hout;
+        this.registerParameter(n.wIh, uniformParam([G, I], k, this.rng));
+        this.registerParameter(n.wHh, uniformParam([G, Hout], k, this.rng));
+        if (this.bias) {
+          this.registerParameter(n.bIh, uniformParam([G], k, this.rng));
+          this.registerParameter(n.bHh, uniformParam([G], k, this.rng));
+        }
+        if (this.projSize > 0) this.registerParameter(n.wHr, uniformParam([this.projSize, H], k, this.rng));
+      }
+    }
+  }
+
+  /** Weights for the functional op, index layer·D + direction. */
+  layerWeights(): LayerWeights[] {
+    const out: LayerWeights[] = [];
+    const D = this.bidirectional ? 2 : 1;
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < D; d++) {
+        const n = this.names(l, d);
+        out.push({
+          wIh: this.param(n.wIh), wHh: this.param(n.wHh),
+          bIh: this.paramOrNull(n.bIh), bHh: this.paramOrNull(n.bHh), wHr: this.paramOrNull(n.wHr),
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Run the network over whole sequences.
+   * @param x (T, B, I), or (B, T, I) when batchFirst, or unbatched (T, I)
+   * @returns output (T, B, D·Hout) (batch-first when batchFirst) and the final state
+   */
+  forward(x: Tensor, opts: ForwardOptions = {}): { output: Tensor; state: RecurrentState } {
+    checkKeys(`${this.constructor.name}.forward`, opts, ['state', 'lengths', 'mask']);
+    if (opts.lengths && opts.mask) throw new OptionError(`${this.constructor.name}.forward`, 'lengths or mask, not both', 'both');
+    const lengths = opts.mask ? maskToLengths(opts.mask, this.batchFirst) : opts.lengths ?? null;
+    const I = x.shape[x.ndim - 1];
+    if (I !== this.inputSize) throw new ShapeError(`${this.constructor.name}.forward`, `input with last size ${this.inputSize}`, fmtShape(x.shape));
+    return recurrent(this.mode, x, opts.state ?? null, this.layerWeights(), {
+      numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,
+      lengths, dropout: this.dropout, variational: this.variational, training: this.training, rng: this.rng,
+    });
+  }
+}
+
+/**
+ * Elman RNN, h' = tanh|relu(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh).
+ * @example
+ * const rnn = new RNN(8, 16, { numLayers: 2, nonlinearity: 'relu' });
+ * const { output, state } = rnn.forward(x); // x (T, B, 8)
+ */
+export class RNN extends RecurrentBase {
+  constructor(inputSize: number, hiddenSize: number, opts: RecurrentModuleOptions = {}) {
+    super(opts.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', inputSize, hiddenSize, opts);
+  }
+}
+
+/**
+ * LSTM with PyTorch's gate order (i, f, g, o) and optional projection (projSize).
+ * @example
+ * const lstm = new LSTM(32, 128, { numLayers: 2, bidirectional: true, batchFirst: true });
+ * const { output, state } = lstm.forward(x, { lengths: [10, 7, 3] }); // state.h, state.c
+ */
+export class LSTM extends RecurrentBase {
+  constructor(inputSize: number, hiddenSize: number, opts: RecurrentModuleOptions = {}) {
+    super('lstm', inputSize, hiddenSize, opts);
+  }
+}
+
+/**
+ * GRU as PyTorch (r, z, n; b_hn inside the reset product; Keras reset_after=True).
+ * @example
+ * const gru = new GRU(4, 20);
+ * const { output, state } = gru.forward(x);
+ */
+export class GRU extends RecurrentBase {
+  constructor(inputSize: number, hiddenSize: number, opts: RecurrentModuleOptions = {}) {
+    super('gru', inputSize, hiddenSize, opts);
+  }
+}
+
+export interface CellOptions {
+  bias?: boolean;
+  nonlinearity?: 'tanh' | 'relu';
+  rng?: Rng;
+}
+
+/** Shared single-step cell: PyTorch names weight_ih, weight_hh, bias_ih, bias_hh. */
+abstract class CellBase extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  protected readonly mode: RecurrentMode;
+
+  constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, opts: CellOptions) {
+    super();
+    checkKeys(this.constructor.name, opts, mode.startsWith('rnn') ? ['bias', 'nonlinearity', 'rng'] : ['bias', 'rng']);
+    this.mode = mode;
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    const G = (mode === 'lstm' ? 4 : mode === 'gru' ? 3 : 1) * hiddenSize;
+    const k = 1 / Math.sqrt(hiddenSize);
+    const rng = opts.rng ?? globalRng();
+    this.registerParameter('weight_ih', uniformParam([G, inputSize], k, rng));
+    this.registerParameter('weight_hh', uniformParam([G, hiddenSize], k, rng));
+    if (opts.bias ?? true) {
+      this.registerParameter('bias_ih', uniformParam([G], k, rng));
+      this.registerParameter('bias_hh', uniformParam([G], k, rng));
+    }
+  }
+
+  /** One step: x (B, I) or (I); state h (B, H) [c (B, H)] or unbatched; zeros when omitted. */
+  protected stepCell(x: Tensor, h?: Tensor | null, c?: Tensor | null): { h: Tensor; c?: Tensor } {
+    const unbatched = x.ndim === 1;
+    if (x.ndim !== 1 && x.ndim !== 2) throw new ShapeError(this.constructor.name, 'input (B, I) or (I)', fmtShape(x.shape));
+    const B = unbatched ? 1 : x.shape[0]!;
+    const H = this.hiddenSize;
+    const state = (t: Tensor | null | undefined, n: string): Tensor | undefined => {
+      if (!t) return undefined;
+      const want = unbatched ? [H] : [B, H];
+      if (t.ndim !== want.length || t.shape.some((d, i) => d !== want[i])) throw new ShapeError(`${this.constructor.name}: ${n}`, fmtShape(want), fmtShape(t.shape));
+      return reshape(t, [1, B, H]);
+    };
+    const hs = state(h, 'h');
+    const cs = state(c, 'c');
+    const s0: RecurrentState | null = hs || cs ? { h: hs ?? zerosLike(x, [1, B, H]), c: cs ?? zerosLike(x, [1, B, H]) } : null;
+    const w: LayerWeights = { wIh: this.param('weight_ih'), wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
+    const r = recurrent(this.mode, reshape(x, [1, B, this.inputSize]), s0, [w], {});
+    const outShape = unbatched ? [H] : [B, H];
+    return { h: reshape(r.state.h, outShape), c: r.state.c ? reshape(r.state.c, outShape) : undefined };
+  }
+}
+
+function zerosLike(x: Tensor, shape: number[]): Tensor {
+  return new Tensor(x.dtype === 'float64' ? new Float64Array(shape.reduce((a, b) => a * b, 1)) : new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+}
+
+/** One Elman RNN step, for streaming inference with a carried state. */
+export class RNNCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
+    super(opts.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', inputSize, hiddenSize, opts);
+  }
+  forward(x: Tensor, h?: Tensor | null): { h: Tensor } {
+    return { h: this.stepCell(x, h).h };
+  }
+}
+
+/** One LSTM step (i, f, g, o), for streaming inference with a carried state. */
+export class LSTMCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
+    super('lstm', inputSize, hiddenSize, opts);
+  }
+  forward(x: Tensor, state?: { h: Tensor; c: Tensor } | null): { h: Tensor; c: Tensor } {
+    const r = this.stepCell(x, state?.h, state?.c);
+    return { h: r.h, c: r.c! };
+  }
+}
+
+/** One GRU step (r, z, n), for streaming inference with a carried state. */
+export class GRUCell extends CellBase {
+  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
+    super('gru', inputSize, hiddenSize, opts);
+  }
+  forward(x: Tensor, h?: Tensor | null): { h: Tensor } {
+    return { h: this.stepCell(x, h).h };
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Multi-layer, optionally bidirectional recurrent networks as functions — the source of truth
+ * under `nn.RNN`, `nn.LSTM`, `nn.GRU`. Each layer and direction is one fused op
+ * (recurrent-layer.ts); this file stacks them, handles layouts, lengths and dropout.
+ */
+import type { RnnNonlinearity } from '../kernels/backend.js';
+import { Tensor } from '../tensor/tensor.js';
+import { zeros } from '../tensor/create.js';
+import type { Rng } from '../util/rng.js';
+import { NonFiniteError, OptionError, ShapeError, ValueError } from '../util/errors.js';
+import { fmtShape } from '../util/shape.js';
+import { concat, permute, reshape, slice, stack } from './shape.js';
+import { mul } from './elementwise.js';
+import { dropout, variationalMask } from './dropout.js';
+import { gruLayer, lstmLayer, rnnLayer, type LayerResult, type LayerWeights } from './recurrent-layer.js';
+
+export type RecurrentMode = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
+
+/** Time-locked dropout rates (Gal & Ghahramani 2016): one mask per sequence, shared by all steps and gates. */
+export interface VariationalDropout {
+  /** On every layer's input x_t. */
+  input?: number;
+  /** On h_{t-1} where it enters W_hh, in every layer. */
+  hidden?: number;
+  /** On every layer's output (including the last). */
+  output?: number;
+}
+
+export interface RecurrentOptions {
+  numLayers?: number;
+  bidirectional?: boolean;
+  batchFirst?: boolean;
+  /** Per-sequence lengths in [1, T]; padded steps change no state and output zeros. */
+  lengths?: ArrayLike<number> | null;
+  /** Ordinary dropout on each layer's output except the last (training only), as PyTorch. */
+  dropout?: number;
+  variational?: VariationalDropout;
+  training?: boolean;
+  /** Required when any dropout is active in training. */
+  rng?: Rng;
+  nonlinearity?: RnnNonlinearity;
+}
+
+/** Recurrent state: h (L·D, B, Hout) and, for LSTM, c (L·D, B, H). */
+export interface RecurrentState {
+  h: Tensor;
+  c?: Tensor;
+}
+
+export interface RecurrentResult {
+  /** (T, B, D·Hout), or (B, T, D·Hout) when batchFirst; (T, D·Hout) for unbatched input. */
+  output: Tensor;
+  state: RecurrentState;
+}
+
+const OPTION_KEYS = new Set(['numLayers', 'bidirectional', 'batchFirst', 'lengths', 'dropout', 'variational', 'training', 'rng', 'nonlinearity']);
+
+function checkRate(name: string, p: number | undefined): number {
+  const v = p ?? 0;
+  if (!(v >= 0 && v < 1)) throw new ValueError(`recurrent: ${name}`, 'a rate in [0, 1)', String(p));
+  return v;
+}
+
+function lengthsOf(lengths: ArrayLike<number> | null | undefined, T: number, B: number): Int32Array | null {
+  if (lengths == null) return null;
+  if (lengths.length !== B) throw new ShapeError('recurrent: lengths', `${B} lengths (one per sequence)`, `${lengths.length}`);
+  const out = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    const L = lengths[b]!;
+    if (!Number.isInteger(L) || L < 1 || L > T) throw new ValueError('recurrent: lengths', `integers in [1, ${T}]`, `${L} at index ${b}`);
+    out[b] = L;
+  }
+  return out;
+}
+
+function assertFiniteInput(x: Tensor): void {
+  const d = x.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i]!)) throw new NonFiniteError('recurrent: input', `${d[i]} at flat index ${i} of ${fmtShape(x.shape)}`);
+  }
+}
+
+/**
+ * Run a stacked (bi)directional recurrent network.
+ * @param x       (T, B, I), or (B, T, I) when batchFirst, or unbatched (T, I)
+ * @param state   initial state or null (zeros)
+ * @param weights one entry per layer and direction, index layer·D + direction
+ */
+export function recurrent(mode: RecurrentMode, x: Tensor, state: RecurrentState | null, weights: readonly LayerWeights[], opts: RecurrentOptions = {}): RecurrentResult {
+  for (const k of Object.keys(opts)) if (!OPTION_KEYS.has(k)) throw new OptionError('recurrent', `one of ${[...OPTION_KEYS].join(', ')}`, `unknown option "${k}"`);
+  const L = opts.numLayers ?? 1;
+  const D = opts.bidirectional ? 2 : 1;
+  if (weights.length !== L * D) throw new ValueError(mode, `${L * D} layer weights (numLayers × directions)`, `${weights.length}`);
+  const unbatched = x.ndim === 2;
+  if (x.ndim !== 3 && !unbatched) throw new ShapeError(mode, 'input of rank 3 (or 2 for unbatched)', fmtShape(x.shape));
+  assertFiniteInput(x);
+  let xt = unbatched ? reshape(x, [x.shape[0]!, 1, x.shape[1]!]) : opts.batchFirst ? permute(x, [1, 0, 2]) : x;
+  const [T, B] = xt.shape as [number, number];
+  const training = opts.training ?? false;
+  const pDrop = checkRate('dropout', opts.dropout);
+  const vIn = checkRate('variational.input', opts.variational?.input);
+  const vHid = checkRate('variational.hidden', opts.variational?.hidden);
+  const vOut = checkRate('variational.output', opts.variational?.output);
+  const active = training && (pDrop > 0 || vIn > 0 || vHid > 0 || vOut > 0);
+  if (active && !opts.rng) throw new OptionError(mode, 'an rng when dropout is active in training', 'no rng');
+  const lengths = lengthsOf(opts.lengths, T, B);
+  const Hout = weights[0]!.wHh.shape[1]!;
+  const H = mode === 'lstm' ? weights[0]!.wIh.shape[0]! / 4 : Hout;
+  const h0 = stateTensor(mode, 'h', state?.h, L * D, B, Hout, unbatched, xt);
+  const c0 = mode === 'lstm' ? stateTensor(mode, 'c', state?.c, L * D, B, H, unbatched, xt) : null;
+  const hs: Tensor[] = [];
+  const cs: Tensor[] = [];
+  for (let l = 0; l < L; l++) {
+    const I = xt.shape[2]!;
+    const outs: Tensor[] = [];
+    for (let d = 0; d < D; d++) {
+      const k = l * D + d;
+      const w = weights[k]!;
+      const lo = {
+        lengths, reverse: d === 1,
+        maskX: training && vIn > 0 ? variationalMask(B, I, vIn, opts.rng!, xt.dtype) : null,
+        maskH: training && vHid > 0 ? variationalMask(B, Hout, vHid, opts.rng!, xt.dtype) : null,
+      };
+      const hk = pick(h0, k);
+      let r: LayerResult;
+      if (mode === 'lstm') r = lstmLayer(xt, hk, pick(c0!, k), w, lo);
+      else if (mode === 'gru') r = gruLayer(xt, hk, w, lo);
+      else r = rnnLayer(xt, hk, w, { ...lo, nonlinearity: mode === 'rnn_relu' ? 'relu' : 'tanh' });
+      outs.push(r.output);
+      hs.push(r.h);
+      if (r.c) cs.push(r.c);
+    }
+    xt = D === 1 ? outs[0]! : concat(outs, 2);
+    if (training && vOut > 0) {
+      const m = variationalMask(B, xt.shape[2]!, vOut, opts.rng!, xt.dtype);
+      xt = mul(xt, new Tensor(m, [1, B, xt.shape[2]!]));
+    }
+    if (training && pDrop > 0 && l < L - 1) xt = dropout(xt, pDrop, { training, rng: opts.rng! });
+  }
+  let output = xt;
+  if (unbatched) output = reshape(output, [T, output.shape[2]!]);
+  else if (opts.batchFirst) output = permute(output, [1, 0, 2]);
+  const fin = (ts: Tensor[]): Tensor => (unbatched ? reshape(stack(ts, 0), [ts.length, ts[0]!.shape[1]!]) : stack(ts, 0));
+  return { output, state: mode === 'lstm' ? { h: fin(hs), c: fin(cs) } : { h: fin(hs) } };
+}
+
+/** Validate or create the initial state for all layers: (L·D, B, size). */
+function stateTensor(mode: string, name: string, t: Tensor | undefined, LD: number, B: number, size: number, unbatched: boolean, like: Tensor): Tensor {
+  if (!t) return zeros([LD, B, size], { dtype: like.dtype });
+  const expected = unbatched ? [LD, size] : [LD, B, size];
+  if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+    throw new ShapeError(`${mode}: initial ${name}`, `shape ${fmtShape(expected)} (layers·directions, batch, size)`, fmtShape(t.shape));
+  }
+  if (t.dtype !== like.dtype) throw new ValueError(`${mode}: initial ${name}`, `dtype ${like.dtype}`, t.dtype);
+  return unbatched ? reshape(t, [LD, 1, size]) : t;
+}
+
+/** State of layer-direction k: (B, size). */
+function pick(s: Tensor, k: number): Tensor {
+  const one = slice(s, 0, k, k + 1);
+  return reshape(one, s.shape.slice(1));
+}
+
+/** `recurrent('lstm', …)`. See {@link recurrent}. */
+export const lstm = (x: Tensor, state: RecurrentState | null, weights: readonly LayerWeights[], opts?: RecurrentOptions): RecurrentResult =>
+  recurrent('lstm', x, state, weights, opts);
+/** `recurrent('gru', …)`. See {@link recurrent}. */
+export const gru = (x: Tensor, state: RecurrentState | null, weights: readonly LayerWeights[], opts?: RecurrentOptions): RecurrentResult =>
+  recurrent('gru', x, state, weights, opts);
+/** `recurrent('rnn_tanh' | 'rnn_relu', …)` from `opts.nonlinearity`. See {@link recurrent}. */
+export const rnn = (x: Tensor, state: RecurrentState | null, weights: readonly LayerWeights[], opts?: RecurrentOptions): RecurrentResult =>
+  recurrent(opts?.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', x, state, weights, opts);
