@@ -4,7 +4,7 @@
  */
 export { Tensor } from './tensor/tensor.js';
 export { tensor, zeros, ones, full, randn, uniform, arange, toDType, type CreateOptions } from './tensor/create.js';
-export { backward, noGrad, isGradEnabled, recordOp, gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/index.js';
+export { backward, noGrad, isGradEnabled, recordOp, defineOp, type OpDefinition, gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/index.js';
 export * as F from './ops/index.js';
 export type { RecurrentOptions, RecurrentResult, RecurrentState, RecurrentMode, VariationalDropout } from './ops/recurrent.js';
 export type { LayerWeights } from './ops/recurrent-layer.js';

@@ -91,3 +91,16 @@ test('shape errors name the op and the shapes', () => {
   assert.throws(() => F.reshape(tensor([1, 2, 3]), [2, 2]), /reshape: expected a shape with 3 elements/);
   assert.throws(() => F.slice(tensor([1, 2, 3]), 0, 2, 5), /slice/);
 });
+
+test('defineOp: a user op with its own backward passes gradcheck and is recorded once', async () => {
+  const { defineOp } = await import('../src/autograd/index.js');
+  const cube = defineOp({
+    name: 'cube',
+    forward: (x: Tensor) => ({ output: F.powScalar(x, 3), saved: x.data }),
+    backward: (xd, g) => [g.map((gi, i) => 3 * xd[i]! ** 2 * gi)],
+  });
+  check('cube', cube, [r([4])]);
+  const y = cube(r([3]));
+  assert.equal(y.node!.name, 'cube');
+  assert.equal(y.node!.inputs[0]!.node, null);
+});

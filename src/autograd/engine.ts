@@ -147,3 +147,30 @@ function noGradRun(fn: () => void): void {
 }
 
 registerBackward(backward);
+
+/** A user-defined differentiable op: forward on plain tensors, backward on flat gradient buffers. */
+export interface OpDefinition<Args extends Tensor[], Saved> {
+  name: string;
+  /** Compute the output (no graph is recorded inside) and whatever backward needs. */
+  forward(...inputs: Args): { output: Tensor; saved: Saved };
+  /** Gradient w.r.t. each input (null = none), given the output's gradient. */
+  backward(saved: Saved, gradOutput: Buf, inputs: Args): (Buf | null)[];
+}
+
+/**
+ * Define a differentiable op from a forward/backward pair (as `torch.autograd.Function`).
+ * @example
+ * const cube = defineOp({
+ *   name: 'cube',
+ *   forward: (x) => ({ output: F.powScalar(x, 3), saved: x.data }),
+ *   backward: (xd, g) => [g.map((gi, i) => 3 * xd[i] ** 2 * gi)],
+ * });
+ */
+export function defineOp<Args extends Tensor[], Saved>(def: OpDefinition<Args, Saved>): (...inputs: Args) => Tensor {
+  return (...inputs: Args): Tensor => {
+    const { output, saved } = noGrad(() => def.forward(...inputs));
+    const y = new Tensor(output.data, output.shape);
+    recordOp(def.name, inputs, [y], ([g]) => def.backward(saved, g!, inputs));
+    return y;
+  };
+}

@@ -1,2 +1,2 @@
-export { backward, noGrad, isGradEnabled, needsGrad, recordOp } from './engine.js';
+export { backward, noGrad, isGradEnabled, needsGrad, recordOp, defineOp, type OpDefinition } from './engine.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';

@@ -19,7 +19,7 @@ export interface RecurrentModuleOptions {
   /** Use bias_ih / bias_hh (default true). */
   bias?: boolean;
   batchFirst?: boolean;
-  /** Ordinary dropout between layers (training only), as PyTorch. */
+  /** Ordinary dropout between layers (training only), as PyTorch; a rate in [0, 1) (PyTorch also accepts 1). */
   dropout?: number;
   bidirectional?: boolean;
   /** LSTM only: project h to this size (PyTorch proj_size). */
@@ -33,7 +33,10 @@ export interface RecurrentModuleOptions {
 }
 
 export interface ForwardOptions {
-  /** Initial state (zeros when omitted): h (L·D, B, Hout), c (L·D, B, H). */
+  /**
+   * Initial state (zeros when omitted): h (L·D, B, Hout), c (L·D, B, H). An LSTM given h without c
+   * starts c at zeros (PyTorch requires both); c given to a GRU/RNN throws.
+   */
   state?: RecurrentState | null;
   /** Per-sequence lengths in [1, T]. */
   lengths?: ArrayLike<number> | null;
@@ -47,6 +50,18 @@ function checkKeys(where: string, opts: object, allowed: readonly string[]): voi
   for (const k of Object.keys(opts)) {
     if (!allowed.includes(k)) throw new OptionError(where, `one of ${allowed.join(', ')}`, `unknown option "${k}"`);
   }
+}
+
+function checkNonlinearity(where: string, v: unknown): void {
+  if (v !== undefined && v !== 'tanh' && v !== 'relu') throw new ValueError(where, 'nonlinearity "tanh" or "relu"', JSON.stringify(v));
+}
+
+function checkRate(where: string, name: string, p: number | undefined): void {
+  if (p !== undefined && !(p >= 0 && p < 1)) throw new ValueError(where, `${name} a rate in [0, 1)`, String(p));
+}
+
+function checkSizes(where: string, sizes: [string, number][]): void {
+  for (const [k, v] of sizes) if (!Number.isInteger(v) || v < 1) throw new ValueError(where, `${k} a positive integer`, String(v));
 }
 
 /** Convert a prefix mask to lengths (throws if a row is not 1…1 0…0 or is empty). */
@@ -88,8 +103,12 @@ abstract class RecurrentBase extends Module {
     super();
     const name = mode === 'lstm' ? 'LSTM' : mode === 'gru' ? 'GRU' : 'RNN';
     checkKeys(name, opts, MODULE_KEYS.filter((k) => (k !== 'projSize' || mode === 'lstm') && (k !== 'nonlinearity' || mode.startsWith('rnn'))));
-    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', opts.numLayers ?? 1]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(name, `${k} a positive integer`, String(v));
+    checkSizes(name, [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', opts.numLayers ?? 1]]);
+    checkNonlinearity(name, opts.nonlinearity);
+    checkRate(name, 'dropout', opts.dropout);
+    if (opts.variational != null) {
+      checkKeys(`${name}: variational`, opts.variational, ['input', 'hidden', 'output']);
+      for (const [k, p] of Object.entries(opts.variational)) checkRate(name, `variational.${k}`, p as number | undefined);
     }
     const P = opts.projSize ?? 0;
     if (!Number.isInteger(P) || P < 0 || (P > 0 && P >= hiddenSize)) throw new ValueError(name, `projSize an integer in [0, hiddenSize)`, String(P));
@@ -161,10 +180,21 @@ abstract class RecurrentBase extends Module {
    */
   forward(x: Tensor, opts: ForwardOptions = {}): { output: Tensor; state: RecurrentState } {
     checkKeys(`${this.constructor.name}.forward`, opts, ['state', 'lengths', 'mask']);
-    if (opts.lengths && opts.mask) throw new OptionError(`${this.constructor.name}.forward`, 'lengths or mask, not both', 'both');
-    const lengths = opts.mask ? maskToLengths(opts.mask, this.batchFirst) : opts.lengths ?? null;
+    const where = `${this.constructor.name}.forward`;
+    if (opts.lengths && opts.mask) throw new OptionError(where, 'lengths or mask, not both', 'both');
     const I = x.shape[x.ndim - 1];
-    if (I !== this.inputSize) throw new ShapeError(`${this.constructor.name}.forward`, `input with last size ${this.inputSize}`, fmtShape(x.shape));
+    if (I !== this.inputSize) throw new ShapeError(where, `input with last size ${this.inputSize}`, fmtShape(x.shape));
+    const dtype = this.param('weight_ih_l0').dtype;
+    if (x.dtype !== dtype) throw new ValueError(where, `input of the parameters' dtype ${dtype} (convert the module with toDType)`, x.dtype);
+    if (opts.mask && (x.ndim === 2 || x.ndim === 3)) {
+      // Unbatched (T, I) input takes a mask for one sequence: (1, T) or (T, 1).
+      const [T, B] = x.ndim === 2 ? [x.shape[0]!, 1] : this.batchFirst ? [x.shape[1]!, x.shape[0]!] : [x.shape[0]!, x.shape[1]!];
+      const want = this.batchFirst ? [B, T] : [T, B];
+      if (opts.mask.ndim !== 2 || opts.mask.shape[0] !== want[0] || opts.mask.shape[1] !== want[1]) {
+        throw new ShapeError(`${where}: mask`, `shape ${fmtShape(want)} (${this.batchFirst ? 'B, T' : 'T, B'}) matching the input`, fmtShape(opts.mask.shape));
+      }
+    }
+    const lengths = opts.mask ? maskToLengths(opts.mask, this.batchFirst) : opts.lengths ?? null;
     return recurrent(this.mode, x, opts.state ?? null, this.layerWeights(), {
       numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,
       lengths, dropout: this.dropout, variational: this.variational, training: this.training, rng: this.rng,
@@ -223,6 +253,8 @@ abstract class CellBase extends Module {
   constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, opts: CellOptions) {
     super();
     checkKeys(this.constructor.name, opts, mode.startsWith('rnn') ? ['bias', 'nonlinearity', 'rng'] : ['bias', 'rng']);
+    checkNonlinearity(this.constructor.name, opts.nonlinearity);
+    checkSizes(this.constructor.name, [['inputSize', inputSize], ['hiddenSize', hiddenSize]]);
     this.mode = mode;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -240,7 +272,10 @@ abstract class CellBase extends Module {
   /** One step: x (B, I) or (I); state h (B, H) [c (B, H)] or unbatched; zeros when omitted. */
   protected stepCell(x: Tensor, h?: Tensor | null, c?: Tensor | null): { h: Tensor; c?: Tensor } {
     const unbatched = x.ndim === 1;
-    if (x.ndim !== 1 && x.ndim !== 2) throw new ShapeError(this.constructor.name, 'input (B, I) or (I)', fmtShape(x.shape));
+    const I = this.inputSize;
+    if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== I) throw new ShapeError(this.constructor.name, `input (B, ${I}) or (${I})`, fmtShape(x.shape));
+    const dtype = this.param('weight_ih').dtype;
+    if (x.dtype !== dtype) throw new ValueError(this.constructor.name, `input of the parameters' dtype ${dtype} (convert the cell with toDType)`, x.dtype);
     const B = unbatched ? 1 : x.shape[0]!;
     const H = this.hiddenSize;
     const state = (t: Tensor | null | undefined, n: string): Tensor | undefined => {
@@ -251,7 +286,8 @@ abstract class CellBase extends Module {
     };
     const hs = state(h, 'h');
     const cs = state(c, 'c');
-    const s0: RecurrentState | null = hs || cs ? { h: hs ?? zerosLike(x, [1, B, H]), c: cs ?? zerosLike(x, [1, B, H]) } : null;
+    let s0: RecurrentState | null = null;
+    if (hs || cs) s0 = this.mode === 'lstm' ? { h: hs ?? zerosLike(x, [1, B, H]), c: cs ?? zerosLike(x, [1, B, H]) } : { h: hs! };
     const w: LayerWeights = { wIh: this.param('weight_ih'), wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
     const r = recurrent(this.mode, reshape(x, [1, B, this.inputSize]), s0, [w], {});
     const outShape = unbatched ? [H] : [B, H];

@@ -10,7 +10,7 @@ import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
 import { recordOp } from '../autograd/engine.js';
-import { ShapeError } from '../util/errors.js';
+import { ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape } from '../util/shape.js';
 
 /** Weights of one layer and direction, stored as PyTorch does. */
@@ -46,6 +46,13 @@ function expect(op: string, t: Tensor | null | undefined, shape: number[], what:
   }
 }
 
+/** Rows of weight_ih (G = gates·H); throws unless a positive multiple of the gate count. */
+function gateRows(op: string, w: LayerWeights, gates: number, names: string): number {
+  const G = w.wIh.ndim === 2 ? w.wIh.shape[0]! : 0;
+  if (G === 0 || G % gates !== 0) throw new ShapeError(op, `weight_ih of shape (${gates}·H, I) (gates ${names})`, fmtShape(w.wIh.shape));
+  return G;
+}
+
 function commonInputs(op: string, x: Tensor, h0: Tensor, w: LayerWeights, G: number, Hout: number, o: LayerOptions): RecurrentInputs {
   if (x.ndim !== 3) throw new ShapeError(op, 'input x of shape (T, B, I)', fmtShape(x.shape));
   const [T, B, I] = x.shape as [number, number, number];
@@ -54,8 +61,9 @@ function commonInputs(op: string, x: Tensor, h0: Tensor, w: LayerWeights, G: num
   expect(op, w.bIh, [G], 'bias_ih');
   expect(op, w.bHh, [G], 'bias_hh');
   expect(op, h0, [B, Hout], 'h0');
-  for (const t of [h0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr]) {
-    if (t && t.dtype !== x.dtype) throw new ShapeError(op, `all tensors of dtype ${x.dtype}`, t.dtype);
+  const named: [string, Tensor | null | undefined][] = [['h0', h0], ['weight_ih', w.wIh], ['weight_hh', w.wHh], ['bias_ih', w.bIh], ['bias_hh', w.bHh], ['weight_hr', w.wHr]];
+  for (const [name, t] of named) {
+    if (t && t.dtype !== x.dtype) throw new ValueError(op, `${name} of the input's dtype ${x.dtype}`, t.dtype);
   }
   if (o.maskX && o.maskX.length !== B * I) throw new ShapeError(op, `maskX of ${B * I} elements (B, I)`, String(o.maskX.length));
   if (o.maskH && o.maskH.length !== B * Hout) throw new ShapeError(op, `maskH of ${B * Hout} elements (B, Hout)`, String(o.maskH.length));
@@ -75,7 +83,7 @@ const gradIf = (t: Tensor | null | undefined, like: Buf): Buf | null => (t && t.
  * x (T, B, I), h0 (B, Hout), c0 (B, H) → output (T, B, Hout), h (B, Hout), c (B, H).
  */
 export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  const G = w.wIh.shape[0]!;
+  const G = gateRows('lstm', w, 4, 'i, f, g, o');
   const H = G / 4;
   const P = w.wHr ? w.wHr.shape[0]! : 0;
   const Hout = P > 0 ? P : H;
@@ -113,7 +121,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o:
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  const G = w.wIh.shape[0]!;
+  const G = gateRows('gru', w, 3, 'r, z, n');
   const H = G / 3;
   const inp = { ...commonInputs('gru', x, h0, w, G, H, o), H };
   const { T, B } = inp;
@@ -143,7 +151,7 @@ export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions & { nonlinearity?: RnnNonlinearity } = {}): LayerResult {
-  const H = w.wIh.shape[0]!;
+  const H = gateRows('rnn', w, 1, 'h');
   const inp = { ...commonInputs('rnn', x, h0, w, H, H, o), H, nonlinearity: o.nonlinearity ?? 'tanh' };
   const { T, B } = inp;
   const be = getBackend();

@@ -54,6 +54,7 @@ export interface RecurrentResult {
 }
 
 const OPTION_KEYS = new Set(['numLayers', 'bidirectional', 'batchFirst', 'lengths', 'dropout', 'variational', 'training', 'rng', 'nonlinearity']);
+const VARIATIONAL_KEYS = ['input', 'hidden', 'output'];
 
 function checkRate(name: string, p: number | undefined): number {
   const v = p ?? 0;
@@ -80,6 +81,18 @@ function assertFiniteInput(x: Tensor): void {
   }
 }
 
+/** Unknown or contradictory options throw rather than being ignored. */
+function checkOptionKeys(mode: RecurrentMode, state: RecurrentState | null, opts: RecurrentOptions): void {
+  for (const k of Object.keys(opts)) if (!OPTION_KEYS.has(k)) throw new OptionError('recurrent', `one of ${[...OPTION_KEYS].join(', ')}`, `unknown option "${k}"`);
+  for (const k of Object.keys(opts.variational ?? {})) {
+    if (!VARIATIONAL_KEYS.includes(k)) throw new OptionError(`${mode}: variational`, `one of ${VARIATIONAL_KEYS.join(', ')}`, `unknown option "${k}"`);
+  }
+  if (opts.nonlinearity !== undefined && mode !== `rnn_${opts.nonlinearity}`) {
+    throw new OptionError(`${mode}: nonlinearity`, mode.startsWith('rnn') ? `"${mode.slice(4)}" (the mode's)` : 'no nonlinearity option (RNN only)', String(opts.nonlinearity));
+  }
+  if (mode !== 'lstm' && state?.c) throw new OptionError(`${mode}: initial c`, 'no cell state (only an LSTM has c)', `c of shape ${fmtShape(state.c.shape)}`);
+}
+
 /**
  * Run a stacked (bi)directional recurrent network.
  * @param x       (T, B, I), or (B, T, I) when batchFirst, or unbatched (T, I)
@@ -87,8 +100,9 @@ function assertFiniteInput(x: Tensor): void {
  * @param weights one entry per layer and direction, index layer·D + direction
  */
 export function recurrent(mode: RecurrentMode, x: Tensor, state: RecurrentState | null, weights: readonly LayerWeights[], opts: RecurrentOptions = {}): RecurrentResult {
-  for (const k of Object.keys(opts)) if (!OPTION_KEYS.has(k)) throw new OptionError('recurrent', `one of ${[...OPTION_KEYS].join(', ')}`, `unknown option "${k}"`);
+  checkOptionKeys(mode, state, opts);
   const L = opts.numLayers ?? 1;
+  if (!Number.isInteger(L) || L < 1) throw new ValueError(`${mode}: numLayers`, 'a positive integer', String(L));
   const D = opts.bidirectional ? 2 : 1;
   if (weights.length !== L * D) throw new ValueError(mode, `${L * D} layer weights (numLayers × directions)`, `${weights.length}`);
   const unbatched = x.ndim === 2;
