@@ -24,3 +24,17 @@ export {
   StepLR, CosineWithWarmup, ReduceLROnPlateau, makeSchedule,
   type OptimizerConfig, type OptimizerState, type LRSchedule, type Schedule, type ScheduleState,
 } from './optim/index.js';
+export {
+  padSequences, collateSequences, sliceTime, batchSizeOf, timeStepsOf,
+  type Seq, type SequenceBatch, type SequenceExample, type PadOptions, type Padded,
+} from './data/batch.js';
+export { epochOrder, chunkOrder, batchIndices, batches, select, splitChronological, randomSplit, type BatchOptions } from './data/loader.js';
+export {
+  saveCheckpoint, saveCheckpointSync, loadCheckpoint, loadCheckpointSync, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT,
+  type Checkpoint, type CheckpointOptimizerState, type JsonValue,
+} from './io/checkpoint.js';
+export {
+  Trainer, type TrainResult, type TrainerOptions, type LossFn, type StepContext, type StepResult, type ClipConfig, type BpttConfig,
+  type ValidationConfig, type EarlyStoppingConfig, type CheckpointConfig, type TrainEvent, type TrainEventType, type DoneReason,
+  type CheckpointReason, type EventSink, type EpochRecord,
+} from './train/index.js';

@@ -1,0 +1,191 @@
+/**
+ * Training checkpoints as ONE safetensors file:
+ *
+ *   model.<key>      the model's state dict, PyTorch key names after the prefix (F32/F64)
+ *   optim.<buf>.<i>  optimizer state buffers, e.g. `optim.exp_avg.3` (F32/F64)
+ *   __metadata__     { format: "recur.checkpoint/1", optimizer: JSON (kind, groups, step,
+ *                      shapes — everything but the buffers), extra: JSON (trainer state) }
+ *
+ * Stripping `model.` gives a state dict PyTorch loads (`safetensors.torch.load_file` then
+ * `{k[6:]: v for k, v in sd.items() if k.startswith("model.")}`). Writes are atomic: the old
+ * file stays intact until the new one is complete on disk.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { FormatError, ValueError } from '../util/errors.js';
+import {
+  decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync, writeFileAtomic, writeFileAtomicSync,
+  type StFile, type StTensor,
+} from './safetensors.js';
+import { stFromTensor, tensorFromSt } from './state-dict.js';
+
+/** The format tag in `__metadata__.format`. */
+export const CHECKPOINT_FORMAT = 'recur.checkpoint/1';
+
+/** A JSON value (no NaN/Infinity, no undefined, no cycles). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * An optimizer state dict (structurally the optim folder's `OptimizerState`; io does not
+ * import optim).
+ */
+export interface CheckpointOptimizerState {
+  kind: string;
+  groups: { params: number[]; lr: number; [hyper: string]: number | boolean | number[] }[];
+  step: number[];
+  shapes?: number[][];
+  buffers: Record<string, Float32Array | Float64Array>;
+}
+
+/** The parts of a checkpoint. */
+export interface Checkpoint {
+  /** State dict with PyTorch key names. */
+  model: Record<string, Tensor>;
+  optimizer?: CheckpointOptimizerState;
+  /** Anything else (epoch, step, rng states, schedule state, best metric, history). */
+  extra?: JsonValue;
+}
+
+const MODEL = 'model.';
+const OPTIM = 'optim.';
+
+/** Throw a ValueError naming the first value JSON would drop or mangle. */
+function checkJson(v: unknown, path: string, seen: Set<object>): void {
+  const bad = (got: string): never => {
+    throw new ValueError('saveCheckpoint', `JSON-able extra/optimizer data at ${path}`, got);
+  };
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) bad(String(v));
+    return;
+  }
+  if (typeof v !== 'object') return void bad(typeof v);
+  if (seen.has(v)) bad('a cycle');
+  if (ArrayBuffer.isView(v)) bad(v.constructor.name);
+  seen.add(v);
+  if (Array.isArray(v)) v.forEach((x, i) => checkJson(x, `${path}[${i}]`, seen));
+  else {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) bad(`an instance of ${proto?.constructor?.name ?? 'a class'}`);
+    for (const [k, x] of Object.entries(v)) checkJson(x, `${path}.${k}`, seen);
+  }
+  seen.delete(v);
+}
+
+/**
+ * Serialize a checkpoint to safetensors bytes (see the module comment for the layout).
+ * @throws ValueError for non-JSON-able `extra` (NaN, Infinity, typed arrays, class instances, cycles)
+ *   or a non-float optimizer buffer.
+ * @example
+ * const bytes = encodeCheckpoint({ model: model.stateDict(), optimizer: opt.stateDict(), extra: { epoch: 3 } });
+ */
+export function encodeCheckpoint(ck: Checkpoint): Buffer {
+  const tensors: Record<string, StTensor> = {};
+  for (const [k, t] of Object.entries(ck.model)) tensors[MODEL + k] = stFromTensor(t);
+  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT };
+  if (ck.optimizer) {
+    const { buffers, ...rest } = ck.optimizer;
+    checkJson(rest, 'optimizer', new Set());
+    for (const [k, b] of Object.entries(buffers)) {
+      if (!(b instanceof Float32Array || b instanceof Float64Array)) throw new ValueError('saveCheckpoint', `a float buffer at optimizer.${k}`, String(b));
+      tensors[OPTIM + k] = { dtype: b instanceof Float64Array ? 'F64' : 'F32', shape: [b.length], data: b };
+    }
+    metadata.optimizer = JSON.stringify(rest);
+  }
+  if (ck.extra !== undefined) {
+    checkJson(ck.extra, 'extra', new Set());
+    metadata.extra = JSON.stringify(ck.extra);
+  }
+  return encodeSafetensors(tensors, metadata);
+}
+
+function parseJson(text: string, key: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FormatError(`${where}: __metadata__.${key}`, 'valid JSON', JSON.stringify(text.slice(0, 60)));
+  }
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseOptimizer(text: string, buffers: Record<string, Float32Array | Float64Array>, where: string): CheckpointOptimizerState {
+  const o = parseJson(text, 'optimizer', where);
+  const loc = `${where}: __metadata__.optimizer`;
+  if (!isObj(o) || typeof o.kind !== 'string') throw new FormatError(loc, 'an object with a string kind', typeof o);
+  if (!Array.isArray(o.groups) || !o.groups.every((g) => isObj(g) && Array.isArray(g.params) && typeof g.lr === 'number')) {
+    throw new FormatError(loc, 'groups as objects with params and lr', JSON.stringify(o.groups)?.slice(0, 60) ?? 'none');
+  }
+  if (!Array.isArray(o.step) || !o.step.every((s) => Number.isInteger(s))) throw new FormatError(loc, 'step as a list of integers', String(o.step));
+  const out: CheckpointOptimizerState = { kind: o.kind, groups: o.groups as CheckpointOptimizerState['groups'], step: o.step as number[], buffers };
+  if (o.shapes !== undefined) out.shapes = o.shapes as number[][];
+  return out;
+}
+
+function splitTensors(tensors: Record<string, StTensor>, where: string): { model: Record<string, Tensor>; buffers: Record<string, Float32Array | Float64Array> } {
+  const model: Record<string, Tensor> = {};
+  const buffers: Record<string, Float32Array | Float64Array> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name.startsWith(MODEL)) model[name.slice(MODEL.length)] = tensorFromSt(name, t, where);
+    else if (name.startsWith(OPTIM)) {
+      if (t.dtype !== 'F32' && t.dtype !== 'F64') throw new FormatError(`${where}: tensor "${name}"`, 'an F32 or F64 optimizer buffer', t.dtype);
+      buffers[name.slice(OPTIM.length)] = t.data as Float32Array | Float64Array;
+    } else throw new FormatError(`${where}: tensor "${name}"`, 'a name starting with "model." or "optim."', JSON.stringify(name));
+  }
+  return { model, buffers };
+}
+
+/**
+ * Parse checkpoint bytes.
+ * @param where name used in error messages (the path when reading a file)
+ * @throws FormatError for a malformed safetensors file, a missing or foreign format tag, bad
+ *   metadata JSON, unknown tensor prefixes or optimizer buffers without optimizer metadata.
+ */
+export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): Checkpoint {
+  return fromFile(decodeSafetensors(bytes, where), where);
+}
+
+function fromFile(file: StFile, where: string): Checkpoint {
+  const meta = file.metadata;
+  if (meta.format !== CHECKPOINT_FORMAT) {
+    throw new FormatError(`${where}: __metadata__.format`, JSON.stringify(CHECKPOINT_FORMAT), meta.format === undefined ? 'none (not a recur checkpoint)' : JSON.stringify(meta.format));
+  }
+  const { model, buffers } = splitTensors(file.tensors, where);
+  const ck: Checkpoint = { model };
+  if (meta.optimizer !== undefined) ck.optimizer = parseOptimizer(meta.optimizer, buffers, where);
+  else if (Object.keys(buffers).length) throw new FormatError(where, 'optimizer metadata for the optim.* tensors', 'none');
+  if (meta.extra !== undefined) ck.extra = parseJson(meta.extra, 'extra', where) as JsonValue;
+  return ck;
+}
+
+/**
+ * Write a checkpoint atomically (temp file, fsync, rename): a failed or interrupted save leaves
+ * the previous file at `path` intact. Encoding errors are thrown before any file is touched.
+ * @example
+ * await saveCheckpoint('ckpt/last.safetensors', { model: model.stateDict(), optimizer: opt.stateDict(), extra: { epoch } });
+ */
+export async function saveCheckpoint(path: string, ck: Checkpoint): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(ck));
+}
+
+/** Synchronous {@link saveCheckpoint}. */
+export function saveCheckpointSync(path: string, ck: Checkpoint): void {
+  writeFileAtomicSync(path, encodeCheckpoint(ck));
+}
+
+/**
+ * Read a checkpoint written by {@link saveCheckpoint}.
+ * @throws FormatError (naming the file) for malformed files.
+ * @example
+ * const { model, optimizer, extra } = await loadCheckpoint('ckpt/last.safetensors');
+ * net.loadStateDict(model); opt.loadStateDict(optimizer!);
+ */
+export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+  return fromFile(await readSafetensors(path), path);
+}
+
+/** Synchronous {@link loadCheckpoint}. */
+export function loadCheckpointSync(path: string): Checkpoint {
+  return fromFile(readSafetensorsSync(path), path);
+}
