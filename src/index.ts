@@ -38,3 +38,9 @@ export {
   type ValidationConfig, type EarlyStoppingConfig, type CheckpointConfig, type TrainEvent, type TrainEventType, type DoneReason,
   type CheckpointReason, type EventSink, type EpochRecord,
 } from './train/index.js';
+export * as analysis from './analysis/index.js';
+export {
+  addingProblem, copyTask, flipFlop, delayedResponse, firstTokenTask,
+  type SyntheticOptions, type AddingProblem, type CopyTask, type CopyTaskOptions, type FlipFlop, type FlipFlopOptions,
+  type DelayedResponse, type DelayedResponseOptions, type FirstToken, type FirstTokenOptions,
+} from './data/synthetic.js';
