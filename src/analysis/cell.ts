@@ -68,13 +68,6 @@ export interface CellOfOptions {
   direction?: 0 | 1;
 }
 
-/** Recurrent mode of a cell module (read through the class: cells keep it protected). */
-function cellModuleMode(m: CellModule): RecurrentMode {
-  if (m instanceof LSTMCell) return 'lstm';
-  if (m instanceof GRUCell) return 'gru';
-  return (m as unknown as { mode: RecurrentMode }).mode;
-}
-
 /**
  * Snapshot one layer of a module (or a cell module) as a {@link Cell}.
  * @example const cell = cellOf(lstm, { layer: 1 });  // state [h, c] of layer 1
@@ -83,7 +76,7 @@ export function cellOf(model: RecurrentModule | CellModule, opts: CellOfOptions 
   for (const k of Object.keys(opts)) if (k !== 'layer' && k !== 'direction') throw new OptionError('cellOf', 'options among layer, direction', `unknown option "${k}"`);
   if (model instanceof RNNCell || model instanceof LSTMCell || model instanceof GRUCell) {
     if (opts.layer || opts.direction) throw new OptionError('cellOf', 'no layer/direction for a cell module', JSON.stringify(opts));
-    return cellFromWeights(cellModuleMode(model), {
+    return cellFromWeights(model.mode, {
       wIh: model.param('weight_ih'), wHh: model.param('weight_hh'), bIh: model.paramOrNull('bias_ih'), bHh: model.paramOrNull('bias_hh'),
     });
   }

@@ -248,7 +248,8 @@ export interface CellOptions {
 abstract class CellBase extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
-  protected readonly mode: RecurrentMode;
+  /** Which recurrence this cell runs (rnn_tanh, rnn_relu, lstm, gru). */
+  readonly mode: RecurrentMode;
 
   constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, opts: CellOptions) {
     super();
