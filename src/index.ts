@@ -10,7 +10,7 @@ export type { RecurrentOptions, RecurrentResult, RecurrentState, RecurrentMode, 
 export type { LayerWeights } from './ops/recurrent-layer.js';
 export * as nn from './nn/index.js';
 export * from './nn/index.js';
-export { getBackend, setBackend, refBackend, type Backend, type BackendName, type DType } from './kernels/index.js';
+export { getBackend, setBackend, backendInfo, refBackend, type Backend, type BackendName, type BackendInfo, type BackendOptions, type DType } from './kernels/index.js';
 export { Rng, globalRng, manualSeed } from './util/rng.js';
 export * from './util/errors.js';
 export {
@@ -38,6 +38,21 @@ export {
   type ValidationConfig, type EarlyStoppingConfig, type CheckpointConfig, type TrainEvent, type TrainEventType, type DoneReason,
   type CheckpointReason, type EventSink, type EpochRecord,
 } from './train/index.js';
+export {
+  DNA, RNA, PROTEIN, customAlphabet, resolveAlphabet, isSymbol, firstInvalid, oneHot, oneHotBatch, vocabulary, indexEncode,
+  kmerNames, kmerCounts, kmerFeatures, type Alphabet, type AlphabetName, type EncodedBatch,
+} from './data/encode.js';
+export { parseFasta, readFasta, readFastaSync, fastaLabel, FastaError, type FastaRecord, type FastaOptions } from './data/fasta.js';
+export {
+  accuracy, confusionMatrix, perClassError, precisionRecallF1, prfFromConfusion, macroF1, rocAuc, rocAucOvR, argmaxRows,
+  classificationReport, type PrecisionRecallF1, type OvrAuc, type ClassificationReport,
+} from './train/metrics-classification.js';
+export {
+  parseCsv, readCsvFile, numericColumn, fillMissing, timeColumn, columnIndex, cellWhere, csvWhere, nearestName, editDistance,
+  type CsvTable, type CsvParseOptions, type FillPolicy, type Filled, type TimeFormat,
+} from './data/csv.js';
+export { mae, rmse, nmae, skillScore, regressionMetrics, type RegressionMetrics } from './train/metrics-regression.js';
+export { writeFileAtomicSync } from './io/safetensors.js';
 export * as analysis from './analysis/index.js';
 export {
   addingProblem, copyTask, flipFlop, delayedResponse, firstTokenTask,

@@ -1,26 +1,107 @@
 import type { Backend } from './backend.js';
 import { refBackend } from './ref/index.js';
-import { BackendError } from '../util/errors.js';
+import { loadNative, type NativeCpuPath } from './native/index.js';
+import { BackendError, OptionError } from '../util/errors.js';
 
 export * from './backend.js';
 export { refBackend } from './ref/index.js';
 
 export type BackendName = 'auto' | 'ref' | 'native';
 
+export interface BackendOptions {
+  /** Kernel threads of the native backend (≥ 1; default: available cores, or env RECUR_NUM_THREADS). */
+  threads?: number;
+}
+
+/** What `backendInfo()` (and `recur info`) reports. */
+export interface BackendInfo {
+  /** The backend in use: 'native', 'ref', or a custom backend's name. */
+  name: string;
+  /** What was asked for: 'auto' | 'native' | 'ref' | 'custom'. */
+  requested: BackendName | 'custom';
+  /** Why 'auto' did not take the native backend (null when it did or was not asked to). */
+  fallback: string | null;
+  /** Threads the kernels use (1 for ref). */
+  threads: number;
+  /** Native CPU path ('avx512' | 'avx2' | 'portable'), null for other backends. */
+  cpuPath: NativeCpuPath | null;
+  /** Whether the recurrent layers run fused native kernels (float32). */
+  nativeRecurrent: boolean;
+}
+
+const NAMES: readonly string[] = ['auto', 'ref', 'native'];
+
 let current: Backend = refBackend;
+let info: BackendInfo = { name: 'ref', requested: 'ref', fallback: null, threads: 1, cpuPath: null, nativeRecurrent: false };
+let warned = false;
 
 /** The backend every op uses. */
 export function getBackend(): Backend {
   return current;
 }
 
-/**
- * Select the backend. `"auto"` takes the fastest that loads (today: `ref`); an explicit name
- * that cannot run throws.
- */
-export function setBackend(name: BackendName | Backend): Backend {
-  if (typeof name === 'object') current = name;
-  else if (name === 'ref' || name === 'auto') current = refBackend;
-  else throw new BackendError('setBackend', `"auto" or "ref" (the native addon is not built yet)`, `"${name}"`);
+function checkThreads(where: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 64) throw new OptionError(where, 'threads an integer in [1, 64]', `${String(n)}`);
+  return n;
+}
+
+function useRef(requested: BackendName, fallback: string | null): Backend {
+  current = refBackend;
+  info = { name: 'ref', requested, fallback, threads: 1, cpuPath: null, nativeRecurrent: false };
   return current;
+}
+
+/**
+ * Select the backend. `"auto"` (the default at import) takes the native addon when it loads and
+ * falls back to `"ref"` with one warning line on stderr (silenced by env RECUR_QUIET=1); an explicit
+ * `"native"` that cannot load throws a BackendError with the reason. Float64 calls (gradient
+ * checks) always run on the reference kernels.
+ *
+ * @example setBackend('native', { threads: 2 });
+ */
+export function setBackend(name: BackendName | Backend, opts: BackendOptions = {}): Backend {
+  const threads = opts.threads === undefined ? undefined : checkThreads('setBackend', opts.threads);
+  if (typeof name === 'object') {
+    if (threads !== undefined) throw new OptionError('setBackend', 'no threads option with a custom backend', `threads ${threads}`);
+    current = name;
+    info = { name: name.name, requested: 'custom', fallback: null, threads: 1, cpuPath: null, nativeRecurrent: false };
+    return current;
+  }
+  if (!NAMES.includes(name)) throw new OptionError('setBackend', '"auto", "native" or "ref"', `"${String(name)}"`);
+  if (name === 'ref') {
+    if (threads !== undefined && threads !== 1) throw new OptionError('setBackend', 'threads 1 with the ref backend (it is single-threaded)', `${threads}`);
+    return useRef('ref', null);
+  }
+  const n = loadNative();
+  if ('error' in n) {
+    if (name === 'native') throw new BackendError('setBackend', 'the native addon to load', n.error);
+    if (!warned && process.env.RECUR_QUIET !== '1') {
+      warned = true;
+      process.stderr.write(`recur: native backend unavailable (${n.error}); using the TypeScript "ref" backend\n`);
+    }
+    return useRef('auto', n.error);
+  }
+  if (threads !== undefined) n.addon.setThreads(threads);
+  current = n.backend;
+  info = {
+    name: 'native', requested: name, fallback: null, threads: n.addon.getThreads(),
+    cpuPath: n.addon.cpuFeatures().path, nativeRecurrent: n.recurrent,
+  };
+  return current;
+}
+
+/** The backend in use, why (fallback reason), its threads and CPU path — for `recur info` and logs. */
+export function backendInfo(): BackendInfo {
+  return { ...info };
+}
+
+// Default at import: env RECUR_BACKEND (auto | native | ref, default auto) and RECUR_NUM_THREADS
+// (the addon reads it too; checked here so a bad value fails loudly).
+{
+  const env = process.env.RECUR_BACKEND;
+  const name = env === undefined || env === '' ? 'auto' : env;
+  if (!NAMES.includes(name)) throw new OptionError('RECUR_BACKEND', '"auto", "native" or "ref"', `"${name}"`);
+  const t = process.env.RECUR_NUM_THREADS;
+  const threads = t === undefined || t === '' ? undefined : checkThreads('RECUR_NUM_THREADS', Number(t));
+  setBackend(name as BackendName, name === 'ref' ? {} : { threads });
 }

@@ -1,0 +1,175 @@
+/**
+ * One recur measurement in its own process (so that peak RSS belongs to one workload), printed
+ * as one JSON line on stdout. Started by bench/run.ts; can be run by hand:
+ *
+ *   npx tsx bench/worker.ts --job W1 --backend auto --warmup 1 --reps 3
+ *   npx tsx bench/worker.ts --job peak [--n 2048]     # fp32 GEMM through getBackend().gemm
+ *   npx tsx bench/worker.ts --job baseline            # RSS of Node + recur loaded, nothing run
+ *
+ * Workloads are the peers' (../shared/peers/bench_torch.py) in recur's public API: an LSTM or GRU
+ * (1 layer, time-major) + Linear head H→O on every step; training = zeroGrad, forward, MSE loss,
+ * backward, Adam(1e-3) step; W5 = forward under noGrad; W4 = 10,000 single steps with carried
+ * state, each step's head output computed, under noGrad — timed both with LSTMCell and with
+ * LSTM.forward on T = 1, and the faster one reported.
+ */
+import { readFileSync } from 'node:fs';
+import * as recur from '../src/index.js';
+import { F, GRU, LSTM, LSTMCell, Linear, Adam, Rng, Tensor, manualSeed, noGrad, randn, getBackend, setBackend, type BackendName } from '../src/index.js';
+import { SHAPES, WORKLOADS, type Shape, type WorkloadId } from './workloads.js';
+
+interface Args {
+  job: string;
+  backend: string;
+  warmup: number;
+  reps: number;
+  n: number; // GEMM size for 'peak'; 0 = automatic
+  variant: string; // W4: 'both' | 'cell' | 'seq'
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { job: 'W1', backend: 'auto', warmup: 1, reps: 3, n: 0, variant: 'both' };
+  for (let i = 0; i < argv.length; i += 2) {
+    const k = argv[i]!.replace(/^--/, '');
+    const v = argv[i + 1] ?? '';
+    if (k === 'job' || k === 'backend' || k === 'variant') a[k] = v;
+    else if (k === 'warmup' || k === 'reps' || k === 'n') a[k] = Number(v);
+    else throw new Error(`worker: unknown option --${k}`);
+  }
+  return a;
+}
+
+function timeReps(fn: () => void, warmup: number, reps: number): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  return ts;
+}
+
+/** Peak resident set: getrusage's ru_maxrss and /proc/self/status VmHWM, both in KiB. */
+function memory(): { max_rss_kb: number; vmhwm_kb: number | null } {
+  let vmhwm: number | null = null;
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) vmhwm = Number(m[1]);
+  } catch {
+    vmhwm = null;
+  }
+  return { max_rss_kb: process.resourceUsage().maxRSS, vmhwm_kb: vmhwm };
+}
+
+function train(s: Shape, a: Args): Record<string, unknown> {
+  const rng = new Rng(0);
+  const rnn = s.cell === 'lstm' ? new LSTM(s.I, s.H) : new GRU(s.I, s.H);
+  const head = new Linear(s.H, s.O);
+  const opt = new Adam([...rnn.parameters(), ...head.parameters()], { lr: 1e-3 });
+  const x = randn([s.T, s.B, s.I], rng);
+  const target = randn([s.T, s.B, s.O], rng);
+  const losses: number[] = [];
+  const step = (): void => {
+    opt.zeroGrad();
+    const { output } = rnn.forward(x);
+    const loss = F.mseLoss(head.forward(output), target);
+    loss.backward();
+    opt.step();
+    losses.push(loss.item());
+  };
+  const times_s = timeReps(step, a.warmup, a.reps);
+  return { times_s, seqs_per_rep: s.B, loss_first: losses[0], loss_last: losses[losses.length - 1] };
+}
+
+function infer(s: Shape, a: Args): Record<string, unknown> {
+  const rnn = new LSTM(s.I, s.H).eval();
+  const head = new Linear(s.H, s.O).eval();
+  const x = randn([s.T, s.B, s.I], new Rng(0));
+  let checksum = 0;
+  const times_s = timeReps(() => {
+    const y = noGrad(() => head.forward(rnn.forward(x).output));
+    checksum = y.data[y.size - 1]!;
+  }, a.warmup, a.reps);
+  return { times_s, seqs_per_rep: s.B, checksum };
+}
+
+/** W4 with LSTMCell: x (1, I), state h, c (1, H). */
+function streamCell(s: Shape, xs: Float32Array): () => void {
+  const cell = new LSTMCell(s.I, s.H).eval();
+  const head = new Linear(s.H, s.O).eval();
+  return () => noGrad(() => {
+    let st: { h: Tensor; c: Tensor } | null = null;
+    for (let t = 0; t < s.T; t++) {
+      st = cell.forward(new Tensor(xs.subarray(t * s.I, (t + 1) * s.I), [1, s.I]), st);
+      head.forward(st.h);
+    }
+  });
+}
+
+/** W4 with LSTM.forward on T = 1: x (1, 1, I), state h, c (1, 1, H). */
+function streamSeq(s: Shape, xs: Float32Array): () => void {
+  const lstm = new LSTM(s.I, s.H).eval();
+  const head = new Linear(s.H, s.O).eval();
+  return () => noGrad(() => {
+    let state: recur.RecurrentState | null = null;
+    for (let t = 0; t < s.T; t++) {
+      const r = lstm.forward(new Tensor(xs.subarray(t * s.I, (t + 1) * s.I), [1, 1, s.I]), { state });
+      head.forward(r.output);
+      state = r.state;
+    }
+  });
+}
+
+function stream(s: Shape, a: Args): Record<string, unknown> {
+  const xs = randn([s.T, s.I], new Rng(3)).data as Float32Array;
+  const variants: Record<string, number[]> = {};
+  if (a.variant === 'both' || a.variant === 'cell') variants['LSTMCell'] = timeReps(streamCell(s, xs), a.warmup, a.reps);
+  if (a.variant === 'both' || a.variant === 'seq') variants['LSTM.forward(T=1)'] = timeReps(streamSeq(s, xs), a.warmup, a.reps);
+  const med = (ts: number[]): number => [...ts].sort((p, q) => p - q)[ts.length >> 1]!;
+  const best = Object.entries(variants).sort((p, q) => med(p[1]) - med(q[1]))[0]!;
+  return { times_s: best[1], steps_per_rep: s.T, variant: best[0], variants };
+}
+
+/** fp32 GEMM C = A·B (n×n) through the backend, on as many threads as the backend uses. */
+function peak(a: Args): Record<string, unknown> {
+  const isRef = getBackend().name === 'ref';
+  const n = a.n > 0 ? a.n : isRef ? 512 : 2048;
+  const rng = new Rng(1);
+  const A = randn([n, n], rng).data;
+  const B = randn([n, n], rng).data;
+  const C = new Float32Array(n * n);
+  const gemm = (): void =>
+    getBackend().gemm({ transA: false, transB: false, M: n, N: n, K: n, alpha: 1, A, lda: n, B, ldb: n, beta: 0, C, ldc: n });
+  const times_s = timeReps(gemm, a.warmup, a.reps);
+  return { times_s, n, flop_per_rep: 2 * n ** 3, sized_down: a.n <= 0 && isRef };
+}
+
+function main(): void {
+  const a = parseArgs(process.argv.slice(2));
+  manualSeed(0);
+  setBackend(a.backend as BackendName);
+  const cpu0 = process.cpuUsage();
+  let rec: Record<string, unknown>;
+  if (a.job === 'baseline') rec = {};
+  else if (a.job === 'peak') rec = peak(a);
+  else if ((WORKLOADS as readonly string[]).includes(a.job)) {
+    const s = SHAPES[a.job as WorkloadId];
+    rec = s.mode === 'train' ? train(s, a) : s.mode === 'infer' ? infer(s, a) : stream(s, a);
+  } else throw new Error(`worker: unknown job "${a.job}" (W1..W5, peak, baseline)`);
+  const cpu = process.cpuUsage(cpu0);
+  const info = (recur as unknown as Record<string, unknown>)['backendInfo'];
+  console.log(JSON.stringify({
+    peer: 'recur', workload: a.job, backend: getBackend().name,
+    backend_info: typeof info === 'function' ? (info as () => unknown)() : null,
+    threads_env: process.env['RECUR_NUM_THREADS'] ?? null,
+    ...rec, cpu_s: (cpu.user + cpu.system) / 1e6, ...memory(),
+  }));
+}
+
+try {
+  main();
+} catch (e) {
+  // One JSON line with the reason, so the driver can print it (e.g. an unavailable backend).
+  console.log(JSON.stringify({ peer: 'recur', error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
+  process.exit(1);
+}

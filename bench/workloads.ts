@@ -1,0 +1,173 @@
+/**
+ * The benchmark workloads W1–W5 (../shared/peers/README.md, common_shapes.json): shapes, FLOP
+ * counts, units, the memory bound for training, and the performance targets.
+ *
+ * Single layer, time-major (T, B, I), float32, a linear head H→O on every step; training =
+ * forward + backward + Adam step with MSE loss. The shapes are kept here so that recur's own
+ * benchmark runs without the peers folder; `checkShapes` compares them with the peers' file.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
+export type Mode = 'train' | 'infer' | 'stream';
+
+export interface Shape {
+  cell: 'lstm' | 'gru';
+  mode: Mode;
+  B: number;
+  T: number; // W4: number of streamed steps per repetition
+  I: number;
+  H: number;
+  O: number;
+}
+
+export const WORKLOADS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5'];
+
+export const SHAPES: Record<WorkloadId, Shape> = {
+  W1: { cell: 'lstm', mode: 'train', B: 32, T: 100, I: 32, H: 128, O: 32 },
+  W2: { cell: 'lstm', mode: 'train', B: 64, T: 100, I: 128, H: 256, O: 128 },
+  W3: { cell: 'gru', mode: 'train', B: 32, T: 100, I: 32, H: 128, O: 32 },
+  W4: { cell: 'lstm', mode: 'stream', B: 1, T: 10000, I: 32, H: 128, O: 32 },
+  W5: { cell: 'lstm', mode: 'infer', B: 64, T: 100, I: 128, H: 256, O: 128 },
+};
+
+export const DESCRIPTION: Record<WorkloadId, string> = {
+  W1: 'LSTM training B=32 T=100 I=32 H=128 O=32',
+  W2: 'LSTM training B=64 T=100 I=128 H=256 O=128',
+  W3: 'GRU training B=32 T=100 I=32 H=128 O=32',
+  W4: 'LSTM streaming, batch 1, 1 step/call, I=32 H=128 O=32, 10k steps',
+  W5: 'LSTM inference B=64 T=100 I=128 H=256 O=128',
+};
+
+/** Differences between SHAPES and the peers' common_shapes.json (empty when equal or absent). */
+export function checkShapes(peersScripts: string): string[] {
+  const file = join(peersScripts, 'common_shapes.json');
+  if (!existsSync(file)) return [];
+  const theirs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+  const out: string[] = [];
+  for (const w of WORKLOADS) {
+    for (const [k, v] of Object.entries(SHAPES[w])) {
+      if (theirs[w]?.[k] !== v) out.push(`${w}.${k}: recur ${String(v)}, peers ${String(theirs[w]?.[k])}`);
+    }
+  }
+  return out;
+}
+
+export function gateCount(s: Shape): number {
+  return s.cell === 'lstm' ? 4 : 3;
+}
+
+/**
+ * FLOPs counted (gate matrix products only, multiply-add = 2, as the peers' README):
+ * training 2·T·G·H·(I+H)·3 per sequence, inference 2·T·4H·(I+H) per sequence, streaming
+ * 2·4H·(I+H) per step.
+ */
+export function flopPerUnit(s: Shape): number {
+  const per = 2 * gateCount(s) * s.H * (s.I + s.H);
+  if (s.mode === 'train') return per * s.T * 3;
+  if (s.mode === 'infer') return per * s.T;
+  return per;
+}
+
+/** 'seq/s' (higher is better) or 'µs/step' (lower is better). */
+export function unitOf(s: Shape): 'seq/s' | 'µs/step' {
+  return s.mode === 'stream' ? 'µs/step' : 'seq/s';
+}
+
+/** What one repetition of a measurement did: sequences (train, infer) or steps (stream). */
+export interface RepUnits {
+  seqs_per_rep?: number;
+  steps_per_rep?: number;
+}
+
+/** The workload's figure for one repetition time: seq/s, or µs/step. */
+export function figureOf(s: Shape, seconds: number, u: RepUnits): number {
+  if (s.mode === 'stream') return (seconds / (u.steps_per_rep ?? s.T)) * 1e6;
+  return (u.seqs_per_rep ?? s.B) / seconds;
+}
+
+export function gflopsOf(s: Shape, figure: number): number {
+  return s.mode === 'stream' ? flopPerUnit(s) / (figure * 1e-6) / 1e9 : (figure * flopPerUnit(s)) / 1e9;
+}
+
+/** Speed ratio recur/peer: > 1 means recur is faster (for µs/step: peer time / recur time). */
+export function speedRatio(s: Shape, recur: number, peer: number): number {
+  return s.mode === 'stream' ? peer / recur : recur / peer;
+}
+
+/** Parameters of the model: the recurrent layer (weights and both biases) and the head. */
+export function paramCount(s: Shape): number {
+  const G = gateCount(s) * s.H;
+  return G * (s.I + s.H) + 2 * G + s.O * s.H + s.O;
+}
+
+export interface MemoryBound {
+  /** x (T,B,I) and, for training, the target (T,B,O). */
+  dataBytes: number;
+  /** What the job must keep: BPTT's saved activations per step, or inference outputs. */
+  activationBytes: number;
+  /** Weights; for training also gradients and Adam's two moments (4 copies). */
+  paramBytes: number;
+  /** Measured RSS of a Node process that loaded recur and did nothing else. */
+  baselineBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * The least memory the job can run in, from the shapes (float32 = 4 bytes):
+ * - training: per (t, b) the backward needs the post-activation gates (G), the cell state
+ *   (LSTM, H) or the recurrent candidate term q = h·W_hnᵀ + b_hn (GRU, H), the hidden state h (H,
+ *   also the head's input), and the head output (O, for the MSE gradient); plus x, the target,
+ *   and weights + gradients + Adam m and v;
+ * - inference: the layer output (T,B,H) and head output (T,B,O), plus x and the weights;
+ * - streaming: the weights (a step's state is negligible).
+ */
+export function memoryBound(s: Shape, baselineBytes: number): MemoryBound {
+  const F = 4;
+  const TB = s.T * s.B;
+  const P = paramCount(s);
+  let dataBytes = 0;
+  let activationBytes = 0;
+  let paramBytes = P * F;
+  if (s.mode === 'train') {
+    dataBytes = TB * (s.I + s.O) * F;
+    activationBytes = TB * (gateCount(s) * s.H + s.H + s.H + s.O) * F;
+    paramBytes = 4 * P * F;
+  } else if (s.mode === 'infer') {
+    dataBytes = TB * s.I * F;
+    activationBytes = TB * (s.H + s.O) * F;
+  }
+  const totalBytes = dataBytes + activationBytes + paramBytes + baselineBytes;
+  return { dataBytes, activationBytes, paramBytes, baselineBytes, totalBytes };
+}
+
+/** Peer names used by the targets and the peer runner. */
+export type PeerName = 'torch' | 'ort' | 'tfjs-cpu' | 'tfjs-wasm' | 'brain.js';
+
+export type Target =
+  | { kind: 'speedup'; vs: PeerName[]; min: number; text: string }
+  | { kind: 'maxUsPerStep'; max: number; text: string }
+  | { kind: 'rss'; factor: number; text: string };
+
+/** The issue's targets; a speedup target compares with the best (fastest) of the listed peers. */
+export const TARGETS: Record<WorkloadId, Target[]> = {
+  W1: [{ kind: 'speedup', vs: ['torch'], min: 1.2, text: '≥1.2× PyTorch' }],
+  W2: [
+    { kind: 'speedup', vs: ['torch'], min: 1.1, text: '≥1.1× PyTorch' },
+    { kind: 'rss', factor: 1.5, text: 'peak RSS ≤1.5× bound' },
+  ],
+  W3: [{ kind: 'speedup', vs: ['torch'], min: 2, text: '≥2× PyTorch' }],
+  W4: [{ kind: 'maxUsPerStep', max: 8, text: '≤8 µs/step' }],
+  W5: [
+    { kind: 'speedup', vs: ['torch', 'ort'], min: 1, text: '≥ best of PyTorch/ORT' },
+    { kind: 'speedup', vs: ['tfjs-cpu', 'tfjs-wasm', 'brain.js'], min: 30, text: '≥30× best of TF.js/brain.js' },
+  ],
+};
+
+export function median(xs: readonly number[]): number {
+  const a = [...xs].sort((p, q) => p - q);
+  const n = a.length;
+  if (n === 0) return NaN;
+  return n % 2 ? a[(n - 1) / 2]! : (a[n / 2 - 1]! + a[n / 2]!) / 2;
+}

@@ -1,0 +1,234 @@
+/*
+ * addon.c — the N-API module `recur_native`: GEMM, unary kernels, threads, CPU path, and
+ * the recurrent sequence kernels of native/recurrent*.c when they are compiled in.
+ *
+ * Exports (JS view; every buffer is a Float32Array, checked for type and bounds here):
+ *   gemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc)
+ *   unary(kind, x, y)                        kind: index into RC_UNARY_NAMES (unary.h)
+ *   unaryBackward(kind, x, y, dy, dx)
+ *   setThreads(n) / getThreads()             pool size, counting the calling thread
+ *   cpuFeatures() -> { avx512, avx2, fma, path }
+ *   setCpuPath(name) -> path now active      tests only ("avx512" | "avx2" | "portable")
+ *   peakGflops(ms) -> GFLOP/s                 FMA-loop peak of the active path on all pool threads
+ *   lstmForward, lstmBackward, gruForward, gruBackward, rnnForward, rnnBackward,
+ *   recurrentWorkspace                       only those defined by native/recurrent*.c
+ *
+ * The recurrent entry points are referenced as weak symbols: a build without
+ * native/recurrent*.c (or with only some of them) still links, and exports what exists.
+ */
+#define _POSIX_C_SOURCE 200112L
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "gemm.h"
+#include "napi_util.h"
+#include "pool.h"
+#include "unary.h"
+
+#include "cpu.h"
+
+#if defined(__has_include)
+#if __has_include("recurrent.h")
+#include "recurrent.h"
+#endif
+#endif
+
+#define RC_RECURRENT(X)                                                                                \
+  X(rc_lstm_forward, "lstmForward") X(rc_lstm_backward, "lstmBackward") X(rc_gru_forward, "gruForward") \
+  X(rc_gru_backward, "gruBackward") X(rc_rnn_forward, "rnnForward") X(rc_rnn_backward, "rnnBackward")   \
+  X(rc_recurrent_workspace, "recurrentWorkspace")
+
+#define DECLARE_WEAK(sym, name) napi_value sym(napi_env, napi_callback_info) __attribute__((weak));
+RC_RECURRENT(DECLARE_WEAK)
+
+/* ---- gemm -------------------------------------------------------------------------------- */
+
+/* Elements a row-major (rows, cols) matrix with leading dimension ld needs from offset off. */
+static int64_t extent(int64_t off, int64_t rows, int64_t cols, int64_t ld) {
+  return rows <= 0 || cols <= 0 ? off : off + (rows - 1) * ld + cols;
+}
+
+static int check_mat(napi_env env, const char *name, const rc_f32 *m, int off, int rows, int cols, int ld) {
+  char where[32], exp[96], got[64];
+  snprintf(where, sizeof where, "gemm.%s", name);
+  if (ld < (cols > 1 ? cols : 1)) {
+    snprintf(exp, sizeof exp, "a leading dimension >= %d", cols);
+    snprintf(got, sizeof got, "%d", ld);
+    return rc_throw(env, where, exp, got);
+  }
+  const int64_t need = extent(off, rows, cols, ld);
+  if (need > (int64_t)m->n) {
+    snprintf(exp, sizeof exp, "at least %lld elements", (long long)need);
+    snprintf(got, sizeof got, "%zu", m->n);
+    return rc_throw(env, where, exp, got);
+  }
+  return 0;
+}
+
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  napi_value a[16];
+  if (rc_args(env, info, 16, a, "gemm")) return NULL;
+  bool tA, tB;
+  int M, N, K, aOff, lda, bOff, ldb, cOff, ldc;
+  double alpha, beta;
+  rc_f32 A, B, C;
+  const int BIG = 0x7fffffff;
+  if (napi_get_value_bool(env, a[0], &tA) != napi_ok || napi_get_value_bool(env, a[1], &tB) != napi_ok) {
+    rc_throw(env, "gemm.transA/transB", "booleans", "another value");
+    return NULL;
+  }
+  if (rc_get_int(env, a[2], 0, BIG, &M, "gemm.M") || rc_get_int(env, a[3], 0, BIG, &N, "gemm.N") ||
+      rc_get_int(env, a[4], 0, BIG, &K, "gemm.K") || rc_get_double(env, a[5], &alpha, "gemm.alpha") ||
+      rc_get_f32(env, a[6], 0, 0, &A, "gemm.A") || rc_get_int(env, a[7], 0, BIG, &aOff, "gemm.aOff") ||
+      rc_get_int(env, a[8], 1, BIG, &lda, "gemm.lda") || rc_get_f32(env, a[9], 0, 0, &B, "gemm.B") ||
+      rc_get_int(env, a[10], 0, BIG, &bOff, "gemm.bOff") || rc_get_int(env, a[11], 1, BIG, &ldb, "gemm.ldb") ||
+      rc_get_double(env, a[12], &beta, "gemm.beta") || rc_get_f32(env, a[13], 0, 0, &C, "gemm.C") ||
+      rc_get_int(env, a[14], 0, BIG, &cOff, "gemm.cOff") || rc_get_int(env, a[15], 1, BIG, &ldc, "gemm.ldc"))
+    return NULL;
+  if (M == 0 || N == 0) return NULL;
+  if (K > 0 && (check_mat(env, "A", &A, aOff, tA ? K : M, tA ? M : K, lda) ||
+                check_mat(env, "B", &B, bOff, tB ? N : K, tB ? K : N, ldb)))
+    return NULL;
+  if (check_mat(env, "C", &C, cOff, M, N, ldc)) return NULL;
+  rc_sgemm(tA, tB, M, N, K, (float)alpha, A.p + aOff, lda, B.p + bOff, ldb, (float)beta, C.p + cOff, ldc);
+  return NULL;
+}
+
+/* ---- unary ------------------------------------------------------------------------------- */
+
+static napi_value js_unary(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  int kind;
+  rc_f32 x, y;
+  if (rc_args(env, info, 3, a, "unary") || rc_get_int(env, a[0], 0, RC_UNARY_KINDS - 1, &kind, "unary.kind") ||
+      rc_get_f32(env, a[1], 0, 0, &x, "unary.x") || rc_get_f32(env, a[2], 0, x.n, &y, "unary.y"))
+    return NULL;
+  rc_unary(kind, x.p, y.p, (long)x.n);
+  return NULL;
+}
+
+static napi_value js_unary_backward(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  int kind;
+  rc_f32 x, y, dy, dx;
+  if (rc_args(env, info, 5, a, "unaryBackward") ||
+      rc_get_int(env, a[0], 0, RC_UNARY_KINDS - 1, &kind, "unaryBackward.kind") ||
+      rc_get_f32(env, a[1], 0, 0, &x, "unaryBackward.x") || rc_get_f32(env, a[2], 0, x.n, &y, "unaryBackward.y") ||
+      rc_get_f32(env, a[3], 0, x.n, &dy, "unaryBackward.dy") ||
+      rc_get_f32(env, a[4], 0, x.n, &dx, "unaryBackward.dx"))
+    return NULL;
+  rc_unary_backward(kind, x.p, y.p, dy.p, dx.p, (long)x.n);
+  return NULL;
+}
+
+/* ---- threads and CPU --------------------------------------------------------------------- */
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  int n;
+  if (rc_args(env, info, 1, a, "setThreads") || rc_get_int(env, a[0], 1, 64, &n, "setThreads.n")) return NULL;
+  rc_pool_set_threads(n);
+  return NULL;
+}
+
+static napi_value js_get_threads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_create_int32(env, rc_pool_threads(), &r);
+  return r;
+}
+
+static void set_bool(napi_env env, napi_value obj, const char *name, int v) {
+  napi_value b;
+  napi_get_boolean(env, v != 0, &b);
+  napi_set_named_property(env, obj, name, b);
+}
+
+static napi_value js_cpu_features(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o, s;
+  napi_create_object(env, &o);
+  set_bool(env, o, "avx512", rc_cpu_avx512());
+  set_bool(env, o, "avx2", rc_cpu_avx2());
+  set_bool(env, o, "fma", rc_cpu_fma());
+  napi_create_string_utf8(env, rc_cpu_path(), NAPI_AUTO_LENGTH, &s);
+  napi_set_named_property(env, o, "path", s);
+  return o;
+}
+
+static napi_value js_set_cpu_path(napi_env env, napi_callback_info info) {
+  napi_value a[1], r;
+  char name[32];
+  size_t len = 0;
+  if (rc_args(env, info, 1, a, "setCpuPath")) return NULL;
+  if (napi_get_value_string_utf8(env, a[0], name, sizeof name, &len) != napi_ok ||
+      (strcmp(name, "avx512") && strcmp(name, "avx2") && strcmp(name, "portable"))) {
+    rc_throw(env, "setCpuPath", "\"avx512\", \"avx2\" or \"portable\"", "another value");
+    return NULL;
+  }
+  napi_create_string_utf8(env, rc_set_cpu_path(name), NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
+/* peakGflops(ms): every pool thread runs an FMA loop for about ms milliseconds; total GFLOP/s. */
+typedef struct {
+  long iters;
+  double flops[64], secs[64];
+} peak_ctx;
+
+static double secs_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void peak_task(void *vc, int t) {
+  peak_ctx *c = vc;
+  const double t0 = secs_now();
+  c->flops[t] = rc_active_path()->fma_peak(c->iters);
+  c->secs[t] = secs_now() - t0;
+}
+
+static napi_value js_peak_gflops(napi_env env, napi_callback_info info) {
+  napi_value a[1], r;
+  int ms;
+  if (rc_args(env, info, 1, a, "peakGflops") || rc_get_int(env, a[0], 1, 10000, &ms, "peakGflops.ms")) return NULL;
+  peak_ctx c = {1000, {0}, {0}};
+  const int nt = rc_pool_threads() < 64 ? rc_pool_threads() : 64;
+  for (;;) { /* calibrate on one thread to ~ms / 4, then run on all */
+    peak_task(&c, 0);
+    if (c.secs[0] * 4000.0 >= ms || c.iters > (1L << 40)) break;
+    c.iters *= 2;
+  }
+  c.iters *= 4;
+  rc_pool_run(nt, peak_task, &c);
+  double total = 0;
+  for (int t = 0; t < nt; t++) total += c.flops[t] / c.secs[t];
+  napi_create_double(env, total / 1e9, &r);
+  return r;
+}
+
+/* ---- module ------------------------------------------------------------------------------ */
+
+static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback fn) {
+  napi_value f;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);
+  napi_set_named_property(env, exports, name, f);
+}
+
+NAPI_MODULE_INIT() {
+  export_fn(env, exports, "gemm", js_gemm);
+  export_fn(env, exports, "unary", js_unary);
+  export_fn(env, exports, "unaryBackward", js_unary_backward);
+  export_fn(env, exports, "setThreads", js_set_threads);
+  export_fn(env, exports, "getThreads", js_get_threads);
+  export_fn(env, exports, "cpuFeatures", js_cpu_features);
+  export_fn(env, exports, "setCpuPath", js_set_cpu_path);
+  export_fn(env, exports, "peakGflops", js_peak_gflops);
+#define EXPORT_IF_DEFINED(sym, name) \
+  if (sym) export_fn(env, exports, name, sym);
+  RC_RECURRENT(EXPORT_IF_DEFINED)
+  return exports;
+}

@@ -1,0 +1,315 @@
+/*
+ * gemm.c — the GEMM driver: blocking, packing, threading (see gemm.h for the contract).
+ *
+ *   C (M, N) = alpha · op(A) (M, K) · op(B) (K, N) + beta · C          row-major
+ *
+ * Legend
+ *   MR x NR   register block of the active path's micro-kernel (cpu.h): 8x32 avx512, 6x16 avx2, 4x16 portable
+ *   KC, NC    cache blocks: a K block of KC (384) and an N block of NC (512) columns (KC·NC floats
+ *             of packed B = 768 KB stay in a 1 MB L2; the 8 x KC A micro-panel, 12 KB, in L1)
+ *   MC        rows of A packed at once (MR·16)
+ *   Ap        packed A block: panels of MR rows, k-major   Ap[q·kc·MR + k·MR + i]
+ *   Bp        packed B block: panels of NR columns, k-major Bp[p·pstride + k·NR + j], zero padded
+ *
+ * Loop phases (single thread, gemm_st)
+ *   for jc in N by NC                     B block columns
+ *     for pc in K by KC                   K block (beta applies to the first one; then accumulate)
+ *       B source: pre-packed (rc_sgemm_pb), direct rows of B (op(B) = B, small M: no packing;
+ *                 a partial last panel is packed), or packed here
+ *       for ic in M by MC                 pack A block
+ *         for ir by MR                    the A micro-panel stays in L1 …
+ *           for jr by NR                  … while B panels stream from L2
+ *             micro-kernel (mr, nr, kc)
+ *
+ * Small M with op(B) = Bᵀ (M <= 2, GEMV-like): dot products against B's rows, nothing packed.
+ *
+ * Threading (rc_sgemm): the (M, N) output is cut into nt slices of whole panels along N when
+ * M <= N (each task then packs all of A, the smaller operand) or along M otherwise; each pool
+ * task runs gemm_st on its slice. Each C element gets the same FMA sequence whatever the
+ * slicing, so results are bit-identical for any thread count.
+ */
+#define _POSIX_C_SOURCE 200112L
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "gemm.h"
+#include "pool.h"
+
+#define RC_PAR_MIN_WORK (1L << 17) /* M·N·K below this runs on the calling thread */
+#define RC_DOT_MAX_M 2 /* M <= this with op(B) = Bᵀ and op(A) = A: dot products (gemm_dots) */
+#ifndef RC_DIRECT_MAX_M
+#define RC_DIRECT_MAX_M 256 /* op(B) = B is used in place (no packing) when M <= this */
+#endif
+
+/* ---- per-thread packing buffers (freed when the thread exits) ------------------------- */
+
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+static void buf_free(void *p) { free(p); }
+static void buf_key_init(void) { pthread_key_create(&buf_key, buf_free); }
+
+typedef struct {
+  size_t cap; /* floats after the header */
+  float *a, *b, *e;
+} tbuf;
+
+/* Buffers for packing A (MC·KC), B (KC·NC) and one edge panel (KC·NR), 64-byte aligned. */
+static tbuf *thread_bufs(const rc_path *P) {
+  pthread_once(&buf_once, buf_key_init);
+  const size_t mc = (size_t)P->mr * 16, na = mc * RC_KC, nb = (size_t)RC_KC * RC_NC, ne = (size_t)RC_KC * P->nr;
+  const size_t need = na + nb + ne + 64;
+  tbuf *t = pthread_getspecific(buf_key);
+  if (t && t->cap >= need) return t;
+  free(t);
+  t = NULL;
+  if (posix_memalign((void **)&t, 64, sizeof(tbuf) + 64 + need * sizeof(float)) != 0) return NULL;
+  t->cap = need;
+  float *base = (float *)(((uintptr_t)(t + 1) + 63) & ~(uintptr_t)63);
+  t->a = base;
+  t->b = base + na;
+  t->e = base + na + nb;
+  pthread_setspecific(buf_key, t);
+  return t;
+}
+
+/* ---- packing ---------------------------------------------------------------------------- */
+
+/* A block (mc x kc) at A = &op(A)[0][0] of the block -> MR-row panels (a transposing copy when A is
+ * stored (M, K): the path's packbt does it in 8 x 8 register blocks). */
+static void pack_a(const rc_path *P, int transA, const float *A, long lda, int mc, int kc, int MR, float *dst) {
+  for (int q = 0; q < mc; q += MR) {
+    const int mr = mc - q < MR ? mc - q : MR;
+    float *d = dst + (long)(q / MR) * kc * MR;
+    if (!transA) {
+      P->packbt(A + (long)q * lda, lda, kc, mr, MR, d);
+    } else {
+      for (int k = 0; k < kc; k++) {
+        const float *a = A + (long)k * lda + q;
+        for (int i = 0; i < mr; i++) d[(long)k * MR + i] = a[i];
+      }
+    }
+  }
+}
+
+/* B block (kc x nc) at B = &op(B)[0][0] of the block -> NR-column panels, panel p at dst + p·pstride. */
+static void pack_b(const rc_path *P, int transB, const float *B, long ldb, int kc, int nc, int NR, long pstride,
+                   float *dst) {
+  for (int j0 = 0; j0 < nc; j0 += NR) {
+    const int nr = nc - j0 < NR ? nc - j0 : NR;
+    float *d = dst + (long)(j0 / NR) * pstride;
+    if (!transB) {
+      for (int k = 0; k < kc; k++) {
+        const float *b = B + (long)k * ldb + j0;
+        float *dk = d + (long)k * NR;
+        for (int j = 0; j < nr; j++) dk[j] = b[j];
+        for (int j = nr; j < NR; j++) dk[j] = 0.0f;
+      }
+    } else {
+      P->packbt(B + (long)j0 * ldb, ldb, kc, nr, NR, d);
+    }
+  }
+}
+
+/* ---- single-threaded driver ------------------------------------------------------------ */
+
+typedef struct {
+  int transA, transB, M, N, K;
+  float alpha, beta;
+  const float *A;
+  long lda;
+  const float *B; /* raw B (Bpre == NULL) */
+  long ldb;
+  const float *Bpre; /* pre-packed B, full-K panels (rc_sgemm_pb) */
+  float *C;
+  long ldc;
+} gemm_args;
+
+static void scale_c(int M, int N, float beta, float *C, long ldc) {
+  for (int i = 0; i < M; i++) {
+    float *c = C + (long)i * ldc;
+    if (beta == 0.0f) memset(c, 0, sizeof(float) * N);
+    else if (beta != 1.0f)
+      for (int j = 0; j < N; j++) c[j] *= beta;
+  }
+}
+
+/* Small M with op(B) = Bᵀ (batch-1 inference, GEMV): dot products against the rows of B, no
+ * packing (packing B would cost more than the product). */
+static void gemm_dots(const rc_path *P, const gemm_args *g) {
+  float buf[256];
+  for (int i = 0; i < g->M; i++) {
+    float *c = g->C + (long)i * g->ldc;
+    for (int j0 = 0; j0 < g->N; j0 += 256) {
+      const int n = g->N - j0 < 256 ? g->N - j0 : 256;
+      P->dots(g->A + (long)i * g->lda, g->B + (long)j0 * g->ldb, g->ldb, n, g->K, buf);
+      if (g->beta == 0.0f)
+        for (int j = 0; j < n; j++) c[j0 + j] = g->alpha * buf[j];
+      else
+        for (int j = 0; j < n; j++) c[j0 + j] = g->beta * c[j0 + j] + g->alpha * buf[j];
+    }
+  }
+}
+
+static void gemm_st(const rc_path *P, const gemm_args *g) {
+  const int M = g->M, N = g->N, K = g->K, MR = P->mr, NR = P->nr, MC = MR * 16;
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    scale_c(M, N, g->beta, g->C, g->ldc);
+    return;
+  }
+  if (g->transB && !g->Bpre && !g->transA && M <= RC_DOT_MAX_M) {
+    gemm_dots(P, g);
+    return;
+  }
+  tbuf *tb = thread_bufs(P);
+  if (!tb) abort(); /* out of memory for < 1 MB: nothing sensible left to do */
+  /* In-place B pays with 2-line (128-byte) panel rows; 1-line rows (NR 16) lose to set conflicts. */
+  const int direct = !g->Bpre && !g->transB && M <= RC_DIRECT_MAX_M && NR >= 32;
+  for (int jc = 0; jc < N; jc += RC_NC) {
+    const int nc = N - jc < RC_NC ? N - jc : RC_NC;
+    for (int pc = 0; pc < K; pc += RC_KC) {
+      const int kc = K - pc < RC_KC ? K - pc : RC_KC;
+      const float beta = pc == 0 ? g->beta : 1.0f;
+      /* B source for this (pc, jc) block: panel p at bsrc + p·pstride, row stride ldbp */
+      const float *bsrc;
+      long pstride, ldbp;
+      int full_panels = (nc + NR - 1) / NR; /* panels read from bsrc; a direct edge panel comes from tb->e */
+      if (g->Bpre) {
+        bsrc = g->Bpre + (long)(jc / NR) * K * NR + (long)pc * NR;
+        pstride = (long)K * NR;
+        ldbp = NR;
+      } else if (direct) {
+        bsrc = g->B + (long)pc * g->ldb + jc;
+        pstride = NR;
+        ldbp = g->ldb;
+        full_panels = nc / NR;
+        if (full_panels * NR < nc)
+          pack_b(P, 0, bsrc + (long)full_panels * NR, g->ldb, kc, nc - full_panels * NR, NR, 0, tb->e);
+      } else {
+        const float *b0 = g->transB ? g->B + (long)jc * g->ldb + pc : g->B + (long)pc * g->ldb + jc;
+        pack_b(P, g->transB, b0, g->ldb, kc, nc, NR, (long)kc * NR, tb->b);
+        bsrc = tb->b;
+        pstride = (long)kc * NR;
+        ldbp = NR;
+      }
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = M - ic < MC ? M - ic : MC;
+        const float *a0 = g->transA ? g->A + (long)pc * g->lda + ic : g->A + (long)ic * g->lda + pc;
+        pack_a(P, g->transA, a0, g->lda, mc, kc, MR, tb->a);
+        for (int ir = 0; ir < mc; ir += MR) {
+          const int mr = mc - ir < MR ? mc - ir : MR;
+          const float *ap = tb->a + (long)(ir / MR) * kc * MR;
+          float *crow = g->C + (long)(ic + ir) * g->ldc + jc;
+          for (int jr = 0, p = 0; jr < nc; jr += NR, p++) {
+            const int nr = nc - jr < NR ? nc - jr : NR;
+            if (p < full_panels) P->kern(mr, nr, kc, ap, bsrc + p * pstride, ldbp, crow + jr, g->ldc, g->alpha, beta);
+            else P->kern(mr, nr, kc, ap, tb->e, NR, crow + jr, g->ldc, g->alpha, beta);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---- threading --------------------------------------------------------------------------- */
+
+typedef struct {
+  const rc_path *P;
+  const gemm_args *g;
+  int nt, along_n, panels, unit;
+} par_ctx;
+
+/* Task t: panels [t·panels/nt, (t+1)·panels/nt) of the split dimension. */
+static void par_task(void *vctx, int t) {
+  const par_ctx *c = vctx;
+  const gemm_args *g = c->g;
+  const int p0 = (int)((long)t * c->panels / c->nt), p1 = (int)((long)(t + 1) * c->panels / c->nt);
+  if (p0 >= p1) return;
+  gemm_args s = *g;
+  if (c->along_n) {
+    const int n0 = p0 * c->unit, n1 = p1 * c->unit < g->N ? p1 * c->unit : g->N;
+    s.N = n1 - n0;
+    s.C = g->C + n0;
+    if (g->Bpre) s.Bpre = g->Bpre + (long)p0 * g->K * c->unit;
+    else s.B = g->transB ? g->B + (long)n0 * g->ldb : g->B + n0;
+  } else {
+    const int m0 = p0 * c->unit, m1 = p1 * c->unit < g->M ? p1 * c->unit : g->M;
+    s.M = m1 - m0;
+    s.C = g->C + (long)m0 * g->ldc;
+    s.A = g->transA ? g->A + m0 : g->A + (long)m0 * g->lda;
+  }
+  gemm_st(c->P, &s);
+}
+
+static void gemm_par(const gemm_args *g) {
+  const rc_path *P = rc_active_path();
+  const int nth = rc_pool_threads();
+  if (nth <= 1 || (long)g->M * g->N * (g->K > 0 ? g->K : 1) < RC_PAR_MIN_WORK) {
+    gemm_st(P, g);
+    return;
+  }
+  const int pn = (g->N + P->nr - 1) / P->nr, pm = (g->M + P->mr - 1) / P->mr;
+  /* A split along N makes every task pack all of op(A) (M·K), one along M all of op(B) (K·N):
+   * split the dimension whose other operand is smaller, if it has enough panels for the threads. */
+  int along_n = g->M <= g->N ? pn >= nth : pm < nth;
+  if (!along_n && pm < 2) along_n = 1;
+  if (along_n && pn < 2) along_n = 0;
+  const int panels = along_n ? pn : pm;
+  const int nt = panels < nth ? panels : nth;
+  if (nt <= 1) {
+    gemm_st(P, g);
+    return;
+  }
+  par_ctx c = {P, g, nt, along_n, panels, along_n ? P->nr : P->mr};
+  rc_pool_run(nt, par_task, &c);
+}
+
+/* ---- public API -------------------------------------------------------------------------- */
+
+#define ARGS(Bp_)                                                                                                 \
+  gemm_args g = {transA != 0, transB != 0, M, N, K, alpha, beta, A, lda, B, ldb, (Bp_), C, ldc}
+
+void rc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+              int ldb, float beta, float *C, int ldc) {
+  ARGS(NULL);
+  gemm_par(&g);
+}
+
+void rc_sgemm_st(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                 int ldb, float beta, float *C, int ldc) {
+  ARGS(NULL);
+  gemm_st(rc_active_path(), &g);
+}
+
+size_t rc_sgemm_packb_size(int K, int N) {
+  const int NR = rc_active_path()->nr;
+  if (K <= 0 || N <= 0) return 0;
+  return (size_t)K * (size_t)((N + NR - 1) / NR) * NR;
+}
+
+void rc_sgemm_packb(int transB, int K, int N, const float *B, int ldb, float *Bp) {
+  if (K <= 0 || N <= 0) return;
+  const rc_path *P = rc_active_path();
+  pack_b(P, transB != 0, B, ldb, K, N, P->nr, (long)K * P->nr, Bp);
+}
+
+void rc_sgemm_pb(int transA, int M, int N, int K, float alpha, const float *A, int lda, const float *Bp, float beta,
+                 float *C, int ldc) {
+  const int transB = 0, ldb = 0;
+  const float *B = NULL;
+  ARGS(Bp);
+  gemm_par(&g);
+}
+
+void rc_sgemm_pb_st(int transA, int M, int N, int K, float alpha, const float *A, int lda, const float *Bp,
+                    float beta, float *C, int ldc) {
+  const int transB = 0, ldb = 0;
+  const float *B = NULL;
+  ARGS(Bp);
+  gemm_st(rc_active_path(), &g);
+}
+
+int rc_sgemm_nr(void) { return rc_active_path()->nr; }

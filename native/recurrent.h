@@ -1,0 +1,95 @@
+/*
+ * recurrent.h — N-API entry points of the fused recurrent kernels (LSTM, GRU, Elman RNN): the whole
+ * sequence of one layer and direction runs inside one call (time loop in C). Float32 only.
+ *
+ * ============================================================================================
+ * REQUESTS TO THE OWNER OF native/gemm*, native/pool*, native/addon.c, binding.gyp and the loader
+ * src/kernels/native/ (status as of this writing):
+ *   1. Build / exports: done on your side (binding.gyp compiles every native C file; addon.c registers the
+ *      entry points below by weak symbol under the names of RC_RECURRENT_EXPORTS). Nothing to add.
+ *   2. Loader: `Object.assign(backend, makeRecurrentMethods(addon))` with makeRecurrentMethods from
+ *      src/kernels/native/recurrent-adapter.ts (mine). Route Float64Array calls to the reference
+ *      backend (the C side throws E_VALUE for anything but Float32Array). recurrentWorkspace may stay
+ *      native for every dtype: it is never smaller than the reference's, so a ws sized by it serves
+ *      either backend.
+ *   3. GEMM speed seen from the recurrent kernels (measured, one thread unless said):
+ *      a. pack_a is ~22% of an LSTM backward (B=32, T=100, H=128): the big after-loop products
+ *         dW_hh += dAᵀ·H (transA, M=4H, K=T·B), dW_ih += dAᵀ·X and dx = dA·W_ih pack all of dA
+ *         (T·B × 4H) with scalar loops. A vectorised pack_a (both transA cases) would help most.
+ *      b. rc_sgemm threading for M >> N with transA (dW_hh: 512 × 128 × 3200): the split goes along
+ *         N, so each of the two tasks packs the whole A; splitting along M would halve the packing.
+ *      c. gemm_dots (M <= 2, op(B) = Bᵀ) is great for h·W_hhᵀ (K = H), but at K = 32 (the input
+ *         projection of a batch-1 step) the per-dot overhead dominates: ~25% of a B=1 LSTM step.
+ *         Blocking 4-8 columns of B per pass would cut it.
+ * ============================================================================================
+ *
+ * Legend: T time, B batch, I input, H hidden, P projection (LSTM, 0 = none), Hout = P > 0 ? P : H,
+ *   G gate width (LSTM 4H, GRU 3H, RNN H). Shapes, semantics and saved-buffer contents are those of
+ *   src/kernels/backend.ts and the reference kernels src/kernels/ref/{lstm,gru,rnn}.ts.
+ *
+ * Arguments are positional (no object property reads: a streaming B = 1, T = 1 call costs ~1 µs of
+ * N-API overhead). "F32" = Float32Array with at least the given number of elements; "|null" = may be
+ * null or undefined. Every call returns undefined; the kernels never allocate.
+ *
+ *   dims      Int32Array(8): [T, B, I, H, P, reverse (0|1), nonlinearity (0 tanh | 1 relu, RNN only),
+ *             tasks (0 = automatic per-step split over the thread pool; n >= 1 = exactly n tasks
+ *             per step, whatever the size — for tests)]. P must be 0 for GRU and RNN.
+ *
+ *   Head, arguments 0..12, the same for every kernel:
+ *     0 dims   1 x F32 (T,B,I)   2 h0 F32 (B,Hout)   3 c0 F32 (B,H) (LSTM; ignored, may be null, else)
+ *     4 wIh F32 (G,I)   5 wHh F32 (G,Hout)   6 bIh F32 (G)|null   7 bHh F32 (G)|null
+ *     8 wHr F32 (P,H) (LSTM with P > 0; ignored else)   9 lengths Int32Array (B)|null, values in [1,T]
+ *     10 maskX F32 (B,I)|null   11 maskH F32 (B,Hout)|null   12 ws F32 (recurrentWorkspace elements)
+ *
+ *   lstmForward  (head, 13 y (T,B,Hout), 14 hN (B,Hout), 15 cN (B,H), 16 gates (T,B,4H), 17 c (T,B,H),
+ *                 18 h (T,B,Hout), 19 m (T,B,H) when P > 0 else ignored|null)                    20 args
+ *   gruForward   (head, 13 y (T,B,H), 14 hN (B,H), 15 gates (T,B,3H), 16 q (T,B,H), 17 h (T,B,H)) 18 args
+ *   rnnForward   (head, 13 y (T,B,H), 14 hN (B,H), 15 h (T,B,H))                                  16 args
+ *   lstmBackward (head, saved: 13 gates, 14 c, 15 h, 16 m (P > 0),
+ *                 upstream: 17 dy|null, 18 dhN|null, 19 dcN|null,
+ *                 accumulated (+=), each |null = not wanted: 20 dx, 21 dh0, 22 dc0, 23 dWIh, 24 dWHh,
+ *                 25 dBIh, 26 dBHh, 27 dWHr)                                                     28 args
+ *   gruBackward  (head, 13 gates, 14 q, 15 h, 16 dy|null, 17 dhN|null, 18 dx, 19 dh0, 20 dWIh,
+ *                 21 dWHh, 22 dBIh, 23 dBHh)                                                     24 args
+ *   rnnBackward  (head, 13 h, 14 dy|null, 15 dhN|null, 16 dx, 17 dh0, 18 dWIh, 19 dWHh, 20 dBIh,
+ *                 21 dBHh)                                                                       22 args
+ *   recurrentWorkspace(kind (0 lstm | 1 gru | 2 rnn), T, B, I, H, P) -> number of float32 elements
+ *                 (one workspace serves forward and backward, and is never smaller than the
+ *                 reference backend's, so the two backends can share it).
+ *
+ * Errors: thrown as Error with .code 'E_SHAPE' (missing / short buffer, bad dims), 'E_VALUE'
+ * (wrong element type, lengths out of [1, T]) or 'E_OPTION' (bad nonlinearity); messages read
+ * "lstmForward: expected X, got Y". Nothing is written before all arguments are checked.
+ */
+#ifndef RC_RECURRENT_H
+#define RC_RECURRENT_H
+
+#include <node_api.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+napi_value rc_recurrent_workspace(napi_env env, napi_callback_info info);
+napi_value rc_lstm_forward(napi_env env, napi_callback_info info);
+napi_value rc_lstm_backward(napi_env env, napi_callback_info info);
+napi_value rc_gru_forward(napi_env env, napi_callback_info info);
+napi_value rc_gru_backward(napi_env env, napi_callback_info info);
+napi_value rc_rnn_forward(napi_env env, napi_callback_info info);
+napi_value rc_rnn_backward(napi_env env, napi_callback_info info);
+
+/* X(jsName, cFunction) for every entry point, for the addon's property table. */
+#define RC_RECURRENT_EXPORTS(X)                    \
+  X("recurrentWorkspace", rc_recurrent_workspace) \
+  X("lstmForward", rc_lstm_forward)               \
+  X("lstmBackward", rc_lstm_backward)             \
+  X("gruForward", rc_gru_forward)                 \
+  X("gruBackward", rc_gru_backward)               \
+  X("rnnForward", rc_rnn_forward)                 \
+  X("rnnBackward", rc_rnn_backward)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RC_RECURRENT_H */

@@ -1,0 +1,133 @@
+/**
+ * Options from a config file (YAML or JSON) and flags, merged (preset < file < flags) and
+ * validated by a zod schema. Unknown keys are errors with the nearest valid key; every message
+ * names where the bad value came from (`file:line:col` for syntax, the file or `--flag` for values).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { FormatError, OptionError, nearestName } from '../index.js';
+
+/** Where a key's value came from. */
+export type Source = { kind: 'flag' } | { kind: 'file'; path: string } | { kind: 'preset'; name: string } | { kind: 'default' };
+
+/** A key → value map and where each value came from. */
+export interface Layered {
+  values: Record<string, unknown>;
+  sources: Record<string, Source>;
+}
+
+/** `batchSize` → `--batch-size`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function lineCol(text: string, pos: number): [number, number] {
+  const before = text.slice(0, pos).split('\n');
+  return [before.length, before.at(-1)!.length + 1];
+}
+
+/**
+ * Where JSON.parse fails (Node 20 does not always say): the shortest prefix whose error is not
+ * "unexpected end" ends at the offending character.
+ */
+function jsonErrorPos(text: string): number {
+  const endsEarly = (p: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, p));
+      return true;
+    } catch (e) {
+      return /end of JSON input|Unterminated string/i.test((e as Error).message);
+    }
+  };
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (endsEarly(mid + 1)) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.min(lo, Math.max(0, text.length - 1));
+}
+
+/**
+ * Read a config file: `.json` as JSON, anything else as YAML (a superset of JSON).
+ * @throws FormatError `file:line:col` for syntax errors, or when the top level is not a mapping.
+ */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new FormatError(path, 'a readable config file (--config)', 'no such file');
+  }
+  let value: unknown;
+  if (extname(path).toLowerCase() === '.json') {
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      const [l, c] = lineCol(text, jsonErrorPos(text));
+      throw new FormatError(`${path}:${l}:${c}`, 'valid JSON', (e as Error).message.replace(/, ".*$/s, '').replace(/ in JSON at position \d+.*$/s, ''));
+    }
+  } else {
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const err = doc.errors[0];
+    if (err) {
+      const [l, c] = err.linePos?.[0] ? [err.linePos[0].line, err.linePos[0].col] : lineCol(text, err.pos[0]);
+      throw new FormatError(`${path}:${l}:${c}`, 'valid YAML', err.message.split('\n')[0]!);
+    }
+    value = doc.toJS();
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatError(path, 'a mapping of option names to values at the top level', Array.isArray(value) ? 'a list' : String(value));
+  return value as Record<string, unknown>;
+}
+
+/** Merge layers; later ones win. */
+export function merge(...layers: { values: Record<string, unknown>; source: Source }[]): Layered {
+  const out: Layered = { values: {}, sources: {} };
+  for (const l of layers) {
+    for (const [k, v] of Object.entries(l.values)) {
+      if (v === undefined) continue;
+      out.values[k] = v;
+      out.sources[k] = l.source;
+    }
+  }
+  return out;
+}
+
+function describe(key: string, s: Source | undefined): string {
+  if (!s) return `"${key}"`;
+  if (s.kind === 'flag') return flagName(key);
+  if (s.kind === 'file') return `${s.path}: "${key}"`;
+  if (s.kind === 'preset') return `"${key}" (from --preset ${s.name})`;
+  return `"${key}"`;
+}
+
+/**
+ * Validate merged options with a strict zod object schema.
+ * @throws OptionError naming the key, where it came from, and (for unknown keys) the nearest valid one.
+ */
+export function validate<S extends z.ZodType>(schema: S, layered: Layered, keys: readonly string[], where: string): z.output<S> {
+  const r = schema.safeParse(layered.values);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const near = nearestName(key, keys);
+    const src = layered.sources[key];
+    throw new OptionError(src?.kind === 'file' ? src.path : where, `a known option${near ? ` (did you mean "${near}"${src?.kind === 'flag' ? ` / ${flagName(near)}` : ''}?)` : ''}`, `unknown key "${key}"`);
+  }
+  const key = String(issue.path[0] ?? '');
+  const got = key in layered.values ? JSON.stringify(layered.values[key]) : 'nothing';
+  const msg = key !== '' && !(key in layered.values) ? `a value (required; set ${flagName(key)} or "${key}" in --config)` : issue.message;
+  throw new OptionError(describe(key, layered.sources[key]) + (issue.path.length > 1 ? `[${issue.path.slice(1).join('.')}]` : ''), msg, got);
+}
+
+/** Resolve a path from a layer: a file's paths are relative to the file, flags' to the working directory. */
+export function resolvePath(p: string, s: Source | undefined, cwd: string, dataDir: string): string {
+  if (isAbsolute(p)) return p;
+  if (s?.kind === 'file') return resolve(dirname(s.path), p);
+  if (s?.kind === 'preset') return resolve(dataDir, p);
+  return resolve(cwd, p);
+}

@@ -1,0 +1,8 @@
+/** Helpers shared by the recipes: run folders, progress, reports, checkpoints, Ctrl-C. */
+export {
+  RUN_FILES, createRunDir, openRunDir, commitRunDir, abortRunDir, timestampName, writeJson, readJson, appendJsonl, readJsonl, type RunDir,
+} from './run-dir.js';
+export { TrainProgress, type ProgressOptions, type StepInfo } from './progress.js';
+export { renderReport, writeReport, histogramChart, thin, type ReportData, type ReportTable, type ReportChart, type ReportConfusion } from './report.js';
+export { onInterrupt, yieldToEvents, type StopFlag } from './interrupt.js';
+export { textTable, fmtNum } from './table.js';

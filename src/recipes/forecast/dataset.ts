@@ -1,0 +1,267 @@
+/**
+ * From a CSV file to forecasting windows: columns → features (angles as sin/cos), segments
+ * (a new one at every time gap or dropped row, so no window spans a gap), chronological splits,
+ * a normaliser fitted on the training rows only, and window origins per split.
+ *
+ * Legend: n rows, F model features per step, k targets, L lookback, H horizon.
+ * A window with origin t (the last observed row) has inputs rows t−L+1 … t and targets rows
+ * t+1 … t+H, all in one segment; it belongs to the split holding t and t+H.
+ */
+import {
+  FormatError, ValueError, columnIndex, fillMissing, numericColumn, readCsvFile, timeColumn, type CsvTable, type TimeFormat,
+} from '../../index.js';
+import { COLUMN_ALIASES, type ForecastConfig } from './config.js';
+
+/** The series used by the recipe. */
+export interface Series {
+  file: string;
+  n: number;
+  /** Per-row time (ms since epoch, or the raw numbers), or null without a time column. */
+  times: Float64Array | null;
+  timeFormat: TimeFormat | null;
+  /** Typical step between rows (median difference; 1 without a time column). */
+  step: number;
+  /** Feature names in order: targets first, then covariates (angles as `name:sin`, `name:cos`). */
+  features: string[];
+  /** Raw feature values, row-major (n, F). */
+  raw: Float64Array;
+  F: number;
+  /** Number of targets (the first k features). */
+  k: number;
+  targets: string[];
+  /** Reference forecast column (e.g. a power curve), raw, or null. */
+  reference: Float64Array | null;
+  referenceName: string | null;
+  /** Segment id of every row. */
+  segment: Int32Array;
+  /** First row of every row's segment. */
+  segStart: Int32Array;
+  /** Source CSV line of every row. */
+  lines: Int32Array;
+  /** Notes for the user (aliases used, rows dropped, gaps). */
+  notes: string[];
+}
+
+/** The header name to use for `name`, following {@link COLUMN_ALIASES}; throws like columnIndex if none. */
+export function resolveColumn(t: CsvTable, name: string, role: string, notes: string[]): string {
+  if (t.header.includes(name)) return name;
+  const alias = (COLUMN_ALIASES[name] ?? []).find((a) => t.header.includes(a));
+  if (alias) {
+    if (!notes.some((n) => n.includes(`"${name}" read as`))) notes.push(`column "${name}" read as "${alias}"`);
+    return alias;
+  }
+  columnIndex(t, name, role);
+  return name;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : 1;
+}
+
+interface Columns {
+  targets: string[];
+  covariates: string[];
+  angular: Set<string>;
+  reference: string | null;
+  time: string | null;
+}
+
+function resolveColumns(t: CsvTable, c: ForecastConfig, notes: string[]): Columns {
+  const targets = c.target.map((n) => resolveColumn(t, n, 'target column', notes));
+  const covariates = c.covariate.map((n) => resolveColumn(t, n, 'covariate column', notes));
+  const angular = new Set(c.angular.map((n) => resolveColumn(t, n, 'angular column', notes)));
+  for (const a of angular) {
+    if (!covariates.includes(a)) throw new ValueError('--angular', `a name also given as --covariate (${covariates.map((s) => JSON.stringify(s)).join(', ') || 'none'})`, JSON.stringify(a));
+  }
+  const all = [...targets, ...covariates];
+  const dup = all.find((n, i) => all.indexOf(n) !== i);
+  if (dup) throw new ValueError('--target/--covariate', 'each column once', `"${dup}" twice`);
+  const reference = c.referenceCol ? resolveColumn(t, c.referenceCol, 'reference column', notes) : null;
+  if (reference && targets.length !== 1) throw new ValueError('--reference-col', 'exactly one --target (the reference forecasts it)', `${targets.length} targets`);
+  const time = c.timeCol ? resolveColumn(t, c.timeCol, 'time column', notes) : null;
+  if (time && all.includes(time)) throw new ValueError('--time-col', 'a column that is not a target or covariate', JSON.stringify(time));
+  return { targets, covariates, angular, reference, time };
+}
+
+/** Segments: a new one where the time step differs from the typical one or rows were dropped. */
+function segments(n: number, times: Float64Array | null, rows: Int32Array, step: number): { segment: Int32Array; segStart: Int32Array; gaps: number } {
+  const segment = new Int32Array(n);
+  const segStart = new Int32Array(n);
+  let s = 0;
+  let start = 0;
+  for (let i = 1; i < n; i++) {
+    const jump = rows[i]! !== rows[i - 1]! + 1 || (times !== null && Math.abs(times[i]! - times[i - 1]! - step) > 1e-9 * Math.max(1, step));
+    if (jump) {
+      s++;
+      start = i;
+    }
+    segment[i] = s;
+    segStart[i] = start;
+  }
+  return { segment, segStart, gaps: s };
+}
+
+/**
+ * Read and prepare the CSV named by the config (`csvPath` resolved by the caller).
+ * @throws FormatError (`file:line:col`) for malformed files, missing columns, non-numeric or
+ *   missing cells; ValueError for inconsistent column choices.
+ */
+export function loadSeries(csvPath: string, c: ForecastConfig): Series {
+  const notes: string[] = [];
+  const opts = c.delimiter ? { delimiter: c.delimiter } : {};
+  let t = readCsvFile(csvPath, opts);
+  if (c.maxRows !== undefined && t.rows.length > c.maxRows) {
+    notes.push(`read the first ${c.maxRows} of ${t.rows.length} rows (--max-rows)`);
+    t = { ...t, rows: t.rows.slice(0, c.maxRows), lines: t.lines.slice(0, c.maxRows), cols: t.cols.slice(0, c.maxRows * t.header.length) };
+  }
+  const cols = resolveColumns(t, c, notes);
+  const used = [...cols.targets, ...cols.covariates, ...(cols.reference ? [cols.reference] : [])];
+  const filled = fillMissing(t, used, used.map((u) => numericColumn(t, u)), c.fill);
+  const n = filled.rows.length;
+  if (n < t.rows.length) notes.push(`dropped ${t.rows.length - n} rows with missing values (--fill drop)`);
+  const time = cols.time ? timeColumn(t, cols.time, c.timeFormat, filled.rows) : null;
+  const times = time?.times ?? null;
+  const step = times ? median(Array.from({ length: Math.min(n - 1, 10_000) }, (_, i) => times[i + 1]! - times[i]!)) : 1;
+  const features: string[] = [];
+  const colData: Float64Array[] = [];
+  const byName = new Map(used.map((u, i) => [u, filled.columns[i]!]));
+  for (const name of [...cols.targets, ...cols.covariates]) {
+    const v = byName.get(name)!;
+    if (cols.angular.has(name)) {
+      features.push(`${name}:sin`, `${name}:cos`);
+      colData.push(v.map((d) => Math.sin((d * Math.PI) / 180)), v.map((d) => Math.cos((d * Math.PI) / 180)));
+    } else {
+      features.push(name);
+      colData.push(v);
+    }
+  }
+  const F = features.length;
+  const raw = new Float64Array(n * F);
+  for (let i = 0; i < n; i++) for (let f = 0; f < F; f++) raw[i * F + f] = colData[f]![i]!;
+  const need = c.lookback + c.horizon + (c.season ?? 0);
+  if (n < need) {
+    throw new FormatError(`${t.file}:${t.lines[t.rows.length - 1]}:1`, `at least ${need} data rows for one window (--lookback ${c.lookback} + --horizon ${c.horizon}${c.season ? ` + --season ${c.season}` : ''})`, `${n}`);
+  }
+  const seg = segments(n, times, filled.rows, step);
+  if (seg.gaps) notes.push(`${seg.gaps} gap${seg.gaps > 1 ? 's' : ''} in the rows: no window spans one`);
+  return {
+    file: t.file, n, times, timeFormat: time?.format ?? null, step, features, raw, F, k: cols.targets.length, targets: cols.targets,
+    reference: cols.reference ? byName.get(cols.reference)! : null, referenceName: cols.reference,
+    segment: seg.segment, segStart: seg.segStart, lines: Int32Array.from(filled.rows, (r) => t.lines[r]!), notes,
+  };
+}
+
+/** A half-open row range [start, end). */
+export type Range = [number, number];
+
+/** Rows of one train/validation/test split. */
+export interface Split {
+  train: Range;
+  val: Range;
+  test: Range;
+}
+
+/**
+ * Rolling-origin (expanding-window) backtest splits over n rows: the last `fractions[2]` of the
+ * rows are cut into `folds` consecutive test blocks; fold i trains on everything before its
+ * block except the `fractions[1]·n` rows just before it, which validate. With folds = 1 this is
+ * the plain chronological split.
+ * @throws ValueError when a part would be empty.
+ * @example
+ * rollingOriginSplits(100, 2, [0.6, 0.1, 0.3]); // test blocks [70,85) and [85,100); first train [0,60), val [60,70)
+ */
+export function rollingOriginSplits(n: number, folds: number, fractions: readonly [number, number, number]): Split[] {
+  const testLen = Math.floor(n * fractions[2]);
+  const block = Math.floor(testLen / folds);
+  const valLen = Math.floor(n * fractions[1]);
+  if (block < 1 || valLen < 1) throw new ValueError('split', `at least one row per test block and validation part (n = ${n}, folds = ${folds})`, `${block} and ${valLen}`);
+  const out: Split[] = [];
+  for (let i = 0; i < folds; i++) {
+    const origin = n - (folds - i) * block;
+    const trainEnd = origin - valLen;
+    if (trainEnd < 1) throw new ValueError('split', 'training rows before every fold', `none for fold ${i + 1}`);
+    out.push({ train: [0, trainEnd], val: [trainEnd, origin], test: [origin, i === folds - 1 ? n : origin + block] });
+  }
+  return out;
+}
+
+/** Per-feature mean and standard deviation. */
+export interface Normaliser {
+  mean: number[];
+  std: number[];
+}
+
+/**
+ * Fit mean/std per feature on rows [start, end) only (constant features get std 1).
+ * @example const norm = fitNormaliser(series, split.train);
+ */
+export function fitNormaliser(s: Series, [start, end]: Range): Normaliser {
+  const mean = new Array<number>(s.F).fill(0);
+  const sq = new Array<number>(s.F).fill(0);
+  const m = end - start;
+  for (let i = start; i < end; i++) for (let f = 0; f < s.F; f++) mean[f]! += s.raw[i * s.F + f]! / m;
+  for (let i = start; i < end; i++) for (let f = 0; f < s.F; f++) sq[f]! += (s.raw[i * s.F + f]! - mean[f]!) ** 2 / m;
+  return { mean, std: sq.map((v) => (v > 1e-12 ? Math.sqrt(v) : 1)) };
+}
+
+/** The normalised features, row-major (n, F), float32 for the model. */
+export function normalise(s: Series, norm: Normaliser): Float32Array {
+  const out = new Float32Array(s.n * s.F);
+  for (let i = 0; i < s.n; i++) for (let f = 0; f < s.F; f++) out[i * s.F + f] = (s.raw[i * s.F + f]! - norm.mean[f]!) / norm.std[f]!;
+  return out;
+}
+
+/** Window geometry. */
+export interface WindowSpec {
+  L: number;
+  H: number;
+  /** Seasonal period in rows (for the seasonal-naive baseline), or null. */
+  season: number | null;
+}
+
+/** Row holding the seasonal-naive value for target row `target` seen from origin `t`, or -1. */
+export function seasonalRow(s: Series, t: number, target: number, season: number, rowOfTime: Map<number, number> | null): number {
+  const k = Math.ceil((target - t) / season);
+  if (!s.times) return target - k * season >= 0 ? target - k * season : -1;
+  const want = s.times[target]! - k * season * s.step;
+  return rowOfTime!.get(want) ?? -1;
+}
+
+/** time → row, for seasonal look-ups across gaps. */
+export function rowIndexOfTimes(s: Series): Map<number, number> | null {
+  return s.times ? new Map(Array.from(s.times, (v, i) => [v, i])) : null;
+}
+
+/**
+ * Origins of all windows inside `range` (inputs and targets within one segment, targets inside
+ * the range, and — with a season — a seasonal-naive value for every horizon step).
+ */
+export function windowOrigins(s: Series, [start, end]: Range, w: WindowSpec, rowOfTime: Map<number, number> | null): Int32Array {
+  const out: number[] = [];
+  for (let t = Math.max(start, w.L - 1); t + w.H < end; t++) {
+    if (t - w.L + 1 < s.segStart[t]! || s.segment[t + w.H] !== s.segment[t]) continue;
+    if (w.season !== null) {
+      let ok = true;
+      for (let h = 1; h <= w.H && ok; h++) ok = seasonalRow(s, t, t + h, w.season, rowOfTime) >= 0;
+      if (!ok) continue;
+    }
+    out.push(t);
+  }
+  return Int32Array.from(out);
+}
+
+/** Windows per split, with a clear error when one is empty. */
+export function splitWindows(s: Series, split: Split, w: WindowSpec, fold: string): { train: Int32Array; val: Int32Array; test: Int32Array } {
+  const rot = rowIndexOfTimes(s);
+  const out = { train: windowOrigins(s, split.train, w, rot), val: windowOrigins(s, split.val, w, rot), test: windowOrigins(s, split.test, w, rot) };
+  for (const [part, o] of Object.entries(out)) {
+    if (o.length === 0) {
+      const [a, b] = split[part as keyof Split];
+      const need = `${w.L} lookback + ${w.H} horizon rows${w.season ? ` and a season of ${w.season}` : ''}`;
+      throw new FormatError(`${s.file}:${s.lines[a] ?? 1}:1`, `a ${part} part (rows ${a + 1}–${b}${fold}) long enough for one window (${need}) within a gap-free stretch`,
+        `${b - a} rows; shorten --lookback/--horizon/--season, lengthen the data or change --split`);
+    }
+  }
+  return out;
+}

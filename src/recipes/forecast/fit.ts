@@ -1,0 +1,98 @@
+/**
+ * Training the forecaster with the library's Trainer: Adam, gradient-norm clipping, the chosen
+ * loss on normalised values, validation each epoch, early stopping, atomic checkpoints
+ * (`<stateDir>/last.safetensors` to resume, `best.safetensors` for the best weights), typed
+ * events, and a clean stop (Ctrl-C) that saves before returning.
+ *
+ * The examples the Trainer shuffles are window origins; `collate` cuts them into (L, B, F)
+ * inputs and (B, H·k) targets.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Adam, Rng, Trainer, loadCheckpoint, type EpochRecord, type SequenceBatch, type TrainEvent } from '../../index.js';
+import type { StopFlag } from '../common/interrupt.js';
+import type { TrainProgress } from '../common/progress.js';
+import type { Series, WindowSpec } from './dataset.js';
+import { Forecaster, lossOf, targetBatch, windowBatch, type LossKind } from './model.js';
+
+export type { EpochRecord };
+
+export interface FitSettings {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  clip: number;
+  loss: LossKind;
+  patience: number;
+  seed: number;
+}
+
+export interface FitContext {
+  model: Forecaster;
+  z: Float32Array;
+  series: Series;
+  spec: WindowSpec;
+  train: Int32Array;
+  val: Int32Array;
+  settings: FitSettings;
+  /** Folder of the Trainer's checkpoints (last.safetensors, best.safetensors). */
+  stateDir: string;
+  /** Receives every training event (JSONL writer). */
+  emit: (e: TrainEvent) => void;
+  progress: TrainProgress;
+  stop: StopFlag;
+  /** Continue from `<stateDir>/last.safetensors` when it exists. */
+  resume: boolean;
+}
+
+export interface FitResult {
+  reason: 'completed' | 'early_stop' | 'stopped' | 'max_steps';
+  history: EpochRecord[];
+  /** Best epoch (from 0), or null when no validation ran. */
+  bestEpoch: number | null;
+}
+
+/** Steps per epoch. */
+export function stepsPerEpoch(n: number, batchSize: number): number {
+  return Math.ceil(n / batchSize);
+}
+
+/**
+ * Train (or continue training) the model; on return the model holds the best weights.
+ * @throws NonFiniteError on a NaN/Infinity loss or gradient (the Trainer saves nothing for that step).
+ */
+export async function fitForecaster(c: FitContext): Promise<FitResult> {
+  const { model, z, series: s, spec, settings: st } = c;
+  const trainer = new Trainer<Forecaster, number>({
+    model,
+    optimizer: new Adam(model.parameters(), { lr: st.lr }),
+    data: Array.from(c.train),
+    batchSize: st.batchSize,
+    epochs: st.epochs,
+    rng: new Rng(st.seed),
+    collate: (origins): SequenceBatch => ({ x: windowBatch(z, s, spec.L, origins), y: targetBatch(z, s, spec.H, origins) }),
+    lossFn: (m, batch) => ({ loss: lossOf(st.loss, m.forward(batch.x), batch.y) }),
+    clip: { kind: 'norm', maxNorm: st.clip },
+    validation: { data: Array.from(c.val), batchSize: 512 },
+    earlyStopping: { patience: st.patience },
+    checkpoint: { dir: c.stateDir, keepBest: true },
+    events: (e) => {
+      c.emit(e);
+      if (e.type === 'step') c.progress.step({ epoch: e.epoch, step: e.step, loss: e.loss });
+      else if (e.type === 'epoch_end') c.progress.epochEnd({ epoch: e.epoch, step: e.step, loss: e.trainLoss, trainLoss: e.trainLoss, valLoss: e.valLoss });
+    },
+  });
+  const last = join(c.stateDir, 'last.safetensors');
+  if (c.resume && existsSync(last)) await trainer.resume(last);
+  const unlisten = c.stop.listen(() => trainer.stop());
+  c.progress.start(trainer.step);
+  try {
+    const r = await trainer.fit();
+    const best = join(c.stateDir, 'best.safetensors');
+    if (r.reason !== 'stopped' && existsSync(best)) model.loadStateDict((await loadCheckpoint(best)).model);
+    return { reason: r.reason, history: r.history, bestEpoch: r.best?.epoch ?? null };
+  } finally {
+    c.progress.stop();
+    unlisten();
+  }
+}

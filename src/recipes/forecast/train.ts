@@ -1,0 +1,220 @@
+/**
+ * `recur train --task forecast`: read the CSV, validate every fold's windows (before anything is
+ * written), then per fold fit the normaliser on its training rows, fit the ridge AR baseline,
+ * train the network, and forecast the test windows with the model and every baseline. Writes
+ * the run folder (config.json, events.jsonl, checkpoint.safetensors, metrics.json,
+ * report-data.json, report.html) and returns the metrics and a printable summary.
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { getBackend, saveCheckpoint, type JsonValue } from '../../index.js';
+import { onInterrupt } from '../common/interrupt.js';
+import { TrainProgress } from '../common/progress.js';
+import { writeReport, type ReportData } from '../common/report.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, openRunDir, readJson, writeJson, type RunDir } from '../common/run-dir.js';
+import type { Forecast, RidgeAR } from './baselines.js';
+import type { ForecastConfig } from './config.js';
+import { loadSeries, rollingOriginSplits, type Series } from './dataset.js';
+import { scoreForecasts, type ForecastScores, type MethodForecast } from './evaluate.js';
+import { fitForecaster, stepsPerEpoch, type EpochRecord } from './fit.js';
+import { buildModel, fitRidge, forecastAll, modelSpec, prepareFold, windowSpec, type PreparedFold } from './pipeline.js';
+import { forecastCharts, horizonChart, horizonTable, lossCurve, metricsTable, stepLabeller, summaryText } from './report.js';
+
+/** Where the recipe reads and writes, and how it talks. */
+export interface ForecastEnv {
+  /** The CSV, resolved. */
+  csvPath: string;
+  /** Parent of new run folders. */
+  runsDir: string;
+  /** Continue this run folder instead of starting one. */
+  resumeDir?: string;
+  /** Progress display (default stderr; bar on a TTY). */
+  progressStream?: NodeJS.WriteStream;
+  tty?: boolean;
+  /** Plain-line progress interval (ms). */
+  progressIntervalMs?: number;
+}
+
+export interface ForecastTrainResult {
+  runDir: string;
+  reason: 'completed' | 'early_stop' | 'stopped';
+  metrics: ForecastMetrics | null;
+  summary: string;
+}
+
+/** metrics.json of a forecasting run. */
+export interface ForecastMetrics {
+  task: 'forecast';
+  csv: string;
+  rows: number;
+  features: string[];
+  targets: string[];
+  horizon: number;
+  lookback: number;
+  season: number | null;
+  stepMs: number | null;
+  methods: { key: string; label: string; oracle: boolean }[];
+  windows: { train: number; val: number; test: number }[];
+  folds: { fold: number; split: unknown; bestEpoch: number | null; epochs: number; ridgeLambda: number; scores: ForecastScores }[];
+  scores: ForecastScores;
+  seconds: number;
+  backend: string;
+}
+
+/** A fold's outcome, kept on disk between folds so a resumed backtest skips finished ones. */
+interface FoldResult {
+  fold: number;
+  origins: number[];
+  truth: number[];
+  forecasts: { key: string; label: string; oracle: boolean; values: number[] }[];
+  history: EpochRecord[];
+  bestEpoch: number | null;
+  ridge: { lambda: number; search: [number, number][] };
+  split: unknown;
+}
+
+const foldFile = (run: RunDir, i: number, folds: number, name: string): string =>
+  join(run.path, folds > 1 ? `fold-${i + 1}.${name}` : name);
+
+/** The JSON stored beside the best weights: what eval/predict need to rebuild inputs. */
+function modelExtra(s: Series, c: ForecastConfig, f: PreparedFold, ridge: RidgeAR): unknown {
+  return {
+    kind: 'forecast', features: s.features, targets: s.targets, normaliser: f.norm, scales: f.scales, spec: modelSpec(s, c), window: windowSpec(c),
+    ridge: { lambda: ridge.lambda, d: ridge.d, W: Array.from(ridge.W) }, fold: f.index,
+  };
+}
+
+async function runFold(s: Series, c: ForecastConfig, f: PreparedFold, run: RunDir, env: ForecastEnv, folds: number, emit: (e: object) => void, stop: ReturnType<typeof onInterrupt>): Promise<FoldResult | null> {
+  const model = buildModel(s, c, f.index);
+  const ridge = fitRidge(s, c, f);
+  emit({ type: 'fold_start', fold: f.index, split: f.split, windows: { train: f.windows.train.length, val: f.windows.val.length, test: f.windows.test.length }, ridgeLambda: ridge.lambda });
+  const progress = new TrainProgress({
+    totalSteps: c.epochs * stepsPerEpoch(f.windows.train.length, c.batchSize), epochs: c.epochs, batchSize: c.batchSize, quiet: c.quiet,
+    ...(env.progressStream ? { stream: env.progressStream } : {}), ...(env.tty !== undefined ? { tty: env.tty } : {}),
+    ...(env.progressIntervalMs !== undefined ? { intervalMs: env.progressIntervalMs } : {}), ...(folds > 1 ? { label: `fold ${f.index + 1}/${folds}` } : {}),
+  });
+  const fit = await fitForecaster({
+    model, z: f.z, series: s, spec: windowSpec(c), train: f.windows.train, val: f.windows.val,
+    settings: { epochs: c.epochs, batchSize: c.batchSize, lr: c.lr, clip: c.clip, loss: c.loss, patience: c.patience, seed: c.seed + f.index },
+    stateDir: foldFile(run, f.index, folds, RUN_FILES.trainState), emit, progress, stop, resume: !run.staged,
+  });
+  if (fit.reason === 'stopped') return null;
+  // The model to use: the best weights (or the last, without validation), with what eval/predict need.
+  await saveCheckpoint(foldFile(run, f.index, folds, RUN_FILES.checkpoint), { model: model.stateDict(), extra: modelExtra(s, c, f, ridge) as JsonValue });
+  const fc = forecastAll(s, c, f.windows.test, model, ridge, f.z, f.norm);
+  emit({ type: 'fold_end', fold: f.index, reason: fit.reason, bestEpoch: fit.bestEpoch });
+  return {
+    fold: f.index, origins: Array.from(f.windows.test), truth: Array.from(fc.truth),
+    forecasts: fc.methods.map((m) => ({ key: m.key, label: m.label, oracle: !!m.oracle, values: Array.from(m.forecast) })),
+    history: fit.history, bestEpoch: fit.bestEpoch, ridge: { lambda: ridge.lambda, search: ridge.search }, split: f.split,
+  };
+}
+
+/** Concatenate the folds' test windows (consecutive blocks, so the result is chronological). */
+function pool(results: FoldResult[]): { origins: Int32Array; truth: Forecast; methods: MethodForecast[] } {
+  const first = results[0]!;
+  return {
+    origins: Int32Array.from(results.flatMap((r) => r.origins)),
+    truth: Float64Array.from(results.flatMap((r) => r.truth)),
+    methods: first.forecasts.map((m, i) => ({ key: m.key, label: m.label, oracle: m.oracle, forecast: Float64Array.from(results.flatMap((r) => r.forecasts[i]!.values)) })),
+  };
+}
+
+/**
+ * Train and evaluate a forecaster; see the module comment.
+ * @throws FormatError / ValueError for bad data or options — before any file is written.
+ */
+export async function trainForecast(c: ForecastConfig, env: ForecastEnv): Promise<ForecastTrainResult> {
+  const t0 = performance.now();
+  const s = loadSeries(env.csvPath, c);
+  const folds = Math.max(1, c.backtest);
+  const prepared = rollingOriginSplits(s.n, folds, c.split).map((sp, i) => prepareFold(s, c, sp, i, folds));
+  const run = env.resumeDir ? openRunDir(env.resumeDir) : createRunDir(env.runsDir, c.name);
+  const stop = onInterrupt(() => process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n'));
+  try {
+    if (run.staged) writeJson(join(run.path, RUN_FILES.config), c);
+    const events = join(run.path, RUN_FILES.events);
+    const emit = (e: object): void => appendJsonl(events, { time: Date.now(), ...e });
+    emit({ type: 'run_start', task: 'forecast', resume: !run.staged, rows: s.n, features: s.features, folds, backend: getBackend().name });
+    const results: FoldResult[] = [];
+    for (const f of prepared) {
+      const saved = foldFile(run, f.index, folds, 'result.json');
+      if (folds > 1 && !run.staged && existsSync(saved)) {
+        results.push(readJson(saved) as FoldResult);
+        continue;
+      }
+      const r = await runFold(s, c, f, run, env, folds, emit, stop);
+      if (!r) {
+        emit({ type: 'run_end', reason: 'stopped' });
+        commitRunDir(run);
+        return { runDir: run.final, reason: 'stopped', metrics: null, summary: `stopped; the training state is saved. Continue with: recur train --resume ${run.final}` };
+      }
+      if (folds > 1) writeJson(saved, r);
+      results.push(r);
+    }
+    if (folds > 1) copyFileSync(foldFile(run, folds - 1, folds, RUN_FILES.checkpoint), join(run.path, RUN_FILES.checkpoint));
+    const out = finish(s, c, prepared, results, run, (performance.now() - t0) / 1000);
+    emit({ type: 'run_end', reason: 'completed', seconds: out.metrics.seconds });
+    commitRunDir(run);
+    return { runDir: run.final, reason: 'completed', metrics: out.metrics, summary: out.summary };
+  } catch (e) {
+    abortRunDir(run);
+    throw e;
+  } finally {
+    stop.dispose();
+  }
+}
+
+function finish(s: Series, c: ForecastConfig, prepared: PreparedFold[], results: FoldResult[], run: RunDir, seconds: number): { metrics: ForecastMetrics; summary: string } {
+  const H = c.horizon;
+  const last = prepared.at(-1)!;
+  const p = pool(results);
+  const scores = scoreForecasts(p.truth, p.methods, s.targets, H, last.scales);
+  const foldScores = results.map((r) => {
+    const q = pool([r]);
+    return { fold: r.fold, split: r.split, bestEpoch: r.bestEpoch, epochs: r.history.length, ridgeLambda: r.ridge.lambda, scores: scoreForecasts(q.truth, q.methods, s.targets, H, prepared[r.fold]!.scales) };
+  });
+  const metrics: ForecastMetrics = {
+    task: 'forecast', csv: s.file, rows: s.n, features: s.features, targets: s.targets, horizon: H, lookback: c.lookback, season: c.season ?? null,
+    stepMs: s.times && s.timeFormat !== 'number' ? s.step : null, methods: p.methods.map((m) => ({ key: m.key, label: m.label, oracle: !!m.oracle })),
+    windows: prepared.map((f) => ({ train: f.windows.train.length, val: f.windows.val.length, test: f.windows.test.length })),
+    folds: foldScores, scores, seconds, backend: getBackend().name,
+  };
+  writeJson(join(run.path, RUN_FILES.metrics), metrics);
+  const label = stepLabeller(s);
+  const report = reportData(s, c, metrics, results, p, label);
+  writeJson(join(run.path, RUN_FILES.reportData), report);
+  writeReport(join(run.path, RUN_FILES.report), report);
+  let summary = summaryText(scores, p.methods, H, label);
+  if (s.notes.length) summary = `${s.notes.map((n) => `note: ${n}`).join('\n')}\n\n${summary}`;
+  return { metrics, summary };
+}
+
+function reportData(s: Series, c: ForecastConfig, m: ForecastMetrics, results: FoldResult[], p: ReturnType<typeof pool>, label: (h: number) => string): ReportData {
+  const H = c.horizon;
+  const lastHist = results.at(-1)!.history;
+  const tables = s.targets.flatMap((t) => [metricsTable(m.scores, p.methods, t, `Test metrics — ${t}`), horizonTable(m.scores, p.methods, t, H, label)]);
+  if (results.length > 1) {
+    tables.push({
+      title: 'Rolling-origin backtest: MAE per fold', columns: ['fold', 'test rows', ...p.methods.map((x) => x.label)],
+      rows: m.folds.map((f) => {
+        const sp = f.split as { test: [number, number] };
+        return [`${f.fold + 1}`, `${sp.test[0] + 1}–${sp.test[1]}`, ...p.methods.map((x) => f.scores.overall[s.targets[0]!]![x.key]!.mae)];
+      }),
+    });
+  }
+  const facts: [string, string][] = [
+    ['data', `${s.file} (${s.n} rows${s.times ? `, step ${label(1)}` : ''})`],
+    ['targets', s.targets.join(', ')], ['features', s.features.join(', ')],
+    ['windows', `lookback ${c.lookback}, horizon ${H}${c.season ? `, season ${c.season}` : ''}; ${m.windows.map((w) => `train ${w.train} / val ${w.val} / test ${w.test}`).join('; ')}`],
+    ['model', `${c.cell.toUpperCase()} hidden ${c.hidden} × ${c.layers} layer(s), ${results.at(-1)!.history.length} epochs run, best epoch ${(results.at(-1)!.bestEpoch ?? -1) + 1}`],
+    ['ridge AR', `λ = ${results.map((r) => r.ridge.lambda).join(', ')} (${c.ridgeLambda === 'auto' ? 'chosen on validation' : 'given'})`],
+    ['runtime', `${m.seconds.toFixed(1)} s on the ${m.backend} backend`],
+  ];
+  return {
+    title: `${c.name ?? 'forecast'} — ${s.targets.join(', ')}`, kind: 'forecast', created: new Date().toISOString(), facts, tables,
+    loss: lossCurve(lastHist, `${c.loss.toUpperCase()} on normalised values${results.length > 1 ? `, fold ${results.length}` : ''}`),
+    charts: [...forecastCharts({ s, H, origins: p.origins, truth: p.truth, methods: p.methods }, label), horizonChart(m.scores, p.methods, s.targets[0]!, H)],
+    config: c, notes: [...s.notes, 'Normalisation statistics are fitted on the training rows of each fold only.'],
+  };
+}

@@ -1,0 +1,9 @@
+/** The UCI splice-junction recipe: data, folds, model, baselines, published table, runner. */
+export { runSplice, formatSpliceSummary, type SpliceOptions, type SpliceResult, type SpliceProgress, type SpliceSystemResult, type SpliceFoldResult } from './run.js';
+export { loadSplice, parseSplice, SPLICE_CLASSES, SPLICE_DATA_PATH, type SpliceData, type SpliceClass } from './data.js';
+export { stratifiedKFold, stratifiedSplit, stratifiedSample, type Fold } from './folds.js';
+export { SpliceNet, type SpliceNetOptions, type Pooling } from './model.js';
+export { fitClassifier, predictProbs, subset, batchOf, type EncodedSet, type FitOptions, type FitResult, type EpochRecord, type Classifier } from './train.js';
+export { LogisticRegression, kmerLogisticBaseline, majorityClass, majorityProbs, type LogisticRegressionOptions } from './baselines.js';
+export { PUBLISHED_SPLICE, bestPublished, type PublishedRow } from './published.js';
+export { formatSpliceTable, type ErrorRow, type TableOptions } from './table.js';

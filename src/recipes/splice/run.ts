@@ -1,0 +1,307 @@
+/**
+ * `runSplice`: the built-in default recipe. Trains a bidirectional recurrent classifier on the
+ * UCI splice-junction data under stratified cross-validation (or one stratified 90/10 split),
+ * computes the baselines (majority class, k-mer logistic regression) on the same folds, and
+ * compares per-class errors with the published table.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  OptionError, Rng, ValueError, classificationReport, argmaxRows, getBackend, oneHot, type ClassificationReport,
+} from '../../index.js';
+import { SPLICE_CLASSES, loadSplice, type SpliceData } from './data.js';
+import { stratifiedKFold, stratifiedSample, stratifiedSplit, type Fold } from './folds.js';
+import { SpliceNet, type Pooling } from './model.js';
+import { fitClassifier, predictProbs, subset, type EncodedSet, type EpochRecord } from './train.js';
+import { kmerLogisticBaseline, majorityProbs } from './baselines.js';
+import { formatSpliceTable, type ErrorRow } from './table.js';
+import { PUBLISHED_SPLICE, bestPublished, type PublishedRow } from './published.js';
+
+export interface SpliceOptions {
+  /** Folds of stratified cross-validation (>= 2); omitted: one stratified 90/10 split. `cv: 10` is the published protocol. */
+  cv?: number;
+  /** Most epochs per fold; early stopping on a validation split may end sooner (default 20). */
+  epochs?: number;
+  /** Hidden size per direction (default 32). */
+  hidden?: number;
+  /** Recurrent cell (default 'gru'). */
+  cell?: 'gru' | 'lstm';
+  /** Pooling over time (default 'center': the outputs at the two steps around the junction). */
+  pooling?: Pooling;
+  /** Conv1d front-end channels, 0 = none (default 0). */
+  convChannels?: number;
+  /** Minibatch size (default 32). */
+  batchSize?: number;
+  /** AdamW learning rate (default 3e-3). */
+  lr?: number;
+  /** AdamW decoupled weight decay (default 1e-2). */
+  weightDecay?: number;
+  /** Dropout before the classifier (default 0.2). */
+  dropout?: number;
+  /** Weight moving-average decay per step, 0 = off (default 0.99). */
+  ema?: number;
+  /** Epochs without a better validation loss before stopping (default 4). */
+  patience?: number;
+  /** Share of each training fold held out for early stopping (default 0.1). */
+  valFraction?: number;
+  /** Use a stratified random subset of this many examples (quick runs, tests; default all 3,190). */
+  limit?: number;
+  /** Seed of every random choice: folds, initialisation, shuffling, dropout (default 0). */
+  seed?: number;
+  /** splice.data to read (default the copy in data/uci-splice/). */
+  dataPath?: string;
+  /** Progress events. */
+  onProgress?: (e: SpliceProgress) => void;
+  /** Write result.json and table.txt here. */
+  outDir?: string;
+}
+
+/** Progress events, discriminated by `kind`. Folds count from 0. */
+export type SpliceProgress =
+  | { kind: 'start'; folds: number; examples: number; backend: string }
+  | { kind: 'fold_start'; fold: number; folds: number; train: number; val: number; test: number }
+  | ({ kind: 'epoch'; fold: number } & EpochRecord)
+  | { kind: 'fold_end'; fold: number; perClassError: Record<string, number[]>; ms: number }
+  | { kind: 'done'; ms: number };
+
+/** One system of this run (the model or a baseline), on the pooled out-of-fold predictions. */
+export interface SpliceSystemResult {
+  name: 'model' | 'majority' | 'logreg-kmer';
+  label: string;
+  /** Percent error per true class, pooled over folds. */
+  perClassError: Record<'EI' | 'IE' | 'N', number>;
+  /** Per-fold percent errors [EI, IE, N]. */
+  foldErrors: number[][];
+  metrics: ClassificationReport;
+}
+
+/** Per fold: sizes, the training history and timings. */
+export interface SpliceFoldResult {
+  fold: number;
+  train: number;
+  val: number;
+  test: number;
+  bestEpoch: number;
+  epochsRun: number;
+  history: EpochRecord[];
+  modelMs: number;
+  baselineMs: number;
+}
+
+export interface SpliceResult {
+  protocol: { cv: number | null; folds: number; examples: number; valFraction: number; seed: number; description: string };
+  hyper: Required<Pick<SpliceOptions, 'epochs' | 'hidden' | 'cell' | 'pooling' | 'convChannels' | 'batchSize' | 'lr' | 'weightDecay' | 'dropout' | 'ema' | 'patience'>>;
+  classes: string[];
+  /** The model first, then the baselines. */
+  systems: SpliceSystemResult[];
+  published: readonly PublishedRow[];
+  /** Per class: the model's error, the best published one, and whether the model is lower. */
+  comparison: { cls: 'N' | 'EI' | 'IE'; model: number; bestPublished: number; system: string; better: boolean }[];
+  beatsAllPublished: boolean;
+  table: string;
+  folds: SpliceFoldResult[];
+  /** Training history (per epoch) of every fold. */
+  history: EpochRecord[][];
+  timings: { totalMs: number; modelMs: number; baselineMs: number; backend: string };
+  /** Model parameter count. */
+  parameters: number;
+}
+
+const POOLINGS: readonly Pooling[] = ['center', 'max', 'mean', 'last', 'max+last', 'flatten'];
+const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'onProgress', 'outDir'];
+
+function resolve(o: SpliceOptions): SpliceResult['hyper'] & { cv: number | null; valFraction: number; seed: number } {
+  const where = 'runSplice';
+  for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new OptionError(where, `options among {${KEYS.join(', ')}}`, `unknown option '${k}'`);
+  const int = (name: string, v: number | undefined, def: number, min: number): number => {
+    const x = v ?? def;
+    if (!Number.isInteger(x) || x < min) throw new ValueError(where, `${name} an integer >= ${min}`, String(v));
+    return x;
+  };
+  const cv = o.cv === undefined || o.cv === 1 ? null : int('cv', o.cv, 10, 2);
+  const valFraction = o.valFraction ?? 0.1;
+  if (!(valFraction > 0 && valFraction < 0.5)) throw new ValueError(where, 'valFraction in (0, 0.5)', String(valFraction));
+  const num = (name: string, v: number | undefined, def: number, ok: (x: number) => boolean, expected: string): number => {
+    const x = v ?? def;
+    if (typeof x !== 'number' || !ok(x)) throw new ValueError(where, `${name} ${expected}`, String(v));
+    return x;
+  };
+  if (o.cell !== undefined && o.cell !== 'gru' && o.cell !== 'lstm') throw new ValueError(where, "cell 'gru' or 'lstm'", JSON.stringify(o.cell));
+  if (o.pooling !== undefined && !POOLINGS.includes(o.pooling)) throw new ValueError(where, `pooling among ${POOLINGS.join(', ')}`, JSON.stringify(o.pooling));
+  return {
+    cv, valFraction, seed: int('seed', o.seed, 0, 0),
+    epochs: int('epochs', o.epochs, 20, 1), hidden: int('hidden', o.hidden, 32, 1), cell: o.cell ?? 'gru', pooling: o.pooling ?? 'center',
+    convChannels: int('convChannels', o.convChannels, 0, 0), batchSize: int('batchSize', o.batchSize, 32, 1),
+    lr: num('lr', o.lr, 3e-3, (x) => x > 0 && x < 1, 'in (0, 1)'), weightDecay: num('weightDecay', o.weightDecay, 1e-2, (x) => x >= 0 && x < 1, 'in [0, 1)'),
+    dropout: num('dropout', o.dropout, 0.2, (x) => x >= 0 && x < 1, 'in [0, 1)'), ema: num('ema', o.ema, 0.99, (x) => x >= 0 && x < 1, 'in [0, 1)'), patience: int('patience', o.patience, 4, 1),
+  };
+}
+
+function encode(d: SpliceData): EncodedSet {
+  const T = 60;
+  const s: EncodedSet = { x: new Float32Array(d.sequences.length * T * 4), labels: Int32Array.from(d.labels), n: d.sequences.length, T, K: 4 };
+  d.sequences.forEach((seq, i) => s.x.set(oneHot(seq, 'dna'), i * T * 4));
+  return s;
+}
+
+function limitData(d: SpliceData, limit: number | undefined, rng: Rng): SpliceData {
+  if (limit === undefined || limit >= d.labels.length) return d;
+  if (!Number.isInteger(limit) || limit < 30) throw new ValueError('runSplice', 'limit an integer >= 30', String(limit));
+  const keep = stratifiedSample(d.labels, limit, rng);
+  return { ...d, sequences: keep.map((i) => d.sequences[i]!), labels: keep.map((i) => d.labels[i]!), names: keep.map((i) => d.names[i]!) };
+}
+
+/** Percent errors [EI, IE, N] of predictions `probs` (n, 3) on `labels`. */
+function pctErrors(labels: ArrayLike<number>, probs: Float64Array): number[] {
+  const pred = argmaxRows(probs, 3);
+  const wrong = [0, 0, 0];
+  const n = [0, 0, 0];
+  for (let i = 0; i < labels.length; i++) {
+    n[labels[i]!]! += 1;
+    if (pred[i] !== labels[i]) wrong[labels[i]!]! += 1;
+  }
+  return wrong.map((w, c) => (n[c] ? (100 * w) / n[c]! : NaN));
+}
+
+const SYSTEMS = [
+  { name: 'model', label: '' },
+  { name: 'majority', label: 'baseline: majority class' },
+  { name: 'logreg-kmer', label: 'baseline: logistic regression, k-mers 1-3' },
+] as const;
+
+/** Train and evaluate on one fold; out-of-fold probabilities go into `oof[system]`. */
+function runFold(
+  d: SpliceData, all: EncodedSet, fold: Fold, f: number, folds: number, h: ReturnType<typeof resolve>, rng: Rng,
+  oof: Float64Array[], onProgress: SpliceOptions['onProgress'],
+): SpliceFoldResult & { params: number; errs: number[][] } {
+  const inner = stratifiedSplit(fold.train.map((i) => d.labels[i]!), h.valFraction, rng);
+  const fitIdx = inner.train.map((j) => fold.train[j]!);
+  const valIdx = inner.test.map((j) => fold.train[j]!);
+  onProgress?.({ kind: 'fold_start', fold: f, folds, train: fitIdx.length, val: valIdx.length, test: fold.test.length });
+  const t0 = performance.now();
+  const net = new SpliceNet(4, 3, { rng: rng.fork(), cell: h.cell, hidden: h.hidden, pooling: h.pooling, convChannels: h.convChannels, dropout: h.dropout });
+  const fit = fitClassifier(net, subset(all, fitIdx), subset(all, valIdx), {
+    epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, patience: h.patience, clip: 1, ema: h.ema, rng: rng.fork(),
+    onEpoch: (e) => onProgress?.({ kind: 'epoch', fold: f, ...e }),
+  });
+  const test = subset(all, fold.test);
+  const probs = [predictProbs(net, test).probs];
+  const t1 = performance.now();
+  const trainY = fold.train.map((i) => d.labels[i]!);
+  probs.push(majorityProbs(trainY, fold.test.length, 3));
+  probs.push(kmerLogisticBaseline(fold.train.map((i) => d.sequences[i]!), trainY, fold.test.map((i) => d.sequences[i]!), 3));
+  const t2 = performance.now();
+  probs.forEach((p, s) => fold.test.forEach((i, j) => oof[s]!.set(p.subarray(j * 3, j * 3 + 3), i * 3)));
+  const errs = probs.map((p) => pctErrors(test.labels, p));
+  onProgress?.({ kind: 'fold_end', fold: f, perClassError: Object.fromEntries(SYSTEMS.map((s, k) => [s.name, errs[k]!])), ms: t2 - t0 });
+  return {
+    fold: f, train: fitIdx.length, val: valIdx.length, test: fold.test.length, bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun,
+    history: fit.history, modelMs: t1 - t0, baselineMs: t2 - t1, params: net.numParameters(), errs,
+  };
+}
+
+/**
+ * Run the splice-junction recipe.
+ * @example
+ * const r = runSplice({ cv: 10 });   // the full protocol
+ * console.log(r.table);
+ */
+export function runSplice(options: SpliceOptions = {}): SpliceResult {
+  const h = resolve(options);
+  const t0 = performance.now();
+  const rng = new Rng(h.seed);
+  const d = limitData(loadSplice(options.dataPath), options.limit, rng);
+  const all = encode(d);
+  const folds = h.cv ? stratifiedKFold(d.labels, h.cv, rng) : [stratifiedSplit(d.labels, 0.1, rng)];
+  const backend = getBackend().name;
+  options.onProgress?.({ kind: 'start', folds: folds.length, examples: d.labels.length, backend });
+  const oof = SYSTEMS.map(() => new Float64Array(d.labels.length * 3));
+  const foldRes = folds.map((fold, f) => runFold(d, all, fold, f, folds.length, h, rng, oof, options.onProgress));
+  const tested = folds.flatMap((fd) => fd.test).sort((a, b) => a - b);
+  const yTest = tested.map((i) => d.labels[i]!);
+  const systems: SpliceSystemResult[] = SYSTEMS.map((s, k) => {
+    const probs = Float64Array.from(tested.flatMap((i) => [...oof[k]!.subarray(i * 3, i * 3 + 3)]));
+    const metrics = classificationReport(yTest, argmaxRows(probs, 3), SPLICE_CLASSES, probs);
+    const pc = metrics.perClass;
+    const front = h.convChannels ? `conv${h.convChannels} + ` : '';
+    const label = s.name === 'model' ? `recur ${front}bi-${h.cell.toUpperCase()} (H=${h.hidden}, ${h.pooling})` : s.label;
+    return {
+      name: s.name, label, perClassError: { EI: 100 * pc[0]!.error, IE: 100 * pc[1]!.error, N: 100 * pc[2]!.error },
+      foldErrors: foldRes.map((fr) => fr.errs[k]!), metrics,
+    };
+  });
+  return finish(options, h, d, systems, foldRes, t0, backend);
+}
+
+function finish(
+  o: SpliceOptions, h: ReturnType<typeof resolve>, d: SpliceData, systems: SpliceSystemResult[],
+  foldRes: ReturnType<typeof runFold>[], t0: number, backend: string,
+): SpliceResult {
+  const nf = foldRes.length;
+  const n = d.labels.length.toLocaleString('en-US');
+  const description = h.cv
+    ? `${h.cv}-fold stratified CV on ${n} examples (published rows: 10-fold CV on 1,000)`
+    : `one stratified 90/10 split of ${n} examples, ${foldRes[0]!.test} tested (published rows: 10-fold CV on 1,000; use cv: 10 for the full protocol)`;
+  const spread = (k: number, c: number): number => {
+    const v = foldRes.map((fr) => fr.errs[k]![c]!);
+    const m = v.reduce((a, b) => a + b, 0) / v.length;
+    return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1));
+  };
+  const rows: ErrorRow[] = systems.map((s, k) => ({
+    system: s.label, ...s.perClassError,
+    note: nf > 1 ? `fold sd ±${spread(k, 2).toFixed(1)} / ±${spread(k, 0).toFixed(1)} / ±${spread(k, 1).toFixed(1)}` : undefined,
+  }));
+  const title = `Splice-junction per-class error (%): ${description}; backend ${backend}`;
+  const comparison = (['N', 'EI', 'IE'] as const).map((cls) => {
+    const b = bestPublished(cls);
+    const model = systems[0]!.perClassError[cls];
+    return { cls, model, bestPublished: b.error, system: b.system, better: model < b.error };
+  });
+  const modelMs = foldRes.reduce((a, f) => a + f.modelMs, 0);
+  const baselineMs = foldRes.reduce((a, f) => a + f.baselineMs, 0);
+  const result: SpliceResult = {
+    protocol: { cv: h.cv, folds: nf, examples: d.labels.length, valFraction: h.valFraction, seed: h.seed, description },
+    hyper: { epochs: h.epochs, hidden: h.hidden, cell: h.cell, pooling: h.pooling, convChannels: h.convChannels, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, dropout: h.dropout, ema: h.ema, patience: h.patience },
+    classes: [...SPLICE_CLASSES], systems, published: PUBLISHED_SPLICE, comparison,
+    beatsAllPublished: comparison.every((c) => c.better),
+    table: formatSpliceTable({ title, rows }),
+    folds: foldRes.map(({ params: _p, errs: _e, ...rest }) => rest),
+    history: foldRes.map((f) => f.history),
+    timings: { totalMs: performance.now() - t0, modelMs, baselineMs, backend },
+    parameters: foldRes[0]!.params,
+  };
+  o.onProgress?.({ kind: 'done', ms: result.timings.totalMs });
+  if (o.outDir) writeOutputs(o.outDir, result);
+  return result;
+}
+
+function writeOutputs(dir: string, r: SpliceResult): void {
+  mkdirSync(dir, { recursive: true });
+  const json = JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+  writeFileSync(join(dir, 'result.json'), json);
+  writeFileSync(join(dir, 'table.txt'), `${r.table}\n`);
+}
+
+/**
+ * The whole result as text: the comparison table, then per system accuracy, macro-F1, macro
+ * one-vs-rest AUC and per-class F1, the model's confusion matrix, and timings.
+ * @example console.log(formatSpliceSummary(runSplice()));
+ */
+export function formatSpliceSummary(r: SpliceResult): string {
+  const pct = (v: number): string => (100 * v).toFixed(2);
+  const lines = [r.table, '', 'system metrics (pooled out-of-fold predictions):'];
+  for (const s of r.systems) {
+    const m = s.metrics;
+    const f1 = m.perClass.map((c) => `${c.label} ${c.f1.toFixed(3)}`).join(', ');
+    lines.push(`  ${s.label}: accuracy ${pct(m.accuracy)}%, macro-F1 ${m.macroF1.toFixed(3)}, macro AUC (one-vs-rest) ${m.macroAuc.toFixed(4)}; F1 ${f1}`);
+  }
+  const m = r.systems[0]!.metrics;
+  const w = Math.max(...m.confusion.flat().map((v) => String(v).length), 4) + 2;
+  lines.push('', `confusion matrix of ${r.systems[0]!.label} (rows true, columns predicted):`);
+  lines.push(`  ${''.padEnd(6)}${m.classes.map((c) => c.padStart(w)).join('')}`);
+  m.confusion.forEach((row, i) => lines.push(`  ${m.classes[i]!.padEnd(6)}${row.map((v) => String(v).padStart(w)).join('')}`));
+  const t = r.timings;
+  const epochs = r.folds.map((f) => f.epochsRun).join(', ');
+  lines.push('', `time ${(t.totalMs / 1000).toFixed(1)} s (model ${(t.modelMs / 1000).toFixed(1)} s, baselines ${(t.baselineMs / 1000).toFixed(1)} s) on backend ${t.backend}; epochs per fold: ${epochs}; ${r.parameters} parameters`);
+  return lines.join('\n');
+}
