@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { FastaError, FormatError, OptionError, fastaLabel, parseFasta, readFasta, readFastaSync } from '../src/index.js';
+import { FastaError, FormatError, OptionError, customAlphabet, fastaLabel, parseFasta, readFasta, readFastaSync } from '../src/index.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'fasta');
 const fx = (name: string): string => join(FIX, name);
@@ -52,6 +52,10 @@ test('alphabet violation names file, line, column and the character', () => {
   // Columns count characters (code points), not UTF-16 units.
   throwsAt(() => parseFasta('>a\nA\u{1F600}\u0085\n', { file: 'u.fa' }), 'u.fa', 2, 3, /'\\u0085' \(U\+0085\)/);
   throwsAt(() => parseFasta('>a\nAC\u00C9\n', { alphabet: 'dna', file: 'u.fa' }), 'u.fa', 2, 3, /'\u00C9' \(U\+00C9\)/);
+  // A custom alphabet of non-ASCII symbols.
+  const greek = customAlphabet('αβγ');
+  assert.equal(parseFasta('>g\nαβ γ\n', { alphabet: greek })[0]!.sequence, 'αβγ');
+  throwsAt(() => parseFasta('>g\nα\u{1F600}δ\n', { alphabet: greek, file: 'g.fa' }), 'g.fa', 2, 2, /one of "αβγ"/, /U\+1F600/);
 });
 
 test('empty and whitespace-only files', () => {

@@ -93,7 +93,7 @@ test('published table and formatter', () => {
 
 test('runSplice end to end on 150 sequences, 1 epoch: the result structure', () => {
   const events: string[] = [];
-  const r = runSplice({ limit: 150, epochs: 1, hidden: 4, seed: 3, onProgress: (e) => events.push(e.kind) });
+  const r = runSplice({ limit: 150, epochs: 1, hidden: 4, ensemble: 1, seed: 3, onProgress: (e) => events.push(e.kind) });
   assert.deepEqual(events, ['start', 'fold_start', 'epoch', 'fold_end', 'done']);
   assert.equal(r.protocol.examples, 150);
   assert.equal(r.protocol.cv, null);
@@ -104,6 +104,8 @@ test('runSplice end to end on 150 sequences, 1 epoch: the result structure', () 
     assert.equal(s.metrics.perClass.length, 3);
   }
   assert.deepEqual(r.systems[1]!.perClassError, { EI: 100, IE: 100, N: 0 });
+  assert.equal(r.folds[0]!.members.length, 1);
+  assert.equal(r.hyper.ensemble, 1);
   assert.equal(r.history.length, 1);
   assert.equal(r.history[0]!.length, 1);
   assert.ok(Number.isFinite(r.history[0]![0]!.trainLoss));
@@ -120,9 +122,16 @@ test('runSplice end to end on 150 sequences, 1 epoch: the result structure', () 
 });
 
 test('runSplice with cv: 3 covers every example once (tiny)', () => {
-  const r = runSplice({ limit: 60, cv: 3, epochs: 1, hidden: 2, seed: 1 });
+  const r = runSplice({ limit: 60, cv: 3, epochs: 1, hidden: 2, ensemble: 2, seed: 1 });
   assert.equal(r.folds.length, 3);
   assert.equal(r.folds.reduce((a, f) => a + f.test, 0), 60);
   assert.equal(r.systems[0]!.metrics.n, 60);
   assert.equal(r.systems[0]!.foldErrors.length, 3);
+  assert.ok(r.folds.every((f) => f.members.length === 2));
+  assert.match(r.table, /ensemble of 2/);
+  // The same seed reproduces the run exactly.
+  const again = runSplice({ limit: 60, cv: 3, epochs: 1, hidden: 2, ensemble: 2, seed: 1 });
+  assert.deepEqual(again.systems.map((s) => s.perClassError), r.systems.map((s) => s.perClassError));
+  const noTime = (h: typeof r.history): unknown => h.map((f) => f.map(({ ms: _ms, ...rest }) => rest));
+  assert.deepEqual(noTime(again.history), noTime(r.history));
 });

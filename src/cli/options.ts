@@ -95,6 +95,7 @@ export function spliceOptions(): Option[] {
     new Option('--dropout <x>', 'dropout before the classifier (default 0.2)').argParser(parseNumberArg),
     new Option('--ema <x>', 'weight moving-average decay per step, 0 = off (default 0.99)').argParser(parseNumberArg),
     new Option('--val-fraction <x>', 'share of each training fold held out for early stopping (default 0.1)').argParser(parseNumberArg),
+    new Option('--ensemble <n>', 'networks averaged per fold (default 3)').argParser(parseIntArg),
     new Option('--limit <n>', 'a stratified subset of this many examples (quick runs)').argParser(parseIntArg),
     new Option('--data-path <file>', 'splice.data to read (default: the copy in data/uci-splice/)'),
   ]).map((o) => o.helpGroup('Splice options (default task):'));

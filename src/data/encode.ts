@@ -162,7 +162,7 @@ export function isSymbol(a: Alphabet, ch: string): boolean {
   return tables(a).weights.has(key(a, ch));
 }
 
-/** Index of the first character of `seq` outside the alphabet, or −1. */
+/** String (UTF-16) index of the first character of `seq` outside the alphabet, or −1. */
 export function firstInvalid(seq: string, alphabet: AlphabetName | Alphabet): number {
   const a = resolveAlphabet(alphabet);
   const w = tables(a).weights;

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { FormatError, OptionError } from '../util/errors.js';
-import { asciiSymbols, resolveAlphabet, type Alphabet, type AlphabetName } from './encode.js';
+import { asciiSymbols, isSymbol, resolveAlphabet, type Alphabet, type AlphabetName } from './encode.js';
 
 /** One FASTA record. */
 export interface FastaRecord {
@@ -95,10 +95,14 @@ function sequenceLine(text: string, file: string, line: number, a: Alphabet | nu
   const table = a ? asciiSymbols(a) : PRINTABLE;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 128 ? table[c] === 1 || c === 0x20 || c === 0x09 : a ? false : isPrintable(text[i]!)) continue;
-    // Slow path only on error (or non-ASCII without an alphabet): find the character and its column.
-    const ch = String.fromCodePoint(text.codePointAt(i)!);
-    if (!a && isPrintable(ch)) continue;
+    if (c < 128 && (table[c] === 1 || c === 0x20 || c === 0x09)) continue;
+    // Slow path for non-ASCII characters and errors.
+    const cp = text.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    if (c >= 128 && (a ? isSymbol(a, ch) : isPrintable(ch))) {
+      if (cp > 0xffff) i++; // skip the low surrogate
+      continue;
+    }
     const col = [...text.slice(0, i)].length + 1;
     throw new FastaError(file, line, col, a ? a.describe : 'a printable sequence character', showChar(ch));
   }

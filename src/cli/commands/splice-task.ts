@@ -33,6 +33,7 @@ export const spliceSchema = z.strictObject({
   weightDecay: num.optional(),
   dropout: num.optional(),
   ema: num.optional(),
+  ensemble: int.optional(),
   patience: int.optional(),
   valFraction: num.optional(),
   limit: int.optional(),

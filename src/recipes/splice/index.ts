@@ -1,5 +1,5 @@
 /** The UCI splice-junction recipe: data, folds, model, baselines, published table, runner. */
-export { runSplice, formatSpliceSummary, type SpliceOptions, type SpliceResult, type SpliceProgress, type SpliceSystemResult, type SpliceFoldResult } from './run.js';
+export { runSplice, formatSpliceSummary, type SpliceOptions, type SpliceResult, type SpliceProgress, type SpliceSystemResult, type SpliceFoldResult, type SpliceMember } from './run.js';
 export { loadSplice, parseSplice, SPLICE_CLASSES, SPLICE_DATA_PATH, type SpliceData, type SpliceClass } from './data.js';
 export { stratifiedKFold, stratifiedSplit, stratifiedSample, type Fold } from './folds.js';
 export { SpliceNet, type SpliceNetOptions, type Pooling } from './model.js';

@@ -40,6 +40,8 @@ export interface SpliceOptions {
   dropout?: number;
   /** Weight moving-average decay per step, 0 = off (default 0.99). */
   ema?: number;
+  /** Networks trained per fold (different initialisation and order), probabilities averaged (default 3). */
+  ensemble?: number;
   /** Epochs without a better validation loss before stopping (default 4). */
   patience?: number;
   /** Share of each training fold held out for early stopping (default 0.1). */
@@ -60,7 +62,7 @@ export interface SpliceOptions {
 export type SpliceProgress =
   | { kind: 'start'; folds: number; examples: number; backend: string }
   | { kind: 'fold_start'; fold: number; folds: number; train: number; val: number; test: number }
-  | ({ kind: 'epoch'; fold: number } & EpochRecord)
+  | ({ kind: 'epoch'; fold: number; member: number } & EpochRecord)
   | { kind: 'fold_end'; fold: number; perClassError: Record<string, number[]>; ms: number }
   | { kind: 'done'; ms: number };
 
@@ -75,22 +77,29 @@ export interface SpliceSystemResult {
   metrics: ClassificationReport;
 }
 
-/** Per fold: sizes, the training history and timings. */
+/** One trained network of a fold's ensemble. */
+export interface SpliceMember {
+  /** Epoch (from 0) whose weights were kept. */
+  bestEpoch: number;
+  epochsRun: number;
+  /** Losses and validation error per epoch. */
+  history: EpochRecord[];
+}
+
+/** Per fold: sizes, the trained members and timings. */
 export interface SpliceFoldResult {
   fold: number;
   train: number;
   val: number;
   test: number;
-  bestEpoch: number;
-  epochsRun: number;
-  history: EpochRecord[];
+  members: SpliceMember[];
   modelMs: number;
   baselineMs: number;
 }
 
 export interface SpliceResult {
   protocol: { cv: number | null; folds: number; examples: number; valFraction: number; seed: number; description: string };
-  hyper: Required<Pick<SpliceOptions, 'epochs' | 'hidden' | 'cell' | 'pooling' | 'convChannels' | 'batchSize' | 'lr' | 'weightDecay' | 'dropout' | 'ema' | 'patience'>>;
+  hyper: Required<Pick<SpliceOptions, 'epochs' | 'hidden' | 'cell' | 'pooling' | 'convChannels' | 'batchSize' | 'lr' | 'weightDecay' | 'dropout' | 'ema' | 'ensemble' | 'patience'>>;
   classes: string[];
   /** The model first, then the baselines. */
   systems: SpliceSystemResult[];
@@ -100,15 +109,15 @@ export interface SpliceResult {
   beatsAllPublished: boolean;
   table: string;
   folds: SpliceFoldResult[];
-  /** Training history (per epoch) of every fold. */
+  /** Training history (per epoch) of every fold: its first network (all members: `folds[f].members`). */
   history: EpochRecord[][];
   timings: { totalMs: number; modelMs: number; baselineMs: number; backend: string };
-  /** Model parameter count. */
+  /** Parameters of the model (all ensemble members together). */
   parameters: number;
 }
 
 const POOLINGS: readonly Pooling[] = ['center', 'max', 'mean', 'last', 'max+last', 'flatten'];
-const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'onProgress', 'outDir'];
+const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'onProgress', 'outDir'];
 
 function resolve(o: SpliceOptions): SpliceResult['hyper'] & { cv: number | null; valFraction: number; seed: number } {
   const where = 'runSplice';
@@ -133,7 +142,8 @@ function resolve(o: SpliceOptions): SpliceResult['hyper'] & { cv: number | null;
     epochs: int('epochs', o.epochs, 20, 1), hidden: int('hidden', o.hidden, 32, 1), cell: o.cell ?? 'gru', pooling: o.pooling ?? 'center',
     convChannels: int('convChannels', o.convChannels, 0, 0), batchSize: int('batchSize', o.batchSize, 32, 1),
     lr: num('lr', o.lr, 3e-3, (x) => x > 0 && x < 1, 'in (0, 1)'), weightDecay: num('weightDecay', o.weightDecay, 1e-2, (x) => x >= 0 && x < 1, 'in [0, 1)'),
-    dropout: num('dropout', o.dropout, 0.2, (x) => x >= 0 && x < 1, 'in [0, 1)'), ema: num('ema', o.ema, 0.99, (x) => x >= 0 && x < 1, 'in [0, 1)'), patience: int('patience', o.patience, 4, 1),
+    dropout: num('dropout', o.dropout, 0.2, (x) => x >= 0 && x < 1, 'in [0, 1)'), ema: num('ema', o.ema, 0.99, (x) => x >= 0 && x < 1, 'in [0, 1)'),
+    ensemble: int('ensemble', o.ensemble, 3, 1), patience: int('patience', o.patience, 4, 1),
   };
 }
 
@@ -179,13 +189,22 @@ function runFold(
   const valIdx = inner.test.map((j) => fold.train[j]!);
   onProgress?.({ kind: 'fold_start', fold: f, folds, train: fitIdx.length, val: valIdx.length, test: fold.test.length });
   const t0 = performance.now();
-  const net = new SpliceNet(4, 3, { rng: rng.fork(), cell: h.cell, hidden: h.hidden, pooling: h.pooling, convChannels: h.convChannels, dropout: h.dropout });
-  const fit = fitClassifier(net, subset(all, fitIdx), subset(all, valIdx), {
-    epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, patience: h.patience, clip: 1, ema: h.ema, rng: rng.fork(),
-    onEpoch: (e) => onProgress?.({ kind: 'epoch', fold: f, ...e }),
-  });
-  const test = subset(all, fold.test);
-  const probs = [predictProbs(net, test).probs];
+  const [fitSet, valSet, test] = [subset(all, fitIdx), subset(all, valIdx), subset(all, fold.test)];
+  const members: SpliceMember[] = [];
+  const avg = new Float64Array(fold.test.length * 3);
+  let params = 0;
+  for (let m = 0; m < h.ensemble; m++) {
+    const net = new SpliceNet(4, 3, { rng: rng.fork(), cell: h.cell, hidden: h.hidden, pooling: h.pooling, convChannels: h.convChannels, dropout: h.dropout });
+    const fit = fitClassifier(net, fitSet, valSet, {
+      epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, patience: h.patience, clip: 1, ema: h.ema, rng: rng.fork(),
+      onEpoch: (e) => onProgress?.({ kind: 'epoch', fold: f, member: m, ...e }),
+    });
+    const p = predictProbs(net, test).probs;
+    for (let i = 0; i < avg.length; i++) avg[i]! += p[i]! / h.ensemble;
+    members.push({ bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun, history: fit.history });
+    params += net.numParameters();
+  }
+  const probs: Float64Array[] = [avg];
   const t1 = performance.now();
   const trainY = fold.train.map((i) => d.labels[i]!);
   probs.push(majorityProbs(trainY, fold.test.length, 3));
@@ -195,8 +214,7 @@ function runFold(
   const errs = probs.map((p) => pctErrors(test.labels, p));
   onProgress?.({ kind: 'fold_end', fold: f, perClassError: Object.fromEntries(SYSTEMS.map((s, k) => [s.name, errs[k]!])), ms: t2 - t0 });
   return {
-    fold: f, train: fitIdx.length, val: valIdx.length, test: fold.test.length, bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun,
-    history: fit.history, modelMs: t1 - t0, baselineMs: t2 - t1, params: net.numParameters(), errs,
+    fold: f, train: fitIdx.length, val: valIdx.length, test: fold.test.length, members, modelMs: t1 - t0, baselineMs: t2 - t1, params, errs,
   };
 }
 
@@ -224,7 +242,8 @@ export function runSplice(options: SpliceOptions = {}): SpliceResult {
     const metrics = classificationReport(yTest, argmaxRows(probs, 3), SPLICE_CLASSES, probs);
     const pc = metrics.perClass;
     const front = h.convChannels ? `conv${h.convChannels} + ` : '';
-    const label = s.name === 'model' ? `recur ${front}bi-${h.cell.toUpperCase()} (H=${h.hidden}, ${h.pooling})` : s.label;
+    const ens = h.ensemble > 1 ? `, ensemble of ${h.ensemble}` : '';
+    const label = s.name === 'model' ? `recur ${front}bi-${h.cell.toUpperCase()} (H=${h.hidden}, ${h.pooling}${ens})` : s.label;
     return {
       name: s.name, label, perClassError: { EI: 100 * pc[0]!.error, IE: 100 * pc[1]!.error, N: 100 * pc[2]!.error },
       foldErrors: foldRes.map((fr) => fr.errs[k]!), metrics,
@@ -261,12 +280,12 @@ function finish(
   const baselineMs = foldRes.reduce((a, f) => a + f.baselineMs, 0);
   const result: SpliceResult = {
     protocol: { cv: h.cv, folds: nf, examples: d.labels.length, valFraction: h.valFraction, seed: h.seed, description },
-    hyper: { epochs: h.epochs, hidden: h.hidden, cell: h.cell, pooling: h.pooling, convChannels: h.convChannels, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, dropout: h.dropout, ema: h.ema, patience: h.patience },
+    hyper: { epochs: h.epochs, hidden: h.hidden, cell: h.cell, pooling: h.pooling, convChannels: h.convChannels, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, dropout: h.dropout, ema: h.ema, ensemble: h.ensemble, patience: h.patience },
     classes: [...SPLICE_CLASSES], systems, published: PUBLISHED_SPLICE, comparison,
     beatsAllPublished: comparison.every((c) => c.better),
     table: formatSpliceTable({ title, rows }),
     folds: foldRes.map(({ params: _p, errs: _e, ...rest }) => rest),
-    history: foldRes.map((f) => f.history),
+    history: foldRes.map((f) => f.members[0]!.history),
     timings: { totalMs: performance.now() - t0, modelMs, baselineMs, backend },
     parameters: foldRes[0]!.params,
   };
@@ -301,7 +320,7 @@ export function formatSpliceSummary(r: SpliceResult): string {
   lines.push(`  ${''.padEnd(6)}${m.classes.map((c) => c.padStart(w)).join('')}`);
   m.confusion.forEach((row, i) => lines.push(`  ${m.classes[i]!.padEnd(6)}${row.map((v) => String(v).padStart(w)).join('')}`));
   const t = r.timings;
-  const epochs = r.folds.map((f) => f.epochsRun).join(', ');
+  const epochs = r.folds.map((f) => f.members.map((m) => m.epochsRun).join('+')).join(', ');
   lines.push('', `time ${(t.totalMs / 1000).toFixed(1)} s (model ${(t.modelMs / 1000).toFixed(1)} s, baselines ${(t.baselineMs / 1000).toFixed(1)} s) on backend ${t.backend}; epochs per fold: ${epochs}; ${r.parameters} parameters`);
   return lines.join('\n');
 }

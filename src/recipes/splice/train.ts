@@ -4,7 +4,7 @@
  *
  * Legend: N examples, T steps, K channels, B batch, C classes.
  */
-import { AdamW, F, ReduceLROnPlateau, Tensor, clipGradNorm, noGrad, type Module, type Rng } from '../../index.js';
+import { AdamW, F, NonFiniteError, ReduceLROnPlateau, Tensor, clipGradNorm, noGrad, type Module, type Rng } from '../../index.js';
 
 /** Examples stored one after another: x (N, T, K) row-major, labels (N). */
 export interface EncodedSet {
@@ -159,6 +159,7 @@ function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: FitOpti
  */
 export function fitClassifier(model: Classifier, train: EncodedSet, val: EncodedSet, o: FitOptions): FitResult {
   const opt = new AdamW(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay });
+  // Halve the lr well before early stopping gives up: after ⌊patience/2⌋ epochs without progress.
   const sched = new ReduceLROnPlateau(opt, { factor: 0.5, patience: Math.max(0, Math.floor(o.patience / 2) - 1) });
   const history: EpochRecord[] = [];
   const ema = o.ema ? new Ema(model.parameters(), o.ema) : null;
@@ -181,6 +182,7 @@ export function fitClassifier(model: Classifier, train: EncodedSet, val: Encoded
     }
     sched.step(v.loss);
   }
+  if (best.epoch < 0) throw new NonFiniteError('fitClassifier', `a validation loss of ${history.at(-1)?.valLoss} in every epoch`);
   model.parameters().forEach((p, i) => p.data.set(best.weights[i]!));
   return { history, bestEpoch: best.epoch, epochsRun: epoch, stoppedEarly: epoch < o.epochs };
 }
