@@ -1,0 +1,126 @@
+/**
+ * The issue-5 experiments (src/recipes/dynamics) end to end on their `tiny` configuration: each
+ * trains for a few steps, runs its analysis and writes report.md, its SVG figures and result.json.
+ * Only the shape of the results is checked (the tiny runs learn nothing), plus the launcher's
+ * argument handling. E3 reads a small synthetic text through `dataDir`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { EXPERIMENTS, runE1, runE2, runE3, runE4, runE5, runE6, type RunInfo } from '../src/recipes/dynamics/index.js';
+import { matchGruWidth, paramCount } from '../src/recipes/dynamics/e6.js';
+
+const root = mkdtempSync(join(tmpdir(), 'recur-exp-'));
+process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+const opts = (id: string) => ({ tiny: true, seed: 1, outDir: join(root, id) });
+const finite = (a: readonly number[]): boolean => a.every(Number.isFinite);
+
+function checkReport(r: RunInfo, id: string): void {
+  assert.equal(r.id, id);
+  assert.equal(r.config, 'tiny');
+  assert.ok(r.seconds >= 0 && typeof r.backend === 'string');
+  const files = readdirSync(r.outDir);
+  assert.ok(files.includes('report.md') && files.includes('result.json'), files.join(','));
+  const md = readFileSync(join(r.outDir, 'report.md'), 'utf8');
+  for (const m of md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) {
+    const svg = readFileSync(join(r.outDir, m[1]!), 'utf8');
+    assert.match(svg, /^<svg [^>]*>[\s\S]*<\/svg>$/, `${m[1]} is an SVG document`);
+  }
+  assert.equal(JSON.parse(readFileSync(join(r.outDir, 'result.json'), 'utf8')).id, id);
+}
+
+test('E1: a row per model and T, gradient norms per lag of length T, the explode/clip runs', async () => {
+  const r = await runE1(opts('e1'));
+  checkReport(r, 'e1');
+  assert.equal(r.rows.length, 2 * 3);
+  for (const row of r.rows) {
+    assert.ok(row.valMse >= 0 && Number.isFinite(row.gradRatioInit) && Number.isFinite(row.gradRatioTrained), JSON.stringify(row));
+    assert.equal(row.learned, row.valMse < 0.01);
+  }
+  for (const k of ['rnn', 'lstm', 'gru'] as const) {
+    const g = r.gradNormPerLag[k];
+    assert.equal(g.init.length, r.flowT);
+    assert.equal(g.trained.length, r.flowT);
+    assert.ok(finite(g.init) && finite(g.trained) && g.init.every((v) => v >= 0));
+  }
+  assert.equal(r.explode.runs.length, 3);
+  assert.equal(r.explode.gradNormPerLagInit.length, r.explode.T);
+  assert.ok(finite(r.explode.gradNormPerLagInit));
+  assert.deepEqual(r.explode.runs.map((x) => x.clip), [null, null, 1]);
+});
+
+test('E2: forward and bidirectional rows with accuracies in [0, 1], gradient ratios of the forward model', async () => {
+  const r = await runE2(opts('e2'));
+  checkReport(r, 'e2');
+  assert.deepEqual(r.rows.map((x) => x.model), ['forward', 'bidirectional']);
+  for (const x of r.rows) assert.ok(x.valAccuracy >= 0 && x.valAccuracy <= 1);
+  assert.equal(r.forwardGradRatio.length, 1);
+  assert.ok(Number.isFinite(r.forwardGradRatio[0]!.init) && Number.isFinite(r.forwardGradRatio[0]!.trained));
+});
+
+test('E3: validation BPC for every dropout regime (synthetic text); a missing data file throws', async () => {
+  const dataDir = join(root, 'data');
+  mkdirSync(join(dataDir, 'tinyshakespeare'), { recursive: true });
+  const line = 'First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n';
+  writeFileSync(join(dataDir, 'tinyshakespeare', 'input.txt'), line.repeat(60));
+  const r = await runE3({ ...opts('e3'), dataDir });
+  checkReport(r, 'e3');
+  assert.deepEqual(r.rows.map((x) => x.regime), ['none', 'per-step', 'variational', 'variational+hidden']);
+  for (const x of r.rows) assert.ok(x.valBpc > 0 && x.valBpc < 20 && x.trainBpc > 0, JSON.stringify(x));
+  assert.equal(r.vocab, new Set(line).size);
+  await assert.rejects(runE3({ ...opts('e3-missing'), dataDir: join(root, 'nowhere') }), /not found.*RECUR_DATA_DIR/);
+});
+
+test('E4: plain, EWC and OGD rows with forgetting = MSE on A after B − after A', async () => {
+  const r = await runE4(opts('e4'));
+  checkReport(r, 'e4');
+  assert.deepEqual(r.rows.map((x) => x.method), ['plain', 'EWC λ=10', 'OGD k=4']);
+  for (const x of r.rows) {
+    assert.ok(Number.isFinite(x.mseA) && Number.isFinite(x.mseB), JSON.stringify(x));
+    assert.ok(Math.abs(x.forgetting - (x.mseA - r.mseAAfterA)) < 1e-3);
+  }
+  assert.equal(r.basisSize, 4);
+});
+
+test('E5: the finder returns classified fixed points with eigenvalues; the line-attractor summary is filled', async () => {
+  const r = await runE5(opts('e5'));
+  checkReport(r, 'e5');
+  const f = r.flipflop;
+  assert.ok(f.points.length >= 1, 'at least one fixed point');
+  for (const p of f.points) {
+    assert.equal(p.eigenvalueModuli.length, p.state.length);
+    assert.ok(finite(p.eigenvalueModuli) && p.q < 1e-8);
+    assert.ok(['stable', 'unstable', 'saddle', 'marginal'].includes(p.stability));
+    assert.equal(p.readout.length, 3);
+  }
+  assert.equal(f.stable + f.saddles.reduce((s, x) => s + x.count, 0) + f.points.filter((p) => p.stability === 'marginal').length, f.fixedPoints);
+  assert.ok(f.stablePatterns <= 8);
+  assert.equal(r.lineAttractor.length, 1);
+  assert.equal(typeof r.lineAttractor[0]!.isLineAttractor, "boolean");
+  assert.ok(r.lineAttractor[0]!.slowPoints >= 0 && r.lineAttractorCount <= 1);
+});
+
+test('E6: LSTM and GRU rows per task at (nearly) equal parameter counts', async () => {
+  const r = await runE6(opts('e6'));
+  checkReport(r, 'e6');
+  assert.equal(r.rows.length, 4);
+  for (let i = 0; i < 4; i += 2) {
+    const [l, g] = [r.rows[i]!, r.rows[i + 1]!];
+    assert.deepEqual([l.model, g.model], ['lstm', 'gru']);
+    assert.ok(Math.abs(l.params - g.params) / l.params < 0.15, `${l.params} vs ${g.params}`);
+    for (const x of [l, g]) assert.ok(x.accuracy >= 0 && x.accuracy <= 1 && x.msPerStep >= 0);
+  }
+  assert.equal(paramCount('lstm', 2, 48, 1), 10033);
+  assert.equal(matchGruWidth(2, 48, 1), 56);
+});
+
+test('launcher: lists the six experiments, rejects unknown arguments', () => {
+  assert.deepEqual(EXPERIMENTS.map((e) => e.id), ['e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'experiments', 'run.ts'), 'e9'], { encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /unknown argument "e9"[\s\S]*usage/);
+  assert.ok(existsSync(join(import.meta.dirname, '..', 'docs', 'experiments.md')));
+});
