@@ -104,3 +104,12 @@ test('defineOp: a user op with its own backward passes gradcheck and is recorded
   assert.equal(y.node!.name, 'cube');
   assert.equal(y.node!.inputs[0]!.node, null);
 });
+
+test('setBackend rejects unknown names, null and non-backends with a typed error', async () => {
+  const { setBackend, getBackend, OptionError } = await import('../src/index.js');
+  const before = getBackend();
+  assert.throws(() => setBackend('gpu' as never), OptionError);
+  assert.throws(() => setBackend(null as never), OptionError);
+  assert.throws(() => setBackend({ name: 'x' } as never), OptionError);
+  assert.equal(getBackend(), before);
+});

@@ -61,7 +61,10 @@ function useRef(requested: BackendName, fallback: string | null): Backend {
  */
 export function setBackend(name: BackendName | Backend, opts: BackendOptions = {}): Backend {
   const threads = opts.threads === undefined ? undefined : checkThreads('setBackend', opts.threads);
-  if (typeof name === 'object') {
+  if (typeof name === 'object' && name !== null) {
+    if (typeof name.gemm !== 'function' || typeof name.lstmForward !== 'function') {
+      throw new OptionError('setBackend', 'a Backend object implementing the contract', `an object without gemm/lstmForward`);
+    }
     if (threads !== undefined) throw new OptionError('setBackend', 'no threads option with a custom backend', `threads ${threads}`);
     current = name;
     info = { name: name.name, requested: 'custom', fallback: null, threads: 1, cpuPath: null, nativeRecurrent: false };
