@@ -21,7 +21,10 @@ export interface Series {
   timeFormat: TimeFormat | null;
   /** Typical step between rows (median difference; 1 without a time column). */
   step: number;
-  /** Feature names in order: targets first, then covariates (angles as `name:sin`, `name:cos`). */
+  /**
+   * Feature names in order: targets first, then covariates (angles as `name:sin`, `name:cos`),
+   * then the reference column (with `referenceInput`), then `time of day:sin/cos` (with `timeOfDay`).
+   */
   features: string[];
   /** Raw feature values, row-major (n, F). */
   raw: Float64Array;
@@ -135,6 +138,20 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
       features.push(name);
       colData.push(v);
     }
+  }
+  if (c.referenceInput) {
+    // The reference (e.g. the power curve of the measured wind speed) as an input: windows read
+    // rows up to their origin only, so the model sees it at the origin and before, never after.
+    if (!cols.reference) throw new ValueError('--reference-input', 'a --reference-col to feed to the model', 'none');
+    features.push(cols.reference);
+    colData.push(byName.get(cols.reference)!);
+  }
+  if (c.timeOfDay) {
+    if (!times || time!.format === 'number') throw new ValueError('--time-of-day', 'a --time-col of dates and times', times ? 'plain numbers' : 'no time column');
+    const day = 86_400_000;
+    const phase = (i: number): number => (2 * Math.PI * (((times[i]! % day) + day) % day)) / day;
+    features.push('time of day:sin', 'time of day:cos');
+    colData.push(Float64Array.from({ length: n }, (_, i) => Math.sin(phase(i))), Float64Array.from({ length: n }, (_, i) => Math.cos(phase(i))));
   }
   const F = features.length;
   const raw = new Float64Array(n * F);

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Adam, Rng, Trainer, loadCheckpoint, type EpochRecord, type SequenceBatch, type TrainEvent } from '../../index.js';
+import { Adam, ReduceLROnPlateau, Rng, Trainer, loadCheckpoint, type EpochRecord, type SequenceBatch, type TrainEvent } from '../../index.js';
 import type { StopFlag } from '../common/interrupt.js';
 import type { TrainProgress } from '../common/progress.js';
 import type { Series, WindowSpec } from './dataset.js';
@@ -23,6 +23,10 @@ export interface FitSettings {
   lr: number;
   clip: number;
   loss: LossKind;
+  /** Huber threshold (normalised units). */
+  huberDelta: number;
+  /** 'plateau': divide the lr by 4 after a validation epoch without improvement. */
+  schedule: 'constant' | 'plateau';
   patience: number;
   seed: number;
 }
@@ -63,15 +67,17 @@ export function stepsPerEpoch(n: number, batchSize: number): number {
  */
 export async function fitForecaster(c: FitContext): Promise<FitResult> {
   const { model, z, series: s, spec, settings: st } = c;
+  const optimizer = new Adam(model.parameters(), { lr: st.lr });
   const trainer = new Trainer<Forecaster, number>({
     model,
-    optimizer: new Adam(model.parameters(), { lr: st.lr }),
+    optimizer,
+    ...(st.schedule === 'plateau' ? { schedule: new ReduceLROnPlateau(optimizer, { factor: 0.25, patience: 0, minLr: st.lr / 64 }) } : {}),
     data: Array.from(c.train),
     batchSize: st.batchSize,
     epochs: st.epochs,
     rng: new Rng(st.seed),
     collate: (origins): SequenceBatch => ({ x: windowBatch(z, s, spec.L, origins), y: targetBatch(z, s, spec.H, origins) }),
-    lossFn: (m, batch) => ({ loss: lossOf(st.loss, m.forward(batch.x), batch.y) }),
+    lossFn: (m, batch) => ({ loss: lossOf(st.loss, m.forward(batch.x), batch.y, st.huberDelta) }),
     clip: { kind: 'norm', maxNorm: st.clip },
     validation: { data: Array.from(c.val), batchSize: 512 },
     earlyStopping: { patience: st.patience },

@@ -22,6 +22,8 @@ export interface LoadedRun {
   norm: Normaliser;
   ridge: RidgeAR;
   scales: number[];
+  /** Each target's training range (absent in runs from before output clipping). */
+  bounds: [number, number][] | null;
   features: string[];
 }
 
@@ -30,6 +32,7 @@ interface ModelExtra {
   features: string[];
   normaliser: Normaliser;
   scales: number[];
+  bounds?: [number, number][];
   spec: ForecasterSpec;
   ridge: { lambda: number; d: number; W: number[] };
 }
@@ -48,7 +51,7 @@ export function loadForecastRun(dir: string): LoadedRun {
   const model = new Forecaster(x.spec, new Rng(0));
   model.loadStateDict(ck.model);
   const ridge: RidgeAR = { W: Float64Array.from(x.ridge.W), lambda: x.ridge.lambda, d: x.ridge.d, search: [] };
-  return { dir: run.path, config: parsed.data, model, norm: x.normaliser, ridge, scales: x.scales, features: x.features };
+  return { dir: run.path, config: parsed.data, model, norm: x.normaliser, ridge, scales: x.scales, bounds: x.bounds ?? null, features: x.features };
 }
 
 function seriesFor(run: LoadedRun, csvPath: string): Series {
@@ -86,7 +89,7 @@ export function evalForecastRun(dir: string, opts: { csvPath?: string; part?: Ev
     origins = splitWindows(s, splits.at(-1)!, w, '')[opts.part ?? 'test'];
   }
   const z = normalise(s, run.norm);
-  const fc = forecastAll(s, c, origins, run.model, run.ridge, z, run.norm);
+  const fc = forecastAll(s, c, origins, run.model, run.ridge, z, run.norm, run.bounds);
   const scores = scoreForecasts(fc.truth, fc.methods, s.targets, w.H, run.scales);
   return { scores, methods: fc.methods.map((m: MethodForecast) => ({ key: m.key, label: m.label })), windows: origins.length, summary: summaryText(scores, fc.methods, w.H, stepLabeller(s)) };
 }
@@ -121,7 +124,7 @@ export function predictForecastRun(dir: string, opts: { csvPath?: string; all?: 
   const origins = inputOrigins(s, w, opts.all ?? false);
   if (!origins.length) throw new ValueError('predict', `a window of ${w.L} gap-free rows`, 'none');
   const z = normalise(s, run.norm);
-  const f = modelForecast(run.model, z, s, w, origins, run.norm);
+  const f = modelForecast(run.model, z, s, w, origins, run.norm, c.clipOutput ? run.bounds : null);
   const lines = [['origin', 'time', 'horizon', ...s.targets].map(quote).join(',')];
   origins.forEach((t, i) => {
     for (let h = 1; h <= w.H; h++) {

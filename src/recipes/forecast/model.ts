@@ -66,8 +66,13 @@ export function targetBatch(z: Float32Array, s: Series, H: number, origins: Arra
   return new Tensor(y, [B, H * s.k]);
 }
 
-/** Model forecasts in data units (eval mode, no graph). */
-export function modelForecast(model: Forecaster, z: Float32Array, s: Series, w: WindowSpec, origins: Int32Array, norm: Normaliser, batch = 512): Forecast {
+/**
+ * Model forecasts in data units (eval mode, no graph); with `bounds` (per target [lo, hi], e.g.
+ * 0 to rated power) every value is clipped into its target's range.
+ */
+export function modelForecast(
+  model: Forecaster, z: Float32Array, s: Series, w: WindowSpec, origins: Int32Array, norm: Normaliser, bounds: readonly (readonly [number, number])[] | null = null, batch = 512,
+): Forecast {
   const m = w.H * s.k;
   const out = new Float64Array(origins.length * m);
   const wasTraining = model.training;
@@ -76,7 +81,11 @@ export function modelForecast(model: Forecaster, z: Float32Array, s: Series, w: 
     for (let i = 0; i < origins.length; i += batch) {
       const o = origins.subarray(i, Math.min(i + batch, origins.length));
       const p = model.forward(windowBatch(z, s, w.L, o)).data;
-      for (let q = 0; q < o.length * m; q++) out[i * m + q] = p[q]! * norm.std[q % s.k]! + norm.mean[q % s.k]!;
+      for (let q = 0; q < o.length * m; q++) {
+        const j = q % s.k;
+        const v = p[q]! * norm.std[j]! + norm.mean[j]!;
+        out[i * m + q] = bounds ? Math.min(bounds[j]![1], Math.max(bounds[j]![0], v)) : v;
+      }
     }
   });
   model.train(wasTraining);
@@ -87,19 +96,19 @@ export function modelForecast(model: Forecaster, z: Float32Array, s: Series, w: 
 export type LossKind = 'mse' | 'mae' | 'huber';
 
 
-/** Scalar loss of predictions against targets (normalised units). */
-export function lossOf(kind: LossKind, pred: Tensor, target: Tensor): Tensor {
-  return kind === 'mae' ? F.l1Loss(pred, target) : kind === 'huber' ? F.huberLoss(pred, target) : F.mseLoss(pred, target);
+/** Scalar loss of predictions against targets (normalised units); `delta` is Huber's threshold. */
+export function lossOf(kind: LossKind, pred: Tensor, target: Tensor, delta = 1): Tensor {
+  return kind === 'mae' ? F.l1Loss(pred, target) : kind === 'huber' ? F.huberLoss(pred, target, { delta }) : F.mseLoss(pred, target);
 }
 
-export function modelLoss(model: Forecaster, z: Float32Array, s: Series, w: WindowSpec, origins: Int32Array, kind: LossKind = 'mse', batch = 512): number {
+export function modelLoss(model: Forecaster, z: Float32Array, s: Series, w: WindowSpec, origins: Int32Array, kind: LossKind = 'mse', batch = 512, delta = 1): number {
   let sum = 0;
   const wasTraining = model.training;
   model.eval();
   noGrad(() => {
     for (let i = 0; i < origins.length; i += batch) {
       const o = origins.subarray(i, Math.min(i + batch, origins.length));
-      sum += lossOf(kind, model.forward(windowBatch(z, s, w.L, o)), targetBatch(z, s, w.H, o)).item() * o.length;
+      sum += lossOf(kind, model.forward(windowBatch(z, s, w.L, o)), targetBatch(z, s, w.H, o), delta).item() * o.length;
     }
   });
   model.train(wasTraining);

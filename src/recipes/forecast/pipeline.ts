@@ -25,6 +25,8 @@ export interface PreparedFold {
   z: Float32Array;
   /** Each target's range on the training rows (for nMAE). */
   scales: number[];
+  /** Each target's [min, max] on the training rows (the model's output range with `clipOutput`). */
+  bounds: [number, number][];
 }
 
 /** Windows, normaliser (fitted on the fold's training rows only) and features of one fold. */
@@ -34,7 +36,21 @@ export function prepareFold(s: Series, c: ForecastConfig, split: Split, index: n
   const all = splitWindows(s, split, w, tag);
   const train = c.trainStride > 1 ? all.train.filter((_, i) => i % c.trainStride === 0) : all.train;
   const norm = fitNormaliser(s, split.train);
-  return { index, split, windows: { ...all, train }, norm, z: normalise(s, norm), scales: targetScales(s.raw, s.F, s.k, split.train) };
+  return { index, split, windows: { ...all, train }, norm, z: normalise(s, norm), scales: targetScales(s.raw, s.F, s.k, split.train), bounds: targetBounds(s, split.train) };
+}
+
+/** Each target's [min, max] on rows [start, end). */
+export function targetBounds(s: Series, [start, end]: [number, number]): [number, number][] {
+  return Array.from({ length: s.k }, (_, j) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = start; i < end; i++) {
+      const v = s.raw[i * s.F + j]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return [lo, hi];
+  });
 }
 
 /** The network for a config and series. */
@@ -50,6 +66,11 @@ export function fitRidge(s: Series, c: ForecastConfig, f: PreparedFold): RidgeAR
   return fitRidgeAR(f.z, s, windowSpec(c), f.windows.train, f.windows.val, c.ridgeLambda);
 }
 
+/** The model's name in tables: cell, size, layers. */
+export function modelLabel(c: ForecastConfig): string {
+  return `model (${c.cell.toUpperCase()} ${c.hidden}${c.layers > 1 ? ` × ${c.layers}` : ''})`;
+}
+
 /** The names shown for each method. */
 export const METHOD_LABELS: Record<string, string> = {
   model: 'model',
@@ -62,12 +83,12 @@ export const METHOD_LABELS: Record<string, string> = {
 
 /** Forecasts of the model and every baseline for `origins`, plus the truth. */
 export function forecastAll(
-  s: Series, c: ForecastConfig, origins: Int32Array, model: Forecaster, ridge: RidgeAR, z: Float32Array, norm: Normaliser,
+  s: Series, c: ForecastConfig, origins: Int32Array, model: Forecaster, ridge: RidgeAR, z: Float32Array, norm: Normaliser, bounds: [number, number][] | null,
 ): { truth: Forecast; methods: MethodForecast[] } {
   const w = windowSpec(c);
   const refName = s.referenceName ? `"${s.referenceName}"` : '';
   const methods: MethodForecast[] = [
-    { key: 'model', label: `model (${c.cell.toUpperCase()} ${c.hidden})`, forecast: modelForecast(model, z, s, w, origins, norm) },
+    { key: 'model', label: modelLabel(c), forecast: modelForecast(model, z, s, w, origins, norm, c.clipOutput ? bounds : null) },
     { key: 'persistence', label: METHOD_LABELS.persistence!, forecast: persistence(s, origins, w.H) },
   ];
   if (w.season !== null) methods.push({ key: 'seasonal_naive', label: `seasonal naive (${w.season} steps)`, forecast: seasonalNaive(s, origins, w.H, w.season) });

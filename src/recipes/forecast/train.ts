@@ -79,7 +79,7 @@ const foldFile = (run: RunDir, i: number, folds: number, name: string): string =
 /** The JSON stored beside the best weights: what eval/predict need to rebuild inputs. */
 function modelExtra(s: Series, c: ForecastConfig, f: PreparedFold, ridge: RidgeAR): unknown {
   return {
-    kind: 'forecast', features: s.features, targets: s.targets, normaliser: f.norm, scales: f.scales, spec: modelSpec(s, c), window: windowSpec(c),
+    kind: 'forecast', features: s.features, targets: s.targets, normaliser: f.norm, scales: f.scales, bounds: f.bounds, spec: modelSpec(s, c), window: windowSpec(c),
     ridge: { lambda: ridge.lambda, d: ridge.d, W: Array.from(ridge.W) }, fold: f.index,
   };
 }
@@ -95,13 +95,13 @@ async function runFold(s: Series, c: ForecastConfig, f: PreparedFold, run: RunDi
   });
   const fit = await fitForecaster({
     model, z: f.z, series: s, spec: windowSpec(c), train: f.windows.train, val: f.windows.val,
-    settings: { epochs: c.epochs, batchSize: c.batchSize, lr: c.lr, clip: c.clip, loss: c.loss, patience: c.patience, seed: c.seed + f.index },
+    settings: { epochs: c.epochs, batchSize: c.batchSize, lr: c.lr, clip: c.clip, loss: c.loss, huberDelta: c.huberDelta, schedule: c.schedule, patience: c.patience, seed: c.seed + f.index },
     stateDir: foldFile(run, f.index, folds, RUN_FILES.trainState), emit, progress, stop, resume: !run.staged,
   });
   if (fit.reason === 'stopped') return null;
   // The model to use: the best weights (or the last, without validation), with what eval/predict need.
   await saveCheckpoint(foldFile(run, f.index, folds, RUN_FILES.checkpoint), { model: model.stateDict(), extra: modelExtra(s, c, f, ridge) as JsonValue });
-  const fc = forecastAll(s, c, f.windows.test, model, ridge, f.z, f.norm);
+  const fc = forecastAll(s, c, f.windows.test, model, ridge, f.z, f.norm, f.bounds);
   emit({ type: 'fold_end', fold: f.index, reason: fit.reason, bestEpoch: fit.bestEpoch });
   return {
     fold: f.index, origins: Array.from(f.windows.test), truth: Array.from(fc.truth),
@@ -208,6 +208,7 @@ function reportData(s: Series, c: ForecastConfig, m: ForecastMetrics, results: F
     ['targets', s.targets.join(', ')], ['features', s.features.join(', ')],
     ['windows', `lookback ${c.lookback}, horizon ${H}${c.season ? `, season ${c.season}` : ''}; ${m.windows.map((w) => `train ${w.train} / val ${w.val} / test ${w.test}`).join('; ')}`],
     ['model', `${c.cell.toUpperCase()} hidden ${c.hidden} × ${c.layers} layer(s), ${results.at(-1)!.history.length} epochs run, best epoch ${(results.at(-1)!.bestEpoch ?? -1) + 1}`],
+    ['training', `${c.loss === 'huber' ? `Huber (δ = ${c.huberDelta} sd)` : c.loss.toUpperCase()} loss on the change from the last observed value, lr ${c.lr}${c.schedule === 'plateau' ? ' ÷4 on each validation plateau' : ''}, early stopping after ${c.patience} epoch(s) without a better validation loss${c.clipOutput ? '; forecasts clipped to the training range' : ''}`],
     ['ridge AR', `λ = ${results.map((r) => r.ridge.lambda).join(', ')} (${c.ridgeLambda === 'auto' ? 'chosen on validation' : 'given'})`],
     ['runtime', `${m.seconds.toFixed(1)} s on the ${m.backend} backend`],
   ];
