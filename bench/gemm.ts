@@ -48,6 +48,7 @@ const SHAPES: Shape[] = [
   { name: 'W2 step 64x1024x256 NT', M: 64, N: 1024, K: 256, tA: false, tB: true },
   { name: 'W2 dx dA·Wih 6400x128x1024 NN', M: 6400, N: 128, K: 1024, tA: false, tB: false },
   { name: 'W4 step 1x512x128 NT', M: 1, N: 512, K: 128, tA: false, tB: true },
+  { name: 'W4 [x|h]·Wᵀ 1x512x160 NT (dots)', M: 1, N: 512, K: 160, tA: false, tB: true },
 ];
 
 function rand(n: number): Float32Array {

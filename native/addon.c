@@ -12,6 +12,7 @@
  *   peakGflops(ms) -> GFLOP/s                 FMA-loop peak of the active path on all pool threads
  *   lstmForward, lstmBackward, gruForward, gruBackward, rnnForward, rnnBackward,
  *   recurrentWorkspace                       only those defined by native/recurrent*.c
+ *   adamStep, sgdStep, firstNonFinite        fused op kernels of native/ops*.c (ops.h)
  *
  * The recurrent entry points are referenced as weak symbols: a build without
  * native/recurrent*.c (or with only some of them) still links, and exports what exists.
@@ -33,6 +34,9 @@
 #if __has_include("recurrent.h")
 #include "recurrent.h"
 #endif
+#if __has_include("ops.h")
+#include "ops.h" /* fused op kernels (optimizer steps, finiteness scan): adamStep, sgdStep, firstNonFinite */
+#endif
 #endif
 
 #define RC_RECURRENT(X)                                                                                \
@@ -42,6 +46,9 @@
 
 #define DECLARE_WEAK(sym, name) napi_value sym(napi_env, napi_callback_info) __attribute__((weak));
 RC_RECURRENT(DECLARE_WEAK)
+#ifdef RC_OPS_H
+RC_OPS(DECLARE_WEAK)
+#endif
 
 /* ---- gemm -------------------------------------------------------------------------------- */
 
@@ -230,5 +237,8 @@ NAPI_MODULE_INIT() {
 #define EXPORT_IF_DEFINED(sym, name) \
   if (sym) export_fn(env, exports, name, sym);
   RC_RECURRENT(EXPORT_IF_DEFINED)
+#ifdef RC_OPS_H
+  RC_OPS(EXPORT_IF_DEFINED)
+#endif
   return exports;
 }

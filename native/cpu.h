@@ -36,9 +36,12 @@ typedef struct {
   rc_ukernel_fn kern;
   rc_vfn vexp, vtanh, vsigmoid;
   rc_packbt_fn packbt;
-  /* out[j] = Σ_k a[k]·B[j·ldb + k] for j < n, k < K: small-M GEMMs with op(B) = Bᵀ. Each row is one
-   * vector accumulator over k in order, then a fixed reduction: out[j] does not depend on n or j. */
-  void (*dots)(const float *a, const float *B, long ldb, int n, long K, float *out);
+  /* out[j] = Σ_k a1[k]·B1[j·ldb1 + k] + Σ_k a2[k]·B2[j·ldb2 + k] for j < n (K2 = 0: one source):
+   * small-M GEMMs with op(B) = Bᵀ and the batch-1 recurrent step ([x | h]·[W_ih | W_hh]ᵀ without a
+   * concatenation). Each column is one vector accumulator over source 1 then source 2 in k order,
+   * then a fixed reduction: out[j] does not depend on n or j. */
+  void (*dots)(const float *a1, const float *B1, long ldb1, long K1, const float *a2, const float *B2, long ldb2,
+               long K2, int n, float *out);
   /* Benchmarks: iters x 12 independent vector FMAs; returns FLOPs done (for the peak estimate). */
   double (*fma_peak)(long iters);
 } rc_path;

@@ -38,6 +38,12 @@
 #include "gemm.h"
 #include "pool.h"
 
+#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__)) && !defined(RC_NO_CLONES)
+#define RC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define RC_CLONES
+#endif
+
 #define RC_PAR_MIN_WORK (1L << 17) /* M·N·K below this runs on the calling thread */
 #define RC_DOT_MAX_M 2 /* M <= this with op(B) = Bᵀ and op(A) = A: dot products (gemm_dots) */
 #ifndef RC_DIRECT_MAX_M
@@ -77,20 +83,42 @@ static tbuf *thread_bufs(const rc_path *P) {
 
 /* ---- packing ---------------------------------------------------------------------------- */
 
+/* d[k·ldd + i] = src[k·ld + i] for i < n, 0 for n <= i < ldd, k < kc: the copy behind packing a
+ * transposed-stored A (rows of op(A) are columns of the source) and a plain B. Full panels of 4, 6, 8,
+ * 16 and 32 floats are constant-size copies (vector moves); the target clones make them AVX-wide. */
+RC_CLONES static void copy_panel(const float *restrict src, long ld, int kc, int n, int ldd, float *restrict d) {
+#define RC_COPY_CASE(W)                                                                      \
+  case W:                                                                                    \
+    for (int k = 0; k < kc; k++) memcpy(d + (long)k * W, src + (long)k * ld, W * sizeof(float)); \
+    return;
+  if (n == ldd) {
+    switch (n) {
+      RC_COPY_CASE(4)
+      RC_COPY_CASE(6)
+      RC_COPY_CASE(8)
+      RC_COPY_CASE(16)
+      RC_COPY_CASE(32)
+      default: break;
+    }
+  }
+#undef RC_COPY_CASE
+  for (int k = 0; k < kc; k++) {
+    const float *a = src + (long)k * ld;
+    float *dk = d + (long)k * ldd;
+    for (int i = 0; i < n; i++) dk[i] = a[i];
+    for (int i = n; i < ldd; i++) dk[i] = 0.0f;
+  }
+}
+
 /* A block (mc x kc) at A = &op(A)[0][0] of the block -> MR-row panels (a transposing copy when A is
- * stored (M, K): the path's packbt does it in 8 x 8 register blocks). */
+ * stored (M, K): the path's packbt does it in 8 x 8 register blocks; a plain panel copy when A is
+ * stored (K, M)). Rows past mc in the last panel are left unset: the micro-kernel never reads them. */
 static void pack_a(const rc_path *P, int transA, const float *A, long lda, int mc, int kc, int MR, float *dst) {
   for (int q = 0; q < mc; q += MR) {
     const int mr = mc - q < MR ? mc - q : MR;
     float *d = dst + (long)(q / MR) * kc * MR;
-    if (!transA) {
-      P->packbt(A + (long)q * lda, lda, kc, mr, MR, d);
-    } else {
-      for (int k = 0; k < kc; k++) {
-        const float *a = A + (long)k * lda + q;
-        for (int i = 0; i < mr; i++) d[(long)k * MR + i] = a[i];
-      }
-    }
+    if (!transA) P->packbt(A + (long)q * lda, lda, kc, mr, MR, d);
+    else copy_panel(A + q, lda, kc, mr, MR, d);
   }
 }
 
@@ -100,16 +128,8 @@ static void pack_b(const rc_path *P, int transB, const float *B, long ldb, int k
   for (int j0 = 0; j0 < nc; j0 += NR) {
     const int nr = nc - j0 < NR ? nc - j0 : NR;
     float *d = dst + (long)(j0 / NR) * pstride;
-    if (!transB) {
-      for (int k = 0; k < kc; k++) {
-        const float *b = B + (long)k * ldb + j0;
-        float *dk = d + (long)k * NR;
-        for (int j = 0; j < nr; j++) dk[j] = b[j];
-        for (int j = nr; j < NR; j++) dk[j] = 0.0f;
-      }
-    } else {
-      P->packbt(B + (long)j0 * ldb, ldb, kc, nr, NR, d);
-    }
+    if (!transB) copy_panel(B + j0, ldb, kc, nr, NR, d);
+    else P->packbt(B + (long)j0 * ldb, ldb, kc, nr, NR, d);
   }
 }
 
@@ -144,7 +164,7 @@ static void gemm_dots(const rc_path *P, const gemm_args *g) {
     float *c = g->C + (long)i * g->ldc;
     for (int j0 = 0; j0 < g->N; j0 += 256) {
       const int n = g->N - j0 < 256 ? g->N - j0 : 256;
-      P->dots(g->A + (long)i * g->lda, g->B + (long)j0 * g->ldb, g->ldb, n, g->K, buf);
+      P->dots(g->A + (long)i * g->lda, g->B + (long)j0 * g->ldb, g->ldb, g->K, NULL, NULL, 0, 0, n, buf);
       if (g->beta == 0.0f)
         for (int j = 0; j < n; j++) c[j0 + j] = g->alpha * buf[j];
       else
@@ -265,6 +285,123 @@ static void gemm_par(const gemm_args *g) {
   }
   par_ctx c = {P, g, nt, along_n, panels, along_n ? P->nr : P->mr};
   rc_pool_run(nt, par_task, &c);
+}
+
+/* ---- pre-packed A, B from row segments (weight gradients of the recurrent kernels) ------------ */
+
+/* d[k·NR + j] = src[k·ld + j] · mask[((k0 + k) % period)·ldm + j] for j < nr (0 up to NR), k < kc. */
+RC_CLONES static void mask_panel(const float *restrict src, long ld, const float *restrict mask, long ldm, int period,
+                                 int k0, int kc, int nr, int NR, float *restrict d) {
+  int r = k0 % period;
+  for (int k = 0; k < kc; k++) {
+    const float *a = src + (long)k * ld, *m = mask + (long)r * ldm;
+    float *dk = d + (long)k * NR;
+    for (int j = 0; j < nr; j++) dk[j] = a[j] * m[j];
+    for (int j = nr; j < NR; j++) dk[j] = 0.0f;
+    if (++r == period) r = 0;
+  }
+}
+
+/* Rows [pc, pc + kc) of group g's op(B), columns [j0, j0 + nr) -> one NR-wide panel (zero padded). */
+static void pack_rows(const rc_bgroup *g, int pc, int kc, int j0, int nr, int NR, float *dst) {
+  int start = 0;
+  for (int s = 0; s < g->nseg && kc > 0; s++) {
+    const int end = start + g->len[s];
+    if (pc < end) {
+      const int run = end - pc < kc ? end - pc : kc;
+      const float *src = g->ptr[s] + (long)(pc - start) * g->ld + j0;
+      if (g->mask) mask_panel(src, g->ld, g->mask + j0, g->N, g->mperiod, pc, run, nr, NR, dst);
+      else copy_panel(src, g->ld, run, nr, NR, dst);
+      dst += (long)run * NR;
+      pc += run;
+      kc -= run;
+    }
+    start = end;
+  }
+}
+
+/* Rows [pc, pc + kc) of g as runs inside its segments: run r covers rows [ka[r], kb[r]) of op(B) and
+ * starts at src[r] (row stride g->ld). Returns the number of runs (<= 3). */
+static int seg_runs(const rc_bgroup *g, int pc, int kc, int *ka, int *kb, const float **src) {
+  int n = 0, start = 0;
+  for (int s = 0; s < g->nseg; s++) {
+    const int end = start + g->len[s], lo = pc > start ? pc : start, hi = pc + kc < end ? pc + kc : end;
+    if (lo < hi) {
+      ka[n] = lo;
+      kb[n] = hi;
+      src[n] = g->ptr[s] + (long)(lo - start) * g->ld;
+      n++;
+    }
+    start = end;
+  }
+  return n;
+}
+
+void rc_gemm_pa_st(const rc_apanels *a, int p0, int p1, int K, float alpha, const rc_bgroup *g, int ng, float beta) {
+  const rc_path *P = rc_active_path();
+  const int MR = P->mr, NR = P->nr, NCP = RC_NC / NR;
+  if (p0 >= p1) return;
+  if (K <= 0) {
+    for (int p = p0; p < p1; p++) {
+      const int j = p / a->ppb, q = p % a->ppb, mr = a->rows - q * MR < MR ? a->rows - q * MR : MR;
+      for (int c = 0; c < ng; c++) {
+        const long row0 = a->crow ? a->crow[j * ng + c] : (long)j * a->rows;
+        if (row0 >= 0) scale_c(mr, g[c].N, beta, g[c].C + (row0 + (long)q * MR) * g[c].ldc, g[c].ldc);
+      }
+    }
+    return;
+  }
+  tbuf *tb = thread_bufs(P);
+  if (!tb) abort();
+  int gi = 0, j0 = 0;
+  while (gi < ng) {
+    /* next block of at most NCP column panels, possibly spanning groups */
+    int cg[64], cj[64], np = 0;
+    while (gi < ng && np < NCP && np < 64) {
+      if (j0 >= g[gi].N) { gi++; j0 = 0; continue; }
+      cg[np] = gi; cj[np] = j0; np++;
+      j0 += NR;
+    }
+    if (np == 0) break;
+    for (int pc = 0; pc < K; pc += RC_KC) {
+      const int kc = K - pc < RC_KC ? K - pc : RC_KC;
+      const float bet = pc == 0 ? beta : 1.0f;
+      /* Full panels with 2-line rows (NR >= 32) are read in place, run by run (the rows of one segment have
+       * one stride): no copy of op(B), which every task of a split would otherwise make in full. The edge
+       * panel of a group is packed. */
+      int direct[64], nrun[64], ka[64][3], kb[64][3];
+      const float *src[64][3];
+      for (int c = 0; c < np; c++) {
+        const int nr = g[cg[c]].N - cj[c] < NR ? g[cg[c]].N - cj[c] : NR;
+        direct[c] = NR >= 32 && nr == NR && g[cg[c]].mask == NULL;
+        if (direct[c]) nrun[c] = seg_runs(&g[cg[c]], pc, kc, ka[c], kb[c], src[c]);
+        else pack_rows(&g[cg[c]], pc, kc, cj[c], nr, NR, tb->b + (long)c * kc * NR);
+      }
+      for (int p = p0; p < p1; p++) {
+        const int j = p / a->ppb, q = p % a->ppb, mr = a->rows - q * MR < MR ? a->rows - q * MR : MR;
+        const float *ap = a->A + ((long)a->blk[j] * a->ppb + q) * a->apstride + (long)pc * MR;
+        if (p + 1 < p1) { /* the next A micro-panel (streamed once from memory) into L2 meanwhile */
+          const int jn = (p + 1) / a->ppb, qn = (p + 1) % a->ppb;
+          const float *an = a->A + ((long)a->blk[jn] * a->ppb + qn) * a->apstride + (long)pc * MR;
+          for (long k = 0; k < (long)kc * MR; k += 16) __builtin_prefetch(an + k, 0, 2);
+        }
+        for (int c = 0; c < np; c++) {
+          const rc_bgroup *gc = &g[cg[c]];
+          const long row0 = a->crow ? a->crow[j * ng + cg[c]] : (long)j * a->rows;
+          if (row0 < 0) continue; /* block j is not part of this group's product */
+          float *cc = gc->C + (row0 + (long)q * MR) * gc->ldc + cj[c];
+          if (!direct[c]) {
+            const int nr = gc->N - cj[c] < NR ? gc->N - cj[c] : NR;
+            P->kern(mr, nr, kc, ap, tb->b + (long)c * kc * NR, NR, cc, gc->ldc, alpha, bet);
+            continue;
+          }
+          for (int r = 0; r < nrun[c]; r++)
+            P->kern(mr, NR, kb[c][r] - ka[c][r], ap + (long)(ka[c][r] - pc) * MR, src[c][r] + cj[c], gc->ld,
+                    cc, gc->ldc, alpha, r == 0 ? bet : 1.0f);
+        }
+      }
+    }
+  }
 }
 
 /* ---- public API -------------------------------------------------------------------------- */

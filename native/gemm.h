@@ -64,6 +64,45 @@ void rc_sgemm_pb(int transA, int M, int N, int K, float alpha, const float *A, i
 void rc_sgemm_pb_st(int transA, int M, int N, int K, float alpha, const float *A, int lda,
                     const float *Bp, float beta, float *C, int ldc);
 
+/*
+ * Building blocks for the fused recurrent kernels (recurrent*.c), which run their own tile loops with
+ * the active path's micro-kernel (cpu.h: rc_active_path()->kern, ->packbt, ->mr, ->nr).
+ *
+ * rc_gemm_pa_st: C_g (+)= alpha·op(A)·B_g for every group g, op(A) pre-packed, single-threaded over
+ * the A panels [p0, p1) (callers split panels over the pool: every C element is computed by one call,
+ * with one fixed K order — K blocks of RC_KC — so any split gives bit-identical results).
+ *   op(A) (M, K): panel q of block j holds rows [q·MR, q·MR + MR) of block j, k-major, full K:
+ *     a(row, k) = A[(blk[j]·ppb + q)·apstride + k·MR + row % MR]; a block has `rows` rows (ppb =
+ *     ceil(rows / MR) panels, the last one partial); panel p of the product is block p / ppb, panel p % ppb.
+ *     Rows of block j land at rows [j·rows, j·rows + rows) of every group's C, or, when crow is set, at
+ *     rows [crow[j·ng + g], … + rows) of group g's C, and nowhere in group g when crow[j·ng + g] < 0.
+ *   op(B)_g (K, N_g): row k is read from up to 3 row segments in k order (segment s holds len[s] rows
+ *     at ptr[s], row stride ld): e.g. [h0; h_0 … h_{T-2}] without a copy; times mask row k % mperiod
+ *     (mask (mperiod, N_g)) when mask is set. Full NR = 32 panels without a mask are read in place,
+ *     the others packed per K block.
+ *   beta applies once (C = alpha·acc + beta·C over the first K block, then += per block).
+ */
+typedef struct {
+  const float *ptr[3];
+  int len[3], nseg;
+  long ld;
+  int N;
+  float *C;
+  long ldc;
+  const float *mask; /* NULL or (mperiod, N): row k of op(B) is multiplied by mask row k % mperiod */
+  int mperiod;
+} rc_bgroup;
+
+typedef struct {
+  const float *A;
+  long apstride;
+  int ppb, rows, nblk;
+  const int *blk;
+  const int *crow; /* NULL or nblk x ng first C rows (-1: skip) */
+} rc_apanels;
+
+void rc_gemm_pa_st(const rc_apanels *a, int p0, int p1, int K, float alpha, const rc_bgroup *g, int ng, float beta);
+
 /* NR (panel width of packed B) of the active path: 32 (avx512), 16 (avx2), 16 (portable). */
 int rc_sgemm_nr(void);
 

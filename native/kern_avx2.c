@@ -204,40 +204,32 @@ T256 INL float hsum8(__m256 s) {
   return _mm_cvtss_f32(h);
 }
 
-/* Rows of B four at a time (4 chains, A loaded once per k-chunk); the tail rows the same way. */
-T256 static void dots(const float *a, const float *B, long ldb, int n, long K, float *out) {
+/* Σ_k a[k]·b_c[k] for 4 rows b_c = B + c·ldb, accumulated into s[0..3] (vector chains over k). */
+T256 INL void dot4_acc(__m256 *s, const float *a, const float *B, long ldb, long K, int nb) {
   const long K8 = K & ~7L;
   const __m256i mt = tail_mask((int)(K - K8));
-  const int tail = K > K8;
-  int j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const float *b0 = B + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-    for (long k = 0; k < K8; k += 8) {
-      const __m256 va = _mm256_loadu_ps(a + k);
-      s0 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b0 + k), s0);
-      s1 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b1 + k), s1);
-      s2 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b2 + k), s2);
-      s3 = _mm256_fmadd_ps(va, _mm256_loadu_ps(b3 + k), s3);
-    }
-    if (tail) {
-      const __m256 va = _mm256_maskload_ps(a + K8, mt);
-      s0 = _mm256_fmadd_ps(va, _mm256_maskload_ps(b0 + K8, mt), s0);
-      s1 = _mm256_fmadd_ps(va, _mm256_maskload_ps(b1 + K8, mt), s1);
-      s2 = _mm256_fmadd_ps(va, _mm256_maskload_ps(b2 + K8, mt), s2);
-      s3 = _mm256_fmadd_ps(va, _mm256_maskload_ps(b3 + K8, mt), s3);
-    }
-    out[j] = hsum8(s0);
-    out[j + 1] = hsum8(s1);
-    out[j + 2] = hsum8(s2);
-    out[j + 3] = hsum8(s3);
+  for (long k = 0; k < K8; k += 8) {
+    const __m256 va = _mm256_loadu_ps(a + k);
+    for (int c = 0; c < 4; c++)
+      if (c < nb) s[c] = _mm256_fmadd_ps(va, _mm256_loadu_ps(B + c * ldb + k), s[c]);
   }
-  for (; j < n; j++) {
-    const float *b0 = B + j * ldb;
-    __m256 s0 = _mm256_setzero_ps();
-    for (long k = 0; k < K8; k += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b0 + k), s0);
-    if (tail) s0 = _mm256_fmadd_ps(_mm256_maskload_ps(a + K8, mt), _mm256_maskload_ps(b0 + K8, mt), s0);
-    out[j] = hsum8(s0);
+  if (K > K8) {
+    const __m256 va = _mm256_maskload_ps(a + K8, mt);
+    for (int c = 0; c < 4; c++)
+      if (c < nb) s[c] = _mm256_fmadd_ps(va, _mm256_maskload_ps(B + c * ldb + K8, mt), s[c]);
+  }
+}
+
+/* Rows of B four at a time (4 chains, a loaded once per k-chunk), both sources into the same chains;
+ * the tail rows the same way (out[j] does not depend on n or j). */
+T256 static void dots(const float *a1, const float *B1, long ldb1, long K1, const float *a2, const float *B2, long ldb2,
+                      long K2, int n, float *out) {
+  for (int j = 0; j < n; j += 4) {
+    const int nb = n - j < 4 ? n - j : 4;
+    __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    dot4_acc(s, a1, B1 + j * ldb1, ldb1, K1, nb);
+    if (K2 > 0) dot4_acc(s, a2, B2 + j * ldb2, ldb2, K2, nb);
+    for (int c = 0; c < nb; c++) out[j + c] = hsum8(s[c]);
   }
 }
 

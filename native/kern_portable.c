@@ -72,14 +72,18 @@ static void vsigmoid(const float *x, float *y, long n) {
   }
 }
 
-static void dots(const float *a, const float *B, long ldb, int n, long K, float *out) {
+static void dots(const float *a1, const float *B1, long ldb1, long K1, const float *a2, const float *B2, long ldb2,
+                 long K2, int n, float *out) {
   for (int j = 0; j < n; j++) {
-    const float *b = B + j * ldb;
     float s[4] = {0, 0, 0, 0};
-    long k = 0;
-    for (; k + 4 <= K; k += 4)
-      for (int q = 0; q < 4; q++) s[q] += a[k + q] * b[k + q];
-    for (; k < K; k++) s[0] += a[k] * b[k];
+    for (int src = 0; src < 2; src++) {
+      const float *a = src ? a2 : a1, *b = src ? B2 + j * ldb2 : B1 + j * ldb1;
+      const long K = src ? K2 : K1;
+      long k = 0;
+      for (; k + 4 <= K; k += 4)
+        for (int q = 0; q < 4; q++) s[q] += a[k + q] * b[k + q];
+      for (; k < K; k++) s[0] += a[k] * b[k];
+    }
     out[j] = (s[0] + s[1]) + (s[2] + s[3]);
   }
 }

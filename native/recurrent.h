@@ -2,26 +2,9 @@
  * recurrent.h — N-API entry points of the fused recurrent kernels (LSTM, GRU, Elman RNN): the whole
  * sequence of one layer and direction runs inside one call (time loop in C). Float32 only.
  *
- * ============================================================================================
- * REQUESTS TO THE OWNER OF native/gemm*, native/pool*, native/addon.c, binding.gyp and the loader
- * src/kernels/native/ (status as of this writing):
- *   1. Build / exports: done on your side (binding.gyp compiles every native C file; addon.c registers the
- *      entry points below by weak symbol under the names of RC_RECURRENT_EXPORTS). Nothing to add.
- *   2. Loader: `Object.assign(backend, makeRecurrentMethods(addon))` with makeRecurrentMethods from
- *      src/kernels/native/recurrent-adapter.ts (mine). Route Float64Array calls to the reference
- *      backend (the C side throws E_VALUE for anything but Float32Array). recurrentWorkspace may stay
- *      native for every dtype: it is never smaller than the reference's, so a ws sized by it serves
- *      either backend.
- *   3. GEMM speed seen from the recurrent kernels (measured, one thread unless said):
- *      a. pack_a is ~22% of an LSTM backward (B=32, T=100, H=128): the big after-loop products
- *         dW_hh += dAᵀ·H (transA, M=4H, K=T·B), dW_ih += dAᵀ·X and dx = dA·W_ih pack all of dA
- *         (T·B × 4H) with scalar loops. A vectorised pack_a (both transA cases) would help most.
- *      b. rc_sgemm threading for M >> N with transA (dW_hh: 512 × 128 × 3200): the split goes along
- *         N, so each of the two tasks packs the whole A; splitting along M would halve the packing.
- *      c. gemm_dots (M <= 2, op(B) = Bᵀ) is great for h·W_hhᵀ (K = H), but at K = 32 (the input
- *         projection of a batch-1 step) the per-dot overhead dominates: ~25% of a B=1 LSTM step.
- *         Blocking 4-8 columns of B per pass would cut it.
- * ============================================================================================
+ * Requests once made here to the GEMM owner (vectorised pack_a, M-split of dW_hh, blocked gemm_dots for
+ * batch-1 steps) are done; the fused LSTM / GRU kernels no longer need the first two at all (their
+ * after-loop weight products read a pre-packed dA: recurrent_common.h, "fused LSTM / GRU").
  *
  * Legend: T time, B batch, I input, H hidden, P projection (LSTM, 0 = none), Hout = P > 0 ? P : H,
  *   G gate width (LSTM 4H, GRU 3H, RNN H). Shapes, semantics and saved-buffer contents are those of
@@ -32,8 +15,9 @@
  * null or undefined. Every call returns undefined; the kernels never allocate.
  *
  *   dims      Int32Array(8): [T, B, I, H, P, reverse (0|1), nonlinearity (0 tanh | 1 relu, RNN only),
- *             tasks (0 = automatic per-step split over the thread pool; n >= 1 = exactly n tasks
- *             per step, whatever the size — for tests)]. P must be 0 for GRU and RNN.
+ *             tasks (0 = automatic; n >= 1 = exactly n tasks whatever the size — for tests: LSTM / GRU
+ *             batch slices, each running the whole sequence for its rows; RNN per-step unit slices)].
+ *             P must be 0 for GRU and RNN. Results are bit-identical for any thread count and tasks.
  *
  *   Head, arguments 0..12, the same for every kernel:
  *     0 dims   1 x F32 (T,B,I)   2 h0 F32 (B,Hout)   3 c0 F32 (B,H) (LSTM; ignored, may be null, else)
@@ -41,9 +25,12 @@
  *     8 wHr F32 (P,H) (LSTM with P > 0; ignored else)   9 lengths Int32Array (B)|null, values in [1,T]
  *     10 maskX F32 (B,I)|null   11 maskH F32 (B,Hout)|null   12 ws F32 (recurrentWorkspace elements)
  *
- *   lstmForward  (head, 13 y (T,B,Hout), 14 hN (B,Hout), 15 cN (B,H), 16 gates (T,B,4H), 17 c (T,B,H),
+ *   lstmForward  (head, 13 y (T,B,Hout), 14 hN (B,Hout), 15 cN (B,H), 16 gates (T,B,4H)|null, 17 c (T,B,H),
  *                 18 h (T,B,Hout), 19 m (T,B,H) when P > 0 else ignored|null)                    20 args
- *   gruForward   (head, 13 y (T,B,H), 14 hN (B,H), 15 gates (T,B,3H), 16 q (T,B,H), 17 h (T,B,H)) 18 args
+ *   gruForward   (head, 13 y (T,B,H), 14 hN (B,H), 15 gates (T,B,3H)|null, 16 q (T,B,H), 17 h (T,B,H)) 18 args
+ *                 gates null = inference: no saved buffer is written (c, h, m, q may then be null; the
+ *                 state is carried in the workspace), only y, hN (and cN). Saves the writes of 6·H (LSTM;
+ *                 7·H with P > 0) or 5·H (GRU) floats per row and step that only a backward would read.
  *   rnnForward   (head, 13 y (T,B,H), 14 hN (B,H), 15 h (T,B,H))                                  16 args
  *   lstmBackward (head, saved: 13 gates, 14 c, 15 h, 16 m (P > 0),
  *                 upstream: 17 dy|null, 18 dhN|null, 19 dcN|null,

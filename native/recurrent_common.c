@@ -93,7 +93,8 @@ static size_t ref_size(const dims_t *d) {
 
 size_t rc_rec_workspace(int kind, int T, int B, int I, int H, int P) {
   dims_t d = dims_of(kind, T, B, I, H, P);
-  size_t n = fwd_size(&d), b = bwd_size(&d), r = ref_size(&d);
+  size_t n = kind == RC_RNN ? fwd_size(&d) : rc_fused_workspace(kind, T, B, I, H, P);
+  size_t b = kind == RC_RNN ? bwd_size(&d) : 0, r = ref_size(&d);
   if (b > n) n = b;
   if (r > n) n = r;
   return n;
@@ -131,19 +132,10 @@ void rc_pack_weights(const rc_rin *in, const rc_fws *w) {
 }
 
 void rc_step_gemm(const rc_rin *in, const rc_fws *w, int j0, int j1, const float *A, float *C) {
-  int H = in->H, K = in->Hout, B = in->B, NR = w->NR, gates = in->G / H;
-  if (gates == 1) { /* RNN: straight into C (rows of H), exactly the task's columns */
-    if (w->packed) rc_sgemm_pb_st(0, B, j1 - j0, K, 1.0f, A, K, w->wp + (size_t)(j0 / NR) * K * NR, 1.0f, C + j0, H);
-    else rc_sgemm_st(0, 1, B, j1 - j0, K, 1.0f, A, K, in->wHh + (size_t)j0 * K, K, 1.0f, C + j0, H);
-    return;
-  }
-  if (w->packed) { /* one GEMM over the task's gate-interleaved columns (a partial last chunk is zero-padded) */
-    int n = gates * (int)round_to((size_t)(j1 - j0), (size_t)NR);
-    rc_sgemm_pb_st(0, B, n, K, 1.0f, A, K, w->wp + (size_t)(j0 / NR) * gates * K * NR, 0.0f, w->r + gates * j0, w->ldr);
-    return;
-  }
-  for (int k = 0; k < gates; k++) /* unpacked: one chunk (NR >= H, j0 = 0), one GEMM per gate */
-    rc_sgemm_st(0, 1, B, j1 - j0, K, 1.0f, A, K, in->wHh + (size_t)(k * H + j0) * K, K, 0.0f, w->r + k * NR, w->ldr);
+  int H = in->H, K = in->Hout, B = in->B, NR = w->NR;
+  /* RNN (one gate): straight into C (rows of H), exactly the task's columns */
+  if (w->packed) rc_sgemm_pb_st(0, B, j1 - j0, K, 1.0f, A, K, w->wp + (size_t)(j0 / NR) * K * NR, 1.0f, C + j0, H);
+  else rc_sgemm_st(0, 1, B, j1 - j0, K, 1.0f, A, K, in->wHh + (size_t)j0 * K, K, 1.0f, C + j0, H);
 }
 
 void rc_carve_bwd(const rc_rin *in, rc_bws *w) {
@@ -192,6 +184,10 @@ RC_VEC RC_OPT static void fma_into(int n, float *RC_RESTRICT dst, const float *R
   for (int j = 0; j < n; j++) dst[j] += a[j] * b[j];
 }
 
+RC_VEC RC_OPT static void add_into_n(int n, float *RC_RESTRICT dst, const float *RC_RESTRICT a) {
+  for (int j = 0; j < n; j++) dst[j] += a[j];
+}
+
 void rc_mask_rows(float *dst, const float *src, const float *mask, int B, int n) {
   if (mask == NULL) memcpy(dst, src, sizeof(float) * (size_t)B * n);
   else mul_into(B * n, dst, src, mask);
@@ -210,16 +206,19 @@ void rc_input_projection(const rc_rin *in, float *xm, float *dst) {
   rc_sgemm(0, 1, in->T * in->B, in->G, in->I, 1.0f, X, in->I, in->wIh, in->I, 0.0f, dst, in->G);
 }
 
+RC_VEC RC_OPT static void add_n(int n, float *RC_RESTRICT dst, const float *RC_RESTRICT a, const float *RC_RESTRICT b) {
+  for (int j = 0; j < n; j++) dst[j] = a[j] + b[j];
+}
+
 void rc_bias_sum(const rc_rin *in, float *bsum) {
-  int G = in->G, H = in->H;
+  const int G = in->G, H = in->H;
+  const float *a = in->bIh, *b = in->bHh;
   /* GRU keeps b_hn apart (it sits inside the reset product): [b_ir+b_hr, b_iz+b_hz, b_in, b_hn]. */
-  int merged = in->kind == RC_GRU ? 2 * H : G;
-  for (int j = 0; j < G; j++) {
-    float a = in->bIh ? in->bIh[j] : 0.0f, b = in->bHh ? in->bHh[j] : 0.0f;
-    bsum[j] = j < merged ? a + b : a;
-  }
-  if (in->kind == RC_GRU)
-    for (int j = 0; j < H; j++) bsum[G + j] = in->bHh ? in->bHh[2 * H + j] : 0.0f;
+  const int merged = in->kind == RC_GRU ? 2 * H : G;
+  if (a && b) add_n(merged, bsum, a, b);
+  else rc_copy_or_zero(bsum, a ? a : b, (size_t)merged);
+  if (merged < G) rc_copy_or_zero(bsum + merged, a ? a + merged : NULL, (size_t)(G - merged));
+  if (in->kind == RC_GRU) rc_copy_or_zero(bsum + G, b ? b + 2 * H : NULL, (size_t)H);
 }
 
 void rc_dwhh(const rc_rin *in, const float *h, int rows, const float *dA, int lda, float *hmbuf, float *dW) {
@@ -283,6 +282,23 @@ void rc_carry(const rc_rin *in, int t, const float *tmp, float *dh, int j0, int 
       for (int j = 0; j < n; j++) dh[o + j] += tmp[o + j];
     } else {
       memcpy(dh + o, tmp + o, sizeof(float) * n);
+    }
+  }
+}
+
+void rc_carry_rows(const rc_rin *in, int t, const float *tmp, float *dh, int b0, int b1, int accum) {
+  const int Ho = in->Hout;
+  for (int b = b0; b < b1; b++) {
+    if (!rc_real(in, t, b)) continue;
+    float *d = dh + (size_t)b * Ho;
+    const float *v = tmp + (size_t)(b - b0) * Ho;
+    if (in->maskH != NULL) {
+      if (!accum) memset(d, 0, sizeof(float) * Ho);
+      fma_into(Ho, d, v, in->maskH + (size_t)b * Ho);
+    } else if (accum) {
+      add_into_n(Ho, d, v);
+    } else {
+      memcpy(d, v, sizeof(float) * Ho);
     }
   }
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu.h"
+
 enum { RC_LSTM = 0, RC_GRU = 1, RC_RNN = 2 };
 
 /* Inputs shared by forward and backward of one layer and direction (backend.ts RecurrentInputs). */
@@ -69,6 +71,11 @@ void rc_rnn_bwd(const rc_rin *in, const rc_rout *saved, const rc_rgrad *g);
  * less than the reference backend's recurrentWorkspace, so one ws serves either backend. */
 size_t rc_rec_workspace(int kind, int T, int B, int I, int H, int P);
 
+/* ---- RNN: per-step unit split over the pool (recurrent_common.c, recurrent_rnn.c) ----------------
+ * The LSTM and GRU kernels use the batch-slice scheme further down ("fused LSTM / GRU"); the Elman RNN
+ * still runs the earlier scheme: one input-projection GEMM, then per step the units split over tasks
+ * (one pool hand-off per step), dW_hh batched after the loop. */
+
 /* Forward scratch, carved from ws.
  *
  * Chunk-interleaved gate layout: the units are cut into chunks of NR (the GEMM's packed panel
@@ -108,11 +115,141 @@ void rc_carve_fwd(const rc_rin *in, rc_fws *w);
  * i.e. unless the call is a single step of a small batch (T = 1, B <= 2): that would pay a packing
  * pass either way, and unpacked the GEMM can take its small-M path. */
 void rc_pack_weights(const rc_rin *in, const rc_fws *w);
-/* Forward, per step: the task's share of h_{t-1}·W_hhᵀ, units [j0, j1), A (B, Hout).
- * gates > 1 (LSTM, GRU): into w->r (gate-interleaved, columns [gates·j0, gates·roundup(j1, NR))).
- * gates = 1 (RNN): C[:, j0:j1] += A·W_hh[j0:j1]ᵀ (C row stride H). */
+/* Forward, per step (RNN): the task's share of h_{t-1}·W_hhᵀ, units [j0, j1), A (B, Hout):
+ * C[:, j0:j1] += A·W_hh[j0:j1]ᵀ (C row stride H). */
 void rc_step_gemm(const rc_rin *in, const rc_fws *w, int j0, int j1, const float *A, float *C);
 void rc_carve_bwd(const rc_rin *in, rc_bws *w);
+
+/* ---- fused LSTM / GRU: batch slices, one tile loop per step (recurrent_fused.c) --------------------
+ *
+ * The rows of a batch are independent through time, so a forward or backward is split into nt batch
+ * slices ("tasks"), each running the WHOLE sequence for its rows on one thread: no hand-off per step,
+ * no cross-core traffic of h, and per-row results that do not depend on the split (every GEMM element
+ * is one FMA chain over k whatever the tile it sits in), so any thread or task count gives the same
+ * bits. Per step a task packs A = [h_{t-1} ⊙ maskH | x_t ⊙ maskX] (its rows, MR-row panels, K = Kt =
+ * Hout + I) and runs the micro-kernel over the pre-packed [W_hh | W_ih]ᵀ chunk by chunk; the cell math
+ * of a chunk runs on the r tile right after its 4 gate panels (L1-hot). No separate input projection:
+ * x·W_ihᵀ is part of the same K loop.
+ *
+ * wp: chunk c (units [c·NR, c·NR + NR)) holds ngw gate panels of Kt·NR floats, rc_sgemm_packb layout:
+ *   panel k rows [0, Hout) = W_hh rows k·H + c·NR + j, rows [Hout, Kt) = W_ih rows k·H + c·NR + j.
+ *   LSTM: k = i, f, g, o; GRU: r, z, n (the n panel's first H rows give h·W_hnᵀ, its last I rows x·W_inᵀ:
+ *   the GRU tile multiplies them separately, b_hn sits between).
+ * Backward: a task runs the gate phase of its rows (dA row = [4 gate blocks of H]: LSTM i,f,g,o; GRU
+ *   r, z, dRn = da_n ⊙ r, n), then dh = dA_rec·W_hh and dx += dA_in·W_ih from one packing of dA (W_hh,
+ *   W_ih pre-packed once per call); dA is also stored as the post-loop GEMMs' pre-packed A (dAp: per gate
+ *   block, panels of MR units over all T·B rows), so dW_hh, dW_ih after the loop pack no A at all.
+ *   Bias grads are summed per row (dbrow) during the loop and over rows at the end, in a fixed order.
+ */
+typedef struct {
+  void (*lstm_fwd)(int n, const float *r, long rs, const float *b, long bs, const float *cp, float *g, long gs, float *c,
+                   float *h, float *y);
+  void (*lstm_bwd)(int n, long H, const float *gt, const float *c, const float *cp, const float *dh, const float *dy,
+                   float *dc, float *da, float *sum);
+  void (*gru_fwd)(int n, const float *r, long rs, const float *b, long bs, const float *hp, float *g, long gs, float *q,
+                  float *h, float *y);
+  void (*gru_bwd)(int n, long H, const float *gt, const float *q, const float *hp, float *dh, const float *dy, float *da,
+                  float *sum);
+} rc_cells;
+/* The cell functions of the active CPU path (recurrent_cells.c; formulas there). */
+const rc_cells *rc_cells_get(void);
+
+#define RC_MAX_SLICES 16 /* most batch slices per call (bounds the per-task scratch) */
+
+typedef struct {
+  const rc_path *P;
+  const rc_cells *cl;
+  int MR, NR, nt;      /* micro-kernel tile, batch slices */
+  int packed;          /* 0: T = 1 and B <= 2, dot products on the weights as they are */
+  int infer;           /* out->gates == NULL: no saved buffer is written */
+  int Kt, ngw;         /* Hout + I; gate panels per chunk (4 LSTM, 3 GRU) */
+  long chunk;          /* floats per chunk of wp (ngw·Kt·NR) */
+  float *wp, *wrp;     /* packed weights (see above); W_hrᵀ packed (LSTM P > 0) */
+  float *bsum;         /* (G + H) summed biases (rc_bias_sum) */
+  float *hbuf[2];      /* inference: h state, double-buffered (B, Hout) */
+  float *cst, *mst;    /* inference: c state (B, H); m of one step (B, H), P > 0 */
+  float *scr;          /* per-task scratch, see rc_task_scr */
+  long S;
+} rc_fplan;
+
+typedef struct {
+  const rc_path *P;
+  const rc_cells *cl;
+  int MR, NR, nt;
+  int GA, PPG;         /* dA row width 4H; unit panels per gate block of dAp, ceil(H / MR) */
+  int packed;          /* 0: T = 1 and B <= 2, the step products read W_hh, W_ih as they are (bw, bx NULL) */
+  int Tc;              /* time steps per chunk: dW takes each chunk's dA right after it (rc_bwd_chunk) */
+  float *dAp;          /* 4·PPG panels of Tc·B·MR floats, one chunk; NULL when no weight gradient is wanted */
+  float *bw, *bx;      /* W_hh (K = G, N = Hout) and W_ih (K = G, N = I) packed in NR panels */
+  float *dh, *dc;      /* carries (B, Hout), (B, H) */
+  float *dbrow;        /* (B, 4H) per-row sums of dA */
+  float *dhs;          /* (T, B, P) LSTM P > 0 */
+  float *scr;
+  long S;
+} rc_bplan;
+
+size_t rc_fused_workspace(int kind, int T, int B, int I, int H, int P);
+/* Carve ws, sum the biases, pack the weights (over the pool). infer: no saved buffer will be written. */
+void rc_fplan_init(const rc_rin *in, int infer, rc_fplan *f);
+void rc_bplan_init(const rc_rin *in, const rc_rgrad *g, rc_bplan *b);
+/* Rows [b0, b1) of slice `task` of nt (even split of B). */
+static inline void rc_task_rows(int B, int nt, int task, int *b0, int *b1) {
+  *b0 = (int)((long)task * B / nt);
+  *b1 = (int)((long)(task + 1) * B / nt);
+}
+/* Scratch of slice `task` (rows from b0): (b1 - b0 + MR)·S floats, disjoint from every other slice's. */
+static inline float *rc_task_scr(float *scr, long S, int MR, int task, int b0) { return scr + ((size_t)b0 + (size_t)task * MR) * S; }
+/* Pack rows × K of A (row stride lda; ⊙ mask rows (stride ldm) when mask) into MR-row panels of Ap
+ * (panel stride Kt·MR) at k offset koff; tmp (rows × K) holds the masked rows. */
+void rc_pack_rows(const rc_fplan *f, const float *A, long lda, const float *mask, long ldm, int rows, int K, int Kt,
+                  int koff, float *Ap, float *tmp);
+/* One micro-kernel tile, C (mr × nr) = A·B (+ beta·C) over K in blocks of RC_KC (the A micro-panel of
+ * a block stays in L1 however long K is): A a packed panel (k-major, stride MR), B a packed panel
+ * (k-major, stride NR). K = 0 writes beta·C. */
+static inline void rc_tile(const rc_path *P, int mr, int nr, int K, const float *ap, const float *bp, float *C, long ldc,
+                           float beta) {
+  int pc = 0;
+  do {
+    const int kc = K - pc < RC_KC ? K - pc : RC_KC;
+    P->kern(mr, nr, kc > 0 ? kc : 0, ap + (size_t)pc * P->mr, bp + (size_t)pc * P->nr, P->nr, C, ldc, 1.0f, pc ? 1.0f : beta);
+    pc += RC_KC;
+  } while (pc < K);
+}
+/* C (rows × N) = A·B (+ beta·C): A rows in MR-row packed panels (panel stride apstride), B in NR-column
+ * packed panels (panel stride bpstride), K in RC_KC blocks; loop order K block, B panel, A panel, so each
+ * B panel block is read once per call (a W_hh of 1 MB is not re-streamed from L3 per row panel). */
+void rc_rows_gemm(const rc_path *P, int rows, int N, int K, const float *Ap, long apstride, const float *Bp,
+                  long bpstride, float *C, long ldc, float beta);
+/* T = 1, B <= 2 (unpacked): the gate pre-activations of every row, pre[b] = f->scr + b·f->S, 4H floats:
+ * LSTM [x | h]·[W_ih | W_hh]ᵀ (i, f, g, o); GRU [r, z] of [x | h], then h·W_hnᵀ, then x·W_inᵀ. xr[b], hr[b]:
+ * the (masked) rows. Dot products on the weights as they are, the columns split over the pool when it
+ * has threads (each thread then keeps its share of the weights in its own L2 across streaming calls). */
+void rc_unpacked_pre(const rc_rin *in, const rc_fplan *f, const float *const *xr, const float *const *hr);
+/* Backward: store the task's dA rows (rows × 4H, row stride 4H) of step t = t_lo + tl of the chunk. */
+void rc_store_dap(const rc_rin *in, const rc_bplan *b, int tl, int b0, int rows, const float *dA);
+/* Order streaming stores (the forward's saved gates, recurrent_cells.c) before the task reports completion. */
+void rc_store_fence(void);
+/* Backward, after the slices ran the steps of times [t_lo, t_hi): dW_hh += dAᵀ·(h_{t-1} ⊙ maskH) and
+ * dW_ih += dAᵀ·(x ⊙ maskX) over the chunk's rows (A panels over the pool). Chunks come in iteration order,
+ * so the sums have one fixed order. */
+void rc_bwd_chunk(const rc_rin *in, const rc_rout *sv, const rc_rgrad *g, const rc_bplan *b, int t_lo, int t_hi);
+/* Backward, at the end: db_ih, db_hh from the per-row sums (rows in order). */
+void rc_bwd_bias(const rc_rin *in, const rc_rgrad *g, const rc_bplan *b);
+/* Iterations [s_lo, s_hi) of chunk k (counted from the first backward iteration s = T-1) and their
+ * time range [t_lo, t_hi). */
+static inline int rc_chunk(const rc_rin *in, int Tc, int k, int *s_lo, int *s_hi, int *t_lo, int *t_hi) {
+  *s_hi = in->T - k * Tc;
+  if (*s_hi <= 0) return 0;
+  *s_lo = *s_hi - Tc > 0 ? *s_hi - Tc : 0;
+  *t_lo = in->reverse ? in->T - *s_hi : *s_lo;
+  *t_hi = *t_lo + (*s_hi - *s_lo);
+  return 1;
+}
+/* nblk blocks of n floats, block k at p + k·stride, set to 0 (saved gates of a padded row). */
+static inline void rc_zero_blocks(float *p, int nblk, long stride, int n) {
+  for (int k = 0; k < nblk; k++)
+    for (int j = 0; j < n; j++) p[k * stride + j] = 0.0f;
+}
 
 /* ---- shared phases (recurrent_common.c) ------------------------------------------------------- */
 /* dst (T, B, G) = (x ⊙ maskX)·W_ihᵀ, one (T·B, I)×(I, G) GEMM (biases are added in the step). */
@@ -136,8 +273,16 @@ void rc_mask_next(const rc_rin *in, int t, const float *h, float *hmNext, int j0
 /* Backward: on rows real at step t, dh[:, j0:j1] = (accum ? dh : 0) + tmp ⊙ maskH (tmp = dR·W_hh,
  * both (B, Hout)); padded rows keep their carry. */
 void rc_carry(const rc_rin *in, int t, const float *tmp, float *dh, int j0, int j1, int accum);
+/* Backward, rows [b0, b1): on rows real at step t, dh[b] = (accum ? dh[b] : 0) + tmp[b - b0] ⊙ maskH[b]
+ * (tmp rows of Hout from b0); padded rows keep their carry. */
+void rc_carry_rows(const rc_rin *in, int t, const float *tmp, float *dh, int b0, int b1, int accum);
 /* dst[k] += src[k], k < n (dst NULL: skipped). */
 void rc_add_into(float *dst, const float *src, size_t n);
+/* Prefetch n floats from p into L2 (the saved buffers a backward step reads next come from memory). */
+static inline void rc_prefetch(const float *p, size_t n) {
+  if (p == NULL) return;
+  for (size_t k = 0; k < n; k += 16) __builtin_prefetch(p + k, 0, 2);
+}
 /* dst = src or 0 (src NULL), n elements. */
 void rc_copy_or_zero(float *dst, const float *src, size_t n);
 

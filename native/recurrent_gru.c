@@ -3,133 +3,148 @@
  * PyTorch nn.GRU semantics: gate order r, z, n; b_hn inside the reset product. The spec is
  * src/kernels/ref/gru.ts; every saved buffer holds exactly what the reference saves.
  *
- * Legend: T time, B batch, I input, H hidden (= Hout), G = 3H.
+ * Legend: T time, B batch, I input, H hidden (= Hout), G = 3H, Kt = H + I, MR x NR the micro-kernel
+ *   tile, rows [b0, b1) the batch slice of one task (recurrent_common.h).
  *
  * Buffers: x (T, B, I)  h0 (B, H)  wIh (3H, I)  wHh (3H, H)  bIh, bHh (3H) | NULL  maskX (B, I)
  *   maskH (B, H)  lengths (B)
  *   saved: gates (T, B, 3H) post-activation r,z,n (0 at padded steps)  q (T, B, H) (0 at padded steps)
  *          h (T, B, H)      y (T, B, H)  hN (B, H)
+ *   gates == NULL: inference, no saved buffer is written.
  *
- * Forward
- *   phase 1 (one GEMM, all steps):  gates = (x ⊙ maskX)·W_ihᵀ                       (T·B, I)×(I, 3H)
- *   per step t (tasks split the H units; a task does its units' r, z, n columns):
- *     r = hm·W_hhᵀ, one GEMM per task (W_hh pre-packed gate-interleaved, recurrent_common.h)
- *                                                                     hm = h_{t-1} ⊙ maskH   (B, H)×(H, 3H)
- *     q[t] = r_n + b_hn
- *     r = σ(· + b_ir + b_hr)  z = σ(· + b_iz + b_hz)  n = tanh(x-part + b_in + r ⊙ q)
- *     h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}   (the carried h_{t-1} is NOT masked), y, padded-row carry, next hm
+ * Forward, per step t and task rows:  A = [h_{t-1} ⊙ maskH | x_t ⊙ maskX]  (rows, Kt), packed once;
+ *   per chunk of NR units, 4 micro-kernel runs into the r tile:  r, z over K = Kt (h and x parts
+ *   summed), h·W_hnᵀ over the first H rows of the n panel, x·W_inᵀ over its last I rows; then
+ *     r = σ(· + b_ir + b_hr)  z = σ(· + b_iz + b_hz)  q = h·W_hnᵀ + b_hn  n = tanh(x·W_inᵀ + b_in + r ⊙ q)
+ *     h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}   (the carried h_{t-1} is NOT masked), y = h_t on real rows.
+ *   T = 1 with B <= 2: dot products on the unpacked weights (cpu.h dots), then the same cell.
  *
  * Backward (iteration order reversed; carry dh (B, H)); with d = dh + dy_t on real rows:
  *   gate phase:  da_n = d (1−z)(1−n²);  da_r = da_n q r(1−r);  da_z = d (h_{t-1} − n) z(1−z);  dh ← d z
- *     input side dA[t] = [da_r, da_z, da_n];  recurrent side [da_r, da_z, dRn[t] = da_n ⊙ r]
- *   GEMM phase:  dh += ([da_r, da_z]·W_h{r,z} + dRn[t]·W_hn) ⊙ maskH on real rows   (B, 3H)×(3H, H)
- *   One pool hand-off per step runs the GEMM phase of step t+1, then the gate phase of step t.
- *   After the loop: dW_hh += [dA_rz | dRn]ᵀ·(h_{t-1} ⊙ maskH) batched over all T·B rows (see
- *   recurrent_lstm.c for why batched); db_ih += Σ dA; db_hh += [Σ da_r, Σ da_z, Σ dRn];
- *   dW_ih += dAᵀ·(x ⊙ maskX); dx += (dA·W_ih) ⊙ maskX.
+ *     dA row = [da_r, da_z, dRn = da_n ⊙ r, da_n] (4H), summed per row, stored in dAp
+ *   one packing of dA:  dh += ([da_r, da_z, dRn]·W_hh) ⊙ maskH on real rows   (rows, 3H)×(3H, H)
+ *                       dx_t += ([da_r, da_z]·W_i{r,z} + da_n·W_in) ⊙ maskX
+ *   The steps run in chunks (as in recurrent_lstm.c); after each chunk: dW_hh += [da_r, da_z, dRn]ᵀ·
+ *   (h_{t-1} ⊙ maskH), dW_ih += [da_r, da_z, da_n]ᵀ·(x ⊙ maskX) over the chunk's rows. At the end:
+ *   db_ih += Σ [da_r, da_z, da_n]; db_hh += Σ [da_r, da_z, dRn] (per-row sums, rows in order).
  */
 #include <string.h>
 
 #include "gemm.h"
 #include "recurrent_common.h"
 
-/* One row, units [0, n): gr, gz, gn hold the x-part pre-activations (no biases); r the h-part,
- * gate-interleaved in chunks of NR (recurrent_common.h; its n gate is the raw h·W_hnᵀ);
- * b = [b_r, b_z, b_in, b_hn] pre-offset. Writes r, z, n in place, q = h·W_hnᵀ + b_hn and h_t. */
-RC_VEC RC_OPT static void cell_row(int n, int NR, float *RC_RESTRICT gr, float *RC_RESTRICT gz, float *RC_RESTRICT gn,
-                                   const float *RC_RESTRICT r, float *RC_RESTRICT q, const float *RC_RESTRICT br,
-                                   const float *RC_RESTRICT bz, const float *RC_RESTRICT bin,
-                                   const float *RC_RESTRICT bhn, const float *RC_RESTRICT hp, float *RC_RESTRICT h) {
-  for (int c0 = 0; c0 < n; c0 += NR, r += 3 * NR) {
-    int nc = n - c0 < NR ? n - c0 : NR;
-    for (int j = 0; j < nc; j++) {
-      int J = c0 + j;
-      float rg = rc_sigmoid(gr[J] + r[j] + br[J]), z = rc_sigmoid(gz[J] + r[NR + j] + bz[J]);
-      float qj = r[2 * NR + j] + bhn[J];
-      float nn = rc_tanh(gn[J] + bin[J] + rg * qj);
-      gr[J] = rg; gz[J] = z; gn[J] = nn; q[J] = qj;
-      h[J] = (1.0f - z) * nn + z * hp[J];
-    }
-  }
-}
-
-/* One row of the gate backward, units [0, n): d = dL/dh_t (dh + dy). */
-RC_VEC RC_OPT static void grad_row(int n, const float *RC_RESTRICT gr, const float *RC_RESTRICT gz,
-                                   const float *RC_RESTRICT gn, const float *RC_RESTRICT q,
-                                   const float *RC_RESTRICT hp, const float *RC_RESTRICT d, float *RC_RESTRICT dh,
-                                   float *RC_RESTRICT ar, float *RC_RESTRICT az, float *RC_RESTRICT an,
-                                   float *RC_RESTRICT rn, float *RC_RESTRICT sr, float *RC_RESTRICT sz,
-                                   float *RC_RESTRICT sn, float *RC_RESTRICT srn) {
-  for (int j = 0; j < n; j++) {
-    float r = gr[j], z = gz[j], nn = gn[j], dj = d[j];
-    float dan = dj * (1.0f - z) * (1.0f - nn * nn);
-    float dar = dan * q[j] * r * (1.0f - r);
-    float daz = dj * (hp[j] - nn) * z * (1.0f - z);
-    float drn = dan * r;
-    ar[j] = dar; az[j] = daz; an[j] = dan; rn[j] = drn;
-    sr[j] += dar; sz[j] += daz; sn[j] += dan; srn[j] += drn;
-    dh[j] = dj * z; /* direct path through z ⊙ h; the GEMM phase adds the W_hh path */
-  }
-}
-
 /* ---- forward ---------------------------------------------------------------------------------- */
 
 typedef struct {
   const rc_rin *in;
   const rc_rout *out;
-  rc_split sp;
-  int t;
-  const float *A, *hPrev; /* (B, H): h_{t-1} ⊙ maskH (or h_{t-1}), h_{t-1} */
-  float *hmNext;          /* (B, H) or NULL */
-  const rc_fws *w;        /* packed W_hh (wp); bsum (4H) [b_ir+b_hr, b_iz+b_hz, b_in, b_hn] */
-} fstep_t;
+  const rc_fplan *f;
+} fctx_t;
 
-static void fstep_task(void *ctx, int task) {
-  const fstep_t *s = ctx;
-  const rc_rin *in = s->in;
-  const rc_rout *o = s->out;
-  int j0, j1;
-  if (!rc_range(s->sp, task, in->H, &j0, &j1)) return;
-  int B = in->B, H = in->H, G = in->G, n = j1 - j0, t = s->t;
-  size_t row = (size_t)t * B;
-  float *gt = o->gates + row * G;
-  rc_step_gemm(in, s->w, j0, j1, s->A, NULL); /* h-part of the task's units into w->r */
-  const float *bs = s->w->bsum + j0;
-  for (int b = 0; b < B; b++) {
-    float *g = gt + (size_t)b * G + j0;
-    size_t hr = (row + b) * H + j0;
-    if (!rc_real(in, t, b)) {
-      for (int k = 0; k < 3; k++) memset(g + k * H, 0, sizeof(float) * n);
-      memset(o->q + hr, 0, sizeof(float) * n);
-      continue; /* h carried by rc_finish_rows */
-    }
-    cell_row(n, s->w->NR, g, g + H, g + 2 * H, s->w->r + (size_t)b * s->w->ldr + 3 * j0, o->q + hr, bs, bs + H,
-             bs + 2 * H, bs + 3 * H, s->hPrev + (size_t)b * H + j0, o->h + hr);
+typedef struct {
+  const float *hp;   /* h_{t-1} */
+  float *h, *g, *q;  /* h_t; saved gates and q (NULL: inference) */
+} state_t;
+
+static state_t state_at(const rc_rin *in, const rc_rout *o, const rc_fplan *f, int s) {
+  const int t = rc_step(in, s), B = in->B, H = in->H;
+  state_t st;
+  if (f->infer) {
+    st.hp = s == 0 ? in->h0 : f->hbuf[(s - 1) & 1];
+    st.h = f->hbuf[s & 1];
+    st.g = st.q = NULL;
+  } else {
+    st.hp = rc_prev(in, in->h0, o->h, s, H);
+    st.h = o->h + (size_t)t * B * H;
+    st.g = o->gates + (size_t)t * B * 3 * H;
+    st.q = o->q + (size_t)t * B * H;
   }
-  rc_finish_rows(in, t, s->hPrev, o->h, o->y, j0, j1);
-  rc_mask_next(in, t, o->h, s->hmNext, j0, j1);
+  return st;
+}
+
+static void pad_row(const rc_rin *in, const state_t *st, float *y, int b, int u0, int n) {
+  const int H = in->H;
+  const size_t hr = (size_t)b * H + u0;
+  if (st->g) rc_zero_blocks(st->g + (size_t)b * 3 * H + u0, 3, H, n);
+  if (st->q) memset(st->q + hr, 0, sizeof(float) * n);
+  memcpy(st->h + hr, st->hp + hr, sizeof(float) * n);
+  memset(y + hr, 0, sizeof(float) * n);
+}
+
+static void fwd_task(void *vctx, int task) {
+  const fctx_t *x = vctx;
+  const rc_rin *in = x->in;
+  const rc_rout *o = x->out;
+  const rc_fplan *f = x->f;
+  int b0, b1;
+  rc_task_rows(in->B, f->nt, task, &b0, &b1);
+  if (b0 >= b1) return;
+  const int rows = b1 - b0, B = in->B, H = in->H, I = in->I, MR = f->MR, NR = f->NR, Kt = f->Kt;
+  const rc_path *P = f->P;
+  float *Ap = rc_task_scr(f->scr, f->S, MR, task, b0);
+  float *tmp = Ap + (size_t)((rows + MR - 1) / MR) * MR * Kt;
+  float *rt = tmp + (size_t)rows * (H > I ? H : I);
+  for (int s = 0; s < in->T; s++) {
+    const int t = rc_step(in, s);
+    const state_t st = state_at(in, o, f, s);
+    float *y = o->y + (size_t)t * B * H;
+    rc_pack_rows(f, st.hp + (size_t)b0 * H, H, in->maskH ? in->maskH + (size_t)b0 * H : NULL, H, rows, H, Kt, 0, Ap, tmp);
+    rc_pack_rows(f, in->x + ((size_t)t * B + b0) * I, I, in->maskX ? in->maskX + (size_t)b0 * I : NULL, I, rows, I, Kt, H,
+                 Ap, tmp);
+    for (int u0 = 0; u0 < H; u0 += NR) {
+      const int nc = H - u0 < NR ? H - u0 : NR;
+      const float *w = f->wp + (size_t)(u0 / NR) * f->chunk, *wn = w + (size_t)2 * Kt * NR;
+      for (int q = 0; q * MR < rows; q++) {
+        const int mr = rows - q * MR < MR ? rows - q * MR : MR;
+        const float *ap = Ap + (size_t)q * Kt * MR;
+        rc_tile(P, mr, NR, Kt, ap, w, rt, 4 * NR, 0.0f);
+        rc_tile(P, mr, NR, Kt, ap, w + (size_t)Kt * NR, rt + NR, 4 * NR, 0.0f);
+        rc_tile(P, mr, NR, H, ap, wn, rt + 2 * NR, 4 * NR, 0.0f);
+        rc_tile(P, mr, NR, I, ap + (size_t)H * MR, wn + (size_t)H * NR, rt + 3 * NR, 4 * NR, 0.0f);
+        for (int i = 0; i < mr; i++) {
+          const int b = b0 + q * MR + i;
+          if (!rc_real(in, t, b)) { pad_row(in, &st, y, b, u0, nc); continue; }
+          const size_t hr = (size_t)b * H + u0;
+          f->cl->gru_fwd(nc, rt + (size_t)i * 4 * NR, NR, f->bsum + u0, H, st.hp + hr, st.g ? st.g + (size_t)b * 3 * H + u0 : NULL, H,
+                         st.q ? st.q + hr : NULL, st.h + hr, y + hr);
+        }
+      }
+    }
+  }
+  rc_store_fence(); /* streaming stores of the saved gates (recurrent_cells.c) */
+  memcpy(o->hN + (size_t)b0 * H, state_at(in, o, f, in->T - 1).h + (size_t)b0 * H, sizeof(float) * rows * H);
+}
+
+/* T = 1, B <= 2: per row, [r, z] from one dot pass over [x | h], then h·W_hnᵀ and x·W_inᵀ apart. */
+static void fwd_unpacked(const rc_rin *in, const rc_rout *o, const rc_fplan *f) {
+  const int B = in->B, H = in->H, I = in->I;
+  const state_t st = state_at(in, o, f, 0);
+  const float *xr[2], *hr[2];
+  for (int b = 0; b < B; b++) {
+    float *xm = f->scr + (size_t)b * f->S + 4 * H, *hm = xm + I;
+    xr[b] = in->x + (size_t)b * I;
+    hr[b] = in->h0 + (size_t)b * H;
+    if (in->maskX) { for (int k = 0; k < I; k++) xm[k] = xr[b][k] * in->maskX[(size_t)b * I + k]; xr[b] = xm; }
+    if (in->maskH) { for (int k = 0; k < H; k++) hm[k] = hr[b][k] * in->maskH[(size_t)b * H + k]; hr[b] = hm; }
+  }
+  rc_unpacked_pre(in, f, xr, hr);
+  for (int b = 0; b < B; b++) {
+    const size_t r = (size_t)b * H;
+    f->cl->gru_fwd(H, f->scr + (size_t)b * f->S, H, f->bsum, H, st.hp + r, st.g ? st.g + (size_t)b * 3 * H : NULL, H,
+                   st.q ? st.q + r : NULL, st.h + r, o->y + r);
+  }
+  memcpy(o->hN, st.h, sizeof(float) * B * H);
 }
 
 void rc_gru_fwd(const rc_rin *in, const rc_rout *out) {
-  int T = in->T, B = in->B, H = in->H;
-  rc_fws w;
-  rc_carve_fwd(in, &w);
-  rc_bias_sum(in, w.bsum);
-  rc_pack_weights(in, &w);
-  rc_input_projection(in, w.xm, out->gates); /* gates (T, B, 3H) = x-part of the pre-activations */
-
-  fstep_t st = { .in = in, .out = out, .sp = rc_make_split(in, H, w.NR), .w = &w };
-  int cur = 0;
-  if (in->maskH != NULL) rc_mask_rows(w.hm[0], in->h0, in->maskH, B, H);
-  for (int s = 0; s < T; s++) {
-    st.t = rc_step(in, s);
-    st.hPrev = rc_prev(in, in->h0, out->h, s, H);
-    st.A = in->maskH != NULL ? w.hm[cur] : st.hPrev;
-    st.hmNext = in->maskH != NULL ? w.hm[cur ^ 1] : NULL;
-    rc_run(st.sp.nt, fstep_task, &st);
-    cur ^= 1;
+  rc_fplan f;
+  rc_fplan_init(in, out->gates == NULL, &f);
+  if (!f.packed) {
+    fwd_unpacked(in, out, &f);
+    return;
   }
-  memcpy(out->hN, out->h + (size_t)rc_step(in, T - 1) * B * H, sizeof(float) * B * H);
+  fctx_t x = {in, out, &f};
+  rc_run(f.nt, fwd_task, &x);
 }
 
 /* ---- backward --------------------------------------------------------------------------------- */
@@ -138,73 +153,95 @@ typedef struct {
   const rc_rin *in;
   const rc_rout *sv;
   const rc_rgrad *g;
-  const rc_bws *w;
-  rc_split sp;
-  int gemmT, gateS; /* as in recurrent_lstm.c */
-} bstep_t;
+  const rc_bplan *b;
+  int s_lo, s_hi, t_lo; /* the chunk: iterations [s_lo, s_hi), first time step t_lo */
+} bctx_t;
 
-static void bstep_task(void *ctx, int task) {
-  const bstep_t *s = ctx;
-  const rc_rin *in = s->in;
-  const rc_bws *w = s->w;
-  int B = in->B, H = in->H, G = in->G, j0, j1;
-  if (!rc_range(s->sp, task, H, &j0, &j1)) return;
-  int n = j1 - j0;
-  if (s->gemmT >= 0) {
-    /* tmp[:, j0:j1] = [da_r, da_z]·W_h{r,z}[:, j0:j1] + dRn·W_hn[:, j0:j1]; dh += tmp ⊙ maskH */
-    size_t row = (size_t)s->gemmT * B;
-    rc_sgemm_st(0, 0, B, n, 2 * H, 1.0f, w->dA + row * G, G, in->wHh + j0, H, 0.0f, w->tmp + j0, H);
-    rc_sgemm_st(0, 0, B, n, H, 1.0f, w->dRn + row * H, H, in->wHh + (size_t)2 * H * H + j0, H, 1.0f, w->tmp + j0, H);
-    rc_carry(in, s->gemmT, w->tmp, w->dh, j0, j1, 1);
-  }
-  if (s->gateS < 0) return;
-  int t = rc_step(in, s->gateS);
-  const float *hPrev = rc_prev(in, in->h0, s->sv->h, s->gateS, H);
-  const float *gates = s->sv->gates, *q = s->sv->q, *dy = s->g->dy;
-  float *sb = w->dbsum + j0;
-  for (int b = 0; b < B; b++) {
-    size_t row = (size_t)t * B + b, gr = row * G + j0, hr = row * H + j0, br = (size_t)b * H + j0;
-    float *da = w->dA + gr;
-    if (!rc_real(in, t, b)) { /* padded: no grads, the carry passes unchanged, dy ignored */
-      for (int k = 0; k < 3; k++) memset(da + k * H, 0, sizeof(float) * n);
-      memset(w->dRn + hr, 0, sizeof(float) * n);
-      continue;
+/* dh rows += ([da_r, da_z, dRn]·W_hh) ⊙ maskH on real rows; dx_t rows += ([da_r, da_z]·W_i{r,z} +
+ * da_n·W_in) ⊙ maskX. Ap: packed dA rows (K = 4H: r, z, dRn, n). */
+static void step_products(const bctx_t *x, int t, int b0, int rows, const float *dA, const float *Ap, float *tmp,
+                          int want_dh) {
+  const rc_rin *in = x->in;
+  const rc_bplan *b = x->b;
+  const rc_path *P = b->P;
+  const int B = in->B, H = in->H, I = in->I, G = in->G, GA = b->GA, MR = b->MR, NR = b->NR;
+  float *tx = tmp + (size_t)rows * H;
+  if (!b->packed) { /* T = 1, B <= 2: the weights as they are */
+    if (want_dh) rc_sgemm_st(0, 0, rows, H, G, 1.0f, dA, GA, in->wHh, H, 0.0f, tmp, H);
+    if (x->g->dx != NULL) {
+      float *dst = in->maskX ? tx : x->g->dx + ((size_t)t * B + b0) * I;
+      rc_sgemm_st(0, 0, rows, I, 2 * H, 1.0f, dA, GA, in->wIh, I, in->maskX ? 0.0f : 1.0f, dst, I);
+      rc_sgemm_st(0, 0, rows, I, H, 1.0f, dA + (size_t)3 * H, GA, in->wIh + (size_t)2 * H * I, I, 1.0f, dst, I);
     }
-    float *d = w->dm + br;
-    if (dy != NULL) for (int j = 0; j < n; j++) d[j] = w->dh[br + j] + dy[hr + j];
-    else memcpy(d, w->dh + br, sizeof(float) * n);
-    const float *gs = gates + gr;
-    grad_row(n, gs, gs + H, gs + 2 * H, q + hr, hPrev + br, d, w->dh + br, da, da + H, da + 2 * H, w->dRn + hr,
-             sb, sb + H, sb + 2 * H, sb + G);
   }
+  if (b->packed) {
+    if (want_dh) rc_rows_gemm(P, rows, H, G, Ap, (long)GA * MR, b->bw, (long)G * NR, tmp, H, 0.0f);
+    if (x->g->dx != NULL) { /* K ranges [0, 2H) (r, z) and [3H, 4H) (n) of the dA rows against W_ih's r, z | n rows */
+      float *dst = in->maskX ? tx : x->g->dx + ((size_t)t * B + b0) * I;
+      rc_rows_gemm(P, rows, I, 2 * H, Ap, (long)GA * MR, b->bx, (long)G * NR, dst, I, in->maskX ? 0.0f : 1.0f);
+      rc_rows_gemm(P, rows, I, H, Ap + (size_t)3 * H * MR, (long)GA * MR, b->bx + (size_t)2 * H * NR, (long)G * NR, dst, I, 1.0f);
+    }
+  }
+  if (x->g->dx != NULL && in->maskX != NULL)
+    for (int r = 0; r < rows; r++) {
+      float *dx = x->g->dx + ((size_t)t * B + b0 + r) * I;
+      const float *mk = in->maskX + (size_t)(b0 + r) * I, *v = tx + (size_t)r * I;
+      for (int k = 0; k < I; k++) dx[k] += v[k] * mk[k];
+    }
+  if (want_dh) rc_carry_rows(in, t, tmp, b->dh, b0, b0 + rows, 1);
+}
+
+static void bwd_task(void *vctx, int task) {
+  const bctx_t *x = vctx;
+  const rc_rin *in = x->in;
+  const rc_rout *sv = x->sv;
+  const rc_bplan *b = x->b;
+  int b0, b1;
+  rc_task_rows(in->B, b->nt, task, &b0, &b1);
+  if (b0 >= b1) return;
+  const int rows = b1 - b0, B = in->B, H = in->H, G = in->G, GA = b->GA, MR = b->MR;
+  float *dA = rc_task_scr(b->scr, b->S, MR, task, b0);
+  float *Ap = dA + (size_t)rows * GA;
+  float *tmp = Ap + (b->packed ? (size_t)((rows + MR - 1) / MR) * MR * GA : 0);
+  const float *dy = x->g->dy;
+  for (int s = x->s_hi - 1; s >= x->s_lo; s--) {
+    const int t = rc_step(in, s);
+    const float *hPrev = rc_prev(in, in->h0, sv->h, s, H);
+    for (int r = 0; r < rows; r++) {
+      const int bb = b0 + r;
+      float *da = dA + (size_t)r * GA;
+      if (!rc_real(in, t, bb)) { memset(da, 0, sizeof(float) * GA); continue; } /* carry passes, dy ignored */
+      const size_t row = (size_t)t * B + bb;
+      b->cl->gru_bwd(H, H, sv->gates + row * G, sv->q + row * H, hPrev + (size_t)bb * H, b->dh + (size_t)bb * H,
+                     dy ? dy + row * H : NULL, da, b->dbrow + (size_t)bb * GA);
+    }
+    rc_store_dap(in, b, t - x->t_lo, b0, rows, dA);
+    if (s > 0) { /* the next iteration's saved rows: in L2 by the time the products below are done */
+      const int tn = rc_step(in, s - 1);
+      const size_t rn = (size_t)tn * B + b0;
+      rc_prefetch(sv->gates + rn * G, (size_t)rows * G);
+      rc_prefetch(sv->q + rn * H, (size_t)rows * H);
+      rc_prefetch(rc_prev(in, in->h0, sv->h, s - 1, H) + (size_t)b0 * H, (size_t)rows * H);
+      if (dy) rc_prefetch(dy + rn * H, (size_t)rows * H);
+    }
+    const int want_dh = s > 0 || x->g->dh0 != NULL;
+    if (!want_dh && x->g->dx == NULL) continue;
+    for (int q = 0; b->packed && q * MR < rows; q++)
+      b->P->packbt(dA + (size_t)q * MR * GA, GA, GA, rows - q * MR < MR ? rows - q * MR : MR, MR, Ap + (size_t)q * GA * MR);
+    step_products(x, t, b0, rows, dA, Ap, tmp, want_dh);
+  }
+  if (x->s_lo > 0) return; /* the carries go on into the next chunk */
+  if (x->g->dh0) rc_add_into(x->g->dh0 + (size_t)b0 * H, b->dh + (size_t)b0 * H, (size_t)rows * H);
 }
 
 void rc_gru_bwd(const rc_rin *in, const rc_rout *sv, const rc_rgrad *g) {
-  int T = in->T, B = in->B, H = in->H, G = in->G;
-  rc_bws w;
-  rc_carve_bwd(in, &w);
-  rc_copy_or_zero(w.dh, g->dhN, (size_t)B * H);
-  memset(w.dbsum, 0, sizeof(float) * (G + H));
-
-  bstep_t st = { .in = in, .sv = sv, .g = g, .w = &w, .sp = rc_make_split(in, H, rc_sgemm_nr()) };
-  for (int s = T - 1; s >= 0; s--) {
-    st.gemmT = s < T - 1 ? rc_step(in, s + 1) : -1;
-    st.gateS = s;
-    rc_run(st.sp.nt, bstep_task, &st);
+  rc_bplan b;
+  rc_bplan_init(in, g, &b);
+  bctx_t x = {in, sv, g, &b, 0, 0, 0};
+  int t_hi;
+  for (int k = 0; rc_chunk(in, b.Tc, k, &x.s_lo, &x.s_hi, &x.t_lo, &t_hi); k++) {
+    rc_run(b.nt, bwd_task, &x);
+    rc_bwd_chunk(in, sv, g, &b, x.t_lo, t_hi);
   }
-  if (g->dh0 != NULL) {
-    st.gemmT = rc_step(in, 0); st.gateS = -1;
-    rc_run(st.sp.nt, bstep_task, &st);
-    rc_add_into(g->dh0, w.dh, (size_t)B * H);
-  }
-  if (g->dWHh != NULL) {
-    rc_dwhh(in, sv->h, 2 * H, w.dA, G, w.R, g->dWHh);                           /* rows r, z */
-    rc_dwhh(in, sv->h, H, w.dRn, H, w.R, g->dWHh + (size_t)2 * H * H);         /* rows n */
-  }
-  rc_add_into(g->dBIh, w.dbsum, G);
-  if (g->dBHh != NULL) {
-    rc_add_into(g->dBHh, w.dbsum, 2 * H);
-    rc_add_into(g->dBHh + 2 * H, w.dbsum + G, H);
-  }
-  rc_input_backward(in, w.dA, w.R, g->dx, g->dWIh);
+  rc_bwd_bias(in, g, &b);
 }

@@ -3,165 +3,182 @@
  * PyTorch nn.LSTM semantics, gate order i, f, g, o, optional projection (proj_size). The spec is
  * src/kernels/ref/lstm.ts; every saved buffer holds exactly what the reference saves.
  *
- * Legend: T time, B batch, I input, H hidden, P projection (0 = none), Hout = P > 0 ? P : H, G = 4H.
+ * Legend: T time, B batch, I input, H hidden, P projection (0 = none), Hout = P > 0 ? P : H, G = 4H,
+ *   Kt = Hout + I, MR x NR the micro-kernel tile, rows [b0, b1) the batch slice of one task.
  *
  * Buffers: x (T, B, I)  h0 (B, Hout)  c0 (B, H)  wIh (4H, I)  wHh (4H, Hout)  bIh, bHh (4H) | NULL
  *   wHr (P, H)  maskX (B, I)  maskH (B, Hout)  lengths (B)
  *   saved: gates (T, B, 4H) post-activation i,f,g,o (0 at padded steps)  c (T, B, H)  h (T, B, Hout)
  *          m (T, B, H) (P > 0; 0 at padded steps)      y (T, B, Hout)  hN (B, Hout)  cN (B, H)
+ *   gates == NULL: inference, no saved buffer is written (the state lives in the workspace).
  *
- * Forward
- *   phase 1 (one GEMM, all steps):  gates = (x ⊙ maskX)·W_ihᵀ                       (T·B, I)×(I, 4H)
- *   per step t (tasks split the H units; each task does its units' 4 gate columns):
- *     r = (h_{t-1} ⊙ maskH)·W_hhᵀ, one GEMM per task on W_hh pre-packed gate-interleaved
- *       (recurrent_common.h), into the scratch r                                      (B, Hout)×(Hout, 4H)
- *     i,f,o = σ(gates + r + b_ih + b_hh), g = tanh(·), into gates in place;  c_t = f c_{t-1} + i g;
- *     m_t = o tanh(c_t)
- *     P = 0: h_t = m_t, y, padded-row carry and the next step's h ⊙ maskH in the same task
- *     P > 0: after the tasks, h_t = m_t·W_hrᵀ (B, H)×(H, P), then y / carry / mask
+ * Forward (batch slices, recurrent_common.h; each task runs every step for its rows):
+ *   per step t:  A = [h_{t-1} ⊙ maskH | x_t ⊙ maskX]  (rows, Kt), packed in MR-row panels
+ *     per chunk c of NR units:  r = A·[W_hh | W_ih]ᵀ for the 4 gate panels of the chunk   (rows, 4·NR)
+ *       then the cell on r (L1-hot):  i,f,o = σ(r + b), g = tanh(r + b);  c_t = f c_{t-1} + i g;
+ *       m_t = o tanh(c_t)  (= h_t when P = 0; y = h_t on real rows)
+ *     P > 0: h_t = m_t·W_hrᵀ (rows, H)×(H, P), then y / padded carry.
+ *   T = 1 with B <= 2 (streaming): no packing; per row one dot-product pass gives all 4H
+ *   pre-activations from [x | h]·[W_ih | W_hh]ᵀ (cpu.h dots), then the cell.
  *
- * Backward (iteration order reversed; carries dh (B, Hout), dc (B, H)):
- *   gate phase of step t (split by H units):  dm = dh + dy_t (P = 0) or dhs·W_hr (P > 0, dhs = dh + dy_t)
- *     τ = tanh(c_t) (recomputed);  dc += dm o (1 − τ²);  da_i = dc g i(1−i);  da_f = dc c_{t-1} f(1−f)
- *     da_g = dc i (1 − g²);  da_o = dm τ o(1−o);  dc ← dc f;  dA[t] = da;  Σ da accumulated per column
- *   GEMM phase of step t (split by Hout columns):  dh = (dA[t]·W_hh) ⊙ maskH on real rows   (B, 4H)×(4H, Hout)
- *   With P = 0 both splits are the same, so one pool hand-off per step runs the GEMM phase of step
- *   t+1 and then the gate phase of step t (which only needs the task's own dh columns).
- *   After the loop (big GEMMs, rc_sgemm's own threading):
- *     dW_hh += dAᵀ·(h_{t-1} ⊙ maskH) over all T·B rows at once — batched rather than a rank-B update per
- *       step: one (4H, T·B)×(T·B, Hout) GEMM whose right side is the saved h shifted by one step (no copy
- *       unless maskH). Measured (one thread, CPU time, T = 100, H = 128): batched 4.7 ms vs per-step
- *       5.3 ms at B = 32, 1.0 vs 1.4 ms at B = 8, 0.13 vs 0.5 ms at B = 1 (K = B is too short for the
- *       micro-kernel); equal at B = 64, H = 256. It also touches dW_hh once instead of T times.
- *     dW_hr += DHSᵀ·m (P, T·B)×(T·B, H) likewise, from dhs saved per step in the workspace.
- *     db_ih, db_hh += Σ da;  dW_ih += dAᵀ·(x ⊙ maskX);  dx += (dA·W_ih) ⊙ maskX.
+ * Backward (iteration order reversed; carries dh (B, Hout), dc (B, H); each task its rows):
+ *   gate phase:  dm = dh + dy_t (P = 0) or dhs·W_hr with dhs = dh + dy_t saved in DHS (P > 0)
+ *     τ = tanh(c_t);  dc += dm o (1 − τ²);  da_i = dc g i(1−i);  da_f = dc c_{t-1} f(1−f)
+ *     da_g = dc i (1 − g²);  da_o = dm τ o(1−o);  dc ← dc f;  da summed per row; stored in dAp
+ *   one packing of da (rows, 4H):  dh = (da·W_hh) ⊙ maskH on real rows;  dx_t += (da·W_ih) ⊙ maskX
+ *   The steps run in chunks of Tc (recurrent_fused.c: Tc·B·4H floats <= ~2 MB); after each chunk, from its
+ *   pre-packed dAp (still in L2 / L3): dW_hh += Σ daᵀ·(h_{t-1} ⊙ maskH), dW_ih += Σ daᵀ·(x ⊙ maskX) over
+ *   the chunk's rows. At the end: biases from the per-row sums; dW_hr += DHSᵀ·m.
  */
 #include <string.h>
 
 #include "gemm.h"
 #include "recurrent_common.h"
 
-/* One row, units [0, n) (pointers pre-offset): gi..go hold the x-part of the pre-activations, r the
- * h-part gate-interleaved in chunks of NR (gate k of unit c0 + jj at r[(c0/NR)·4NR + k·NR + jj]);
- * with the biases they become the post-activation gates, in place; writes c_t and m_t. */
-RC_VEC RC_OPT static void cell_row(int n, int NR, float *RC_RESTRICT gi, float *RC_RESTRICT gf, float *RC_RESTRICT gg,
-                                   float *RC_RESTRICT go, const float *RC_RESTRICT r, const float *RC_RESTRICT bi,
-                                   const float *RC_RESTRICT bf, const float *RC_RESTRICT bg,
-                                   const float *RC_RESTRICT bo, const float *RC_RESTRICT cp, float *RC_RESTRICT c,
-                                   float *RC_RESTRICT m) {
-  for (int c0 = 0; c0 < n; c0 += NR, r += 4 * NR) {
-    int nc = n - c0 < NR ? n - c0 : NR;
-    for (int j = 0; j < nc; j++) {
-      int J = c0 + j;
-      float i = rc_sigmoid(gi[J] + r[j] + bi[J]), f = rc_sigmoid(gf[J] + r[NR + j] + bf[J]);
-      float g = rc_tanh(gg[J] + r[2 * NR + j] + bg[J]), o = rc_sigmoid(go[J] + r[3 * NR + j] + bo[J]);
-      gi[J] = i; gf[J] = f; gg[J] = g; go[J] = o;
-      float ct = f * cp[J] + i * g;
-      c[J] = ct;
-      m[J] = o * rc_tanh(ct);
-    }
-  }
-}
-
-/* One row of the gate backward, units [0, n): reads gates, c_t, c_{t-1}, dm; updates the dc carry;
- * writes da into dA[t] and adds it to the column sums. */
-RC_VEC RC_OPT static void grad_row(int n, const float *RC_RESTRICT gi, const float *RC_RESTRICT gf,
-                                   const float *RC_RESTRICT gg, const float *RC_RESTRICT go,
-                                   const float *RC_RESTRICT c, const float *RC_RESTRICT cp,
-                                   const float *RC_RESTRICT dm, float *RC_RESTRICT dc,
-                                   float *RC_RESTRICT ai, float *RC_RESTRICT af, float *RC_RESTRICT ag,
-                                   float *RC_RESTRICT ao, float *RC_RESTRICT si, float *RC_RESTRICT sf,
-                                   float *RC_RESTRICT sg, float *RC_RESTRICT so) {
-  for (int j = 0; j < n; j++) {
-    float i = gi[j], f = gf[j], g = gg[j], o = go[j];
-    float tau = rc_tanh(c[j]), d = dm[j];
-    float dct = dc[j] + d * o * (1.0f - tau * tau);
-    float vi = dct * g * i * (1.0f - i), vf = dct * cp[j] * f * (1.0f - f);
-    float vg = dct * i * (1.0f - g * g), vo = d * tau * o * (1.0f - o);
-    ai[j] = vi; af[j] = vf; ag[j] = vg; ao[j] = vo;
-    si[j] += vi; sf[j] += vf; sg[j] += vg; so[j] += vo;
-    dc[j] = dct * f;
-  }
-}
-
 /* ---- forward ---------------------------------------------------------------------------------- */
 
 typedef struct {
   const rc_rin *in;
   const rc_rout *out;
-  rc_split sp;
-  int t;
-  const float *A;      /* (B, Hout) what W_hh multiplies: h_{t-1} ⊙ maskH or h_{t-1} */
-  const float *hPrev;  /* (B, Hout) */
-  const float *cPrev;  /* (B, H) */
-  float *hmNext;       /* (B, Hout) next step's masked state (P = 0 with maskH), else NULL */
-  const rc_fws *w;     /* packed W_hh (wp), summed biases (bsum) */
-} fstep_t;
+  const rc_fplan *f;
+} fctx_t;
 
-static void fstep_task(void *ctx, int task) {
-  const fstep_t *s = ctx;
-  const rc_rin *in = s->in;
-  const rc_rout *o = s->out;
-  int j0, j1;
-  if (!rc_range(s->sp, task, in->H, &j0, &j1)) return;
-  int B = in->B, H = in->H, G = in->G, n = j1 - j0, t = s->t;
-  size_t row = (size_t)t * B;
-  float *gt = o->gates + row * G;
-  rc_step_gemm(in, s->w, j0, j1, s->A, NULL); /* h-part of the task's units into w->r */
-  float *mOut = in->P > 0 ? o->m : o->h; /* m_t is h_t without a projection */
-  for (int b = 0; b < B; b++) {
-    float *gr = gt + (size_t)b * G;
-    size_t cr = (row + b) * H + j0;
-    const float *cp = s->cPrev + (size_t)b * H + j0;
-    if (!rc_real(in, t, b)) {
-      for (int k = 0; k < 4; k++) memset(gr + k * H + j0, 0, sizeof(float) * n);
-      memcpy(o->c + cr, cp, sizeof(float) * n);
-      if (in->P > 0) memset(o->m + cr, 0, sizeof(float) * n); /* h carried by rc_finish_rows */
-      continue;
-    }
-    const float *bs = s->w->bsum + j0;
-    cell_row(n, s->w->NR, gr + j0, gr + H + j0, gr + 2 * H + j0, gr + 3 * H + j0, s->w->r + (size_t)b * s->w->ldr + 4 * j0,
-             bs, bs + H, bs + 2 * H, bs + 3 * H, cp, o->c + cr, mOut + cr);
+/* Where step s reads and writes its state (rows of stride Hout / H). */
+typedef struct {
+  const float *hp, *cp;  /* h_{t-1}, c_{t-1} */
+  float *h, *c, *m, *g;  /* h_t, c_t, m_t (= h_t when P = 0), saved gates (NULL: inference) */
+} state_t;
+
+static state_t state_at(const rc_rin *in, const rc_rout *o, const rc_fplan *f, int s) {
+  const int t = rc_step(in, s), B = in->B, H = in->H, Ho = in->Hout;
+  state_t st;
+  if (f->infer) {
+    st.hp = s == 0 ? in->h0 : f->hbuf[(s - 1) & 1];
+    st.cp = s == 0 ? in->c0 : f->cst;
+    st.h = f->hbuf[s & 1];
+    st.c = f->cst;
+    st.m = in->P > 0 ? f->mst : st.h;
+    st.g = NULL;
+  } else {
+    st.hp = rc_prev(in, in->h0, o->h, s, Ho);
+    st.cp = rc_prev(in, in->c0, o->c, s, H);
+    st.h = o->h + (size_t)t * B * Ho;
+    st.c = o->c + (size_t)t * B * H;
+    st.m = in->P > 0 ? o->m + (size_t)t * B * H : st.h;
+    st.g = o->gates + (size_t)t * B * 4 * H;
   }
-  if (in->P == 0) {
-    rc_finish_rows(in, t, s->hPrev, o->h, o->y, j0, j1);
-    rc_mask_next(in, t, o->h, s->hmNext, j0, j1);
+  return st;
+}
+
+/* Row b, units [u0, u0 + n) of a padded step: state carried, outputs 0. */
+static void pad_row(const rc_rin *in, const state_t *st, float *y, int b, int u0, int n) {
+  const int H = in->H, Ho = in->Hout;
+  const size_t cr = (size_t)b * H + u0;
+  if (st->g) rc_zero_blocks(st->g + (size_t)b * 4 * H + u0, 4, H, n);
+  if (st->c + cr != st->cp + cr) memcpy(st->c + cr, st->cp + cr, sizeof(float) * n);
+  if (in->P > 0) {
+    memset(st->m + cr, 0, sizeof(float) * n); /* h is carried by finish_rows */
+  } else {
+    memcpy(st->h + (size_t)b * Ho + u0, st->hp + (size_t)b * Ho + u0, sizeof(float) * n);
+    memset(y + (size_t)b * Ho + u0, 0, sizeof(float) * n);
   }
 }
 
-void rc_lstm_fwd(const rc_rin *in, const rc_rout *out) {
-  int T = in->T, B = in->B, H = in->H, P = in->P, Hout = in->Hout;
-  rc_fws w;
-  rc_carve_fwd(in, &w);
-  rc_bias_sum(in, w.bsum);
-  rc_pack_weights(in, &w);
-  rc_input_projection(in, w.xm, out->gates); /* gates (T, B, 4H) = x-part of the pre-activations */
-
-  fstep_t st = { .in = in, .out = out, .sp = rc_make_split(in, H, w.NR), .w = &w };
-  int cur = 0;
-  if (in->maskH != NULL) rc_mask_rows(w.hm[0], in->h0, in->maskH, B, Hout);
-  for (int s = 0; s < T; s++) {
-    int t = rc_step(in, s);
-    st.t = t;
-    st.hPrev = rc_prev(in, in->h0, out->h, s, Hout);
-    st.cPrev = rc_prev(in, in->c0, out->c, s, H);
-    st.A = in->maskH != NULL ? w.hm[cur] : st.hPrev;
-    st.hmNext = in->maskH != NULL && P == 0 ? w.hm[cur ^ 1] : NULL;
-    rc_run(st.sp.nt, fstep_task, &st);
-    if (P > 0) {
-      /* h_t = m_t·W_hrᵀ (B, H)×(H, P); padded rows are then overwritten with h_{t-1}. */
-      float *ht = out->h + (size_t)t * B * P;
-      const float *mt = out->m + (size_t)t * B * H;
-      if (w.packed) rc_sgemm_pb(0, B, P, H, 1.0f, mt, H, w.wrp, 0.0f, ht, P);
-      else rc_sgemm(0, 1, B, P, H, 1.0f, mt, H, in->wHr, H, 0.0f, ht, P);
-      rc_finish_rows(in, t, st.hPrev, out->h, out->y, 0, P);
-      if (in->maskH != NULL) rc_mask_rows(w.hm[cur ^ 1], ht, in->maskH, B, P);
+/* P > 0, rows [b0, b1): y = h_t on real rows; padded rows carry h_{t-1} and output 0. */
+static void finish_rows(const rc_rin *in, const state_t *st, float *y, int t, int b0, int b1) {
+  const int P = in->P;
+  for (int b = b0; b < b1; b++) {
+    float *h = st->h + (size_t)b * P, *yr = y + (size_t)b * P;
+    if (rc_real(in, t, b)) memcpy(yr, h, sizeof(float) * P);
+    else {
+      memcpy(h, st->hp + (size_t)b * P, sizeof(float) * P);
+      memset(yr, 0, sizeof(float) * P);
     }
-    cur ^= 1;
   }
-  int last = rc_step(in, T - 1);
-  memcpy(out->hN, out->h + (size_t)last * B * Hout, sizeof(float) * B * Hout);
-  memcpy(out->cN, out->c + (size_t)last * B * H, sizeof(float) * B * H);
+}
+
+static void fwd_task(void *vctx, int task) {
+  const fctx_t *x = vctx;
+  const rc_rin *in = x->in;
+  const rc_rout *o = x->out;
+  const rc_fplan *f = x->f;
+  int b0, b1;
+  rc_task_rows(in->B, f->nt, task, &b0, &b1);
+  if (b0 >= b1) return;
+  const int rows = b1 - b0, B = in->B, H = in->H, Ho = in->Hout, I = in->I, MR = f->MR, NR = f->NR, Kt = f->Kt;
+  const rc_path *P = f->P;
+  float *Ap = rc_task_scr(f->scr, f->S, MR, task, b0);
+  float *tmp = Ap + (size_t)((rows + MR - 1) / MR) * MR * Kt;
+  float *rt = tmp + (size_t)rows * (Ho > I ? Ho : I);
+  for (int s = 0; s < in->T; s++) {
+    const int t = rc_step(in, s);
+    const state_t st = state_at(in, o, f, s);
+    float *y = o->y + (size_t)t * B * Ho;
+    rc_pack_rows(f, st.hp + (size_t)b0 * Ho, Ho, in->maskH ? in->maskH + (size_t)b0 * Ho : NULL, Ho, rows, Ho, Kt, 0, Ap, tmp);
+    rc_pack_rows(f, in->x + ((size_t)t * B + b0) * I, I, in->maskX ? in->maskX + (size_t)b0 * I : NULL, I, rows, I, Kt, Ho,
+                 Ap, tmp);
+    for (int u0 = 0; u0 < H; u0 += NR) {
+      const int nc = H - u0 < NR ? H - u0 : NR;
+      const float *w = f->wp + (size_t)(u0 / NR) * f->chunk;
+      for (int q = 0; q * MR < rows; q++) {
+        const int mr = rows - q * MR < MR ? rows - q * MR : MR;
+        const float *ap = Ap + (size_t)q * Kt * MR;
+        for (int k = 0; k < 4; k++) rc_tile(P, mr, NR, Kt, ap, w + (size_t)k * Kt * NR, rt + k * NR, 4 * NR, 0.0f);
+        for (int i = 0; i < mr; i++) {
+          const int b = b0 + q * MR + i;
+          if (!rc_real(in, t, b)) { pad_row(in, &st, y, b, u0, nc); continue; }
+          const size_t cr = (size_t)b * H + u0;
+          f->cl->lstm_fwd(nc, rt + (size_t)i * 4 * NR, NR, f->bsum + u0, H, st.cp + cr, st.g ? st.g + (size_t)b * 4 * H + u0 : NULL,
+                          H, st.c + cr, st.m + (in->P > 0 ? cr : (size_t)b * Ho + u0), in->P > 0 ? NULL : y + (size_t)b * Ho + u0);
+        }
+      }
+    }
+    if (in->P > 0) {
+      rc_sgemm_pb_st(0, rows, Ho, H, 1.0f, st.m + (size_t)b0 * H, H, f->wrp, 0.0f, st.h + (size_t)b0 * Ho, Ho);
+      finish_rows(in, &st, y, t, b0, b1);
+    }
+  }
+  rc_store_fence(); /* streaming stores of the saved gates (recurrent_cells.c) */
+  const state_t last = state_at(in, o, f, in->T - 1);
+  memcpy(o->hN + (size_t)b0 * Ho, last.h + (size_t)b0 * Ho, sizeof(float) * rows * Ho);
+  memcpy(o->cN + (size_t)b0 * H, last.c + (size_t)b0 * H, sizeof(float) * rows * H);
+}
+
+/* T = 1, B <= 2: per row, all 4H pre-activations by dot products on the unpacked weights. */
+static void fwd_unpacked(const rc_rin *in, const rc_rout *o, const rc_fplan *f) {
+  const int B = in->B, H = in->H, Ho = in->Hout, I = in->I;
+  const state_t st = state_at(in, o, f, 0);
+  const float *xr[2], *hr[2];
+  for (int b = 0; b < B; b++) {
+    float *xm = f->scr + (size_t)b * f->S + 4 * H, *hm = xm + I;
+    xr[b] = in->x + (size_t)b * I;
+    hr[b] = in->h0 + (size_t)b * Ho;
+    if (in->maskX) { for (int k = 0; k < I; k++) xm[k] = xr[b][k] * in->maskX[(size_t)b * I + k]; xr[b] = xm; }
+    if (in->maskH) { for (int k = 0; k < Ho; k++) hm[k] = hr[b][k] * in->maskH[(size_t)b * Ho + k]; hr[b] = hm; }
+  }
+  rc_unpacked_pre(in, f, xr, hr);
+  for (int b = 0; b < B; b++) {
+    const size_t cr = (size_t)b * H;
+    f->cl->lstm_fwd(H, f->scr + (size_t)b * f->S, H, f->bsum, H, st.cp + cr, st.g ? st.g + (size_t)b * 4 * H : NULL, H,
+                    st.c + cr, st.m + (in->P > 0 ? cr : (size_t)b * Ho), in->P > 0 ? NULL : o->y + (size_t)b * Ho);
+  }
+  if (in->P > 0) {
+    rc_sgemm_st(0, 1, B, Ho, H, 1.0f, st.m, H, in->wHr, H, 0.0f, st.h, Ho);
+    memcpy(o->y, st.h, sizeof(float) * B * Ho); /* T = 1: every row is real */
+  }
+  memcpy(o->hN, st.h, sizeof(float) * B * Ho);
+  memcpy(o->cN, st.c, sizeof(float) * B * H);
+}
+
+void rc_lstm_fwd(const rc_rin *in, const rc_rout *out) {
+  rc_fplan f;
+  rc_fplan_init(in, out->gates == NULL, &f);
+  if (!f.packed) {
+    fwd_unpacked(in, out, &f);
+    return;
+  }
+  fctx_t x = {in, out, &f};
+  rc_run(f.nt, fwd_task, &x);
 }
 
 /* ---- backward --------------------------------------------------------------------------------- */
@@ -170,94 +187,107 @@ typedef struct {
   const rc_rin *in;
   const rc_rout *sv;
   const rc_rgrad *g;
-  const rc_bws *w;
-  rc_split sg;  /* gate phase: split of the H units */
-  rc_split sm;  /* GEMM phase: split of the Hout columns of dh */
-  int gemmT;    /* step whose dA·W_hh is formed, -1 = none */
-  int gateS;    /* iteration whose gate grads are formed, -1 = none */
-} bstep_t;
+  const rc_bplan *b;
+  int s_lo, s_hi, t_lo; /* the chunk: iterations [s_lo, s_hi), first time step t_lo */
+} bctx_t;
 
-static void bstep_task(void *ctx, int task) {
-  const bstep_t *s = ctx;
-  const rc_rin *in = s->in;
-  const rc_bws *w = s->w;
-  int B = in->B, H = in->H, G = in->G, Hout = in->Hout, j0, j1;
-  if (s->gemmT >= 0 && rc_range(s->sm, task, Hout, &j0, &j1)) {
-    /* dh[:, j0:j1] = (dA[t]·W_hh[:, j0:j1]) ⊙ maskH on real rows: (B, 4H)×(4H, n) */
-    rc_sgemm_st(0, 0, B, j1 - j0, G, 1.0f, w->dA + (size_t)s->gemmT * B * G, G, in->wHh + j0, Hout, 0.0f,
-                w->tmp + j0, Hout);
-    rc_carry(in, s->gemmT, w->tmp, w->dh, j0, j1, 0);
+/* dh rows = (dA·W_hh) ⊙ maskH on real rows; dx_t rows += (dA·W_ih) ⊙ maskX. dA rows (rows, 4H), Ap the
+ * same packed (b->packed), else the products read W_hh, W_ih as they are. */
+static void step_products(const bctx_t *x, int t, int b0, int rows, const float *dA, const float *Ap, float *tmp,
+                          int want_dh) {
+  const rc_rin *in = x->in;
+  const rc_bplan *b = x->b;
+  const rc_path *P = b->P;
+  const int B = in->B, Ho = in->Hout, I = in->I, G = in->G, MR = b->MR, NR = b->NR;
+  float *tx = tmp + (size_t)rows * Ho;
+  if (!b->packed) {
+    if (want_dh) rc_sgemm_st(0, 0, rows, Ho, G, 1.0f, dA, G, in->wHh, Ho, 0.0f, tmp, Ho);
+    if (x->g->dx != NULL)
+      rc_sgemm_st(0, 0, rows, I, G, 1.0f, dA, G, in->wIh, I, in->maskX ? 0.0f : 1.0f,
+                  in->maskX ? tx : x->g->dx + ((size_t)t * B + b0) * I, I);
   }
-  if (s->gateS < 0 || !rc_range(s->sg, task, H, &j0, &j1)) return;
-  int t = rc_step(in, s->gateS), n = j1 - j0;
-  const float *cPrev = rc_prev(in, in->c0, s->sv->c, s->gateS, H);
-  const float *gates = s->sv->gates, *dy = s->g->dy;
-  float *sb = w->dbsum + j0;
-  for (int b = 0; b < B; b++) {
-    size_t row = (size_t)t * B + b, gr = row * G + j0, cr = row * H + j0, br = (size_t)b * H + j0;
-    float *da = w->dA + gr;
-    if (!rc_real(in, t, b)) { /* padded: da = 0, carries pass through */
-      for (int k = 0; k < 4; k++) memset(da + k * H, 0, sizeof(float) * n);
-      continue;
-    }
-    if (in->P == 0) { /* dm = dh + dy_t for this task's units (dh (B, H) here) */
-      float *dm = w->dm + br;
-      const float *dh = w->dh + br;
-      if (dy != NULL) for (int j = 0; j < n; j++) dm[j] = dh[j] + dy[cr + j];
-      else memcpy(dm, dh, sizeof(float) * n);
-    }
-    const float *gs = gates + gr;
-    grad_row(n, gs, gs + H, gs + 2 * H, gs + 3 * H, s->sv->c + cr, cPrev + br, w->dm + br, w->dc + br,
-             da, da + H, da + 2 * H, da + 3 * H, sb, sb + H, sb + 2 * H, sb + 3 * H);
+  if (b->packed) {
+    if (want_dh) rc_rows_gemm(P, rows, Ho, G, Ap, (long)G * MR, b->bw, (long)G * NR, tmp, Ho, 0.0f);
+    if (x->g->dx != NULL)
+      rc_rows_gemm(P, rows, I, G, Ap, (long)G * MR, b->bx, (long)G * NR, in->maskX ? tx : x->g->dx + ((size_t)t * B + b0) * I,
+                   I, in->maskX ? 0.0f : 1.0f);
   }
+  if (x->g->dx != NULL && in->maskX != NULL)
+    for (int r = 0; r < rows; r++) {
+      float *dx = x->g->dx + ((size_t)t * B + b0 + r) * I;
+      const float *mk = in->maskX + (size_t)(b0 + r) * I, *v = tx + (size_t)r * I;
+      for (int k = 0; k < I; k++) dx[k] += v[k] * mk[k];
+    }
+  if (want_dh) rc_carry_rows(in, t, tmp, b->dh, b0, b0 + rows, 0);
 }
 
-/* P > 0: dhs_t = dh + dy_t on real rows, 0 on padded (saved in DHS for dW_hr), dm = dhs_t·W_hr. */
-static void projection_backward(const rc_rin *in, const rc_rgrad *g, const rc_bws *w, int t) {
-  int B = in->B, P = in->P, H = in->H;
-  float *dhs = w->dhs + (size_t)t * B * P;
-  for (int b = 0; b < B; b++) {
-    float *d = dhs + (size_t)b * P;
-    const float *dh = w->dh + (size_t)b * P;
-    if (!rc_real(in, t, b)) { memset(d, 0, sizeof(float) * P); continue; }
-    const float *dy = g->dy != NULL ? g->dy + ((size_t)t * B + b) * P : NULL;
-    for (int j = 0; j < P; j++) d[j] = dh[j] + (dy != NULL ? dy[j] : 0.0f);
+static void bwd_task(void *vctx, int task) {
+  const bctx_t *x = vctx;
+  const rc_rin *in = x->in;
+  const rc_rout *sv = x->sv;
+  const rc_bplan *b = x->b;
+  int b0, b1;
+  rc_task_rows(in->B, b->nt, task, &b0, &b1);
+  if (b0 >= b1) return;
+  const int rows = b1 - b0, B = in->B, H = in->H, Ho = in->Hout, P = in->P, G = in->G, MR = b->MR;
+  float *dA = rc_task_scr(b->scr, b->S, MR, task, b0);
+  float *Ap = dA + (size_t)rows * G;
+  float *tmp = Ap + (b->packed ? (size_t)((rows + MR - 1) / MR) * MR * G : 0);
+  float *dm = tmp + (size_t)rows * (Ho + in->I);
+  const float *dy = x->g->dy;
+  for (int s = x->s_hi - 1; s >= x->s_lo; s--) {
+    const int t = rc_step(in, s);
+    const float *cPrev = rc_prev(in, in->c0, sv->c, s, H);
+    if (P > 0) { /* dhs = dh + dy_t on real rows (0 on padded), kept for dW_hr; dm = dhs·W_hr */
+      float *dhs = b->dhs + ((size_t)t * B + b0) * P;
+      for (int r = 0; r < rows; r++) {
+        float *d = dhs + (size_t)r * P;
+        const float *dh = b->dh + (size_t)(b0 + r) * P, *dyr = dy ? dy + ((size_t)t * B + b0 + r) * P : NULL;
+        if (!rc_real(in, t, b0 + r)) memset(d, 0, sizeof(float) * P);
+        else for (int j = 0; j < P; j++) d[j] = dh[j] + (dyr ? dyr[j] : 0.0f);
+      }
+      rc_sgemm_st(0, 0, rows, H, P, 1.0f, dhs, P, in->wHr, H, 0.0f, dm, H);
+    }
+    for (int r = 0; r < rows; r++) {
+      const int bb = b0 + r;
+      float *da = dA + (size_t)r * G;
+      if (!rc_real(in, t, bb)) { memset(da, 0, sizeof(float) * G); continue; } /* carries pass through */
+      const size_t row = (size_t)t * B + bb;
+      const float *dmr = P > 0 ? dm + (size_t)r * H : b->dh + (size_t)bb * Ho;
+      const float *dyr = P > 0 || dy == NULL ? NULL : dy + row * Ho;
+      b->cl->lstm_bwd(H, H, sv->gates + row * G, sv->c + row * H, cPrev + (size_t)bb * H, dmr, dyr, b->dc + (size_t)bb * H, da,
+                      b->dbrow + (size_t)bb * G);
+    }
+    rc_store_dap(in, b, t - x->t_lo, b0, rows, dA);
+    if (s > 0) { /* the next iteration's saved rows: in L2 by the time the products below are done */
+      const int tn = rc_step(in, s - 1);
+      const size_t rn = (size_t)tn * B + b0;
+      rc_prefetch(sv->gates + rn * G, (size_t)rows * G);
+      rc_prefetch(sv->c + rn * H, (size_t)rows * H);
+      rc_prefetch(rc_prev(in, in->c0, sv->c, s - 1, H) + (size_t)b0 * H, (size_t)rows * H);
+      if (dy) rc_prefetch(dy + rn * Ho, (size_t)rows * Ho);
+    }
+    const int want_dh = s > 0 || x->g->dh0 != NULL;
+    if (!want_dh && x->g->dx == NULL) continue;
+    for (int q = 0; b->packed && q * MR < rows; q++)
+      b->P->packbt(dA + (size_t)q * MR * G, G, G, rows - q * MR < MR ? rows - q * MR : MR, MR, Ap + (size_t)q * G * MR);
+    step_products(x, t, b0, rows, dA, Ap, tmp, want_dh);
   }
-  rc_sgemm(0, 0, B, H, P, 1.0f, dhs, P, in->wHr, H, 0.0f, w->dm, H); /* (B, P)×(P, H) */
+  if (x->s_lo > 0) return; /* the carries go on into the next chunk */
+  if (x->g->dh0) rc_add_into(x->g->dh0 + (size_t)b0 * Ho, b->dh + (size_t)b0 * Ho, (size_t)rows * Ho);
+  if (x->g->dc0) rc_add_into(x->g->dc0 + (size_t)b0 * H, b->dc + (size_t)b0 * H, (size_t)rows * H);
 }
 
 void rc_lstm_bwd(const rc_rin *in, const rc_rout *sv, const rc_rgrad *g) {
-  int T = in->T, B = in->B, H = in->H, P = in->P, G = in->G, Hout = in->Hout;
-  size_t TB = (size_t)T * B;
-  rc_bws w;
-  rc_carve_bwd(in, &w);
-  rc_copy_or_zero(w.dh, g->dhN, (size_t)B * Hout); /* carries start at the final-state grads */
-  rc_copy_or_zero(w.dc, g->dcN, (size_t)B * H);
-  memset(w.dbsum, 0, sizeof(float) * G);
-
-  bstep_t st = { .in = in, .sv = sv, .g = g, .w = &w, .sg = rc_make_split(in, H, rc_sgemm_nr()), .sm = rc_make_split(in, Hout, rc_sgemm_nr()) };
-  for (int s = T - 1; s >= 0; s--) {
-    int next = s < T - 1 ? rc_step(in, s + 1) : -1; /* the step processed just before (later in time order) */
-    if (P == 0) { /* fused: GEMM phase of `next`, then gate phase of s, one hand-off */
-      st.gemmT = next; st.gateS = s;
-      rc_run(st.sg.nt, bstep_task, &st);
-      continue;
-    }
-    if (next >= 0) { st.gemmT = next; st.gateS = -1; rc_run(st.sm.nt, bstep_task, &st); }
-    projection_backward(in, g, &w, rc_step(in, s));
-    st.gemmT = -1; st.gateS = s;
-    rc_run(st.sg.nt, bstep_task, &st);
+  rc_bplan b;
+  rc_bplan_init(in, g, &b);
+  bctx_t x = {in, sv, g, &b, 0, 0, 0};
+  int t_hi;
+  for (int k = 0; rc_chunk(in, b.Tc, k, &x.s_lo, &x.s_hi, &x.t_lo, &t_hi); k++) {
+    rc_run(b.nt, bwd_task, &x);
+    rc_bwd_chunk(in, sv, g, &b, x.t_lo, t_hi);
   }
-  if (g->dh0 != NULL) { /* the carry out of the first visited step goes to h0 only */
-    st.gemmT = rc_step(in, 0); st.gateS = -1;
-    rc_run(st.sm.nt, bstep_task, &st);
-    rc_add_into(g->dh0, w.dh, (size_t)B * Hout);
-  }
-  rc_add_into(g->dc0, w.dc, (size_t)B * H);
-
-  if (g->dWHh != NULL) rc_dwhh(in, sv->h, G, w.dA, G, w.R + TB * P, g->dWHh);
-  if (P > 0 && g->dWHr != NULL) rc_sgemm(1, 0, P, H, (int)TB, 1.0f, w.dhs, P, sv->m, H, 1.0f, g->dWHr, H);
-  rc_add_into(g->dBIh, w.dbsum, G);
-  rc_add_into(g->dBHh, w.dbsum, G);
-  rc_input_backward(in, w.dA, w.R, g->dx, g->dWIh);
+  rc_bwd_bias(in, g, &b);
+  if (in->P > 0 && g->dWHr != NULL)
+    rc_sgemm(1, 0, in->P, in->H, in->T * in->B, 1.0f, b.dhs, in->P, sv->m, in->H, 1.0f, g->dWHr, in->H);
 }

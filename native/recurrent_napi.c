@@ -181,11 +181,15 @@ napi_value rc_lstm_forward(napi_env env, napi_callback_info info) {
   rc_rout o = { 0 };
   if (get_args(env, info, &a, argv, 20) || parse_head(&a, RC_LSTM, &in)) return NULL;
   size_t tb = (size_t)in.T * in.B, H = (size_t)in.H, Ho = (size_t)in.Hout, B = (size_t)in.B;
+  /* gates null: inference (c, h, m may be null too and are not written) */
   if (f32w(&a, 13, "y", tb * Ho, 0, &o.y) || f32w(&a, 14, "hN", B * Ho, 0, &o.hN) ||
-      f32w(&a, 15, "cN", B * H, 0, &o.cN) || f32w(&a, 16, "gates", tb * 4 * H, 0, &o.gates) ||
-      f32w(&a, 17, "c", tb * H, 0, &o.c) || f32w(&a, 18, "h", tb * Ho, 0, &o.h) ||
-      f32w(&a, 19, "m", tb * H, in.P == 0, &o.m))
+      f32w(&a, 15, "cN", B * H, 0, &o.cN) || f32w(&a, 16, "gates", tb * 4 * H, 1, &o.gates))
     return NULL;
+  const int inf = o.gates == NULL;
+  if (f32w(&a, 17, "c", tb * H, inf, &o.c) || f32w(&a, 18, "h", tb * Ho, inf, &o.h) ||
+      f32w(&a, 19, "m", tb * H, inf || in.P == 0, &o.m))
+    return NULL;
+  if (inf) o.c = o.h = o.m = NULL;
   rc_lstm_fwd(&in, &o);
   return NULL;
 }
@@ -220,9 +224,11 @@ napi_value rc_gru_forward(napi_env env, napi_callback_info info) {
   if (get_args(env, info, &a, argv, 18) || parse_head(&a, RC_GRU, &in)) return NULL;
   size_t tb = (size_t)in.T * in.B, H = (size_t)in.H, B = (size_t)in.B;
   if (f32w(&a, 13, "y", tb * H, 0, &o.y) || f32w(&a, 14, "hN", B * H, 0, &o.hN) ||
-      f32w(&a, 15, "gates", tb * 3 * H, 0, &o.gates) || f32w(&a, 16, "q", tb * H, 0, &o.q) ||
-      f32w(&a, 17, "h", tb * H, 0, &o.h))
+      f32w(&a, 15, "gates", tb * 3 * H, 1, &o.gates))
     return NULL;
+  const int inf = o.gates == NULL; /* inference: q, h may be null too and are not written */
+  if (f32w(&a, 16, "q", tb * H, inf, &o.q) || f32w(&a, 17, "h", tb * H, inf, &o.h)) return NULL;
+  if (inf) o.q = o.h = NULL;
   rc_gru_fwd(&in, &o);
   return NULL;
 }

@@ -189,6 +189,109 @@ for (const kind of ['lstm', 'gru', 'rnn'] as const) {
   }
 }
 
+test('native results are bit-identical for any thread count and task split (forward, backward, inference)', { skip }, () => {
+  const cases: Cfg[] = [
+    { kind: 'lstm', T: 6, B: 19, I: 9, H: 70, lengths: [6, 1, 4, 6, 2, 6, 6, 3, 5, 6, 1, 6, 6, 2, 6, 4, 6, 6, 5], maskX: true, maskH: true, seed: 31 },
+    { kind: 'lstm', T: 5, B: 12, I: 7, H: 40, P: 9, reverse: true, seed: 32 },
+    { kind: 'gru', T: 6, B: 19, I: 9, H: 70, reverse: true, lengths: [6, 1, 4, 6, 2, 6, 6, 3, 5, 6, 1, 6, 6, 2, 6, 4, 6, 6, 5], maskH: true, seed: 33 },
+    { kind: 'gru', T: 4, B: 33, I: 16, H: 128, seed: 34 },
+    { kind: 'rnn', T: 5, B: 12, I: 7, H: 40, seed: 35 },
+    { kind: 'lstm', T: 1, B: 2, I: 9, H: 40, P: 3, maskX: true, maskH: true, seed: 36 }, // streaming: unpacked weights
+    { kind: 'gru', T: 1, B: 1, I: 33, H: 70, maskH: true, seed: 37 },
+    { kind: 'lstm', T: 70, B: 17, I: 5, H: 128, reverse: true, maskH: true, seed: 38 }, // two backward chunks
+  ];
+  for (const cfg of cases) {
+    const inp = setup(cfg);
+    const up = upstream(cfg.kind, inp, 3);
+    const runAll = (threads: number, tasks: number): Float32Array[] => {
+      let res: Float32Array[] = [];
+      withThreads(threads, () => {
+        const be = native(tasks);
+        const fwd = forward(be, cfg.kind, inp);
+        const g = gradBuffers(cfg.kind, inp);
+        backward(be, cfg.kind, inp, fwd, up, g);
+        res = [...Object.values(fwd), ...Object.values(g)].filter((v): v is Float32Array => v !== null);
+      });
+      return res;
+    };
+    const same = (a: Float32Array, b: Float32Array) => Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer)) === 0;
+    const want = runAll(1, 1);
+    for (const [threads, tasks] of [[1, 0], [2, 0], [2, 2], [2, 3], [1, 5], [2, 16]] as const) {
+      const got = runAll(threads, tasks);
+      got.forEach((v, i) => assert.ok(same(v, want[i]!), `${label(cfg)} threads=${threads} tasks=${tasks}: buffer ${i} differs`));
+    }
+    if (cfg.kind === 'rnn') continue;
+    // Inference (gates = null: no saved buffer) gives the same outputs as a training forward.
+    const train = forward(native(0), cfg.kind, inp);
+    for (const threads of [1, 2]) {
+      withThreads(threads, () => {
+        const { T, B, H, P } = inp;
+        const Hout = P > 0 ? P : H;
+        const out: any = { y: nan(T * B * Hout), hN: nan(B * Hout), cN: nan(B * H), gates: null, c: null, h: null, m: null, q: null };
+        const ws = nan(native(0).recurrentWorkspace(cfg.kind, inp));
+        if (cfg.kind === 'lstm') native(0).lstmForward(inp, out, ws);
+        else native(0).gruForward(inp, out, ws);
+        for (const k of cfg.kind === 'lstm' ? ['y', 'hN', 'cN'] : ['y', 'hN'])
+          assert.ok(same(out[k], train[k]!), `${label(cfg)} inference threads=${threads}: ${k} differs`);
+      });
+    }
+  }
+});
+
+test('native = ref on every CPU path (avx512, avx2, portable tiles and cell math)', { skip }, () => {
+  if (typeof addon?.setCpuPath !== 'function') return;
+  const before = addon.cpuFeatures().path;
+  try {
+    for (const path of ['avx2', 'portable', 'avx512'] as const) {
+      addon.setCpuPath(path);
+      for (const cfg of [
+        { kind: 'lstm', T: 5, B: 7, I: 9, H: 37, P: 3, lengths: [5, 1, 3, 5, 2, 5, 4], maskX: true, maskH: true, seed: 41 },
+        { kind: 'gru', T: 5, B: 7, I: 9, H: 37, reverse: true, lengths: [5, 1, 3, 5, 2, 5, 4], maskH: true, seed: 42 },
+        { kind: 'lstm', T: 1, B: 2, I: 9, H: 37, seed: 43 },
+        { kind: 'gru', T: 1, B: 1, I: 9, H: 37, maskX: true, seed: 44 },
+      ] as Cfg[]) {
+        const inp = setup(cfg);
+        const want = forward(ref, cfg.kind, inp);
+        const up = upstream(cfg.kind, inp, 7);
+        const gWant = gradBuffers(cfg.kind, inp);
+        backward(ref, cfg.kind, inp, want, up, gWant);
+        for (const tasks of [0, 2]) {
+          assertClose(forward(native(tasks), cfg.kind, inp), want, `${path} ${label(cfg)} forward`);
+          const g = gradBuffers(cfg.kind, inp);
+          backward(native(tasks), cfg.kind, inp, want, up, g);
+          assertClose(g, gWant, `${path} ${label(cfg)} backward`);
+        }
+      }
+    }
+  } finally {
+    addon.setCpuPath(before);
+  }
+});
+
+test('native = ref when the backward runs in several time chunks (dW after each chunk)', { skip }, () => {
+  // Tc = 512K / (B·4H) steps per chunk: B = 17, H = 128 gives 60, so T = 70 runs chunks of 60 and 10.
+  const lengths = Array.from({ length: 17 }, (_, b) => (b % 5 === 0 ? 70 : 1 + ((b * 13) % 70)));
+  for (const cfg of [
+    { kind: 'lstm', T: 70, B: 17, I: 5, H: 128, reverse: true, lengths, maskX: true, maskH: true, seed: 51 },
+    { kind: 'lstm', T: 70, B: 17, I: 5, H: 128, P: 3, seed: 52 },
+    { kind: 'gru', T: 70, B: 17, I: 5, H: 128, lengths, maskH: true, seed: 53 },
+    { kind: 'gru', T: 70, B: 17, I: 5, H: 128, reverse: true, maskX: true, seed: 54 },
+  ] as Cfg[]) {
+    const inp = setup(cfg);
+    const want = forward(ref, cfg.kind, inp);
+    const up = upstream(cfg.kind, inp, 9);
+    const gWant = gradBuffers(cfg.kind, inp);
+    backward(ref, cfg.kind, inp, want, up, gWant);
+    for (const threads of [1, 2]) {
+      withThreads(threads, () => {
+        const g = gradBuffers(cfg.kind, inp);
+        backward(native(0), cfg.kind, inp, want, up, g);
+        assertClose(g, gWant, `threads=${threads} ${label(cfg)} backward`);
+      });
+    }
+  }
+});
+
 test('native and ref interoperate: native forward + ref backward, ref forward + native backward', { skip }, () => {
   for (const kind of ['lstm', 'gru', 'rnn'] as const) {
     for (const extra of [{}, { reverse: true, lengths: [2, 5, 1], maskX: true, maskH: true }]) {

@@ -34,6 +34,17 @@ export function needsGrad(inputs: readonly (Tensor | null | undefined)[]): boole
   return false;
 }
 
+/** Options of {@link recordOp}. */
+export interface RecordOptions {
+  /**
+   * Runs once when backward frees the node (after its backward ran, unless retainGraph): the op may
+   * recycle the buffers its backward closure saved.
+   */
+  release?: () => void;
+  /** Every gradient buffer backward returns is fresh and referenced nowhere else (leaves adopt it). */
+  freshGrads?: boolean;
+}
+
 /**
  * Record an op application for backward. `backward` gets one gradient per output (null when
  * that output received none) and returns one gradient per input (null when not needed or
@@ -44,9 +55,12 @@ export function recordOp(
   inputs: readonly (Tensor | null | undefined)[],
   outputs: readonly Tensor[],
   backward: (gradOutputs: (Buf | null)[]) => (Buf | null)[],
+  opts?: RecordOptions,
 ): void {
   if (!needsGrad(inputs)) return;
-  const node: GradNode = { name, inputs: inputs.map((t) => t ?? DUMMY), outputs, backward };
+  const node: GradNode = {
+    name, inputs: inputs.map((t) => t ?? DUMMY), outputs, backward, release: opts?.release ?? null, freshGrads: opts?.freshGrads ?? false,
+  };
   for (const o of outputs) {
     o.node = node;
     o.requiresGrad = true;
@@ -85,10 +99,14 @@ function accumulate(map: Map<Tensor, Buf>, t: Tensor, g: Buf): void {
   for (let i = 0; i < prev.length; i++) prev[i] += g[i]!;
 }
 
-function addToLeafGrad(t: Tensor, g: Buf): void {
+/** t.grad += g (t.grad = g itself when t has none and the buffer may be adopted, else a copy). */
+function addToLeafGrad(t: Tensor, g: Buf, adopt = false): void {
   if (!t.grad) {
-    const buf = allocLike(t.data);
-    buf.set(g);
+    let buf = g;
+    if (!adopt || g.length !== t.size || (g instanceof Float64Array) !== (t.data instanceof Float64Array)) {
+      buf = allocLike(t.data);
+      buf.set(g);
+    }
     t.grad = new Tensor(buf, t.shape);
   } else {
     const d = t.grad.data;
@@ -131,15 +149,23 @@ export function backward(root: Tensor, grad?: Tensor, opts: { retainGraph?: bool
         throw new GradError('backward', 'a graph that was not freed (pass { retainGraph: true } to backward twice)', `freed node ${node.name}`);
       }
       const gIn = node.backward(gOut);
-      if (!opts.retainGraph) node.backward = null;
+      if (!opts.retainGraph) freeNode(node);
       node.inputs.forEach((inp, i) => {
         const g = gIn[i];
         if (!g || !inp.requiresGrad || inp === DUMMY) return;
         if (inp.node) accumulate(grads, inp, g);
-        else addToLeafGrad(inp, g);
+        else addToLeafGrad(inp, g, node.freshGrads === true);
       });
     }
   });
+}
+
+/** Drop a node's backward closure (and with it what it saved); let the op recycle its buffers. */
+function freeNode(node: GradNode): void {
+  node.backward = null;
+  const release = node.release;
+  node.release = null;
+  if (release) release();
 }
 
 function noGradRun(fn: () => void): void {

@@ -56,6 +56,13 @@ export interface RecurrentInputs {
   maskX: Buf | null;
   /** Variational recurrent mask on h_{t-1} where it enters W_hh. (B, Hout) */
   maskH: Buf | null;
+  /**
+   * No backward will follow this forward (default false). The kernel then need not fill the saved
+   * buffers (LSTM gates, c, h, m; GRU gates, q, h; RNN h): it may leave them unwritten or use them
+   * as scratch; only y, hN (and cN) are defined. The caller still passes full-size buffers. The
+   * reference fills them anyway (allowed).
+   */
+  inference?: boolean;
 }
 
 export interface LstmInputs extends RecurrentInputs {
@@ -127,6 +134,45 @@ export type RnnGrads = GruGrads; // same set of buffers, G = H
 /** Elementwise unary kernels, forward y = f(x), backward dx += dy · f'(x) (given x and y). */
 export type UnaryKind = 'tanh' | 'sigmoid' | 'relu' | 'exp' | 'log' | 'softplus' | 'neg' | 'abs' | 'sqrt';
 
+/**
+ * One Adam / AdamW update of one flat parameter, in place (PyTorch's single-tensor path). The
+ * caller computes the bias corrections from the step count t: stepSize = lr / (1 − β1ᵗ),
+ * bc2Sqrt = √(1 − β2ᵗ). AMSGrad iff vmax is given. Buffers (n): p, g, m (exp_avg), v (exp_avg_sq),
+ * vmax (max_exp_avg_sq). Float32 buffers are updated with float32 arithmetic op by op (as PyTorch
+ * does on float32 tensors); float64 ones in double.
+ */
+export interface AdamStepArgs {
+  p: Buf;
+  g: Buf;
+  m: Buf;
+  v: Buf;
+  vmax: Buf | null;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  stepSize: number;
+  bc2Sqrt: number;
+  /** AdamW: p ← p·(1 − lr·weightDecay) first; else L2: g ← g + weightDecay·p. */
+  decoupled: boolean;
+  maximize: boolean;
+}
+
+/** One SGD update in place (momentum buffer `buf` (n) when momentum ≠ 0; `init`: first step, buf ← g). */
+export interface SgdStepArgs {
+  p: Buf;
+  g: Buf;
+  buf: Buf | null;
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  init: boolean;
+}
+
 export interface Backend {
   readonly name: string;
   gemm(a: GemmArgs): void;
@@ -141,4 +187,20 @@ export interface Backend {
   gruBackward(inp: RecurrentInputs, saved: GruForwardOut, g: GruGrads, ws: Buf): void;
   rnnForward(inp: RnnInputs, out: RnnForwardOut, ws: Buf): void;
   rnnBackward(inp: RnnInputs, saved: RnnForwardOut, g: RnnGrads, ws: Buf): void;
+
+  // Fused elementwise kernels of the op layer. Optional: a backend without them gets the
+  // reference's (src/kernels/ref/ops.ts, the spec), so custom backends keep working.
+  /** Flat index of the first NaN or ±Inf in x, or -1 when all are finite. */
+  firstNonFinite?(x: Buf): number;
+  adamStep?(a: AdamStepArgs): void;
+  sgdStep?(a: SgdStepArgs): void;
+  /** out[j] += Σ_r g[r·cols + j] (g (rows, cols), out (cols)), row by row in out's precision. */
+  colSumAdd?(g: Buf, rows: number, cols: number, out: Buf): void;
+  /**
+   * Σ_i (x_i − t_i)² in double (x, t (n)): four partial sums s_k over i ≡ k (mod 4), i < n − n mod 4,
+   * the tail into s_0, result (s_0 + s_1) + (s_2 + s_3).
+   */
+  sumSquaredDiff?(x: Buf, t: Buf): number;
+  /** out_i = a · ρ(c · (x_i − t_i)) (x − t and c·(…) in double, ρ = rounding to out's precision, product rounded on store). */
+  scaledDiff?(x: Buf, t: Buf, c: number, a: number, out: Buf): void;
 }

@@ -44,6 +44,7 @@ export interface ForwardOptions {
   mask?: Tensor | null;
 }
 
+const FORWARD_KEYS = ['state', 'lengths', 'mask'];
 const MODULE_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'projSize', 'nonlinearity', 'variational', 'rng'];
 
 function checkKeys(where: string, opts: object, allowed: readonly string[]): void {
@@ -157,18 +158,22 @@ abstract class RecurrentBase extends Module {
     }
   }
 
+  /** Parameter names per layer and direction (index layer·D + direction), computed once. */
+  private nameTable: ReturnType<RecurrentBase['names']>[] | null = null;
+
   /** Weights for the functional op, index layer·D + direction. */
   layerWeights(): LayerWeights[] {
-    const out: LayerWeights[] = [];
     const D = this.bidirectional ? 2 : 1;
-    for (let l = 0; l < this.numLayers; l++) {
-      for (let d = 0; d < D; d++) {
-        const n = this.names(l, d);
-        out.push({
-          wIh: this.param(n.wIh), wHh: this.param(n.wHh),
-          bIh: this.paramOrNull(n.bIh), bHh: this.paramOrNull(n.bHh), wHr: this.paramOrNull(n.wHr),
-        });
-      }
+    if (this.nameTable === null) {
+      this.nameTable = [];
+      for (let l = 0; l < this.numLayers; l++) for (let d = 0; d < D; d++) this.nameTable.push(this.names(l, d));
+    }
+    const out: LayerWeights[] = [];
+    for (const n of this.nameTable) {
+      out.push({
+        wIh: this.param(n.wIh), wHh: this.param(n.wHh),
+        bIh: this.paramOrNull(n.bIh), bHh: this.paramOrNull(n.bHh), wHr: this.paramOrNull(n.wHr),
+      });
     }
     return out;
   }
@@ -179,7 +184,17 @@ abstract class RecurrentBase extends Module {
    * @returns output (T, B, D·Hout) (batch-first when batchFirst) and the final state
    */
   forward(x: Tensor, opts: ForwardOptions = {}): { output: Tensor; state: RecurrentState } {
-    checkKeys(`${this.constructor.name}.forward`, opts, ['state', 'lengths', 'mask']);
+    for (const k in opts) if (k !== 'state' && k !== 'lengths' && k !== 'mask') checkKeys(`${this.constructor.name}.forward`, opts, FORWARD_KEYS);
+    if (opts.lengths || opts.mask || x.shape[x.ndim - 1] !== this.inputSize || x.dtype !== this.param('weight_ih_l0').dtype) this.checkForward(x, opts);
+    const lengths = opts.mask ? maskToLengths(opts.mask, this.batchFirst) : opts.lengths ?? null;
+    return recurrent(this.mode, x, opts.state ?? null, this.layerWeights(), {
+      numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,
+      lengths, dropout: this.dropout, variational: this.variational, training: this.training, rng: this.rng,
+    });
+  }
+
+  /** The argument checks of forward (only run when something may be wrong or a mask is given). */
+  private checkForward(x: Tensor, opts: ForwardOptions): void {
     const where = `${this.constructor.name}.forward`;
     if (opts.lengths && opts.mask) throw new OptionError(where, 'lengths or mask, not both', 'both');
     const I = x.shape[x.ndim - 1];
@@ -194,11 +209,6 @@ abstract class RecurrentBase extends Module {
         throw new ShapeError(`${where}: mask`, `shape ${fmtShape(want)} (${this.batchFirst ? 'B, T' : 'T, B'}) matching the input`, fmtShape(opts.mask.shape));
       }
     }
-    const lengths = opts.mask ? maskToLengths(opts.mask, this.batchFirst) : opts.lengths ?? null;
-    return recurrent(this.mode, x, opts.state ?? null, this.layerWeights(), {
-      numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,
-      lengths, dropout: this.dropout, variational: this.variational, training: this.training, rng: this.rng,
-    });
   }
 }
 
@@ -279,20 +289,23 @@ abstract class CellBase extends Module {
     if (x.dtype !== dtype) throw new ValueError(this.constructor.name, `input of the parameters' dtype ${dtype} (convert the cell with toDType)`, x.dtype);
     const B = unbatched ? 1 : x.shape[0]!;
     const H = this.hiddenSize;
-    const state = (t: Tensor | null | undefined, n: string): Tensor | undefined => {
-      if (!t) return undefined;
-      const want = unbatched ? [H] : [B, H];
-      if (t.ndim !== want.length || t.shape.some((d, i) => d !== want[i])) throw new ShapeError(`${this.constructor.name}: ${n}`, fmtShape(want), fmtShape(t.shape));
-      return reshape(t, [1, B, H]);
-    };
-    const hs = state(h, 'h');
-    const cs = state(c, 'c');
+    const hs = this.stateIn(h, 'h', unbatched, B);
+    const cs = this.stateIn(c, 'c', unbatched, B);
     let s0: RecurrentState | null = null;
     if (hs || cs) s0 = this.mode === 'lstm' ? { h: hs ?? zerosLike(x, [1, B, H]), c: cs ?? zerosLike(x, [1, B, H]) } : { h: hs! };
     const w: LayerWeights = { wIh: this.param('weight_ih'), wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
-    const r = recurrent(this.mode, reshape(x, [1, B, this.inputSize]), s0, [w], {});
+    const r = recurrent(this.mode, reshape(x, [1, B, I]), s0, [w], {});
     const outShape = unbatched ? [H] : [B, H];
     return { h: reshape(r.state.h, outShape), c: r.state.c ? reshape(r.state.c, outShape) : undefined };
+  }
+
+  /** A given state h or c as (1, B, H) (a view), after checking its shape. */
+  private stateIn(t: Tensor | null | undefined, n: string, unbatched: boolean, B: number): Tensor | undefined {
+    if (!t) return undefined;
+    const H = this.hiddenSize;
+    const ok = unbatched ? t.ndim === 1 && t.shape[0] === H : t.ndim === 2 && t.shape[0] === B && t.shape[1] === H;
+    if (!ok) throw new ShapeError(`${this.constructor.name}: ${n}`, fmtShape(unbatched ? [H] : [B, H]), fmtShape(t.shape));
+    return reshape(t, [1, B, H]);
   }
 }
 

@@ -2,6 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { NonFiniteError, OptionError, ValueError } from '../util/errors.js';
 import { fmtShape } from '../util/shape.js';
+import { firstNonFinite } from './fused.js';
 
 /**
  * Throw a NonFiniteError naming `where` (and `what`, e.g. `"input"`) and the flat index of the
@@ -9,13 +10,10 @@ import { fmtShape } from '../util/shape.js';
  * @example assertFinite(logits, 'crossEntropy')  // "crossEntropy: expected finite values, got NaN at element 3 of [2, 4]"
  */
 export function assertFinite(x: Tensor, where: string, what?: string): void {
-  const d = x.data;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i]!;
-    if (!Number.isFinite(v)) {
-      const label = what ? ` in ${what}` : '';
-      throw new NonFiniteError(where, `${v}${label} at element ${i} of ${fmtShape(x.shape)}`);
-    }
+  const i = firstNonFinite(x.data);
+  if (i >= 0) {
+    const label = what ? ` in ${what}` : '';
+    throw new NonFiniteError(where, `${x.data[i]}${label} at element ${i} of ${fmtShape(x.shape)}`);
   }
 }
 

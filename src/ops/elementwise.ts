@@ -3,118 +3,118 @@ import type { Buf, UnaryKind } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
-import { recordOp } from '../autograd/engine.js';
-import { broadcastShapes, numel, shapesEqual, stridesOf } from '../util/shape.js';
+import { needsGrad, recordOp } from '../autograd/engine.js';
+import { broadcastShapes, numel, shapesEqual } from '../util/shape.js';
+import { broadcastIndex, reduceStrided, reduceTo, splitOf, type Split } from './broadcast.js';
 import { ValueError } from '../util/errors.js';
-
-/** For each flat index of `outShape`, the flat index into a tensor of `inShape` broadcast to it. */
-function broadcastIndex(outShape: readonly number[], inShape: readonly number[]): Int32Array {
-  const n = numel(outShape);
-  const idx = new Int32Array(n);
-  const nd = outShape.length;
-  const inStr = stridesOf(inShape);
-  const eff = outShape.map((_, i) => {
-    const j = i - (nd - inShape.length);
-    return j < 0 || inShape[j] === 1 ? 0 : inStr[j]!;
-  });
-  const counter = new Array<number>(nd).fill(0);
-  let off = 0;
-  for (let k = 0; k < n; k++) {
-    idx[k] = off;
-    for (let d = nd - 1; d >= 0; d--) {
-      counter[d]!++;
-      off += eff[d]!;
-      if (counter[d]! < outShape[d]!) break;
-      off -= eff[d]! * outShape[d]!;
-      counter[d] = 0;
-    }
-  }
-  return idx;
-}
-
-/** Sum a gradient of `outShape` down to `inShape` (undoing broadcasting). */
-function reduceTo(g: Buf, outShape: readonly number[], inShape: readonly number[]): Buf {
-  if (shapesEqual(outShape, inShape)) return g;
-  const r = allocLike(g, numel(inShape));
-  const idx = broadcastIndex(outShape, inShape);
-  for (let k = 0; k < g.length; k++) r[idx[k]!] += g[k]!;
-  return r;
-}
 
 function checkDtypes(op: string, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) throw new ValueError(op, `operands of one dtype`, `${a.dtype} and ${b.dtype}`);
 }
 
-type BinFn = (x: number, y: number) => number;
+const enum Op { Add, Sub, Mul, Div, Max }
 
-function binary(
-  name: string,
-  a: Tensor,
-  b: Tensor,
-  f: BinFn,
-  grads: (ga: Buf | null, gb: Buf | null, g: Buf, av: Buf, bv: Buf, ai: Int32Array | null, bi: Int32Array | null) => void,
-): Tensor {
+/** out[o·inner + i] = a[o·aO + i·aI] ∘ b[o·bO + i·bI]. One loop per op: no call per element. */
+function forwardLoop(op: Op, out: Buf, av: Buf, bv: Buf, s: Split): void {
+  const { outer, inner, aO, aI, bO, bI } = s;
+  for (let o = 0, k = 0; o < outer; o++) {
+    let ia = o * aO, ib = o * bO;
+    switch (op) {
+      case Op.Add: for (let i = 0; i < inner; i++, k++, ia += aI, ib += bI) out[k] = av[ia]! + bv[ib]!; break;
+      case Op.Sub: for (let i = 0; i < inner; i++, k++, ia += aI, ib += bI) out[k] = av[ia]! - bv[ib]!; break;
+      case Op.Mul: for (let i = 0; i < inner; i++, k++, ia += aI, ib += bI) out[k] = av[ia]! * bv[ib]!; break;
+      case Op.Div: for (let i = 0; i < inner; i++, k++, ia += aI, ib += bI) out[k] = av[ia]! / bv[ib]!; break;
+      case Op.Max: for (let i = 0; i < inner; i++, k++, ia += aI, ib += bI) { const x = av[ia]!, y = bv[ib]!; out[k] = x >= y ? x : y; } break;
+    }
+  }
+}
+
+/** Full-size gradients ga, gb (either may be null) of out = a ∘ b, given the output gradient g. */
+function backwardLoop(op: Op, ga: Buf | null, gb: Buf | null, g: Buf, av: Buf, bv: Buf, s: Split): void {
+  const { outer, inner, aO, aI, bO, bI } = s;
+  if (op === Op.Add || op === Op.Sub) {
+    ga?.set(g);
+    if (gb) for (let k = 0; k < g.length; k++) gb[k] = op === Op.Add ? g[k]! : -g[k]!;
+    return;
+  }
+  for (let o = 0, k0 = 0; o < outer; o++, k0 += inner) {
+    const a0 = o * aO, b0 = o * bO;
+    if (op === Op.Mul) {
+      if (ga) for (let i = 0, ib = b0; i < inner; i++, ib += bI) ga[k0 + i] = g[k0 + i]! * bv[ib]!;
+      if (gb) for (let i = 0, ia = a0; i < inner; i++, ia += aI) gb[k0 + i] = g[k0 + i]! * av[ia]!;
+    } else if (op === Op.Div) {
+      if (ga) for (let i = 0, ib = b0; i < inner; i++, ib += bI) ga[k0 + i] = g[k0 + i]! / bv[ib]!;
+      if (gb) {
+        for (let i = 0, ia = a0, ib = b0; i < inner; i++, ia += aI, ib += bI) {
+          const y = bv[ib]!;
+          gb[k0 + i] = (-g[k0 + i]! * av[ia]!) / (y * y);
+        }
+      }
+    } else {
+      for (let i = 0, ia = a0, ib = b0; i < inner; i++, ia += aI, ib += bI) {
+        const first = av[ia]! >= bv[ib]!;
+        if (ga && first) ga[k0 + i] = g[k0 + i]!;
+        if (gb && !first) gb[k0 + i] = g[k0 + i]!;
+      }
+    }
+  }
+}
+
+/** x gathered to full size `n` through an index map (general broadcasting). */
+function gather(x: Buf, idx: Int32Array): Buf {
+  const r = allocLike(x, idx.length);
+  for (let k = 0; k < idx.length; k++) r[k] = x[idx[k]!]!;
+  return r;
+}
+
+function binary(name: string, op: Op, a: Tensor, b: Tensor): Tensor {
   checkDtypes(name, a, b);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const n = numel(shape);
   const out = allocLike(a.data, n);
-  const ai = shapesEqual(shape, a.shape) ? null : broadcastIndex(shape, a.shape);
-  const bi = shapesEqual(shape, b.shape) ? null : broadcastIndex(shape, b.shape);
-  const av = a.data;
-  const bv = b.data;
-  for (let k = 0; k < n; k++) out[k] = f(av[ai ? ai[k]! : k]!, bv[bi ? bi[k]! : k]!);
+  let s = splitOf(shape, a.shape, b.shape);
+  let av = a.data;
+  let bv = b.data;
+  const general = s === null;
+  if (s === null) {
+    // Rare shapes: gather both operands to full size, then loop as for equal shapes.
+    if (!shapesEqual(shape, a.shape)) av = gather(av, broadcastIndex(shape, a.shape));
+    if (!shapesEqual(shape, b.shape)) bv = gather(bv, broadcastIndex(shape, b.shape));
+    s = { outer: 1, inner: n, aO: 0, aI: 1, bO: 0, bI: 1 };
+  }
+  forwardLoop(op, out, av, bv, s);
   const y = new Tensor(out, shape);
+  if (!needsGrad([a, b])) return y;
+  const sp = s;
   recordOp(name, [a, b], [y], ([g]) => {
     const ga = a.requiresGrad ? allocLike(g!, n) : null;
     const gb = b.requiresGrad ? allocLike(g!, n) : null;
-    grads(ga, gb, g!, av, bv, ai, bi);
-    return [ga && reduceTo(ga, shape, a.shape), gb && reduceTo(gb, shape, b.shape)];
+    backwardLoop(op, ga, gb, g!, av, bv, sp);
+    if (general) return [ga && reduceTo(ga, shape, a.shape), gb && reduceTo(gb, shape, b.shape)];
+    return [ga && reduceStrided(ga, sp, sp.aO, sp.aI, a.size), gb && reduceStrided(gb, sp, sp.bO, sp.bI, b.size)];
   });
   return y;
 }
 
-const at = (v: Buf, idx: Int32Array | null, k: number): number => v[idx ? idx[k]! : k]!;
-
 export function add(a: Tensor, b: Tensor): Tensor {
-  return binary('add', a, b, (x, y) => x + y, (ga, gb, g) => {
-    ga?.set(g);
-    gb?.set(g);
-  });
+  return binary('add', Op.Add, a, b);
 }
 
 export function sub(a: Tensor, b: Tensor): Tensor {
-  return binary('sub', a, b, (x, y) => x - y, (ga, gb, g) => {
-    ga?.set(g);
-    if (gb) for (let k = 0; k < g.length; k++) gb[k] = -g[k]!;
-  });
+  return binary('sub', Op.Sub, a, b);
 }
 
 export function mul(a: Tensor, b: Tensor): Tensor {
-  return binary('mul', a, b, (x, y) => x * y, (ga, gb, g, av, bv, ai, bi) => {
-    if (ga) for (let k = 0; k < g.length; k++) ga[k] = g[k]! * at(bv, bi, k);
-    if (gb) for (let k = 0; k < g.length; k++) gb[k] = g[k]! * at(av, ai, k);
-  });
+  return binary('mul', Op.Mul, a, b);
 }
 
 export function div(a: Tensor, b: Tensor): Tensor {
-  return binary('div', a, b, (x, y) => x / y, (ga, gb, g, av, bv, ai, bi) => {
-    if (ga) for (let k = 0; k < g.length; k++) ga[k] = g[k]! / at(bv, bi, k);
-    if (gb) for (let k = 0; k < g.length; k++) {
-      const y = at(bv, bi, k);
-      gb[k] = (-g[k]! * at(av, ai, k)) / (y * y);
-    }
-  });
+  return binary('div', Op.Div, a, b);
 }
 
 /** Elementwise maximum (gradient to `a` where a >= b, else to `b`). */
 export function maximum(a: Tensor, b: Tensor): Tensor {
-  return binary('maximum', a, b, (x, y) => (x >= y ? x : y), (ga, gb, g, av, bv, ai, bi) => {
-    for (let k = 0; k < g.length; k++) {
-      const first = at(av, ai, k) >= at(bv, bi, k);
-      if (ga && first) ga[k] = g[k]!;
-      if (gb && !first) gb[k] = g[k]!;
-    }
-  });
+  return binary('maximum', Op.Max, a, b);
 }
 
 function unaryOp(kind: UnaryKind, x: Tensor): Tensor {

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
 import { recordOp } from '../autograd/engine.js';
 import { ShapeError, ValueError } from '../util/errors.js';
-import { fmtShape, normAxis, numel, stridesOf } from '../util/shape.js';
+import { fmtShape, normAxis, numel, stridesOf, numelRange } from '../util/shape.js';
 import { checkIndices, checkOptions } from './checks.js';
 
 /** Integer indices (Tensors are float only). */
@@ -27,8 +27,8 @@ export interface IndexArray {
 export function indexSelect(x: Tensor, axis: number, indices: Indices): Tensor {
   const a = normAxis('indexSelect', axis, x.ndim);
   const n = x.shape[a]!;
-  const outer = numel(x.shape.slice(0, a));
-  const inner = numel(x.shape.slice(a + 1));
+  const outer = numelRange(x.shape, 0, a);
+  const inner = numelRange(x.shape, a + 1);
   const idx = checkIndices('indexSelect', indices, n);
   const k = idx.length;
   const out = allocLike(x.data, outer * k * inner);

@@ -3,9 +3,10 @@ import type { Buf } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
-import { recordOp } from '../autograd/engine.js';
+import { needsGrad, recordOp } from '../autograd/engine.js';
+import { colSumAdd } from './fused.js';
 import { ShapeError, ValueError } from '../util/errors.js';
-import { fmtShape } from '../util/shape.js';
+import { fmtShape, shapeSlice } from '../util/shape.js';
 
 /** C(M,N) (+)= op(A)·op(B) on flat buffers, batch `nb` with strides (0 stride = shared). */
 function gemmBatched(
@@ -46,7 +47,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const nb = batched ? a.shape[0]! : 1;
   const out = allocLike(a.data, nb * rows * N);
   gemmBatched(nb, false, false, rows, N, K, a.data, rows * K, b.data, batched ? K * N : 0, out, 0);
-  const outShape = vec ? a.shape.slice(0, -1) : [...a.shape.slice(0, -1), N];
+  const outShape = vec ? shapeSlice(a.shape, 0, -1) : [...shapeSlice(a.shape, 0, -1), N];
   const y = new Tensor(out, outShape);
   recordOp('matmul', [a, b], [y], ([g]) => {
     let da: Buf | null = null;
@@ -65,6 +66,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return y;
 }
 
+/** Σ over rows of g (rows, O), accumulated row by row in g's precision (each partial sum stored). */
+function columnSums(g: Buf, rows: number, O: number): Buf {
+  const db = allocLike(g, O);
+  colSumAdd(g, rows, O, db);
+  return db;
+}
+
 /**
  * y = x·Wᵀ + b, with x (…, in), W (out, in), b (out). PyTorch's `F.linear`.
  */
@@ -77,9 +85,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rows = x.size / I;
   const be = getBackend();
   const out = allocLike(x.data, rows * O);
-  if (bias) for (let r = 0; r < rows; r++) out.set(bias.data, r * O);
+  if (bias && rows > 0) {
+    // C starts as the bias on every row (the GEMM adds x·Wᵀ with beta 1): one row, then doubling copies.
+    out.set(bias.data, 0);
+    for (let filled = O; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
+  }
   be.gemm({ transA: false, transB: true, M: rows, N: O, K: I, alpha: 1, A: x.data, lda: I, B: weight.data, ldb: I, beta: bias ? 1 : 0, C: out, ldc: O });
-  const y = new Tensor(out, [...x.shape.slice(0, -1), O]);
+  const outShape = shapeSlice(x.shape, 0, -1);
+  outShape.push(O);
+  const y = new Tensor(out, outShape);
+  if (!needsGrad([x, weight, bias])) return y;
   recordOp('linear', [x, weight, bias], [y], ([g]) => {
     let dx: Buf | null = null;
     let dw: Buf | null = null;
@@ -92,11 +107,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       dw = allocLike(g!, weight.size);
       be.gemm({ transA: true, transB: false, M: O, N: I, K: rows, alpha: 1, A: g!, lda: O, B: x.data, ldb: I, beta: 0, C: dw, ldc: I });
     }
-    if (bias && bias.requiresGrad) {
-      db = allocLike(g!, O);
-      for (let r = 0; r < rows; r++) for (let o = 0; o < O; o++) db[o] += g![r * O + o]!;
-    }
+    if (bias && bias.requiresGrad) db = columnSums(g!, rows, O);
     return [dx, dw, db];
-  });
+  }, { freshGrads: true });
   return y;
 }

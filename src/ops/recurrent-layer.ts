@@ -3,13 +3,21 @@
  * forward and BPTT run inside the backend (`lstmForward`/`lstmBackward`, ...). The tape sees
  * a single node per layer, not a graph of per-step ops.
  *
+ * Buffers (scratch.ts): the kernel workspace is one reused buffer; the saved activations come from
+ * a free list and go back to it when backward frees the node, or, when no graph is recorded
+ * (inference, streaming), are pieces of a reused discard buffer and the kernel is told
+ * `inference: true`. Only the outputs are fresh allocations — small ones (a streamed step) share one.
+ *
  * Legend: T time, B batch, I input, H hidden, P projection (0 = none), Hout = P || H.
  */
-import type { Buf, LstmForwardOut, LstmGrads, LstmInputs, RecurrentInputs, RnnNonlinearity } from '../kernels/backend.js';
+import type {
+  Backend, Buf, GruForwardOut, LstmForwardOut, LstmGrads, LstmInputs, RecurrentInputs, RnnForwardOut, RnnInputs, RnnNonlinearity,
+} from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
-import { recordOp } from '../autograd/engine.js';
+import { needsGrad, recordOp } from '../autograd/engine.js';
+import { discard, giveBuf, takeBuf, workspace } from './scratch.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape } from '../util/shape.js';
 
@@ -39,11 +47,12 @@ export interface LayerResult {
   c?: Tensor; // (B, H), LSTM only
 }
 
-function expect(op: string, t: Tensor | null | undefined, shape: number[], what: string): void {
-  if (!t) return;
-  if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new ShapeError(op, `${what} of shape ${fmtShape(shape)}`, fmtShape(t.shape));
-  }
+/** Throws unless t is absent or of shape (d0) / (d0, d1); the message is only built on failure. */
+function expect1(op: string, t: Tensor | null | undefined, d0: number, what: string): void {
+  if (t && (t.ndim !== 1 || t.shape[0] !== d0)) throw new ShapeError(op, `${what} of shape ${fmtShape([d0])}`, fmtShape(t.shape));
+}
+function expect2(op: string, t: Tensor | null | undefined, d0: number, d1: number, what: string): void {
+  if (t && (t.ndim !== 2 || t.shape[0] !== d0 || t.shape[1] !== d1)) throw new ShapeError(op, `${what} of shape ${fmtShape([d0, d1])}`, fmtShape(t.shape));
 }
 
 /** Rows of weight_ih (G = gates·H); throws unless a positive multiple of the gate count. */
@@ -53,30 +62,118 @@ function gateRows(op: string, w: LayerWeights, gates: number, names: string): nu
   return G;
 }
 
-function commonInputs(op: string, x: Tensor, h0: Tensor, w: LayerWeights, G: number, Hout: number, o: LayerOptions): RecurrentInputs {
+/** Validate the inputs shared by every layer kind; returns (T, B, I). */
+function checkCommon(op: string, x: Tensor, h0: Tensor, w: LayerWeights, G: number, Hout: number, o: LayerOptions): [number, number, number] {
   if (x.ndim !== 3) throw new ShapeError(op, 'input x of shape (T, B, I)', fmtShape(x.shape));
-  const [T, B, I] = x.shape as [number, number, number];
-  expect(op, w.wIh, [G, I], 'weight_ih');
-  expect(op, w.wHh, [G, Hout], 'weight_hh');
-  expect(op, w.bIh, [G], 'bias_ih');
-  expect(op, w.bHh, [G], 'bias_hh');
-  expect(op, h0, [B, Hout], 'h0');
-  const named: [string, Tensor | null | undefined][] = [['h0', h0], ['weight_ih', w.wIh], ['weight_hh', w.wHh], ['bias_ih', w.bIh], ['bias_hh', w.bHh], ['weight_hr', w.wHr]];
-  for (const [name, t] of named) {
-    if (t && t.dtype !== x.dtype) throw new ValueError(op, `${name} of the input's dtype ${x.dtype}`, t.dtype);
+  const T = x.shape[0]!, B = x.shape[1]!, I = x.shape[2]!;
+  expect2(op, w.wIh, G, I, 'weight_ih');
+  expect2(op, w.wHh, G, Hout, 'weight_hh');
+  expect1(op, w.bIh, G, 'bias_ih');
+  expect1(op, w.bHh, G, 'bias_hh');
+  expect2(op, h0, B, Hout, 'h0');
+  const dt = x.dtype;
+  if (h0.dtype !== dt || w.wIh.dtype !== dt || w.wHh.dtype !== dt || (w.bIh && w.bIh.dtype !== dt) || (w.bHh && w.bHh.dtype !== dt) || (w.wHr && w.wHr.dtype !== dt)) {
+    const named: [string, Tensor | null | undefined][] = [['h0', h0], ['weight_ih', w.wIh], ['weight_hh', w.wHh], ['bias_ih', w.bIh], ['bias_hh', w.bHh], ['weight_hr', w.wHr]];
+    for (const [name, t] of named) {
+      if (t && t.dtype !== dt) throw new ValueError(op, `${name} of the input's dtype ${dt}`, t.dtype);
+    }
   }
   if (o.maskX && o.maskX.length !== B * I) throw new ShapeError(op, `maskX of ${B * I} elements (B, I)`, String(o.maskX.length));
   if (o.maskH && o.maskH.length !== B * Hout) throw new ShapeError(op, `maskH of ${B * Hout} elements (B, Hout)`, String(o.maskH.length));
-  return {
-    T, B, I, H: 0,
-    x: x.data, h0: h0.data,
-    wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh?.data ?? null, bHh: w.bHh?.data ?? null,
-    lengths: o.lengths ?? null, reverse: o.reverse ?? false,
-    maskX: o.maskX ?? null, maskH: o.maskH ?? null,
-  };
+  return dimsOut(T, B, I);
+}
+
+/** One reused triple for checkCommon's result (read at once by the caller). */
+const DIMS: [number, number, number] = [0, 0, 0];
+function dimsOut(T: number, B: number, I: number): [number, number, number] {
+  DIMS[0] = T; DIMS[1] = B; DIMS[2] = I;
+  return DIMS;
 }
 
 const gradIf = (t: Tensor | null | undefined, like: Buf): Buf | null => (t && t.requiresGrad ? allocLike(like, t.size) : null);
+
+/** Workspace size of the backend for these dims, remembered for the last shape of each kind. */
+const wsMemo = { lstm: [null, 0, 0, 0, 0, 0, 0], gru: [null, 0, 0, 0, 0, 0, 0], rnn: [null, 0, 0, 0, 0, 0, 0] } as Record<'lstm' | 'gru' | 'rnn', [Backend | null, number, number, number, number, number, number]>;
+function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', T: number, B: number, I: number, H: number, P: number): number {
+  const m = wsMemo[kind];
+  if (m[0] !== be || m[1] !== T || m[2] !== B || m[3] !== I || m[4] !== H || m[5] !== P) {
+    m[6] = be.recurrentWorkspace(kind, { T, B, I, H, P });
+    m[0] = be; m[1] = T; m[2] = B; m[3] = I; m[4] = H; m[5] = P;
+  }
+  return m[6];
+}
+
+/**
+ * Buffers for the saved activations of a forward (up to four, sizes in elements; 0 = absent →
+ * null): recycled ones (given back by `release` after backward) when the op is recorded, else
+ * pieces of the reused discard buffer (the kernel writes them; nobody reads them).
+ */
+function savedBuffers(record: boolean, like: Buf, n0: number, n1: number, n2: number, n3: number): (Buf | null)[] {
+  const sizes = SIZES;
+  sizes[0] = n0; sizes[1] = n1; sizes[2] = n2; sizes[3] = n3;
+  const out: (Buf | null)[] = [null, null, null, null];
+  if (record) {
+    for (let k = 0; k < 4; k++) if (sizes[k]! > 0) out[k] = takeBuf(like, sizes[k]!);
+    return out;
+  }
+  const d = discard(like, n0 + n1 + n2 + n3);
+  const c = lastDiscard;
+  if (c.buf === d && c.sizes[0] === n0 && c.sizes[1] === n1 && c.sizes[2] === n2 && c.sizes[3] === n3) return c.views; // same pieces as last time
+  let off = 0;
+  for (let k = 0; k < 4; k++) {
+    if (sizes[k]! > 0) out[k] = d.subarray(off, off + sizes[k]!);
+    off += sizes[k]!;
+  }
+  lastDiscard = { buf: d, sizes: [n0, n1, n2, n3], views: out };
+  return out;
+}
+const SIZES = [0, 0, 0, 0];
+/** The discard pieces of the last unrecorded call (a streamed step asks for the same ones every time). */
+let lastDiscard: { buf: Buf | null; sizes: number[]; views: (Buf | null)[] } = { buf: null, sizes: [], views: [] };
+
+/**
+ * The output buffers y (n0), hN (n1) and cN (n2, 0 = none). V8 takes ~0.3–1 µs (plus GC work) per
+ * typed array above 64 bytes, a third of a streamed step's JS time. So small outputs (a streamed
+ * step: up to SMALL_OUT elements in all) are carved, zero-filled and never reused, from a shared slab
+ * — as Node carves small Buffers from a shared pool: `t.data.buffer` may then hold other tensors.
+ * A step's three outputs are about the same size, so keeping any of them alive keeps at most ~3×
+ * its bytes alive. Larger outputs: hN and cN share one buffer, y (training) has its own, so that
+ * keeping a final state alive does not keep the whole output sequence alive.
+ */
+function outputBuffers(like: Buf, n0: number, n1: number, n2: number): [Buf, Buf, Buf | null] {
+  const total = n0 + n1 + n2;
+  if (total <= SMALL_OUT) {
+    const s = slabFor(like, total);
+    const off = s.used;
+    s.used += total;
+    return [view(s.buf, off, n0), view(s.buf, off + n0, n1), n2 > 0 ? view(s.buf, off + n0 + n1, n2) : null];
+  }
+  const one = allocLike(like, n1 + n2);
+  return [allocLike(like, n0), view(one, 0, n1), n2 > 0 ? view(one, n1, n2) : null];
+}
+
+const SMALL_OUT = 2048;
+const SLAB = 16384;
+interface Slab { buf: Buf; used: number }
+let slab32: Slab = { buf: new Float32Array(0), used: 0 };
+let slab64: Slab = { buf: new Float64Array(0), used: 0 };
+
+/** The slab of like's type with room for n more elements (a fresh one when full). */
+function slabFor(like: Buf, n: number): Slab {
+  const f64 = like instanceof Float64Array;
+  let s = f64 ? slab64 : slab32;
+  if (s.used + n > s.buf.length) {
+    s = { buf: f64 ? new Float64Array(SLAB) : new Float32Array(SLAB), used: 0 };
+    if (f64) slab64 = s;
+    else slab32 = s;
+  }
+  return s;
+}
+
+/** Elements [off, off + n) of b as a typed array on the same memory (cheaper than subarray). */
+function view(b: Buf, off: number, n: number): Buf {
+  return b instanceof Float64Array ? new Float64Array(b.buffer, b.byteOffset + off * 8, n) : new Float32Array(b.buffer, b.byteOffset + off * 4, n);
+}
 
 /**
  * One LSTM layer in one direction over a whole sequence (gate order i, f, g, o).
@@ -87,33 +184,44 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o:
   const H = G / 4;
   const P = w.wHr ? w.wHr.shape[0]! : 0;
   const Hout = P > 0 ? P : H;
-  const inp: LstmInputs = { ...commonInputs('lstm', x, h0, w, G, Hout, o), H, P, c0: c0.data, wHr: w.wHr?.data ?? null };
-  expect('lstm', c0, [inp.B, H], 'c0');
-  if (w.wHr) expect('lstm', w.wHr, [P, H], 'weight_hr');
-  const { T, B } = inp;
+  const [T, B, I] = checkCommon('lstm', x, h0, w, G, Hout, o);
+  expect2('lstm', c0, B, H, 'c0');
+  if (w.wHr) expect2('lstm', w.wHr, P, H, 'weight_hr');
+  if (c0.dtype !== x.dtype) throw new ValueError('lstm', `c0 of the input's dtype ${x.dtype}`, c0.dtype);
+  const inputs = [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr];
+  const record = needsGrad(inputs);
+  const inp: LstmInputs = {
+    T, B, I, H, P, x: x.data, h0: h0.data, c0: c0.data,
+    wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null, wHr: w.wHr ? w.wHr.data : null,
+    lengths: o.lengths ?? null, reverse: o.reverse ?? false, maskX: o.maskX ?? null, maskH: o.maskH ?? null, inference: !record,
+  };
   const be = getBackend();
   const like = x.data;
-  const out: LstmForwardOut = {
-    y: allocLike(like, T * B * Hout), hN: allocLike(like, B * Hout), cN: allocLike(like, B * H),
-    gates: allocLike(like, T * B * 4 * H), c: allocLike(like, T * B * H), h: allocLike(like, T * B * Hout),
-    m: P > 0 ? allocLike(like, T * B * H) : null,
-  };
-  const dims = { T, B, I: inp.I, H, P };
-  be.lstmForward(inp, out, allocLike(like, be.recurrentWorkspace('lstm', dims)));
-  const output = new Tensor(out.y, [T, B, Hout]);
-  const h = new Tensor(out.hN, [B, Hout]);
-  const c = new Tensor(out.cN, [B, H]);
-  recordOp('lstm', [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr], [output, h, c], ([dy, dhN, dcN]) => {
+  const TB = T * B;
+  const sv = savedBuffers(record, like, TB * G, TB * H, TB * Hout, P > 0 ? TB * H : 0);
+  const [y, hN, cN] = outputBuffers(like, TB * Hout, B * Hout, B * H);
+  const out: LstmForwardOut = { y, hN, cN: cN!, gates: sv[0]!, c: sv[1]!, h: sv[2]!, m: sv[3]! };
+  be.lstmForward(inp, out, workspace(like, wsSize(be, 'lstm', T, B, I, H, P)));
+  const output = new Tensor(y, [T, B, Hout]);
+  const hT = new Tensor(hN, [B, Hout]);
+  const cT = new Tensor(cN!, [B, H]);
+  if (!record) return { output, h: hT, c: cT };
+  recordOp('lstm', inputs, [output, hT, cT], ([dy, dhN, dcN]) => {
     const g: LstmGrads = {
       dy: dy!, dhN: dhN!, dcN: dcN!,
       dx: gradIf(x, like), dh0: gradIf(h0, like), dc0: gradIf(c0, like),
       dWIh: gradIf(w.wIh, like), dWHh: gradIf(w.wHh, like), dBIh: gradIf(w.bIh, like), dBHh: gradIf(w.bHh, like),
       dWHr: gradIf(w.wHr, like),
     };
-    be.lstmBackward(inp, out, g, allocLike(like, be.recurrentWorkspace('lstm', dims)));
+    be.lstmBackward(inp, out, g, workspace(like, wsSize(be, 'lstm', T, B, I, H, P)));
     return [g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr];
-  });
-  return { output, h, c };
+  }, { freshGrads: true, release: () => {
+    giveBuf(out.gates);
+    giveBuf(out.c);
+    giveBuf(out.h);
+    giveBuf(out.m);
+  } });
+  return { output, h: hT, c: cT };
 }
 
 /**
@@ -123,27 +231,36 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o:
 export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
   const G = gateRows('gru', w, 3, 'r, z, n');
   const H = G / 3;
-  const inp = { ...commonInputs('gru', x, h0, w, G, H, o), H };
-  const { T, B } = inp;
+  const [T, B, I] = checkCommon('gru', x, h0, w, G, H, o);
+  const inputs = [x, h0, w.wIh, w.wHh, w.bIh, w.bHh];
+  const record = needsGrad(inputs);
+  const inp: RecurrentInputs = {
+    T, B, I, H, x: x.data, h0: h0.data, wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null,
+    lengths: o.lengths ?? null, reverse: o.reverse ?? false, maskX: o.maskX ?? null, maskH: o.maskH ?? null, inference: !record,
+  };
   const be = getBackend();
   const like = x.data;
-  const out = {
-    y: allocLike(like, T * B * H), hN: allocLike(like, B * H),
-    gates: allocLike(like, T * B * 3 * H), q: allocLike(like, T * B * H), h: allocLike(like, T * B * H),
-  };
-  const dims = { T, B, I: inp.I, H, P: 0 };
-  be.gruForward(inp, out, allocLike(like, be.recurrentWorkspace('gru', dims)));
-  const output = new Tensor(out.y, [T, B, H]);
-  const h = new Tensor(out.hN, [B, H]);
-  recordOp('gru', [x, h0, w.wIh, w.wHh, w.bIh, w.bHh], [output, h], ([dy, dhN]) => {
+  const TB = T * B;
+  const sv = savedBuffers(record, like, TB * G, TB * H, TB * H, 0);
+  const [y, hN] = outputBuffers(like, TB * H, B * H, 0);
+  const out: GruForwardOut = { y, hN, gates: sv[0]!, q: sv[1]!, h: sv[2]! };
+  be.gruForward(inp, out, workspace(like, wsSize(be, 'gru', T, B, I, H, 0)));
+  const output = new Tensor(y, [T, B, H]);
+  const hT = new Tensor(hN, [B, H]);
+  if (!record) return { output, h: hT };
+  recordOp('gru', inputs, [output, hT], ([dy, dhN]) => {
     const g = {
       dy: dy!, dhN: dhN!, dx: gradIf(x, like), dh0: gradIf(h0, like),
       dWIh: gradIf(w.wIh, like), dWHh: gradIf(w.wHh, like), dBIh: gradIf(w.bIh, like), dBHh: gradIf(w.bHh, like),
     };
-    be.gruBackward(inp, out, g, allocLike(like, be.recurrentWorkspace('gru', dims)));
+    be.gruBackward(inp, out, g, workspace(like, wsSize(be, 'gru', T, B, I, H, 0)));
     return [g.dx, g.dh0, g.dWIh, g.dWHh, g.dBIh, g.dBHh];
-  });
-  return { output, h };
+  }, { freshGrads: true, release: () => {
+    giveBuf(out.gates);
+    giveBuf(out.q);
+    giveBuf(out.h);
+  } });
+  return { output, h: hT };
 }
 
 /**
@@ -152,22 +269,30 @@ export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  */
 export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions & { nonlinearity?: RnnNonlinearity } = {}): LayerResult {
   const H = gateRows('rnn', w, 1, 'h');
-  const inp = { ...commonInputs('rnn', x, h0, w, H, H, o), H, nonlinearity: o.nonlinearity ?? 'tanh' };
-  const { T, B } = inp;
+  const [T, B, I] = checkCommon('rnn', x, h0, w, H, H, o);
+  const inputs = [x, h0, w.wIh, w.wHh, w.bIh, w.bHh];
+  const record = needsGrad(inputs);
+  const inp: RnnInputs = {
+    T, B, I, H, x: x.data, h0: h0.data, wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null,
+    lengths: o.lengths ?? null, reverse: o.reverse ?? false, maskX: o.maskX ?? null, maskH: o.maskH ?? null, inference: !record,
+    nonlinearity: o.nonlinearity ?? 'tanh',
+  };
   const be = getBackend();
   const like = x.data;
-  const out = { y: allocLike(like, T * B * H), hN: allocLike(like, B * H), h: allocLike(like, T * B * H) };
-  const dims = { T, B, I: inp.I, H, P: 0 };
-  be.rnnForward(inp, out, allocLike(like, be.recurrentWorkspace('rnn', dims)));
-  const output = new Tensor(out.y, [T, B, H]);
-  const h = new Tensor(out.hN, [B, H]);
-  recordOp(`rnn_${inp.nonlinearity}`, [x, h0, w.wIh, w.wHh, w.bIh, w.bHh], [output, h], ([dy, dhN]) => {
+  const sv = savedBuffers(record, like, T * B * H, 0, 0, 0);
+  const [y, hN] = outputBuffers(like, T * B * H, B * H, 0);
+  const out: RnnForwardOut = { y, hN, h: sv[0]! };
+  be.rnnForward(inp, out, workspace(like, wsSize(be, 'rnn', T, B, I, H, 0)));
+  const output = new Tensor(y, [T, B, H]);
+  const hT = new Tensor(hN, [B, H]);
+  if (!record) return { output, h: hT };
+  recordOp(`rnn_${inp.nonlinearity}`, inputs, [output, hT], ([dy, dhN]) => {
     const g = {
       dy: dy!, dhN: dhN!, dx: gradIf(x, like), dh0: gradIf(h0, like),
       dWIh: gradIf(w.wIh, like), dWHh: gradIf(w.wHh, like), dBIh: gradIf(w.bIh, like), dBHh: gradIf(w.bHh, like),
     };
-    be.rnnBackward(inp, out, g, allocLike(like, be.recurrentWorkspace('rnn', dims)));
+    be.rnnBackward(inp, out, g, workspace(like, wsSize(be, 'rnn', T, B, I, H, 0)));
     return [g.dx, g.dh0, g.dWIh, g.dWHh, g.dBIh, g.dBHh];
-  });
-  return { output, h };
+  }, { freshGrads: true, release: () => giveBuf(out.h) });
+  return { output, h: hT };
 }

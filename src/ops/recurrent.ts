@@ -6,13 +6,15 @@
 import type { RnnNonlinearity } from '../kernels/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/create.js';
+import { needsGrad } from '../autograd/engine.js';
 import type { Rng } from '../util/rng.js';
 import { NonFiniteError, OptionError, ShapeError, ValueError } from '../util/errors.js';
-import { fmtShape } from '../util/shape.js';
+import { fmtShape, shapeSlice } from '../util/shape.js';
 import { concat, permute, reshape, slice, stack } from './shape.js';
 import { mul } from './elementwise.js';
 import { dropout, variationalMask } from './dropout.js';
 import { gruLayer, lstmLayer, rnnLayer, type LayerResult, type LayerWeights } from './recurrent-layer.js';
+import { firstNonFinite } from './fused.js';
 
 export type RecurrentMode = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
 
@@ -75,17 +77,17 @@ function lengthsOf(lengths: ArrayLike<number> | null | undefined, T: number, B: 
 }
 
 function assertFiniteInput(x: Tensor): void {
-  const d = x.data;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i]!)) throw new NonFiniteError('recurrent: input', `${d[i]} at flat index ${i} of ${fmtShape(x.shape)}`);
-  }
+  const i = firstNonFinite(x.data);
+  if (i >= 0) throw new NonFiniteError('recurrent: input', `${x.data[i]} at flat index ${i} of ${fmtShape(x.shape)}`);
 }
 
 /** Unknown or contradictory options throw rather than being ignored. */
 function checkOptionKeys(mode: RecurrentMode, state: RecurrentState | null, opts: RecurrentOptions): void {
-  for (const k of Object.keys(opts)) if (!OPTION_KEYS.has(k)) throw new OptionError('recurrent', `one of ${[...OPTION_KEYS].join(', ')}`, `unknown option "${k}"`);
-  for (const k of Object.keys(opts.variational ?? {})) {
-    if (!VARIATIONAL_KEYS.includes(k)) throw new OptionError(`${mode}: variational`, `one of ${VARIATIONAL_KEYS.join(', ')}`, `unknown option "${k}"`);
+  for (const k in opts) if (!OPTION_KEYS.has(k)) throw new OptionError('recurrent', `one of ${[...OPTION_KEYS].join(', ')}`, `unknown option "${k}"`);
+  if (opts.variational) {
+    for (const k in opts.variational) {
+      if (!VARIATIONAL_KEYS.includes(k)) throw new OptionError(`${mode}: variational`, `one of ${VARIATIONAL_KEYS.join(', ')}`, `unknown option "${k}"`);
+    }
   }
   if (opts.nonlinearity !== undefined && mode !== `rnn_${opts.nonlinearity}`) {
     throw new OptionError(`${mode}: nonlinearity`, mode.startsWith('rnn') ? `"${mode.slice(4)}" (the mode's)` : 'no nonlinearity option (RNN only)', String(opts.nonlinearity));
@@ -134,12 +136,13 @@ export function recurrent(mode: RecurrentMode, x: Tensor, state: RecurrentState 
         lengths, reverse: d === 1,
         maskX: training && vIn > 0 ? variationalMask(B, I, vIn, opts.rng!, xt.dtype) : null,
         maskH: training && vHid > 0 ? variationalMask(B, Hout, vHid, opts.rng!, xt.dtype) : null,
+        nonlinearity: (mode === 'rnn_relu' ? 'relu' : 'tanh') as RnnNonlinearity,
       };
       const hk = pick(h0, k);
       let r: LayerResult;
       if (mode === 'lstm') r = lstmLayer(xt, hk, pick(c0!, k), w, lo);
       else if (mode === 'gru') r = gruLayer(xt, hk, w, lo);
-      else r = rnnLayer(xt, hk, w, { ...lo, nonlinearity: mode === 'rnn_relu' ? 'relu' : 'tanh' });
+      else r = rnnLayer(xt, hk, w, lo);
       outs.push(r.output);
       hs.push(r.h);
       if (r.c) cs.push(r.c);
@@ -154,25 +157,40 @@ export function recurrent(mode: RecurrentMode, x: Tensor, state: RecurrentState 
   let output = xt;
   if (unbatched) output = reshape(output, [T, output.shape[2]!]);
   else if (opts.batchFirst) output = permute(output, [1, 0, 2]);
-  const fin = (ts: Tensor[]): Tensor => (unbatched ? reshape(stack(ts, 0), [ts.length, ts[0]!.shape[1]!]) : stack(ts, 0));
-  return { output, state: mode === 'lstm' ? { h: fin(hs), c: fin(cs) } : { h: fin(hs) } };
+  return { output, state: mode === 'lstm' ? { h: finalState(hs, unbatched), c: finalState(cs, unbatched) } : { h: finalState(hs, unbatched) } };
+}
+
+/** The final states of every layer and direction stacked: (L·D, B, size), or (L·D, size) unbatched. */
+function finalState(ts: Tensor[], unbatched: boolean): Tensor {
+  const t0 = ts[0]!;
+  if (ts.length === 1) {
+    // One layer and direction: a view (B, size) → (1, B, size), or (1, size) unbatched.
+    const shape = unbatched ? [1, t0.shape[1]!] : [1, t0.shape[0]!, t0.shape[1]!];
+    return needsGrad([t0]) ? reshape(t0, shape) : new Tensor(t0.data, shape);
+  }
+  return unbatched ? reshape(stack(ts, 0), [ts.length, t0.shape[1]!]) : stack(ts, 0);
 }
 
 /** Validate or create the initial state for all layers: (L·D, B, size). */
 function stateTensor(mode: string, name: string, t: Tensor | undefined, LD: number, B: number, size: number, unbatched: boolean, like: Tensor): Tensor {
   if (!t) return zeros([LD, B, size], { dtype: like.dtype });
-  const expected = unbatched ? [LD, size] : [LD, B, size];
-  if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+  const ok = unbatched ? t.ndim === 2 && t.shape[0] === LD && t.shape[1] === size : t.ndim === 3 && t.shape[0] === LD && t.shape[1] === B && t.shape[2] === size;
+  if (!ok) {
+    const expected = unbatched ? [LD, size] : [LD, B, size];
     throw new ShapeError(`${mode}: initial ${name}`, `shape ${fmtShape(expected)} (layers·directions, batch, size)`, fmtShape(t.shape));
   }
   if (t.dtype !== like.dtype) throw new ValueError(`${mode}: initial ${name}`, `dtype ${like.dtype}`, t.dtype);
   return unbatched ? reshape(t, [LD, 1, size]) : t;
 }
 
-/** State of layer-direction k: (B, size). */
+/** State of layer-direction k: (B, size), a view of s when no gradient flows through it. */
 function pick(s: Tensor, k: number): Tensor {
-  const one = slice(s, 0, k, k + 1);
-  return reshape(one, s.shape.slice(1));
+  const shape = shapeSlice(s.shape, 1);
+  if (!needsGrad([s])) {
+    const n = s.size / s.shape[0]!;
+    return new Tensor(s.shape[0] === 1 ? s.data : s.data.subarray(k * n, (k + 1) * n), shape);
+  }
+  return reshape(s.shape[0] === 1 ? s : slice(s, 0, k, k + 1), shape);
 }
 
 /** `recurrent('lstm', …)`. See {@link recurrent}. */

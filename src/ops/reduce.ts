@@ -2,8 +2,9 @@
 import type { Buf } from '../kernels/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
-import { recordOp } from '../autograd/engine.js';
-import { normAxis, numel } from '../util/shape.js';
+import { needsGrad, recordOp } from '../autograd/engine.js';
+import { broadcastIndex, splitOf } from './broadcast.js';
+import { normAxis, numel, numelRange } from '../util/shape.js';
 
 export interface ReduceOptions {
   /** Axis or axes to reduce; all when omitted. */
@@ -12,7 +13,7 @@ export interface ReduceOptions {
 }
 
 function split(shape: readonly number[], axis: number): [number, number, number] {
-  return [numel(shape.slice(0, axis)), shape[axis]!, numel(shape.slice(axis + 1))];
+  return [numelRange(shape, 0, axis), shape[axis]!, numelRange(shape, axis + 1)];
 }
 
 function axesOf(op: string, x: Tensor, axis: number | number[] | undefined): number[] {
@@ -35,39 +36,46 @@ export function sum(x: Tensor, opts: ReduceOptions = {}): Tensor {
   const axes = axesOf('sum', x, opts.axis);
   const keep = x.shape.map((_, i) => (axes.includes(i) ? 1 : x.shape[i]!));
   const out = allocLike(x.data, numel(keep));
-  // Map each input index to its output index through the kept strides.
   const n = x.size;
-  const idx = new Int32Array(n);
-  {
-    const nd = x.ndim;
-    const kStr: number[] = new Array(nd);
-    let acc = 1;
-    for (let d = nd - 1; d >= 0; d--) {
-      kStr[d] = keep[d] === 1 ? 0 : acc;
-      acc *= keep[d]!;
-    }
-    const c = new Array<number>(nd).fill(0);
-    let off = 0;
-    for (let k = 0; k < n; k++) {
-      idx[k] = off;
-      for (let d = nd - 1; d >= 0; d--) {
-        c[d]!++;
-        off += kStr[d]!;
-        if (c[d]! < x.shape[d]!) break;
-        off -= kStr[d]! * x.shape[d]!;
-        c[d] = 0;
-      }
+  const xv = x.data;
+  // Output element of input k: nested loops when the summed axes are a prefix or a suffix (or all);
+  // else an index map. Either way the terms are added in input order, each partial sum stored.
+  const sp = splitOf(x.shape, x.shape, keep);
+  let idx: Int32Array | null = null;
+  if (sp === null) {
+    idx = broadcastIndex(x.shape, keep);
+    for (let k = 0; k < n; k++) out[idx[k]!] += xv[k]!;
+  } else if (out.length === 1) {
+    out[0] = sumAll(xv);
+  } else {
+    for (let o = 0, k = 0; o < sp.outer; o++) {
+      let j = o * sp.bO;
+      for (let i = 0; i < sp.inner; i++, k++, j += sp.bI) out[j] += xv[k]!;
     }
   }
-  const xv = x.data;
-  for (let k = 0; k < n; k++) out[idx[k]!] += xv[k]!;
   const y = new Tensor(out, outShape(x.shape, axes, opts.keepDim ?? false));
+  if (!needsGrad([x])) return y;
   recordOp('sum', [x], [y], ([g]) => {
     const dx = allocLike(g!, n);
-    for (let k = 0; k < n; k++) dx[k] = g![idx[k]!]!;
+    if (idx !== null) {
+      for (let k = 0; k < n; k++) dx[k] = g![idx[k]!]!;
+    } else {
+      for (let o = 0, k = 0; o < sp!.outer; o++) {
+        let j = o * sp!.bO;
+        for (let i = 0; i < sp!.inner; i++, k++, j += sp!.bI) dx[k] = g![j]!;
+      }
+    }
     return [dx];
   });
   return y;
+}
+
+/** Σ x in input order, each partial sum rounded to x's precision (as a running sum stored in x's type). */
+function sumAll(x: Buf): number {
+  let acc = 0;
+  if (x instanceof Float32Array) for (let k = 0; k < x.length; k++) acc = Math.fround(acc + x[k]!);
+  else for (let k = 0; k < x.length; k++) acc += x[k]!;
+  return acc;
 }
 
 /** Mean over axes (all by default). */

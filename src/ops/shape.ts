@@ -1,25 +1,40 @@
-/** Shape ops: reshape, permute/transpose, concat/stack, slice, squeeze/unsqueeze. All copy. */
+/**
+ * Shape ops: reshape, permute/transpose, concat/stack, slice, squeeze/unsqueeze.
+ * reshape / squeeze / unsqueeze (and concat or stack of a single tensor) return a view that shares
+ * the input's buffer, as PyTorch's reshape of a contiguous tensor does — safe because ops never
+ * write their inputs (only the optimizer writes parameters, in place, as in PyTorch). The others copy.
+ */
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
-import { recordOp } from '../autograd/engine.js';
+import { needsGrad, recordOp } from '../autograd/engine.js';
+import type { Buf } from '../kernels/backend.js';
 import { ShapeError, ValueError } from '../util/errors.js';
-import { fmtShape, normAxis, numel, shapesEqual, stridesOf } from '../util/shape.js';
+import { fmtShape, normAxis, numel, shapesEqual, stridesOf, shapeSlice, numelRange } from '../util/shape.js';
 
-/** Same data, new shape (one size may be -1). */
+/** Same data, new shape (one size may be -1): a view sharing x's buffer. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const s = [...shape];
+  const s = shapeSlice(shape);
   const neg = s.indexOf(-1);
   if (neg >= 0) {
-    const rest = numel(s.filter((_, i) => i !== neg));
+    let rest = 1;
+    for (let i = 0; i < s.length; i++) if (i !== neg) rest *= s[i]!;
     s[neg] = rest === 0 ? 0 : x.size / rest;
   }
-  if (numel(s) !== x.size || s.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ShapeError('reshape', `a shape with ${x.size} elements`, fmtShape(shape));
+  let n = 1;
+  let ok = true;
+  for (let i = 0; i < s.length; i++) {
+    const d = s[i]!;
+    if (!Number.isInteger(d) || d < 0) ok = false;
+    n *= d;
   }
-  const y = new Tensor(x.data.slice(), s);
-  recordOp('reshape', [x], [y], ([g]) => [g!]);
+  if (n !== x.size || !ok) throw new ShapeError('reshape', `a shape with ${x.size} elements`, fmtShape(shape));
+  const y = new Tensor(x.data, s);
+  if (needsGrad([x])) recordOp('reshape', [x], [y], passThrough);
   return y;
 }
+
+/** Backward of a view: the gradient passes unchanged. */
+const passThrough = ([g]: (Buf | null)[]): (Buf | null)[] => [g!];
 
 /** Reorder axes: output axis i is input axis `axes[i]`. */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
@@ -30,14 +45,43 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   }
   const outShape = ax.map((a) => x.shape[a]!);
   const inStr = stridesOf(x.shape);
-  const src = ax.map((a) => inStr[a]!);
+  const src = ax.map((a) => inStr[a]!); // input stride of each output axis
   const n = x.size;
-  const idx = new Int32Array(n); // idx[k] = input offset of output element k
+  const out = allocLike(x.data, n);
+  permuteCopy(x.data, out, outShape, src, false);
+  const y = new Tensor(out, outShape);
+  if (!needsGrad([x])) return y;
+  recordOp('permute', [x], [y], ([g]) => {
+    const dx = allocLike(g!, n);
+    permuteCopy(g!, dx, outShape, src, true);
+    return [dx];
+  });
+  return y;
+}
+
+/**
+ * Output element k (row-major over outShape) is input element Σ_d i_d·src_d. Walks the output row
+ * by row (rows of the last axis; a counter over the other axes gives each row's input offset), so no
+ * per-element index map is built. inverse: scatter a (output-shaped) gradient back, dx[in] = g[k].
+ */
+function permuteCopy(from: Buf, to: Buf, outShape: readonly number[], src: readonly number[], inverse: boolean): void {
+  const nd = outShape.length;
+  if (nd === 0 || from.length === 0) {
+    if (from.length) to[0] = from[0]!;
+    return;
+  }
+  const inner = outShape[nd - 1]!;
+  const sl = src[nd - 1]!;
+  const rows = from.length / inner;
   const c = new Array<number>(nd).fill(0);
   let off = 0;
-  for (let k = 0; k < n; k++) {
-    idx[k] = off;
-    for (let d = nd - 1; d >= 0; d--) {
+  for (let r = 0, k = 0; r < rows; r++) {
+    if (sl === 1 && !inverse) to.set(from.subarray(off, off + inner), k);
+    else if (sl === 1) to.set(from.subarray(k, k + inner), off);
+    else if (inverse) for (let j = 0, i = off; j < inner; j++, i += sl) to[i] = from[k + j]!;
+    else for (let j = 0, i = off; j < inner; j++, i += sl) to[k + j] = from[i]!;
+    k += inner;
+    for (let d = nd - 2; d >= 0; d--) { // next row: advance the counter over the outer axes
       c[d]!++;
       off += src[d]!;
       if (c[d]! < outShape[d]!) break;
@@ -45,15 +89,6 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
       c[d] = 0;
     }
   }
-  const out = allocLike(x.data, n);
-  for (let k = 0; k < n; k++) out[k] = x.data[idx[k]!]!;
-  const y = new Tensor(out, outShape);
-  recordOp('permute', [x], [y], ([g]) => {
-    const dx = allocLike(g!, n);
-    for (let k = 0; k < n; k++) dx[idx[k]!] = g![k]!;
-    return [dx];
-  });
-  return y;
 }
 
 /** Swap two axes. */
@@ -75,8 +110,13 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
     const ok = t.ndim === first.ndim && t.shape.every((d, i) => i === a || d === first.shape[i]) && t.dtype === first.dtype;
     if (!ok) throw new ShapeError('concat', `tensors like ${fmtShape(first.shape)} except on axis ${a}`, fmtShape(t.shape));
   }
-  const outer = numel(first.shape.slice(0, a));
-  const inner = numel(first.shape.slice(a + 1));
+  if (xs.length === 1) {
+    const y = new Tensor(first.data, first.shape);
+    recordOp('concat', xs, [y], passThrough);
+    return y;
+  }
+  const outer = numelRange(first.shape, 0, a);
+  const inner = numelRange(first.shape, a + 1);
   const sizes = xs.map((t) => t.shape[a]!);
   const total = sizes.reduce((p, q) => p + q, 0);
   const out = allocLike(first.data, outer * total * inner);
@@ -136,8 +176,8 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= d)) {
     throw new ShapeError('slice', `0 <= start <= end <= ${d} on axis ${a}`, `[${start}, ${end})`);
   }
-  const outer = numel(x.shape.slice(0, a));
-  const inner = numel(x.shape.slice(a + 1));
+  const outer = numelRange(x.shape, 0, a);
+  const inner = numelRange(x.shape, a + 1);
   const w = (end - start) * inner;
   const out = allocLike(x.data, outer * w);
   for (let o = 0; o < outer; o++) out.set(x.data.subarray(o * d * inner + start * inner, o * d * inner + start * inner + w), o * w);

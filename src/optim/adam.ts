@@ -1,7 +1,8 @@
 /** Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay). */
 import type { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
-import { Optimizer, check, lerp, zerosBuf, type Buf, type OptimizerSpec, type ParamGroup, type ParamState } from './optimizer.js';
+import { Optimizer, check, zerosBuf, type Buf, type OptimizerSpec, type ParamGroup, type ParamState } from './optimizer.js';
+import { adamStep } from '../ops/fused.js';
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
@@ -43,31 +44,17 @@ function spec(kind: 'adam' | 'adamw'): OptimizerSpec<AdamHyper> {
 /**
  * One Adam update of a flat parameter, as PyTorch's single-tensor `_single_tensor_adam`:
  * `m = lerp(m, g, 1 − β1)`, `v = β2·v + (1 − β2)·g²`, `v̂max = max(v̂max, v)` (AMSGrad),
- * `p -= (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps)`.
+ * `p -= (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps)` — one fused kernel per tensor on the
+ * backend (float32 arithmetic op by op for float32 parameters, as PyTorch; double for float64).
  */
 function adamUpdate(h: AdamHyper, decoupled: boolean, p: Buf, grad: Buf, st: ParamState, step: number): void {
-  const { lr, eps, weightDecay: wd, amsgrad, maximize } = h;
   const [b1, b2] = h.betas;
-  const m = zerosBuf(st, 'exp_avg', p);
-  const v = zerosBuf(st, 'exp_avg_sq', p);
-  const vmax = amsgrad ? zerosBuf(st, 'max_exp_avg_sq', p) : null;
-  if (decoupled && wd !== 0) {
-    const f = 1 - lr * wd;
-    for (let j = 0; j < p.length; j++) p[j] = p[j]! * f;
-  }
-  const stepSize = lr / (1 - b1 ** step);
-  const bc2Sqrt = (1 - b2 ** step) ** 0.5;
-  const w1 = 1 - b1;
-  const w2 = 1 - b2;
-  for (let j = 0; j < p.length; j++) {
-    let g = maximize ? -grad[j]! : grad[j]!;
-    if (!decoupled && wd !== 0) g = g + wd * p[j]!;
-    m[j] = lerp(m[j]!, g, w1);
-    v[j] = v[j]! * b2 + w2 * g * g;
-    let s = v[j]!;
-    if (vmax) s = vmax[j] = Math.max(vmax[j]!, s);
-    p[j] = p[j]! + -stepSize * (m[j]! / (Math.sqrt(s) / bc2Sqrt + eps));
-  }
+  adamStep({
+    p, g: grad, m: zerosBuf(st, 'exp_avg', p), v: zerosBuf(st, 'exp_avg_sq', p),
+    vmax: h.amsgrad ? zerosBuf(st, 'max_exp_avg_sq', p) : null,
+    lr: h.lr, beta1: b1, beta2: b2, eps: h.eps, weightDecay: h.weightDecay,
+    stepSize: h.lr / (1 - b1 ** step), bc2Sqrt: (1 - b2 ** step) ** 0.5, decoupled, maximize: h.maximize,
+  });
 }
 
 /**

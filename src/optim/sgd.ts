@@ -2,6 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { ValueError } from '../util/errors.js';
 import { Optimizer, check, type Buf, type OptimizerSpec, type ParamGroup, type ParamState } from './optimizer.js';
+import { sgdStep } from '../ops/fused.js';
 
 export interface SGDOptions {
   /** Learning rate (default 1e-3, PyTorch 2.x's default). */
@@ -56,20 +57,15 @@ export class SGD extends Optimizer<SGDHyper> {
   }
 
   protected update(h: SGDHyper, p: Buf, grad: Buf, st: ParamState): void {
-    const { lr, momentum: mu, dampening, weightDecay: wd, nesterov, maximize } = h;
     const n = p.length;
-    let buf = st['momentum_buffer'];
-    const init = mu !== 0 && !buf;
+    let buf = st['momentum_buffer'] ?? null;
+    const init = h.momentum !== 0 && buf === null;
     if (init) buf = st['momentum_buffer'] = p instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
-    for (let j = 0; j < n; j++) {
-      let g = maximize ? -grad[j]! : grad[j]!;
-      if (wd !== 0) g = g + wd * p[j]!;
-      if (mu !== 0) {
-        // store first, then read back, so float32 buffers round exactly like PyTorch's
-        buf![j] = init ? g : buf![j]! * mu + (1 - dampening) * g;
-        g = nesterov ? g + mu * buf![j]! : buf![j]!;
-      }
-      p[j] = p[j]! + -lr * g;
-    }
+    // One fused kernel per tensor: float32 arithmetic op by op for float32 parameters (so
+    // float32 buffers round exactly like PyTorch's), double for float64.
+    sgdStep({
+      p, g: grad, buf: h.momentum !== 0 ? buf : null, lr: h.lr, momentum: h.momentum, dampening: h.dampening,
+      weightDecay: h.weightDecay, nesterov: h.nesterov, maximize: h.maximize, init,
+    });
   }
 }

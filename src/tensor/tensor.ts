@@ -1,10 +1,16 @@
 /**
  * Tensor: a contiguous row-major float buffer with a shape, plus the autograd links
- * (`node`, `requiresGrad`, `grad`). Every op returns a new contiguous tensor; there are no
+ * (`node`, `requiresGrad`, `grad`). Every op returns a contiguous tensor; there are no
  * strided views, so kernels always see flat buffers with explicit dimensions.
+ *
+ * `data` may share memory: reshape-like ops return views of their input's buffer, and `data` may
+ * be a window of a larger ArrayBuffer holding other tensors (small recurrent outputs are carved from
+ * a shared slab, as Node carves small Buffers). Use `data.byteOffset` / `byteLength` with
+ * `data.buffer`, and copy (`clone()`) before transferring a buffer to another thread. Ops never
+ * write their inputs. Shapes are frozen arrays, shared between tensors of one shape.
  */
 import type { Buf, DType } from '../kernels/backend.js';
-import { fmtShape, numel } from '../util/shape.js';
+import { fmtShape, frozenShape, numel, numelRange } from '../util/shape.js';
 import { GradError, ShapeError, ValueError } from '../util/errors.js';
 
 /** The record of one differentiable op application, made by `recordOp` (autograd). */
@@ -14,6 +20,16 @@ export interface GradNode {
   readonly outputs: readonly Tensor[];
   /** Gradients w.r.t. each input (null = none), given gradients w.r.t. each output (null = zero). */
   backward: ((gradOutputs: (Buf | null)[]) => (Buf | null)[]) | null;
+  /**
+   * Called once when the graph frees this node after its backward ran (not with retainGraph):
+   * the op may recycle the buffers it saved for backward (they are unreachable from then on).
+   */
+  release?: (() => void) | null;
+  /**
+   * Every gradient buffer `backward` returns is freshly allocated and referenced nowhere else, so a
+   * leaf without a gradient may adopt it as its `.grad` instead of copying it.
+   */
+  freshGrads?: boolean;
 }
 
 type BackwardImpl = (t: Tensor, grad?: Tensor, opts?: { retainGraph?: boolean }) => void;
@@ -34,16 +50,20 @@ export class Tensor {
   /** Keep the gradient of this non-leaf tensor in `.grad` during backward. */
   retainsGrad = false;
 
-  constructor(data: Buf, shape: readonly number[], opts: { requiresGrad?: boolean } = {}) {
-    if (numel(shape) !== data.length) {
-      throw new ShapeError('Tensor', `${numel(shape)} elements for shape ${fmtShape(shape)}`, `${data.length}`);
+  constructor(data: Buf, shape: readonly number[], opts?: { requiresGrad?: boolean }) {
+    let n = 1;
+    let ok = true;
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i]!;
+      if (!Number.isInteger(d) || d < 0) ok = false;
+      n *= d;
     }
-    for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw new ShapeError('Tensor', 'non-negative integer sizes', fmtShape(shape));
-    }
+    if (n !== data.length) throw new ShapeError('Tensor', `${numel(shape)} elements for shape ${fmtShape(shape)}`, `${data.length}`);
+    if (!ok) throw new ShapeError('Tensor', 'non-negative integer sizes', fmtShape(shape));
     this.data = data;
-    this.shape = Object.freeze([...shape]);
-    this.requiresGrad = opts.requiresGrad ?? false;
+    // A frozen shape (e.g. another tensor's) cannot change under us: share it instead of copying.
+    this.shape = Object.isFrozen(shape) ? shape : frozenShape(shape);
+    this.requiresGrad = opts?.requiresGrad ?? false;
   }
 
   get dtype(): DType {
@@ -84,7 +104,7 @@ export class Tensor {
   toArray(): unknown {
     const rec = (dim: number, off: number): unknown => {
       if (dim === this.shape.length) return this.data[off];
-      const stride = numel(this.shape.slice(dim + 1));
+      const stride = numelRange(this.shape, dim + 1);
       return Array.from({ length: this.shape[dim]! }, (_, i) => rec(dim + 1, off + i * stride));
     };
     return rec(0, 0);

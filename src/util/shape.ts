@@ -24,7 +24,10 @@ export function stridesOf(shape: readonly number[]): number[] {
 }
 
 export function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** NumPy broadcasting of two shapes; throws a ShapeError naming `op`. */
@@ -54,4 +57,46 @@ export function normAxis(op: string, axis: number, rank: number): number {
 /** Assert that `cond` holds, else throw a ShapeError. */
 export function checkShape(cond: boolean, op: string, expected: string, got: string): asserts cond {
   if (!cond) throw new ShapeError(op, expected, got);
+}
+
+/** Direct-mapped cache of frozen shapes (a collision just replaces the entry). */
+const SHAPES = new Array<readonly number[] | undefined>(256);
+
+/**
+ * A frozen array equal to `dims`, shared from a small cache: programs use few distinct shapes, and a
+ * frozen array can be shared by every tensor of that shape (a fresh copy + freeze costs ~4× more).
+ */
+export function frozenShape(dims: readonly number[]): readonly number[] {
+  let h = dims.length;
+  for (let i = 0; i < dims.length; i++) h = (Math.imul(h, 31) + (dims[i]! | 0)) | 0;
+  const k = (h ^ (h >>> 8)) & 255;
+  const hit = SHAPES[k];
+  if (hit !== undefined && hit.length === dims.length) {
+    let same = true;
+    for (let i = 0; i < dims.length; i++) if (hit[i] !== dims[i]) { same = false; break; }
+    if (same) return hit;
+  }
+  const f = Object.freeze(dims.slice());
+  SHAPES[k] = f;
+  return f;
+}
+
+/**
+ * shape[start, end) as a new array (negative indices count from the end). Tensor shapes are frozen
+ * arrays, and V8's Array.prototype.slice takes a slow path on those (~180 ns against ~10 here).
+ */
+export function shapeSlice(shape: readonly number[], start = 0, end = shape.length): number[] {
+  const n = shape.length;
+  const a = start < 0 ? Math.max(0, n + start) : Math.min(start, n);
+  const b = end < 0 ? Math.max(0, n + end) : Math.min(end, n);
+  const out: number[] = [];
+  for (let i = a; i < b; i++) out.push(shape[i]!);
+  return out;
+}
+
+/** Product of shape[start, end) (1 for an empty range). */
+export function numelRange(shape: readonly number[], start: number, end = shape.length): number {
+  let p = 1;
+  for (let i = start; i < end; i++) p *= shape[i]!;
+  return p;
 }

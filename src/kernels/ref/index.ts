@@ -6,6 +6,7 @@ import { lstmForward, lstmBackward } from './lstm.js';
 import { gruForward, gruBackward } from './gru.js';
 import { rnnForward, rnnBackward } from './rnn.js';
 import { recurrentWorkspace } from './workspace.js';
+import { adamStep, colSumAdd, firstNonFinite, scaledDiff, sgdStep, sumSquaredDiff } from './ops.js';
 
 export const refBackend: Backend = {
   name: 'ref',
@@ -19,4 +20,10 @@ export const refBackend: Backend = {
   gruBackward,
   rnnForward,
   rnnBackward,
+  firstNonFinite,
+  adamStep,
+  sgdStep,
+  colSumAdd,
+  sumSquaredDiff,
+  scaledDiff,
 };

@@ -1,0 +1,71 @@
+/*
+ * ops.h — fused elementwise kernels of the op layer (not GEMM, not recurrent): optimizer steps, the
+ * finiteness scan, and the loss / bias-gradient loops of a training step. Float32 buffers only (the
+ * TypeScript side sends float64 to the reference backend).
+ *
+ * Legend: n elements; every buffer flat (n) unless said. The spec of each kernel is its reference
+ * twin in src/kernels/ref/ops.ts; results are bit-identical to it (the same float32 / double
+ * operations in the same order, no FMA contraction: `#pragma GCC optimize("fp-contract=off")`).
+ *
+ *   rc_adam_f32   one Adam / AdamW update (PyTorch's single-tensor path, float32 op by op)
+ *   rc_sgd_f32    one SGD update with momentum / dampening / Nesterov / L2 decay
+ *   rc_first_nonfinite_f32  index of the first NaN or ±Inf, or -1
+ *   rc_col_sum_add_f32      out[j] += Σ_r g[r·cols + j]        (a linear layer's bias gradient)
+ *   rc_sum_sq_diff_f32      Σ (x − t)² in double               (mseLoss forward)
+ *   rc_scaled_diff_f32      out = a·float(c·(x − t))           (mseLoss backward)
+ *
+ * N-API entry points (positional arguments; registered by addon.c from RC_OPS(X)):
+ *   adamStep(p, g, m, v, vmax|null, hyper Float64Array(9))
+ *       hyper = [lr, w1 = 1−β1, β2, w2 = 1−β2, eps, weightDecay, stepSize = lr/(1−β1ᵗ),
+ *                bc2Sqrt = √(1−β2ᵗ), flags (1 maximize | 2 decoupled)]; amsgrad iff vmax is given.
+ *   sgdStep(p, g, buf|null, hyper Float64Array(5))
+ *       hyper = [lr, momentum, dampening, weightDecay, flags (1 maximize | 2 nesterov | 4 init buf)]
+ *   firstNonFinite(x) -> index (number) or -1
+ *   colSumAdd(g, rows, cols, out)             g: rows·cols elements, out: cols
+ *   sumSquaredDiff(x, t) -> number            t: at least x.length elements
+ *   scaledDiff(x, t, c, a, out)               t, out: at least x.length elements
+ * Every buffer is a Float32Array long enough for its role (checked; throws otherwise).
+ */
+#ifndef RC_OPS_H
+#define RC_OPS_H
+
+#include <node_api.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  float lr, w1, b2, w2, eps, wd, neg_step_size, bc2_sqrt, decay; /* decay = 1 − lr·wd (AdamW) */
+  int maximize, decoupled;
+} rc_adam_hyper;
+
+typedef struct {
+  float neg_lr, mu, damp1, wd; /* damp1 = 1 − dampening */
+  int maximize, nesterov, init;
+} rc_sgd_hyper;
+
+void rc_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, long n, const rc_adam_hyper *h);
+void rc_sgd_f32(float *p, const float *g, float *buf, long n, const rc_sgd_hyper *h);
+long rc_first_nonfinite_f32(const float *x, long n);
+void rc_col_sum_add_f32(const float *g, long rows, long cols, float *out);
+double rc_sum_sq_diff_f32(const float *x, const float *t, long n);
+void rc_scaled_diff_f32(const float *x, const float *t, double c, double a, float *out, long n);
+
+napi_value rc_js_adam_step(napi_env env, napi_callback_info info);
+napi_value rc_js_sgd_step(napi_env env, napi_callback_info info);
+napi_value rc_js_first_nonfinite(napi_env env, napi_callback_info info);
+napi_value rc_js_col_sum_add(napi_env env, napi_callback_info info);
+napi_value rc_js_sum_sq_diff(napi_env env, napi_callback_info info);
+napi_value rc_js_scaled_diff(napi_env env, napi_callback_info info);
+
+/* X(cFunction, jsName) for every entry point, as RC_RECURRENT in addon.c. */
+#define RC_OPS(X)                                                                                \
+  X(rc_js_adam_step, "adamStep") X(rc_js_sgd_step, "sgdStep") X(rc_js_first_nonfinite, "firstNonFinite") \
+  X(rc_js_col_sum_add, "colSumAdd") X(rc_js_sum_sq_diff, "sumSquaredDiff") X(rc_js_scaled_diff, "scaledDiff")
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RC_OPS_H */

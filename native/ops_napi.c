@@ -1,0 +1,106 @@
+/*
+ * ops_napi.c — N-API layer of the fused op kernels (ops.h): positional arguments → checked raw
+ * pointers → rc_adam_f32 / rc_sgd_f32 / rc_first_nonfinite_f32. Errors are thrown with the
+ * helpers of napi_util.h ("native.<where>: expected X, got Y").
+ */
+#include <math.h>
+
+#include "napi_util.h"
+#include "ops.h"
+
+/* The hyper-parameter vector: a Float64Array of at least `want` values. */
+static int get_hyper(napi_env env, napi_value v, size_t want, const double **out, const char *where) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t len = 0;
+  void *data = NULL;
+  napi_is_typedarray(env, v, &is_ta);
+  if (!is_ta || napi_get_typedarray_info(env, v, &type, &len, &data, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || len < want)
+    return rc_throw(env, where, "a Float64Array of hyper-parameters", "another value");
+  *out = data;
+  return 0;
+}
+
+napi_value rc_js_adam_step(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  rc_f32 p, g, m, v, vmax;
+  const double *hy = NULL;
+  if (rc_args(env, info, 6, a, "adamStep") || rc_get_f32(env, a[0], 0, 0, &p, "adamStep.p") ||
+      rc_get_f32(env, a[1], 0, p.n, &g, "adamStep.g") || rc_get_f32(env, a[2], 0, p.n, &m, "adamStep.m") ||
+      rc_get_f32(env, a[3], 0, p.n, &v, "adamStep.v") || rc_get_f32(env, a[4], 1, p.n, &vmax, "adamStep.vmax") ||
+      get_hyper(env, a[5], 9, &hy, "adamStep.hyper"))
+    return NULL;
+  const int flags = (int)hy[8];
+  const rc_adam_hyper h = {
+    .lr = (float)hy[0], .w1 = (float)hy[1], .b2 = (float)hy[2], .w2 = (float)hy[3], .eps = (float)hy[4],
+    .wd = (float)hy[5], .neg_step_size = (float)-hy[6], .bc2_sqrt = (float)hy[7], .decay = (float)(1.0 - hy[0] * hy[5]),
+    .maximize = flags & 1, .decoupled = (flags & 2) != 0,
+  };
+  rc_adam_f32(p.p, g.p, m.p, v.p, vmax.p, (long)p.n, &h);
+  return NULL;
+}
+
+napi_value rc_js_sgd_step(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  rc_f32 p, g, buf;
+  const double *hy = NULL;
+  if (rc_args(env, info, 4, a, "sgdStep") || rc_get_f32(env, a[0], 0, 0, &p, "sgdStep.p") ||
+      rc_get_f32(env, a[1], 0, p.n, &g, "sgdStep.g") || rc_get_f32(env, a[2], 1, p.n, &buf, "sgdStep.buf") ||
+      get_hyper(env, a[3], 5, &hy, "sgdStep.hyper"))
+    return NULL;
+  const int flags = (int)hy[4];
+  const rc_sgd_hyper h = {
+    .neg_lr = (float)-hy[0], .mu = (float)hy[1], .damp1 = (float)(1.0 - hy[2]), .wd = (float)hy[3],
+    .maximize = flags & 1, .nesterov = (flags & 2) != 0, .init = (flags & 4) != 0,
+  };
+  rc_sgd_f32(p.p, g.p, buf.p, (long)p.n, &h);
+  return NULL;
+}
+
+napi_value rc_js_first_nonfinite(napi_env env, napi_callback_info info) {
+  napi_value a[1], r;
+  rc_f32 x;
+  if (rc_args(env, info, 1, a, "firstNonFinite") || rc_get_f32(env, a[0], 0, 0, &x, "firstNonFinite.x")) return NULL;
+  napi_create_double(env, (double)rc_first_nonfinite_f32(x.p, (long)x.n), &r);
+  return r;
+}
+
+napi_value rc_js_col_sum_add(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  rc_f32 g, out;
+  int rows, cols;
+  if (rc_args(env, info, 4, a, "colSumAdd") || rc_get_f32(env, a[0], 0, 0, &g, "colSumAdd.g") ||
+      rc_get_int(env, a[1], 0, 0x7fffffff, &rows, "colSumAdd.rows") ||
+      rc_get_int(env, a[2], 0, 0x7fffffff, &cols, "colSumAdd.cols") ||
+      rc_get_f32(env, a[3], 0, (size_t)cols, &out, "colSumAdd.out"))
+    return NULL;
+  if ((double)rows * cols > (double)g.n) {
+    rc_throw(env, "colSumAdd.g", "rows·cols elements", "fewer");
+    return NULL;
+  }
+  rc_col_sum_add_f32(g.p, rows, cols, out.p);
+  return NULL;
+}
+
+napi_value rc_js_sum_sq_diff(napi_env env, napi_callback_info info) {
+  napi_value a[2], r;
+  rc_f32 x, t;
+  if (rc_args(env, info, 2, a, "sumSquaredDiff") || rc_get_f32(env, a[0], 0, 0, &x, "sumSquaredDiff.x") ||
+      rc_get_f32(env, a[1], 0, x.n, &t, "sumSquaredDiff.t"))
+    return NULL;
+  napi_create_double(env, rc_sum_sq_diff_f32(x.p, t.p, (long)x.n), &r);
+  return r;
+}
+
+napi_value rc_js_scaled_diff(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  rc_f32 x, t, out;
+  double c, s;
+  if (rc_args(env, info, 5, a, "scaledDiff") || rc_get_f32(env, a[0], 0, 0, &x, "scaledDiff.x") ||
+      rc_get_f32(env, a[1], 0, x.n, &t, "scaledDiff.t") || rc_get_double(env, a[2], &c, "scaledDiff.c") ||
+      rc_get_double(env, a[3], &s, "scaledDiff.a") || rc_get_f32(env, a[4], 0, x.n, &out, "scaledDiff.out"))
+    return NULL;
+  rc_scaled_diff_f32(x.p, t.p, c, s, out.p, (long)x.n);
+  return NULL;
+}

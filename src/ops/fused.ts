@@ -1,0 +1,55 @@
+/**
+ * Fused elementwise kernels on the current backend (or the reference, the spec, when a custom
+ * backend lacks them): optimizer updates, the finiteness scan, and loops of the ops' forward /
+ * backward that JS runs slowly. Internal: used by optim/ (which may import ops/, not kernels/) and
+ * by the ops; not part of `F`. Small inputs stay in JS (a native call costs ~0.1–0.3 µs).
+ */
+import type { AdamStepArgs, Buf, SgdStepArgs } from '../kernels/backend.js';
+import { getBackend, refBackend } from '../kernels/index.js';
+
+/** Below this many elements a JS loop beats the native call. */
+const SMALL = 256;
+
+/** Flat index of the first NaN or ±Inf in x, or -1. */
+export function firstNonFinite(x: Buf): number {
+  if (x.length < SMALL) {
+    for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return i;
+    return -1;
+  }
+  const be = getBackend();
+  return (be.firstNonFinite ?? refBackend.firstNonFinite!)(x);
+}
+
+/** One Adam / AdamW update in place (see AdamStepArgs). */
+export function adamStep(a: AdamStepArgs): void {
+  const be = getBackend();
+  if (be.adamStep) be.adamStep(a);
+  else refBackend.adamStep!(a);
+}
+
+/** One SGD update in place (see SgdStepArgs). */
+export function sgdStep(a: SgdStepArgs): void {
+  const be = getBackend();
+  if (be.sgdStep) be.sgdStep(a);
+  else refBackend.sgdStep!(a);
+}
+
+/** out[j] += Σ_r g[r·cols + j] (see Backend.colSumAdd). */
+export function colSumAdd(g: Buf, rows: number, cols: number, out: Buf): void {
+  const be = getBackend();
+  if (rows * cols >= SMALL && be.colSumAdd) be.colSumAdd(g, rows, cols, out);
+  else refBackend.colSumAdd!(g, rows, cols, out);
+}
+
+/** Σ (x − t)² in double (see Backend.sumSquaredDiff). */
+export function sumSquaredDiff(x: Buf, t: Buf): number {
+  const be = getBackend();
+  return x.length >= SMALL && be.sumSquaredDiff ? be.sumSquaredDiff(x, t) : refBackend.sumSquaredDiff!(x, t);
+}
+
+/** out_i = a · ρ(c · (x_i − t_i)) (see Backend.scaledDiff). */
+export function scaledDiff(x: Buf, t: Buf, c: number, a: number, out: Buf): void {
+  const be = getBackend();
+  if (x.length >= SMALL && be.scaledDiff) be.scaledDiff(x, t, c, a, out);
+  else refBackend.scaledDiff!(x, t, c, a, out);
+}

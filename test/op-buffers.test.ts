@@ -1,0 +1,127 @@
+/**
+ * The op layer's buffer reuse (src/ops/scratch.ts) and views, checked end to end through the public
+ * API on the current backend:
+ *   - recurrent layers give bit-identical outputs and gradients whether their workspace and saved
+ *     activations are fresh, recycled from an earlier step (recordOp's release after backward), or
+ *     pieces of the discard buffer (no graph recorded); a retained graph keeps its buffers;
+ *   - reshape / squeeze / unsqueeze and single-tensor concat / stack are views with working gradients;
+ *   - the fused mseLoss ('mean' / 'sum', no mask or weight) has the composed ops' gradient bit for bit
+ *     and their value to float32 rounding, and still names the non-finite element.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { F, GRU, LSTM, RNN, Linear, Tensor, Rng, randn, noGrad, NonFiniteError } from '../src/index.js';
+import { releaseScratch } from '../src/ops/scratch.js';
+
+type Net = LSTM | GRU | RNN;
+const nets: [string, () => Net][] = [
+  ['lstm', () => new LSTM(5, 7, { rng: new Rng(1), numLayers: 2 })],
+  ['lstm proj bidirectional', () => new LSTM(5, 7, { rng: new Rng(2), projSize: 3, bidirectional: true })],
+  ['gru', () => new GRU(5, 7, { rng: new Rng(3), bidirectional: true })],
+  ['rnn', () => new RNN(5, 7, { rng: new Rng(4), nonlinearity: 'relu' })],
+];
+
+/** Output, final state and every parameter gradient of one forward + backward. */
+function run(net: Net, x: Tensor, lengths: number[] | null): Float32Array[] {
+  net.zeroGrad();
+  const { output, state } = net.forward(x, { lengths });
+  let loss = F.sum(F.mul(output, output));
+  loss = F.add(loss, F.sum(state.h));
+  if (state.c) loss = F.add(loss, F.sum(F.mul(state.c, state.c)));
+  loss.backward();
+  return [output.data, state.h.data, ...(state.c ? [state.c.data] : []), ...net.parameters().map((p) => p.grad!.data)] as Float32Array[];
+}
+
+function same(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) assert.fail(`${what}[${i}]: ${a[i]} vs ${b[i]}`);
+}
+
+for (const [name, make] of nets) {
+  test(`${name}: fresh, recycled and discard buffers give identical results`, () => {
+    const x = randn([6, 3, 5], new Rng(7));
+    for (const lengths of [null, [6, 2, 4]]) {
+      releaseScratch();
+      const net = make();
+      const fresh = run(net, x, lengths);
+      const other = randn([6, 3, 5], new Rng(8)); // a step on other data leaves stale values in the pool
+      run(net, other, lengths);
+      const recycled = run(net, x, lengths);
+      fresh.forEach((a, k) => same(recycled[k]!, a, `recycled ${k}`));
+      const inf = noGrad(() => net.forward(x, { lengths }));
+      same(inf.output.data, fresh[0]!, 'noGrad output');
+      same(inf.state.h.data, fresh[1]!, 'noGrad h');
+      // An eval forward with no parameter requiring grad records nothing and also uses the discard buffer.
+      for (const p of net.parameters()) p.requireGrad(false);
+      same(net.forward(x, { lengths }).output.data, fresh[0]!, 'no-grad output');
+    }
+  });
+}
+
+test('retainGraph keeps the saved activations: a second backward gives the same gradients', () => {
+  const net = new LSTM(4, 6, { rng: new Rng(5) });
+  const x = randn([5, 2, 4], new Rng(6));
+  const { output } = net.forward(x);
+  const loss = F.sum(F.mul(output, output));
+  loss.backward(undefined, { retainGraph: true });
+  const g1 = net.parameters().map((p) => p.grad!.data.slice());
+  net.zeroGrad();
+  run(net, randn([5, 2, 4], new Rng(9)), null); // another step that takes buffers from the pool
+  net.zeroGrad();
+  loss.backward();
+  net.parameters().forEach((p, k) => same(p.grad!.data, g1[k]!, `param ${k}`));
+  assert.throws(() => loss.backward(), /freed node/);
+});
+
+test('reshape, squeeze, unsqueeze, single concat / stack share the buffer; gradients flow', () => {
+  const x = randn([2, 3], new Rng(1)).requireGrad();
+  const r = F.reshape(x, [3, 2]);
+  const u = F.unsqueeze(r, 0);
+  const s = F.squeeze(u, 0);
+  const c = F.concat([s], 1);
+  const st = F.stack([c], 0);
+  for (const t of [r, u, s, c, st]) assert.equal(t.data, x.data);
+  F.sum(F.mul(st, st)).backward();
+  x.data.forEach((v, i) => assert.equal(x.grad!.data[i], Math.fround(2 * v)));
+});
+
+test('fused mseLoss: gradient bit-identical to the composed ops, value to rounding, errors name the element', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    const rng = new Rng(3);
+    const a = randn([100, 7, 3], rng, { dtype }).requireGrad();
+    const t = randn([100, 7, 3], rng, { dtype }).requireGrad();
+    for (const reduction of ['mean', 'sum'] as const) {
+      a.grad = null;
+      t.grad = null;
+      const fused = F.mseLoss(a, t, { reduction });
+      fused.backward();
+      const ga = a.grad!.data.slice();
+      const gt = t.grad!.data.slice();
+      a.grad = null;
+      t.grad = null;
+      const none = F.mseLoss(a, t, { reduction: 'none' });
+      const composed = reduction === 'mean' ? F.mean(none) : F.sum(none);
+      composed.backward();
+      same(ga, a.grad!.data, `${dtype} ${reduction} grad input`);
+      same(gt, t.grad!.data, `${dtype} ${reduction} grad target`);
+      const rel = Math.abs(fused.item() - composed.item()) / composed.item();
+      assert.ok(rel < (dtype === 'float32' ? 1e-4 : 1e-12), `${dtype} ${reduction} value ${fused.item()} vs ${composed.item()}`);
+      let exact = 0;
+      for (let i = 0; i < a.size; i++) exact += (a.data[i]! - t.data[i]!) ** 2;
+      if (reduction === 'mean') exact /= a.size;
+      assert.ok(Math.abs(fused.item() - exact) / exact < (dtype === 'float32' ? 2e-7 : 1e-14), 'the fused sum is accurate');
+    }
+  }
+  const bad = new Tensor(Float32Array.from({ length: 600 }, (_, i) => (i === 401 ? Infinity : i)), [600]);
+  const ok = new Tensor(new Float32Array(600), [600]);
+  assert.throws(() => F.mseLoss(bad, ok), (e) => e instanceof NonFiniteError && /Infinity in input at element 401/.test(e.message));
+  assert.throws(() => F.mseLoss(ok, bad), (e) => e instanceof NonFiniteError && /Infinity in target at element 401/.test(e.message));
+  // A linear head's bias gradient is the column sum of the upstream gradient.
+  const head = new Linear(4, 3, { rng: new Rng(2) });
+  const y = head.forward(randn([50, 4], new Rng(4)));
+  F.sum(F.mul(y, y)).backward();
+  const b = head.param('bias').grad!.data;
+  const want = new Float32Array(3);
+  for (let r = 0; r < 50; r++) for (let j = 0; j < 3; j++) want[j] += Math.fround(2 * y.data[r * 3 + j]!);
+  same(b, want, 'bias grad');
+});
