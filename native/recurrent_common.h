@@ -137,8 +137,9 @@ void rc_carve_bwd(const rc_rin *in, rc_bws *w);
  *   the GRU tile multiplies them separately, b_hn sits between).
  * Backward: a task runs the gate phase of its rows (dA row = [4 gate blocks of H]: LSTM i,f,g,o; GRU
  *   r, z, dRn = da_n ⊙ r, n), then dh = dA_rec·W_hh and dx += dA_in·W_ih from one packing of dA (W_hh,
- *   W_ih pre-packed once per call); dA is also stored as the post-loop GEMMs' pre-packed A (dAp: per gate
- *   block, panels of MR units over all T·B rows), so dW_hh, dW_ih after the loop pack no A at all.
+ *   W_ih pre-packed once per call); dA is also stored as the pre-packed A of the weight products (dAp: per
+ *   gate block, panels of MR units over the rows of a chunk of Tc steps), which run after each chunk:
+ *   dW_hh, dW_ih pack no A, read it from L2 / L3, and the workspace holds one chunk, not all T steps.
  *   Bias grads are summed per row (dbrow) during the loop and over rows at the end, in a fixed order.
  */
 typedef struct {
