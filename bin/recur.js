@@ -1,10 +1,23 @@
 #!/usr/bin/env node
-// The `recur` command. Until a compiled dist/ ships, the TypeScript sources run through tsx's
-// loader (a runtime dependency), registered in this process so that signals (Ctrl-C) and exit
-// codes behave as in a plain Node program.
-import { register } from 'tsx/esm/api';
+// The `recur` command. An installed package runs the compiled dist/ (plain Node). A checkout of
+// the repository (src/ is beside bin/; the package ships no src/) runs the TypeScript sources
+// through tsx, a devDependency, so the command and the tests never run a stale dist/.
+import { existsSync } from 'node:fs';
 
-register();
+const sources = new URL('../src/cli/main.ts', import.meta.url);
+let entry = new URL('../dist/cli/main.js', import.meta.url);
+if (existsSync(sources)) {
+  let tsx;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {
+    console.error('recur: this is a checkout of the repository and tsx (a devDependency) is missing: run `npm install`');
+    process.exit(1);
+  }
+  // Registered in this process (not a child), so signals (Ctrl-C) and exit codes behave as in plain Node.
+  tsx.register();
+  entry = sources;
+}
 // A closed pipe (`recur predict | head`) ends output quietly instead of crashing.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => {
@@ -12,5 +25,5 @@ for (const stream of [process.stdout, process.stderr]) {
     throw e;
   });
 }
-const { main } = await import('../src/cli/main.ts');
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));

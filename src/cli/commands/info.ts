@@ -1,4 +1,4 @@
-/** `recur info`: versions, the backend in use, CPU features, the data directory. */
+/** `recur info`: versions, where recur is installed, the backend in use, CPU features, the data directory. */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
@@ -41,17 +41,26 @@ function depVersion(name: string): string {
 /** Everything `recur info` reports. */
 export function collectInfo(backend?: recur.BackendName): Record<string, unknown> {
   if (backend) recur.setBackend(backend);
-  const lib = recur as unknown as Record<string, unknown>;
-  const backendInfo = typeof lib.backendInfo === 'function' ? (lib.backendInfo as () => unknown)() : null;
   const cpu = cpus();
   const dir = dataDir();
   return {
-    recur: packageVersion(), node: process.versions.node, v8: process.versions.v8, platform: `${process.platform}-${process.arch}`,
-    backend: recur.getBackend().name, backendInfo,
+    recur: packageVersion(), installedAt: packageRoot(), node: process.versions.node, v8: process.versions.v8, platform: `${process.platform}-${process.arch}`,
+    backend: recur.getBackend().name, backendInfo: recur.backendInfo(),
     cpu: { model: cpu[0]?.model ?? 'unknown', cores: cpu.length, features: cpuFeatures(), memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)) },
     dataDir: { path: dir, exists: existsSync(dir) },
-    dependencies: Object.fromEntries(['commander', 'zod', 'yaml', 'cli-progress', 'uplot', 'tsx'].map((d) => [d, depVersion(d)])),
+    dependencies: Object.fromEntries(['commander', 'zod', 'yaml', 'cli-progress', 'uplot'].map((d) => [d, depVersion(d)])),
   };
+}
+
+/** The backend line(s): what runs, and in plain words why it is not native when it is not. */
+function backendLines(b: recur.BackendInfo): string[] {
+  if (b.name === 'native') {
+    return [`backend: native (${b.cpuPath}, ${b.threads} threads${b.nativeRecurrent ? ', fused recurrent kernels' : ''})`];
+  }
+  const why = b.requested === 'auto' ? 'the native backend did not load' : `requested: ${b.requested}`;
+  const lines = [`backend: ${b.name} (${b.name === 'ref' ? 'TypeScript reference; ' : ''}${why})`];
+  if (b.fallback) lines.push(`native backend: ${b.fallback}`);
+  return lines;
 }
 
 export function infoCommand(io: Io): Command {
@@ -72,7 +81,8 @@ Examples:
         const data = info.dataDir as { path: string; exists: boolean };
         io.out([
           `recur ${info.recur}  (node ${info.node}, v8 ${info.v8}, ${info.platform})`,
-          `backend: ${info.backend}${info.backendInfo ? `  ${JSON.stringify(info.backendInfo)}` : ''}`,
+          `installed at: ${info.installedAt}`,
+          ...backendLines(info.backendInfo as recur.BackendInfo),
           `cpu: ${cpu.model}, ${cpu.cores} cores, ${cpu.memoryGiB} GiB; features: ${cpu.features.join(' ') || 'unknown'}`,
           `data dir: ${data.path}${data.exists ? '' : ' (missing)'}`,
           `libraries: ${Object.entries(deps).map(([k, v]) => `${k} ${v}`).join(', ')}`,

@@ -66,18 +66,20 @@ const RECURRENT_EXPORTS = ['recurrentWorkspace', 'lstmForward', 'lstmBackward', 
 
 const f32 = (b: Buf | null): boolean => b instanceof Float32Array;
 
-/** build/Release/recur_native.node of the package this file belongs to (searching upwards). */
+/**
+ * The package root: the nearest folder above this file with binding.gyp (the repository, or
+ * node_modules/recur once installed; from src/ and dist/ alike).
+ */
+function packageDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'binding.gyp')) && dir !== dirname(dir)) dir = dirname(dir);
+  return dir;
+}
+
+/** build/Release/recur_native.node in the package root, or env RECUR_NATIVE_ADDON. */
 export function nativeAddonPath(): string {
   const env = process.env.RECUR_NATIVE_ADDON;
-  if (env) return resolve(env);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const f = join(dir, 'build', 'Release', 'recur_native.node');
-    if (existsSync(f)) return f;
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'native'))) return f; // package root: not built
-    dir = dirname(dir);
-  }
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'build', 'Release', 'recur_native.node');
+  return env ? resolve(env) : join(packageDir(), 'build', 'Release', 'recur_native.node');
 }
 
 function makeBackend(addon: NativeAddon): { backend: Backend; recurrent: boolean } {
@@ -199,7 +201,10 @@ export function loadNative(): NativeLoaded | { error: string } {
   if (cached) return cached;
   const file = nativeAddonPath();
   if (!existsSync(file)) {
-    cached = { error: `${file} not found (build it with \`node tools/build-native.mjs\`)` };
+    // Not built: npm skipped recur's install script (--ignore-scripts, an allowScripts denial) or
+    // the build failed. The direct command works whatever npm's script policy is.
+    const script = join(packageDir(), 'tools', 'build-native.mjs');
+    cached = { error: `not built (${file} not found); build it with \`node ${script}\`` };
     return cached;
   }
   try {
