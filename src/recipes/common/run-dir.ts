@@ -174,7 +174,7 @@ export function createRunDir(root: string, name?: string): RunDir {
     try {
       lock = acquireLock(dir, base);
     } catch (e) {
-      if (name !== undefined) throw e;
+      if (name !== undefined || !(e instanceof ValueError)) throw e;
     }
     const why = lock ? taken(dir, base) : 'locked';
     if (!why) break;
