@@ -142,7 +142,7 @@ test('kill -9: the staging folder stays; the name is locked while alive; new run
   const cwd = tempDir();
   const runs = join(cwd, 'runs');
   const partial = (): string | undefined => runsIn(runs).find((d) => d.startsWith('.k9.partial-'));
-  let blocked: CliResult | null = null;
+  let blocked = null as CliResult | null;
   const killed = await runSpawned([...SPLICE, '--quiet', '--name', 'k9'], cwd, {
     onSpawn: (pid) => {
       const poll = setInterval(() => {

@@ -31,8 +31,9 @@ Run folders: a run is written in runs/.NAME.partial-PID/ and moved to runs/NAME/
 --name is refused at start while the first one's process is alive (lock file runs/.NAME.lock).
 A killed run (kill -9, a crash, a second Ctrl-C) stays in runs/.NAME.partial-PID/; new runs warn about
 such folders, and --resume runs/NAME adopts it. --resume continues from what was saved: the forecast
-task from its last checkpoint (every epoch), the splice task per trained network (finished networks are
-reused, the interrupted one is retrained; the result equals an uninterrupted run's).
+task from its last checkpoint (saved every epoch and on Ctrl-C; --epochs may be raised), the splice task
+per trained network (one checkpoint each, fold-F.member-M.safetensors: finished networks are reused,
+the interrupted one is retrained, so the result equals an uninterrupted run's; --epochs may not change).
 
 Config file keys are the flag names in camelCase (batchSize, timeCol, ...); unknown keys are errors.
 Exit status: 0 done, 1 bad data, a run name taken or in use, or failure, 2 bad options (also --resume of

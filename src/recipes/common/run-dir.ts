@@ -79,7 +79,7 @@ export function partialRuns(root: string, name?: string): PartialRun[] {
     const m = PARTIAL_RE.exec(entry);
     if (!m || (name !== undefined && m[1] !== name)) return [];
     const pid = Number(m[2]);
-    return [{ name: m[1]!, path: join(root, entry), pid, alive: pid !== process.pid && pidAlive(pid) }];
+    return [{ name: m[1]!, path: join(root, entry), pid, alive: pidAlive(pid) }];
   });
 }
 

@@ -4,10 +4,10 @@
  * computes the baselines (majority class, k-mer logistic regression) on the same folds, and
  * compares per-class errors with the published table.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  OptionError, Rng, ValueError, classificationReport, argmaxRows, getBackend, oneHot, type ClassificationReport,
+  OptionError, Rng, ValueError, classificationReport, argmaxRows, getBackend, oneHot, writeFileAtomicSync, type ClassificationReport,
 } from '../../index.js';
 import { SPLICE_CLASSES, loadSplice, type SpliceData } from './data.js';
 import { stratifiedKFold, stratifiedSample, stratifiedSplit, type Fold } from './folds.js';
@@ -345,8 +345,8 @@ function finish(
 function writeOutputs(dir: string, r: SpliceResult): void {
   mkdirSync(dir, { recursive: true });
   const json = JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
-  writeFileSync(join(dir, 'result.json'), json);
-  writeFileSync(join(dir, 'table.txt'), `${r.table}\n`);
+  writeFileAtomicSync(join(dir, 'result.json'), json);
+  writeFileAtomicSync(join(dir, 'table.txt'), `${r.table}\n`);
 }
 
 /**
