@@ -215,6 +215,15 @@ test('eval/predict/report: not a run, a missing folder, a file, a damaged or sto
     assert.match(r.stderr, /expected a finished run, got .*stopped before the end/);
     noTrace(r);
   }
+  // While a process holds the run's lock (a resume in progress), the message says so.
+  writeFileSync(join(runs, '.fc.lock'), `${process.ppid}\n`);
+  const busy = await runInProcess(['eval', '--run', run], cwd);
+  assert.equal(busy.code, 2);
+  assert.match(busy.stderr, new RegExp(`a run being trained now by process ${process.ppid}`));
+  const resumeBusy = await runInProcess(['train', '--resume', run], cwd);
+  assert.equal(resumeBusy.code, 1);
+  assert.match(resumeBusy.stderr, /locked by process/);
+  rmSync(join(runs, '.fc.lock'));
   const resumeNothing = await runInProcess(['train', '--resume', join(runs, 'none')], cwd);
   assert.equal(resumeNothing.code, 2);
   assert.match(resumeNothing.stderr, /--resume: expected a run folder written by recur train .*got ".*none": no such run/);

@@ -268,6 +268,8 @@ export function openFinishedRun(dir: string, command: string): RunDir {
   }
   const run = openRunDir(dir);
   if (runStatus(run.path) === 'stopped') {
+    const pid = readPid(join(root, `.${name}.lock`));
+    if (pid !== process.pid && pidAlive(pid)) throw new OptionError(where, 'a finished run', `${JSON.stringify(dir)}: a run being trained now by process ${pid} (wait for it to finish)`);
     throw new OptionError(where, 'a finished run', `${JSON.stringify(dir)}: a run stopped before the end (no ${RUN_FILES.metrics}; continue it with: recur train --resume ${rel(final)})`);
   }
   return run;
