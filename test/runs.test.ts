@@ -13,7 +13,7 @@ import { loadCheckpointSync } from '../src/index.js';
 import { runInProcess, runSpawned, runsIn, smallForecastArgs, tempDir, type CliResult } from './cli-helpers.js';
 
 /** A tiny splice config: 3 folds × 2 networks, long enough per network for a signal to land mid-run. */
-const SPLICE = ['train', '--limit', '200', '--cv', '3', '--ensemble', '2', '--epochs', '3', '--hidden', '8', '--patience', '10', '--seed', '5'];
+const SPLICE = ['train', '--limit', '200', '--cv', '3', '--ensemble', '2', '--epochs', '6', '--hidden', '16', '--patience', '10', '--seed', '5'];
 const members = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => /^fold-\d+\.member-\d+\.safetensors$/.test(f)).sort() : []);
 const json = (p: string): Record<string, unknown> => JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
 
@@ -127,6 +127,9 @@ test('Ctrl-C (SIGINT) on a splice CV + ensemble run saves the finished networks;
     assert.match(r.stderr, new RegExp(`recur ${cmd[0]} --run: expected a finished run, got .*stopped before the end .*recur train --resume`));
     noTrace(r);
   }
+  const same = await runInProcess([...SPLICE, '--quiet', '--name', 'int'], cwd);
+  assert.equal(same.code, 1);
+  assert.match(same.stderr, /got "int", which exists \(a stopped run: continue it with recur train --resume .*int/);
   const epochs = await runInProcess(['train', '--resume', run, '--epochs', '9'], cwd);
   assert.equal(epochs.code, 2);
 

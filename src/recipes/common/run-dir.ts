@@ -153,7 +153,10 @@ const rel = (p: string): string => {
 /** Why `name` cannot be started fresh in `root` (exists, or a killed run of that name waits), or null. */
 function taken(root: string, name: string): string | null {
   const final = join(root, name);
-  if (existsSync(final)) return `"${name}", which exists (continue it with: recur train --resume ${rel(final)}; or pick another --name)`;
+  if (existsSync(final)) {
+    const how = runStatus(final) === 'stopped' ? `a stopped run: continue it with recur train --resume ${rel(final)}, or pick another --name` : 'pick another --name';
+    return `"${name}", which exists (${how})`;
+  }
   const left = partialRuns(root, name);
   if (left.length) return `"${name}", whose unfinished run is in ${left.map((p) => rel(p.path)).join(', ')} (continue it with: recur train --resume ${rel(final)}; or delete that folder)`;
   return null;
