@@ -104,7 +104,7 @@ function readPid(lock: string): number {
  * complete temp file (so no reader sees it empty). A lock of a dead PID is taken over.
  * @throws ValueError when a live process holds it.
  */
-function acquireLock(root: string, name: string): string {
+function acquireLock(root: string, name: string, flag: string): string {
   const lock = join(root, `.${name}.lock`);
   const tmp = `${lock}.${process.pid}.tmp`;
   mkdirSync(root, { recursive: true });
@@ -118,7 +118,7 @@ function acquireLock(root: string, name: string): string {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
         const pid = readPid(lock);
         if (pid !== process.pid && pidAlive(pid)) {
-          throw new ValueError('--name', `a run name not being written by another process`, `"${name}", locked by process ${pid} (${lock})`);
+          throw new ValueError(flag, `a run name not being written by another process`, `"${name}", locked by process ${pid} (${lock})`);
         }
         rmSync(lock, { force: true });
       }
@@ -175,7 +175,7 @@ export function createRunDir(root: string, name?: string): RunDir {
   let lock = '';
   for (let k = 2; ; k++) {
     try {
-      lock = acquireLock(dir, base);
+      lock = acquireLock(dir, base, '--name');
     } catch (e) {
       if (name !== undefined || !(e instanceof ValueError)) throw e;
     }
@@ -209,7 +209,7 @@ function locate(dir: string): { root: string; name: string; final: string } {
  */
 export function resumeRunDir(dir: string): RunDir {
   const { root, name, final } = locate(dir);
-  const lock = acquireLock(root, name);
+  const lock = acquireLock(root, name, '--resume');
   try {
     if (!existsSync(join(final, RUN_FILES.config))) adopt(dir, root, name, final);
     return { path: final, final, staged: false, lock };
@@ -226,7 +226,7 @@ function adopt(dir: string, root: string, name: string, final: string): void {
     throw new OptionError('--resume', 'a run folder written by recur train (stopped with Ctrl-C, or killed: runs/.<name>.partial-<pid>/)', `${JSON.stringify(dir)}: ${what}`);
   }
   if (left.length > 1) throw new OptionError('--resume', `one unfinished run named "${name}"`, `${left.length}: ${left.map((p) => rel(p.path)).join(', ')} (delete all but one)`);
-  if (existsSync(final)) rmSync(final, { recursive: true });
+  if (existsSync(final)) throw new OptionError('--resume', `no other folder at ${rel(final)} (the unfinished run ${rel(left[0]!.path)} is to be moved there)`, 'a folder that is not a run: move it away');
   renameSync(left[0]!.path, final);
 }
 
