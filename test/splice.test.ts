@@ -119,6 +119,7 @@ test('runSplice end to end on 150 sequences, 1 epoch: the result structure', asy
   assert.ok(r.timings.totalMs > 0 && r.timings.backend.length > 0);
   await assert.rejects(runSplice({ folds: 3 } as never), OptionError);
   await assert.rejects(runSplice({ cv: 0 }), ValueError);
+  await assert.rejects(runSplice({ savedOnly: true }), OptionError);
 });
 
 test('runSplice with cv: 3 covers every example once (tiny)', async () => {

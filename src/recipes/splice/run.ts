@@ -129,6 +129,7 @@ const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batc
 function resolve(o: SpliceOptions): SpliceResult['hyper'] & { cv: number | null; valFraction: number; seed: number } {
   const where = 'runSplice';
   for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new OptionError(where, `options among {${KEYS.join(', ')}}`, `unknown option '${k}'`);
+  if (o.savedOnly && !o.stateDir) throw new OptionError(where, 'savedOnly together with stateDir (the folder of the saved networks)', 'no stateDir');
   const int = (name: string, v: number | undefined, def: number, min: number): number => {
     const x = v ?? def;
     if (!Number.isInteger(x) || x < min) throw new ValueError(where, `${name} an integer >= ${min}`, String(v));
