@@ -202,6 +202,10 @@ test('eval/predict/report: not a run, a missing folder, a file, a damaged or sto
     }
   }
   const runs = join(cwd, 'runs');
+  const noData = await runInProcess(['train', '--data-path', 'nope.data', '--quiet', '--name', 'nd'], cwd);
+  assert.equal(noData.code, 1);
+  assert.match(noData.stderr, /nope\.data: expected a readable splice\.data file, got no such file/);
+  assert.deepEqual(runsIn(runs), [], 'no folder or lock left behind');
   const t = await runInProcess([...smallForecastArgs(runs, 'fc'), '--epochs', '1', '--quiet'], cwd);
   assert.equal(t.code, 0, t.stderr);
   const run = join(runs, 'fc');
