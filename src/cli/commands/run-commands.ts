@@ -29,6 +29,7 @@ function only(task: string, o: Record<string, unknown>, foreign: string[]): void
 const backendOption = (): Option => new Option('--backend <name>', 'compute backend').choices(['auto', 'ref', 'native']);
 
 const EXIT = `
+
 Exit status: 0 done; 1 bad data (a malformed input file, a damaged run file); 2 bad usage (bad options,
 or --run pointing at something that is not a finished run: not a run folder, a run stopped with Ctrl-C
 or a killed one; the message says how to continue it).`;
