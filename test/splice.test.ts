@@ -91,9 +91,9 @@ test('published table and formatter', () => {
   assert.match(formatSpliceTable({ title: 'T', rows: [{ system: 'm', N: 4, EI: 5, IE: 7 }] }), /Neither 4\.00 vs 3\.99 \(PERCEPTRON\) NOT better/);
 });
 
-test('runSplice end to end on 150 sequences, 1 epoch: the result structure', () => {
+test('runSplice end to end on 150 sequences, 1 epoch: the result structure', async () => {
   const events: string[] = [];
-  const r = runSplice({ limit: 150, epochs: 1, hidden: 4, ensemble: 1, seed: 3, onProgress: (e) => events.push(e.kind) });
+  const r = (await runSplice({ limit: 150, epochs: 1, hidden: 4, ensemble: 1, seed: 3, onProgress: (e) => events.push(e.kind) }))!;
   assert.deepEqual(events, ['start', 'fold_start', 'epoch', 'fold_end', 'done']);
   assert.equal(r.protocol.examples, 150);
   assert.equal(r.protocol.cv, null);
@@ -117,12 +117,13 @@ test('runSplice end to end on 150 sequences, 1 epoch: the result structure', () 
   assert.match(text, /confusion matrix/);
   assert.match(text, /macro AUC/);
   assert.ok(r.timings.totalMs > 0 && r.timings.backend.length > 0);
-  assert.throws(() => runSplice({ folds: 3 } as never), OptionError);
-  assert.throws(() => runSplice({ cv: 0 }), ValueError);
+  await assert.rejects(runSplice({ folds: 3 } as never), OptionError);
+  await assert.rejects(runSplice({ cv: 0 }), ValueError);
+  await assert.rejects(runSplice({ savedOnly: true }), OptionError);
 });
 
-test('runSplice with cv: 3 covers every example once (tiny)', () => {
-  const r = runSplice({ limit: 60, cv: 3, epochs: 1, hidden: 2, ensemble: 2, seed: 1 });
+test('runSplice with cv: 3 covers every example once (tiny)', async () => {
+  const r = (await runSplice({ limit: 60, cv: 3, epochs: 1, hidden: 2, ensemble: 2, seed: 1 }))!;
   assert.equal(r.folds.length, 3);
   assert.equal(r.folds.reduce((a, f) => a + f.test, 0), 60);
   assert.equal(r.systems[0]!.metrics.n, 60);
@@ -130,7 +131,7 @@ test('runSplice with cv: 3 covers every example once (tiny)', () => {
   assert.ok(r.folds.every((f) => f.members.length === 2));
   assert.match(r.table, /ensemble of 2/);
   // The same seed reproduces the run exactly.
-  const again = runSplice({ limit: 60, cv: 3, epochs: 1, hidden: 2, ensemble: 2, seed: 1 });
+  const again = (await runSplice({ limit: 60, cv: 3, epochs: 1, hidden: 2, ensemble: 2, seed: 1 }))!;
   assert.deepEqual(again.systems.map((s) => s.perClassError), r.systems.map((s) => s.perClassError));
   const noTime = (h: typeof r.history): unknown => h.map((f) => f.map(({ ms: _ms, ...rest }) => rest));
   assert.deepEqual(noTime(again.history), noTime(r.history));

@@ -4,14 +4,16 @@
  * forecasting task's, validated by a strict schema; the run folder gets config.json,
  * events.jsonl (progress events), metrics.json (the recipe's result), result.json/table.txt
  * (written by the recipe) and report.html with the confusion matrices and the error table
- * beside the baselines and the published systems.
+ * beside the baselines and the published systems, and one checkpoint per trained network
+ * (fold-<f>.member-<m>.safetensors) that --resume, eval and predict use.
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { getBackend } from '../../index.js';
 import { runSplice, type SpliceProgress, type SpliceResult } from '../../recipes/splice/index.js';
 import {
-  RUN_FILES, TrainProgress, abortRunDir, appendJsonl, commitRunDir, createRunDir, writeJson, writeReport, type ReportData,
+  RUN_FILES, TrainProgress, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, writeReport,
+  type ReportData, type RunDir,
 } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import type { Io } from './io.js';
@@ -79,18 +81,44 @@ function reportOf(c: SpliceConfig, r: SpliceResult): ReportData {
 }
 
 /**
- * Run the splice recipe in a run folder.
- * @remarks runSplice is synchronous and keeps no resumable state, so Ctrl-C ends the process
- * (the staged folder is never renamed into place) and --resume is not available for this task.
+ * Run the splice recipe in a new run folder. The networks are saved as they finish
+ * (fold-<f>.member-<m>.safetensors); Ctrl-C stops after the current step, keeps the finished
+ * networks, moves the folder to runs/<name> and exits 130; --resume reuses them.
  */
 export async function runSpliceTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json', 'dataDir'].includes(k)));
   const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'splice' }, source: { kind: 'flag' } });
   const c = validate(spliceSchema, layered, SPLICE_KEYS, 'recur train (splice task)');
-  const run = createRunDir(resolve(io.cwd, c.runsDir), c.name);
+  if (c.dataPath) c.dataPath = resolve(io.cwd, c.dataPath);
+  const root = resolve(io.cwd, c.runsDir);
+  const stale = staleRunsWarning(root);
+  if (stale) io.err(stale);
+  const run = createRunDir(root, c.name);
   try {
     writeJson(join(run.path, RUN_FILES.config), c);
+  } catch (e) {
+    abortRunDir(run);
+    throw e;
+  }
+  return trainSplice(c, run, io);
+}
+
+/**
+ * Continue a stopped or killed splice run (`run` opened by resumeRunDir): the saved networks are
+ * reused, the rest trained, with the run's own config (only --quiet may change).
+ */
+export async function resumeSpliceTask(run: RunDir, overrides: { quiet?: boolean }, io: Io): Promise<number> {
+  const path = join(run.path, RUN_FILES.config);
+  const saved = readJson(path) as Record<string, unknown>;
+  const c = validate(spliceSchema, merge({ values: saved, source: { kind: 'file', path } }, { values: overrides, source: { kind: 'flag' } }), SPLICE_KEYS, 'recur train --resume');
+  return trainSplice(c, run, io);
+}
+
+async function trainSplice(c: SpliceConfig, run: RunDir, io: Io): Promise<number> {
+  const stop = onInterrupt(() => io.err('\nstopping: the network in training is dropped, finished ones are kept (Ctrl-C again to quit at once)…\n'));
+  try {
     const events = join(run.path, RUN_FILES.events);
+    appendJsonl(events, { type: 'run_start', task: 'splice', resume: !run.staged, time: Date.now() });
     let progress: TrainProgress | null = null;
     const onProgress = (e: SpliceProgress): void => {
       appendJsonl(events, { ...e, type: e.kind, time: Date.now() });
@@ -101,17 +129,27 @@ export async function runSpliceTask(opts: Record<string, unknown>, file: Record<
       else if (e.kind === 'done') progress?.stop();
     };
     const { task: _t, name: _n, runsDir: _r, quiet: _q, ...options } = c;
-    const r = runSplice({ ...options, onProgress, outDir: run.path });
+    const r = await runSplice({ ...options, onProgress, outDir: run.path, stateDir: run.path, stop });
+    if (!r) {
+      (progress as TrainProgress | null)?.stop();
+      appendJsonl(events, { type: 'run_end', reason: 'stopped', time: Date.now() });
+      commitRunDir(run);
+      io.err(`stopped; the finished networks are saved. Continue with: recur train --resume ${run.final}\n`);
+      return 130;
+    }
     const { table: _table, ...metrics } = r;
     writeJson(join(run.path, RUN_FILES.metrics), { task: 'splice', backend: getBackend().name, ...metrics });
     const report = reportOf(c, r);
     writeJson(join(run.path, RUN_FILES.reportData), report);
     writeReport(join(run.path, RUN_FILES.report), report);
+    appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });
     commitRunDir(run);
     io.out(io.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${r.table}\n\nrun:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
     return 0;
   } catch (e) {
     abortRunDir(run);
     throw e;
+  } finally {
+    stop.dispose();
   }
 }

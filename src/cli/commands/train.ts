@@ -2,13 +2,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { OptionError, ValueError, setBackend, type BackendName } from '../../index.js';
+import { FormatError, OptionError, ValueError, setBackend, type BackendName } from '../../index.js';
 import { FORECAST_KEYS, PRESETS, forecastSchema, trainForecast, type ForecastConfig } from '../../recipes/forecast/index.js';
-import { RUN_FILES, openRunDir, readJson, writeJson } from '../../recipes/common/index.js';
+import { RUN_FILES, readJson, releaseRunDir, resumeRunDir, runStatus, staleRunsWarning, writeJson } from '../../recipes/common/index.js';
 import { flagName, merge, readConfigFile, resolvePath, validate, type Layered } from '../config.js';
 import { commonTrainOptions, forecastOptions, keyOf, sharedModelOptions, spliceOptions } from '../options.js';
 import { dataDir } from '../paths.js';
-import { runSpliceTask } from './splice-task.js';
+import { resumeSpliceTask, runSpliceTask } from './splice-task.js';
 import type { Io } from './io.js';
 
 /** Keys that steer the command itself and are not recipe options. */
@@ -24,10 +24,20 @@ Examples:
   $ recur train --task forecast --csv load.csv --time-col timestamp --target load \\
       --covariate temp --covariate wind_dir --angular wind_dir --lookback 48 --horizon 12 --season 144
   $ recur train --config forecast.yaml --epochs 10   # flags override the file
-  $ recur train --resume runs/20250131-120000        # continue a run stopped with Ctrl-C
+  $ recur train --resume runs/20250131-120000        # continue a run stopped with Ctrl-C (or killed)
+
+Run folders: a run is written in runs/.NAME.partial-PID/ and moved to runs/NAME/ when it finishes
+(with metrics.json) or is stopped by Ctrl-C (state saved, no metrics.json). A second run with the same
+--name is refused at start while the first one's process is alive (lock file runs/.NAME.lock).
+A killed run (kill -9, a crash, a second Ctrl-C) stays in runs/.NAME.partial-PID/; new runs warn about
+such folders, and --resume runs/NAME adopts it. --resume continues from what was saved: the forecast
+task from its last checkpoint (saved every epoch and on Ctrl-C; --epochs may be raised), the splice task
+per trained network (one checkpoint each, fold-F.member-M.safetensors: finished networks are reused,
+the interrupted one is retrained, so the result equals an uninterrupted run's; --epochs may not change).
 
 Config file keys are the flag names in camelCase (batchSize, timeCol, ...); unknown keys are errors.
-Exit status: 0 done, 1 bad data or failure, 2 bad options, 130 stopped by Ctrl-C (state saved).`;
+Exit status: 0 done, 1 bad data, a run name taken or in use, or failure, 2 bad options (also --resume of
+something that is not a stopped or killed run), 130 stopped by Ctrl-C (state saved).`;
 
 export function trainCommand(io: Io): Command {
   const cmd = new Command('train').description('train a model and write a run folder (config, events, checkpoint, metrics, report)');
@@ -86,6 +96,8 @@ async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> 
 
 async function forecast(config: ForecastConfig, _layered: Layered | null, io: Io, resumeDir?: string): Promise<number> {
   const runsDir = resolvePath(config.runsDir, { kind: 'flag' }, io.cwd, '');
+  const stale = resumeDir ? null : staleRunsWarning(runsDir);
+  if (stale) io.err(stale);
   const r = await trainForecast(config, { csvPath: config.csv, runsDir, ...(resumeDir ? { resumeDir } : {}), ...io.progress });
   if (r.reason === 'stopped') {
     io.err(`${r.summary}\n`);
@@ -95,17 +107,30 @@ async function forecast(config: ForecastConfig, _layered: Layered | null, io: Io
   return 0;
 }
 
+/**
+ * `--resume`: continue a stopped run (runs/NAME) or adopt a killed one (runs/.NAME.partial-PID),
+ * holding the name's lock; a finished run has nothing to continue.
+ */
 async function resumeTrain(opts: Record<string, unknown>, io: Io): Promise<number> {
   const extra = Object.keys(opts).filter((k) => !['resume', 'epochs', 'quiet', 'json', 'backend'].includes(k));
   if (extra.length) throw new OptionError('--resume', "the run's own config.json (only --epochs, --quiet, --json and --backend may be given)", extra.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', '));
-  const run = openRunDir(String(opts.resume));
-  const path = join(run.path, RUN_FILES.config);
-  const saved = readJson(path) as Record<string, unknown>;
-  if (saved.task !== 'forecast') throw new OptionError('--resume', 'a forecasting run (the splice task keeps no resumable state)', `task ${JSON.stringify(saved.task)}`);
-  const layered = merge({ values: saved, source: { kind: 'file', path } }, { values: { epochs: opts.epochs, quiet: opts.quiet }, source: { kind: 'flag' } });
-  const config = validate(forecastSchema, layered, FORECAST_KEYS, 'recur train --resume');
-  if (opts.epochs !== undefined && opts.epochs !== saved.epochs) writeJson(path, config);
-  return forecast(config, layered, io, run.path);
+  const run = resumeRunDir(String(opts.resume));
+  try {
+    if (runStatus(run.path) === 'finished') throw new OptionError('--resume', 'a stopped or killed run', `${JSON.stringify(opts.resume)}: a finished run (nothing to continue; see recur eval --run ${String(opts.resume)})`);
+    const path = join(run.path, RUN_FILES.config);
+    const saved = readJson(path) as Record<string, unknown>;
+    if (saved.task === 'splice') {
+      if (opts.epochs !== undefined) throw new OptionError('--epochs', 'no --epochs with --resume of a splice run (its saved networks were trained with the saved epochs)', String(opts.epochs));
+      return await resumeSpliceTask(run, opts.quiet === undefined ? {} : { quiet: !!opts.quiet }, io);
+    }
+    if (saved.task !== 'forecast') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(saved.task));
+    const layered = merge({ values: saved, source: { kind: 'file', path } }, { values: { epochs: opts.epochs, quiet: opts.quiet }, source: { kind: 'flag' } });
+    const config = validate(forecastSchema, layered, FORECAST_KEYS, 'recur train --resume');
+    if (opts.epochs !== undefined && opts.epochs !== saved.epochs) writeJson(path, config);
+    return await forecast(config, layered, io, run.path);
+  } finally {
+    releaseRunDir(run);
+  }
 }
 
 /** For the help of `recur train`: every option key. */

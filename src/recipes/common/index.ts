@@ -1,6 +1,7 @@
 /** Helpers shared by the recipes: run folders, progress, reports, checkpoints, Ctrl-C. */
 export {
-  RUN_FILES, createRunDir, openRunDir, commitRunDir, abortRunDir, timestampName, writeJson, readJson, appendJsonl, readJsonl, type RunDir,
+  RUN_FILES, createRunDir, openRunDir, openFinishedRun, resumeRunDir, commitRunDir, abortRunDir, releaseRunDir, runStatus, partialRuns, staleRuns, staleRunsWarning, pidAlive,
+  timestampName, writeJson, readJson, appendJsonl, readJsonl, type RunDir, type RunStatus, type PartialRun,
 } from './run-dir.js';
 export { TrainProgress, type ProgressOptions, type StepInfo } from './progress.js';
 export { renderReport, writeReport, histogramChart, thin, type ReportData, type ReportTable, type ReportChart, type ReportConfusion } from './report.js';

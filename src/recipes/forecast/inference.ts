@@ -3,9 +3,10 @@
  * test split, another split, or a new CSV with the same columns) and `recur predict` (forecast
  * from the latest window, or every window, of a CSV).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError, Rng, ValueError, loadCheckpointSync, writeFileAtomicSync } from '../../index.js';
-import { RUN_FILES, openRunDir, readJson } from '../common/run-dir.js';
+import { RUN_FILES, openFinishedRun, readJson } from '../common/run-dir.js';
 import type { RidgeAR } from './baselines.js';
 import { forecastSchema, type ForecastConfig } from './config.js';
 import { loadSeries, normalise, rollingOriginSplits, splitWindows, type Normaliser, type Series, type WindowSpec } from './dataset.js';
@@ -41,11 +42,13 @@ interface ModelExtra {
  * Load a forecasting run's config and best weights.
  * @throws ValueError / FormatError when the folder is not a finished forecasting run.
  */
-export function loadForecastRun(dir: string): LoadedRun {
-  const run = openRunDir(dir);
+export function loadForecastRun(dir: string, command = 'eval'): LoadedRun {
+  const run = openFinishedRun(dir, command);
   const parsed = forecastSchema.safeParse(readJson(join(run.path, RUN_FILES.config)));
   if (!parsed.success) throw new FormatError(join(run.path, RUN_FILES.config), 'a forecasting run config', parsed.error.issues[0]?.message ?? 'invalid');
-  const ck = loadCheckpointSync(join(run.path, RUN_FILES.checkpoint));
+  const ckPath = join(run.path, RUN_FILES.checkpoint);
+  if (!existsSync(ckPath)) throw new FormatError(ckPath, "the model checkpoint of a finished run", 'no such file');
+  const ck = loadCheckpointSync(ckPath);
   const x = ck.extra as ModelExtra | undefined;
   if (x?.kind !== 'forecast') throw new FormatError(join(run.path, RUN_FILES.checkpoint), 'a forecasting model checkpoint', String(x?.kind));
   const model = new Forecaster(x.spec, new Rng(0));
@@ -117,7 +120,7 @@ function inputOrigins(s: Series, w: WindowSpec, all: boolean): Int32Array {
  * as CSV text `origin,time,horizon,<target>…`; written atomically to `out` when given.
  */
 export function predictForecastRun(dir: string, opts: { csvPath?: string; all?: boolean; out?: string } = {}): { csv: string; rows: number } {
-  const run = loadForecastRun(dir);
+  const run = loadForecastRun(dir, 'predict');
   const c = run.config;
   const s = seriesFor(run, opts.csvPath ?? c.csv);
   const w = windowSpec(c);

@@ -11,7 +11,7 @@ import { getBackend, saveCheckpoint, type JsonValue } from '../../index.js';
 import { onInterrupt } from '../common/interrupt.js';
 import { TrainProgress } from '../common/progress.js';
 import { writeReport, type ReportData } from '../common/report.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, openRunDir, readJson, writeJson, type RunDir } from '../common/run-dir.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, readJson, resumeRunDir, writeJson, type RunDir } from '../common/run-dir.js';
 import type { Forecast, RidgeAR } from './baselines.js';
 import type { ForecastConfig } from './config.js';
 import { loadSeries, rollingOriginSplits, type Series } from './dataset.js';
@@ -129,7 +129,7 @@ export async function trainForecast(c: ForecastConfig, env: ForecastEnv): Promis
   const s = loadSeries(env.csvPath, c);
   const folds = Math.max(1, c.backtest);
   const prepared = rollingOriginSplits(s.n, folds, c.split).map((sp, i) => prepareFold(s, c, sp, i, folds));
-  const run = env.resumeDir ? openRunDir(env.resumeDir) : createRunDir(env.runsDir, c.name);
+  const run = env.resumeDir ? resumeRunDir(env.resumeDir) : createRunDir(env.runsDir, c.name);
   const stop = onInterrupt(() => process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n'));
   try {
     if (run.staged) writeJson(join(run.path, RUN_FILES.config), c);

@@ -59,5 +59,12 @@ export function parseSplice(text: string, file = '<input>', opts: { length?: num
 
 /** Load splice.data (default: the copy in data/uci-splice/). */
 export function loadSplice(path: string = SPLICE_DATA_PATH): SpliceData {
-  return parseSplice(readFileSync(path, 'latin1'), path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new FormatError(path, 'a readable splice.data file', err.code === 'ENOENT' ? 'no such file' : err.message);
+  }
+  return parseSplice(text, path);
 }

@@ -7,3 +7,5 @@ export { fitClassifier, predictProbs, subset, batchOf, type EncodedSet, type Fit
 export { LogisticRegression, kmerLogisticBaseline, majorityClass, majorityProbs, type LogisticRegressionOptions } from './baselines.js';
 export { PUBLISHED_SPLICE, bestPublished, type PublishedRow } from './published.js';
 export { formatSpliceTable, type ErrorRow, type TableOptions } from './table.js';
+export { memberFile, loadMember, saveMember, buildNet, type MemberMeta, type SpliceNetSpec } from './checkpoint.js';
+export { evalSpliceRun, predictSpliceRun, fastaSequences, csvSequences, spliceRunOptions, type SequenceInput, type SplicePrediction } from './inference.js';

@@ -4,14 +4,15 @@
  * computes the baselines (majority class, k-mer logistic regression) on the same folds, and
  * compares per-class errors with the published table.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  OptionError, Rng, ValueError, classificationReport, argmaxRows, getBackend, oneHot, type ClassificationReport,
+  OptionError, Rng, ValueError, classificationReport, argmaxRows, getBackend, oneHot, writeFileAtomicSync, type ClassificationReport,
 } from '../../index.js';
 import { SPLICE_CLASSES, loadSplice, type SpliceData } from './data.js';
 import { stratifiedKFold, stratifiedSample, stratifiedSplit, type Fold } from './folds.js';
-import { SpliceNet, type Pooling } from './model.js';
+import type { SpliceNet, Pooling } from './model.js';
+import { buildNet, loadMember, memberFile, saveMember, type SpliceNetSpec } from './checkpoint.js';
 import { fitClassifier, predictProbs, subset, type EncodedSet, type EpochRecord } from './train.js';
 import { kmerLogisticBaseline, majorityProbs } from './baselines.js';
 import { formatSpliceTable, type ErrorRow } from './table.js';
@@ -56,6 +57,12 @@ export interface SpliceOptions {
   onProgress?: (e: SpliceProgress) => void;
   /** Write result.json and table.txt here. */
   outDir?: string;
+  /** Save every trained network here (see checkpoint.ts), and reuse the ones already saved. */
+  stateDir?: string;
+  /** Use only networks saved in `stateDir`, training none (eval); a missing one is an error. */
+  savedOnly?: boolean;
+  /** Once `requested`, training stops after the current step and runSplice returns null. */
+  stop?: { readonly requested: boolean };
 }
 
 /** Progress events, discriminated by `kind`. Folds count from 0. */
@@ -117,11 +124,12 @@ export interface SpliceResult {
 }
 
 const POOLINGS: readonly Pooling[] = ['center', 'max', 'mean', 'last', 'max+last', 'flatten'];
-const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'onProgress', 'outDir'];
+const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'onProgress', 'outDir', 'stateDir', 'savedOnly', 'stop'];
 
 function resolve(o: SpliceOptions): SpliceResult['hyper'] & { cv: number | null; valFraction: number; seed: number } {
   const where = 'runSplice';
   for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new OptionError(where, `options among {${KEYS.join(', ')}}`, `unknown option '${k}'`);
+  if (o.savedOnly && !o.stateDir) throw new OptionError(where, 'savedOnly together with stateDir (the folder of the saved networks)', 'no stateDir');
   const int = (name: string, v: number | undefined, def: number, min: number): number => {
     const x = v ?? def;
     if (!Number.isInteger(x) || x < min) throw new ValueError(where, `${name} an integer >= ${min}`, String(v));
@@ -179,30 +187,64 @@ const SYSTEMS = [
   { name: 'logreg-kmer', label: 'baseline: logistic regression, k-mers 1-3' },
 ] as const;
 
-/** Train and evaluate on one fold; out-of-fold probabilities go into `oof[system]`. */
-function runFold(
-  d: SpliceData, all: EncodedSet, fold: Fold, f: number, folds: number, h: ReturnType<typeof resolve>, rng: Rng,
-  oof: Float64Array[], onProgress: SpliceOptions['onProgress'],
-): SpliceFoldResult & { params: number; errs: number[][] } {
-  const inner = stratifiedSplit(fold.train.map((i) => d.labels[i]!), h.valFraction, rng);
+/** What a fold needs besides its data: the settings, the shared Rng, where networks are saved. */
+interface FoldEnv {
+  d: SpliceData;
+  all: EncodedSet;
+  folds: number;
+  h: ReturnType<typeof resolve>;
+  rng: Rng;
+  oof: Float64Array[];
+  o: SpliceOptions;
+}
+
+type FoldOutcome = SpliceFoldResult & { params: number; errs: number[][] };
+
+/**
+ * Fold f's member m: loaded from `stateDir` when saved there, else trained (and saved).
+ * The two forks of the shared Rng happen either way, so later members draw the same numbers
+ * whether or not this one was reused. Null when a stop was requested during training.
+ */
+async function member(e: FoldEnv, f: number, m: number, fitSet: EncodedSet, valSet: EncodedSet): Promise<{ net: SpliceNet; rec: SpliceMember } | null> {
+  const { h, o } = e;
+  const spec: SpliceNetSpec = { cell: h.cell, hidden: h.hidden, pooling: h.pooling, convChannels: h.convChannels, dropout: h.dropout };
+  const net = buildNet(spec, e.rng.fork());
+  const rng = e.rng.fork();
+  const file = o.stateDir ? memberFile(o.stateDir, f, m) : '';
+  if (file && (o.savedOnly || existsSync(file))) {
+    const { meta } = loadMember(file, net);
+    return { net, rec: { bestEpoch: meta.bestEpoch, epochsRun: meta.epochsRun, history: meta.history } };
+  }
+  const fit = await fitClassifier(net, fitSet, valSet, {
+    epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, patience: h.patience, clip: 1, ema: h.ema, rng,
+    onEpoch: (ep) => o.onProgress?.({ kind: 'epoch', fold: f, member: m, ...ep }),
+    ...(o.stop ? { stop: o.stop } : {}),
+  });
+  if (!fit) return null;
+  const rec = { bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun, history: fit.history };
+  if (file) saveMember(file, net, { kind: 'splice-member', fold: f, member: m, classes: [...SPLICE_CLASSES], steps: e.all.T, net: spec, ...rec });
+  return { net, rec };
+}
+
+/** Train (or reload) and evaluate one fold; out-of-fold probabilities go into `e.oof[system]`. Null when stopped. */
+async function runFold(e: FoldEnv, fold: Fold, f: number): Promise<FoldOutcome | null> {
+  const { d, all, h, o } = e;
+  const inner = stratifiedSplit(fold.train.map((i) => d.labels[i]!), h.valFraction, e.rng);
   const fitIdx = inner.train.map((j) => fold.train[j]!);
   const valIdx = inner.test.map((j) => fold.train[j]!);
-  onProgress?.({ kind: 'fold_start', fold: f, folds, train: fitIdx.length, val: valIdx.length, test: fold.test.length });
+  o.onProgress?.({ kind: 'fold_start', fold: f, folds: e.folds, train: fitIdx.length, val: valIdx.length, test: fold.test.length });
   const t0 = performance.now();
   const [fitSet, valSet, test] = [subset(all, fitIdx), subset(all, valIdx), subset(all, fold.test)];
   const members: SpliceMember[] = [];
   const avg = new Float64Array(fold.test.length * 3);
   let params = 0;
   for (let m = 0; m < h.ensemble; m++) {
-    const net = new SpliceNet(4, 3, { rng: rng.fork(), cell: h.cell, hidden: h.hidden, pooling: h.pooling, convChannels: h.convChannels, dropout: h.dropout });
-    const fit = fitClassifier(net, fitSet, valSet, {
-      epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, patience: h.patience, clip: 1, ema: h.ema, rng: rng.fork(),
-      onEpoch: (e) => onProgress?.({ kind: 'epoch', fold: f, member: m, ...e }),
-    });
-    const p = predictProbs(net, test).probs;
+    const got = await member(e, f, m, fitSet, valSet);
+    if (!got) return null;
+    const p = predictProbs(got.net, test).probs;
     for (let i = 0; i < avg.length; i++) avg[i]! += p[i]! / h.ensemble;
-    members.push({ bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun, history: fit.history });
-    params += net.numParameters();
+    members.push(got.rec);
+    params += got.net.numParameters();
   }
   const probs: Float64Array[] = [avg];
   const t1 = performance.now();
@@ -210,21 +252,23 @@ function runFold(
   probs.push(majorityProbs(trainY, fold.test.length, 3));
   probs.push(kmerLogisticBaseline(fold.train.map((i) => d.sequences[i]!), trainY, fold.test.map((i) => d.sequences[i]!), 3));
   const t2 = performance.now();
-  probs.forEach((p, s) => fold.test.forEach((i, j) => oof[s]!.set(p.subarray(j * 3, j * 3 + 3), i * 3)));
+  probs.forEach((p, s) => fold.test.forEach((i, j) => e.oof[s]!.set(p.subarray(j * 3, j * 3 + 3), i * 3)));
   const errs = probs.map((p) => pctErrors(test.labels, p));
-  onProgress?.({ kind: 'fold_end', fold: f, perClassError: Object.fromEntries(SYSTEMS.map((s, k) => [s.name, errs[k]!])), ms: t2 - t0 });
+  o.onProgress?.({ kind: 'fold_end', fold: f, perClassError: Object.fromEntries(SYSTEMS.map((s, k) => [s.name, errs[k]!])), ms: t2 - t0 });
   return {
     fold: f, train: fitIdx.length, val: valIdx.length, test: fold.test.length, members, modelMs: t1 - t0, baselineMs: t2 - t1, params, errs,
   };
 }
 
 /**
- * Run the splice-junction recipe.
+ * Run the splice-junction recipe. With `stateDir`, every trained network is saved there at once
+ * and networks already saved there are reused (resume at network granularity: the result equals
+ * an uninterrupted run's); with `stop`, a requested stop ends training and returns null.
  * @example
- * const r = runSplice({ cv: 10 });   // the full protocol
- * console.log(r.table);
+ * const r = await runSplice({ cv: 10 });   // the full protocol
+ * console.log(r!.table);
  */
-export function runSplice(options: SpliceOptions = {}): SpliceResult {
+export async function runSplice(options: SpliceOptions = {}): Promise<SpliceResult | null> {
   const h = resolve(options);
   const t0 = performance.now();
   const rng = new Rng(h.seed);
@@ -233,12 +277,17 @@ export function runSplice(options: SpliceOptions = {}): SpliceResult {
   const folds = h.cv ? stratifiedKFold(d.labels, h.cv, rng) : [stratifiedSplit(d.labels, 0.1, rng)];
   const backend = getBackend().name;
   options.onProgress?.({ kind: 'start', folds: folds.length, examples: d.labels.length, backend });
-  const oof = SYSTEMS.map(() => new Float64Array(d.labels.length * 3));
-  const foldRes = folds.map((fold, f) => runFold(d, all, fold, f, folds.length, h, rng, oof, options.onProgress));
+  const env: FoldEnv = { d, all, folds: folds.length, h, rng, oof: SYSTEMS.map(() => new Float64Array(d.labels.length * 3)), o: options };
+  const foldRes: FoldOutcome[] = [];
+  for (const [f, fold] of folds.entries()) {
+    const r = await runFold(env, fold, f);
+    if (!r) return null;
+    foldRes.push(r);
+  }
   const tested = folds.flatMap((fd) => fd.test).sort((a, b) => a - b);
   const yTest = tested.map((i) => d.labels[i]!);
   const systems: SpliceSystemResult[] = SYSTEMS.map((s, k) => {
-    const probs = Float64Array.from(tested.flatMap((i) => [...oof[k]!.subarray(i * 3, i * 3 + 3)]));
+    const probs = Float64Array.from(tested.flatMap((i) => [...env.oof[k]!.subarray(i * 3, i * 3 + 3)]));
     const metrics = classificationReport(yTest, argmaxRows(probs, 3), SPLICE_CLASSES, probs);
     const pc = metrics.perClass;
     const front = h.convChannels ? `conv${h.convChannels} + ` : '';
@@ -254,7 +303,7 @@ export function runSplice(options: SpliceOptions = {}): SpliceResult {
 
 function finish(
   o: SpliceOptions, h: ReturnType<typeof resolve>, d: SpliceData, systems: SpliceSystemResult[],
-  foldRes: ReturnType<typeof runFold>[], t0: number, backend: string,
+  foldRes: FoldOutcome[], t0: number, backend: string,
 ): SpliceResult {
   const nf = foldRes.length;
   const n = d.labels.length.toLocaleString('en-US');
@@ -297,8 +346,8 @@ function finish(
 function writeOutputs(dir: string, r: SpliceResult): void {
   mkdirSync(dir, { recursive: true });
   const json = JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
-  writeFileSync(join(dir, 'result.json'), json);
-  writeFileSync(join(dir, 'table.txt'), `${r.table}\n`);
+  writeFileAtomicSync(join(dir, 'result.json'), json);
+  writeFileAtomicSync(join(dir, 'table.txt'), `${r.table}\n`);
 }
 
 /**

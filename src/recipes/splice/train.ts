@@ -5,6 +5,7 @@
  * Legend: N examples, T steps, K channels, B batch, C classes.
  */
 import { AdamW, F, NonFiniteError, ReduceLROnPlateau, Tensor, clipGradNorm, noGrad, type Module, type Rng } from '../../index.js';
+import { yieldToEvents } from '../common/interrupt.js';
 
 /** Examples stored one after another: x (N, T, K) row-major, labels (N). */
 export interface EncodedSet {
@@ -40,6 +41,11 @@ export interface FitOptions {
   rng: Rng;
   /** Called after every epoch. */
   onEpoch?: (e: EpochRecord) => void;
+  /**
+   * Checked after every step; once `requested`, training ends and fitClassifier returns null.
+   * With it the loop yields to the event loop after every step, so a SIGINT handler can run.
+   */
+  stop?: { readonly requested: boolean };
 }
 
 /** One line of training history. */
@@ -136,7 +142,8 @@ class Ema {
   }
 }
 
-function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: FitOptions, ema: Ema | null): number {
+/** Mean training loss of one epoch, or null when a stop was requested. */
+async function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: FitOptions, ema: Ema | null): Promise<number | null> {
   model.train();
   const order = o.rng.shuffle(Array.from({ length: train.n }, (_, i) => i));
   let lossSum = 0;
@@ -149,15 +156,20 @@ function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: FitOpti
     opt.step();
     ema?.update();
     lossSum += loss.item() * idx.length;
+    if (o.stop) {
+      await yieldToEvents();
+      if (o.stop.requested) return null;
+    }
   }
   return lossSum / train.n;
 }
 
 /**
  * Train `model` on `train`, select the epoch by validation loss and restore its weights.
- * @example const fit = fitClassifier(net, trainSet, valSet, { epochs: 30, batchSize: 32, … });
+ * @returns null when `o.stop` was requested (the model then holds half-trained weights).
+ * @example const fit = await fitClassifier(net, trainSet, valSet, { epochs: 30, batchSize: 32, … });
  */
-export function fitClassifier(model: Classifier, train: EncodedSet, val: EncodedSet, o: FitOptions): FitResult {
+export async function fitClassifier(model: Classifier, train: EncodedSet, val: EncodedSet, o: FitOptions): Promise<FitResult | null> {
   const opt = new AdamW(model.parameters(), { lr: o.lr, weightDecay: o.weightDecay });
   // Halve the lr well before early stopping gives up: after ⌊patience/2⌋ epochs without progress.
   const sched = new ReduceLROnPlateau(opt, { factor: 0.5, patience: Math.max(0, Math.floor(o.patience / 2) - 1) });
@@ -168,7 +180,8 @@ export function fitClassifier(model: Classifier, train: EncodedSet, val: Encoded
   for (; epoch < o.epochs; epoch++) {
     const t0 = performance.now();
     const lr = opt.groups[0]!.lr;
-    const trainLoss = trainEpoch(model, opt, train, o, ema);
+    const trainLoss = await trainEpoch(model, opt, train, o, ema);
+    if (trainLoss === null) return null;
     ema?.swapIn();
     const v = predictProbs(model, val);
     const rec = { epoch, trainLoss, valLoss: v.loss, valError: errorOf(v.probs, val.labels), lr, ms: performance.now() - t0 };

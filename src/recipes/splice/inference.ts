@@ -1,0 +1,120 @@
+/**
+ * Using a finished splice run: `recur eval` re-scores the saved networks on the run's own test
+ * folds (rebuilding the folds from the seed, recomputing the baselines) and gives the training
+ * table again; `recur predict` labels new 60-nt sequences.
+ *
+ * Which networks predict: every saved network of every fold (folds × ensemble members), their
+ * class probabilities averaged with equal weights. Each fold's networks saw a different 90 % of
+ * the data, so the average uses all of it (the usual cross-validation ensemble).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DNA, FormatError, ValueError, columnIndex, csvWhere, isSymbol, oneHot, readCsvFile, readFastaSync, writeFileAtomicSync,
+} from '../../index.js';
+import { RUN_FILES, openFinishedRun, readJson } from '../common/run-dir.js';
+import { loadMember, memberFile } from './checkpoint.js';
+import type { SpliceNet } from './model.js';
+import { runSplice, type SpliceOptions, type SpliceResult } from './run.js';
+import { predictProbs, type EncodedSet } from './train.js';
+
+/** The recipe options a run's config.json holds (the CLI's own keys left out). */
+const OPTION_KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath'];
+
+/** The recipe options stored in a splice run's config.json. */
+export function spliceRunOptions(dir: string): SpliceOptions {
+  const cfg = readJson(join(dir, RUN_FILES.config)) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(cfg).filter(([k]) => OPTION_KEYS.includes(k))) as SpliceOptions;
+}
+
+/**
+ * Re-score a finished run's saved networks on its test folds: the same table as training.
+ * @throws OptionError when the run is not finished; FormatError for a missing or bad checkpoint.
+ */
+export async function evalSpliceRun(dir: string): Promise<SpliceResult> {
+  const run = openFinishedRun(dir, 'eval');
+  return (await runSplice({ ...spliceRunOptions(run.path), stateDir: run.path, savedOnly: true }))!;
+}
+
+/** A sequence to label and where it came from (for messages). */
+export interface SequenceInput {
+  id: string;
+  sequence: string;
+  /** `file:line:col` of its first nucleotide. */
+  where: string;
+}
+
+/** Read sequences from a FASTA file (DNA alphabet checked by the reader). */
+export function fastaSequences(path: string): SequenceInput[] {
+  if (!existsSync(path)) throw new FormatError(path, 'a readable FASTA file', 'no such file');
+  return readFastaSync(path, { alphabet: 'dna' }).map((r) => ({ id: r.id, sequence: r.sequence, where: `${r.file}:${r.line + 1}:1` }));
+}
+
+/**
+ * Read sequences from the column `seqCol` of a CSV file; ids from `idCol`, else the data row
+ * number (from 1).
+ * @throws FormatError at file:line:col for a missing column or a non-DNA character.
+ */
+export function csvSequences(path: string, seqCol: string, idCol?: string): SequenceInput[] {
+  const t = readCsvFile(path);
+  const c = columnIndex(t, seqCol, 'sequence column (--seq-col)');
+  const idc = idCol === undefined ? -1 : columnIndex(t, idCol, 'id column (--id-col)');
+  return t.rows.map((row, r) => {
+    const raw = row[c]!;
+    const lead = raw.length - raw.trimStart().length;
+    const seq = raw.trim().toUpperCase();
+    const col = t.cols[r * t.header.length + c]! + lead;
+    for (let j = 0; j < seq.length; j++) {
+      if (!isSymbol(DNA, seq[j]!)) throw new FormatError(csvWhere(t.file, t.lines[r]!, col + j), DNA.describe, `'${seq[j]}'`);
+    }
+    return { id: idc < 0 ? String(r + 1) : row[idc]!, sequence: seq, where: csvWhere(t.file, t.lines[r]!, col) };
+  });
+}
+
+/** Every saved network of a finished run (fold-major), checked against its metrics.json. */
+function loadNetworks(dir: string): { nets: SpliceNet[]; classes: string[]; steps: number } {
+  const m = readJson(join(dir, RUN_FILES.metrics)) as { protocol?: { folds?: unknown }; hyper?: { ensemble?: unknown } };
+  const folds = m.protocol?.folds;
+  const ensemble = m.hyper?.ensemble;
+  if (!Number.isInteger(folds) || !Number.isInteger(ensemble)) throw new FormatError(join(dir, RUN_FILES.metrics), 'protocol.folds and hyper.ensemble (integers)', `${String(folds)}, ${String(ensemble)}`);
+  const loaded = Array.from({ length: (folds as number) * (ensemble as number) }, (_, k) => loadMember(memberFile(dir, Math.floor(k / (ensemble as number)), k % (ensemble as number))));
+  return { nets: loaded.map((l) => l.net), classes: loaded[0]!.meta.classes, steps: loaded[0]!.meta.steps };
+}
+
+/** Labels and class probabilities of new sequences, as rows and as CSV text `id,label,p_<class>…`. */
+export interface SplicePrediction {
+  classes: string[];
+  rows: { id: string; label: string; probs: number[] }[];
+  csv: string;
+}
+
+const quote = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/**
+ * Label sequences with a finished run's networks (see the module comment); the CSV is written
+ * atomically to `out` when given.
+ * @throws ValueError for no sequences, FormatError at a sequence of the wrong length.
+ */
+export function predictSpliceRun(dir: string, seqs: readonly SequenceInput[], opts: { out?: string } = {}): SplicePrediction {
+  const run = openFinishedRun(dir, 'predict');
+  if (!seqs.length) throw new ValueError('recur predict', 'at least one sequence', 'none');
+  const { nets, classes, steps } = loadNetworks(run.path);
+  const bad = seqs.find((s) => s.sequence.length !== steps);
+  if (bad) throw new FormatError(bad.where, `a sequence of ${steps} nucleotides (the length the run was trained on)`, `${bad.sequence.length} (${JSON.stringify(bad.id)})`);
+  const C = classes.length;
+  const set: EncodedSet = { x: new Float32Array(seqs.length * steps * 4), labels: new Int32Array(seqs.length), n: seqs.length, T: steps, K: 4 };
+  seqs.forEach((s, i) => set.x.set(oneHot(s.sequence, 'dna'), i * steps * 4));
+  const avg = new Float64Array(seqs.length * C);
+  for (const net of nets) {
+    const p = predictProbs(net, set).probs;
+    for (let i = 0; i < avg.length; i++) avg[i]! += p[i]! / nets.length;
+  }
+  const rows = seqs.map((s, i) => {
+    const probs = Array.from(avg.subarray(i * C, (i + 1) * C));
+    return { id: s.id, label: classes[probs.indexOf(Math.max(...probs))]!, probs };
+  });
+  const lines = [['id', 'label', ...classes.map((c) => `p_${c}`)].join(','), ...rows.map((r) => [quote(r.id), r.label, ...r.probs.map((p) => String(Number(p.toPrecision(6))))].join(','))];
+  const csv = `${lines.join('\n')}\n`;
+  if (opts.out) writeFileAtomicSync(opts.out, csv);
+  return { classes, rows, csv };
+}
