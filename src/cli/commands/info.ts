@@ -50,7 +50,7 @@ export function collectInfo(backend?: recur.BackendName): Record<string, unknown
     backend: recur.getBackend().name, backendInfo,
     cpu: { model: cpu[0]?.model ?? 'unknown', cores: cpu.length, features: cpuFeatures(), memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)) },
     dataDir: { path: dir, exists: existsSync(dir) },
-    dependencies: Object.fromEntries(['commander', 'zod', 'yaml', 'cli-progress', 'uplot', 'tsx'].map((d) => [d, depVersion(d)])),
+    dependencies: Object.fromEntries(['commander', 'zod', 'yaml', 'uplot', 'tsx'].map((d) => [d, depVersion(d)])),
   };
 }
 

@@ -6,4 +6,5 @@ export { SpliceNet, type SpliceNetOptions, type Pooling } from './model.js';
 export { fitClassifier, predictProbs, subset, batchOf, type EncodedSet, type FitOptions, type FitResult, type EpochRecord, type Classifier } from './train.js';
 export { LogisticRegression, kmerLogisticBaseline, majorityClass, majorityProbs, type LogisticRegressionOptions } from './baselines.js';
 export { PUBLISHED_SPLICE, bestPublished, type PublishedRow } from './published.js';
-export { formatSpliceTable, type ErrorRow, type TableOptions } from './table.js';
+export { formatSpliceTable, spliceVerdict, type ErrorRow, type TableOptions, type SpliceVerdict } from './table.js';
+export { spliceReport } from './report.js';

@@ -60,9 +60,12 @@ export interface SpliceOptions {
 
 /** Progress events, discriminated by `kind`. Folds count from 0. */
 export type SpliceProgress =
-  | { kind: 'start'; folds: number; examples: number; backend: string }
+  | { kind: 'start'; folds: number; members: number; epochs: number; batchSize: number; examples: number; backend: string }
   | { kind: 'fold_start'; fold: number; folds: number; train: number; val: number; test: number }
+  | { kind: 'member_start'; fold: number; member: number; steps: number }
+  | { kind: 'step'; fold: number; member: number; epoch: number; step: number; steps: number; loss: number }
   | ({ kind: 'epoch'; fold: number; member: number } & EpochRecord)
+  | { kind: 'member_end'; fold: number; member: number; bestEpoch: number; epochsRun: number; stoppedEarly: boolean; patience: number }
   | { kind: 'fold_end'; fold: number; perClassError: Record<string, number[]>; ms: number }
   | { kind: 'done'; ms: number };
 
@@ -195,10 +198,13 @@ function runFold(
   let params = 0;
   for (let m = 0; m < h.ensemble; m++) {
     const net = new SpliceNet(4, 3, { rng: rng.fork(), cell: h.cell, hidden: h.hidden, pooling: h.pooling, convChannels: h.convChannels, dropout: h.dropout });
+    onProgress?.({ kind: 'member_start', fold: f, member: m, steps: Math.ceil(fitSet.n / h.batchSize) });
     const fit = fitClassifier(net, fitSet, valSet, {
       epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, patience: h.patience, clip: 1, ema: h.ema, rng: rng.fork(),
       onEpoch: (e) => onProgress?.({ kind: 'epoch', fold: f, member: m, ...e }),
+      onStep: (s) => onProgress?.({ kind: 'step', fold: f, member: m, ...s }),
     });
+    onProgress?.({ kind: 'member_end', fold: f, member: m, bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun, stoppedEarly: fit.stoppedEarly, patience: h.patience });
     const p = predictProbs(net, test).probs;
     for (let i = 0; i < avg.length; i++) avg[i]! += p[i]! / h.ensemble;
     members.push({ bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun, history: fit.history });
@@ -232,7 +238,7 @@ export function runSplice(options: SpliceOptions = {}): SpliceResult {
   const all = encode(d);
   const folds = h.cv ? stratifiedKFold(d.labels, h.cv, rng) : [stratifiedSplit(d.labels, 0.1, rng)];
   const backend = getBackend().name;
-  options.onProgress?.({ kind: 'start', folds: folds.length, examples: d.labels.length, backend });
+  options.onProgress?.({ kind: 'start', folds: folds.length, members: h.ensemble, epochs: h.epochs, batchSize: h.batchSize, examples: d.labels.length, backend });
   const oof = SYSTEMS.map(() => new Float64Array(d.labels.length * 3));
   const foldRes = folds.map((fold, f) => runFold(d, all, fold, f, folds.length, h, rng, oof, options.onProgress));
   const tested = folds.flatMap((fd) => fd.test).sort((a, b) => a - b);
@@ -267,7 +273,7 @@ function finish(
     return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1));
   };
   const rows: ErrorRow[] = systems.map((s, k) => ({
-    system: s.label, ...s.perClassError,
+    system: s.label, ...s.perClassError, accuracy: s.metrics.accuracy,
     note: nf > 1 ? `fold sd ±${spread(k, 2).toFixed(1)} / ±${spread(k, 0).toFixed(1)} / ±${spread(k, 1).toFixed(1)}` : undefined,
   }));
   const title = `Splice-junction per-class error (%): ${description}; backend ${backend}`;

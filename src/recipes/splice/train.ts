@@ -40,6 +40,8 @@ export interface FitOptions {
   rng: Rng;
   /** Called after every epoch. */
   onEpoch?: (e: EpochRecord) => void;
+  /** Called after every optimizer step: `step` of `steps` in epoch `epoch` (from 0). */
+  onStep?: (s: { epoch: number; step: number; steps: number; loss: number }) => void;
 }
 
 /** One line of training history. */
@@ -136,9 +138,10 @@ class Ema {
   }
 }
 
-function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: FitOptions, ema: Ema | null): number {
+function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: FitOptions, ema: Ema | null, epoch: number): number {
   model.train();
   const order = o.rng.shuffle(Array.from({ length: train.n }, (_, i) => i));
+  const steps = Math.ceil(order.length / o.batchSize);
   let lossSum = 0;
   for (let i = 0; i < order.length; i += o.batchSize) {
     const idx = order.slice(i, i + o.batchSize);
@@ -148,7 +151,9 @@ function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: FitOpti
     clipGradNorm(model.parameters(), o.clip);
     opt.step();
     ema?.update();
-    lossSum += loss.item() * idx.length;
+    const l = loss.item();
+    lossSum += l * idx.length;
+    o.onStep?.({ epoch, step: i / o.batchSize + 1, steps, loss: l });
   }
   return lossSum / train.n;
 }
@@ -168,7 +173,7 @@ export function fitClassifier(model: Classifier, train: EncodedSet, val: Encoded
   for (; epoch < o.epochs; epoch++) {
     const t0 = performance.now();
     const lr = opt.groups[0]!.lr;
-    const trainLoss = trainEpoch(model, opt, train, o, ema);
+    const trainLoss = trainEpoch(model, opt, train, o, ema, epoch);
     ema?.swapIn();
     const v = predictProbs(model, val);
     const rec = { epoch, trainLoss, valLoss: v.loss, valError: errorOf(v.probs, val.labels), lr, ms: performance.now() - t0 };
