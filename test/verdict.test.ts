@@ -11,6 +11,7 @@ import type { ForecastScores, MethodForecast } from '../src/recipes/forecast/eva
 import { forecastSchema, trainForecast } from '../src/recipes/forecast/index.js';
 import { FIX, tempDir } from './cli-helpers.js';
 import { readFileSync } from 'node:fs';
+import { runSplice, spliceReport } from '../src/recipes/splice/index.js';
 
 const methods: MethodForecast[] = ['model', 'persistence', 'ridge_ar', 'reference_oracle'].map((key) => ({
   key, label: key === 'ridge_ar' ? 'ridge AR' : key, forecast: new Float64Array(0), ...(key === 'reference_oracle' ? { oracle: true } : {}),
@@ -82,4 +83,20 @@ test('the report of a real run holds the verdict, both skills, and the recur ver
   assert.match(html, new RegExp(`<dt>recur</dt><dd>${version.replace(/\./g, '\\.')}</dd><dt>backend</dt><dd>(native|ref) \\(\\d+ threads?\\)</dd><dt>seed</dt><dd>7</dd>`));
   assert.match(html, /<p class="verdict">model vs best baseline/);
   assert.match(html, /Full resolved configuration[\s\S]*&#34;lookback&#34;: 8/);
+});
+
+test('splice report: verdict per class, highlight only for the most accurate system, curves of every fold × member', () => {
+  const r = runSplice({ limit: 60, epochs: 2, hidden: 4, ensemble: 2, cv: 2, seed: 1 });
+  const d = spliceReport({ task: 'splice', limit: 60 }, r);
+  const t = d.tables![0]!;
+  const best = r.systems.every((s) => s.metrics.accuracy <= r.systems[0]!.metrics.accuracy);
+  assert.deepEqual(t.emphasise, best ? [0] : []);
+  assert.equal(t.verdict!.length, 4);
+  assert.match(t.verdict![0]!, /^Neither: model \d+\.\d\d %; strongest baseline \(.+\) \d+\.\d\d %: (better by|worse by|equal)[^;]*; best published 3\.99 % \(PERCEPTRON\): (better|worse|equal)/);
+  assert.match(t.verdict![3]!, /lower error than the best published row on [0-3] of 3 classes/);
+  for (const c of d.charts!) assert.equal(c.series.length, 4, `${c.title}: 2 folds × 2 members`);
+  assert.deepEqual(d.charts!.map((c) => c.series[3]!.label), ['fold 2 member 2', 'fold 2 member 2', 'fold 2 member 2']);
+  assert.deepEqual(d.environment!.seed, 1);
+  assert.equal((d.config as Record<string, unknown>).hidden, 4);
+  assert.equal((d.config as Record<string, unknown>).valFraction, 0.1);
 });

@@ -5,8 +5,9 @@
  * throughput, the job's share done and its ETA), with log lines (epoch summaries, "fold 2/10
  * member 3/3", early stopping) printed ABOVE it: each log clears the bar line, writes the log
  * with a newline, and redraws the bar below. The bar is cut to the terminal width so it never
- * wraps, which keeps "clear this line" exact; `stop` clears it and shows the cursor again, so
- * whatever is printed next (the results) starts on a clean line.
+ * wraps, which keeps "clear this line" exact; `stop` clears it, so whatever is printed next
+ * (the results) starts on a clean line. The cursor is never hidden: a synchronous recipe cannot
+ * catch Ctrl-C, and a process killed with the cursor hidden leaves the user's terminal without one.
  *
  * Elsewhere (pipes, CI logs): the same log lines, plus a status line every `intervalMs`, with no
  * control characters. With `quiet`: nothing.
@@ -41,8 +42,6 @@ export interface ProgressOptions {
 }
 
 const CLEAR_LINE = '\r\x1b[2K';
-const HIDE_CURSOR = '\x1b[?25l';
-const SHOW_CURSOR = '\x1b[?25h';
 const REDRAW_MS = 100;
 
 /** "3m05s"-style duration; "?" when unknown. */
@@ -79,7 +78,6 @@ export class TrainProgress {
   private barShown = false;
   private lastDraw = 0;
   private lastLine = 0;
-  private readonly restoreCursor = (): void => void this.stream.write(SHOW_CURSOR);
 
   constructor(plan: JobPlan, opts: ProgressOptions = {}) {
     this.plan = plan;
@@ -132,7 +130,7 @@ export class TrainProgress {
   memberEnd(m: { epochsRun: number; stoppedEarly: boolean; bestEpoch: number | null; patience: number }): void {
     this.finishedEpochs.push(m.epochsRun);
     const p = this.prefix();
-    if (m.stoppedEarly) this.log(`${p}early stopping at epoch ${m.epochsRun} (no better validation loss for ${m.patience} epochs)`);
+    if (m.stoppedEarly) this.log(`${p}early stopping at epoch ${m.epochsRun} (no better validation loss for ${m.patience} epoch${m.patience === 1 ? '' : 's'})`);
     if (m.bestEpoch !== null) this.log(`${p}restored best epoch ${m.bestEpoch + 1}`);
   }
 
@@ -148,12 +146,9 @@ export class TrainProgress {
     this.draw(true);
   }
 
-  /** Clear the bar and show the cursor; nothing is drawn afterwards. Safe to call twice. */
+  /** Clear the bar; nothing is drawn afterwards. Safe to call twice. */
   stop(): void {
-    if (this.tty && !this.quiet && this.lastDraw > 0) {
-      this.stream.write(`${this.barShown ? CLEAR_LINE : ''}${SHOW_CURSOR}`);
-      process.off('exit', this.restoreCursor);
-    }
+    if (this.barShown) this.stream.write(CLEAR_LINE);
     this.barShown = false;
     this.lastDraw = -1;
   }
@@ -201,12 +196,10 @@ export class TrainProgress {
     if (this.quiet || !this.tty || this.lastDraw < 0) return;
     const now = performance.now();
     if (!force && now - this.lastDraw < REDRAW_MS) return;
-    if (this.lastDraw === 0) {
-      this.stream.write(HIDE_CURSOR);
-      process.once('exit', this.restoreCursor);
-    }
     this.lastDraw = now;
-    const { inEpoch, stepsPerEpoch } = this.pos;
+    const { stepsPerEpoch } = this.pos;
+    // Between a network's last epoch and the next network, show that epoch full.
+    const inEpoch = this.pos.epoch >= this.plan.epochs ? stepsPerEpoch : this.pos.inEpoch;
     const width = 20;
     const full = Math.min(width, Math.round((width * inEpoch) / stepsPerEpoch));
     const bar = `${'█'.repeat(full)}${'░'.repeat(width - full)}`;

@@ -14,7 +14,7 @@ function verdictLines(r: SpliceResult): string[] {
   const v = spliceVerdict(rows);
   const base = v.baseline === null ? null : rows[v.baseline]!.system.replace(/^baseline: /, '');
   return [
-    ...v.perClass.map((c) => `${c.label}: model ${c.model.toFixed(2)} %${base ? ` vs ${base} ${c.baseline!.toFixed(2)} % (${c.vsBaseline})` : ''}; vs best published ${c.published.toFixed(2)} % (${c.publishedSystem}): ${c.vsPublished}.`),
+    ...v.perClass.map((c) => `${c.label}: model ${c.model.toFixed(2)} %${base ? `; strongest baseline (${base}) ${c.baseline!.toFixed(2)} %: ${c.vsBaseline}` : ''}; best published ${c.published.toFixed(2)} % (${c.publishedSystem}): ${c.vsPublished}.`),
     v.summary,
   ];
 }
