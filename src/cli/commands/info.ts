@@ -48,7 +48,7 @@ export function collectInfo(backend?: recur.BackendName): Record<string, unknown
     backend: recur.getBackend().name, backendInfo: recur.backendInfo(),
     cpu: { model: cpu[0]?.model ?? 'unknown', cores: cpu.length, features: cpuFeatures(), memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)) },
     dataDir: { path: dir, exists: existsSync(dir) },
-    dependencies: Object.fromEntries(['commander', 'zod', 'yaml', 'cli-progress', 'uplot'].map((d) => [d, depVersion(d)])),
+    dependencies: Object.fromEntries(['commander', 'zod', 'yaml', 'uplot'].map((d) => [d, depVersion(d)])),
   };
 }
 

@@ -10,10 +10,10 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { getBackend } from '../../index.js';
-import { runSplice, type SpliceProgress, type SpliceResult } from '../../recipes/splice/index.js';
+import { runSplice, spliceReport, type SpliceProgress } from '../../recipes/splice/index.js';
 import {
   RUN_FILES, TrainProgress, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, writeReport,
-  type ReportData, type RunDir,
+  type ProgressOptions, type RunDir,
 } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import type { Io } from './io.js';
@@ -50,34 +50,24 @@ export const SPLICE_KEYS = Object.keys(spliceSchema.shape);
 
 type SpliceConfig = z.output<typeof spliceSchema>;
 
-function reportOf(c: SpliceConfig, r: SpliceResult): ReportData {
-  const model = r.systems[0]!;
-  const pct = (v: number): number => Number(v.toFixed(2));
-  const history = r.history.at(-1) ?? [];
-  return {
-    title: `splice — ${model.label}`, kind: 'classification', created: new Date().toISOString(),
-    facts: [
-      ['protocol', r.protocol.description], ['parameters', String(r.parameters)],
-      ['runtime', `${(r.timings.totalMs / 1000).toFixed(1)} s on the ${r.timings.backend} backend`],
-    ],
-    tables: [
-      {
-        title: 'Per-class error (%) against the baselines', columns: ['system', 'EI', 'IE', 'N', 'accuracy', 'macro F1', 'macro AUC'], emphasise: [0],
-        rows: r.systems.map((s) => [s.label, pct(s.perClassError.EI), pct(s.perClassError.IE), pct(s.perClassError.N), s.metrics.accuracy, s.metrics.macroF1, s.metrics.macroAuc]),
-      },
-      {
-        title: 'Published systems (10-fold CV on 1,000 examples)', columns: ['system', 'EI', 'IE', 'N'],
-        rows: r.published.map((p) => [p.system, p.EI, p.IE, p.N]),
-      },
-    ],
-    confusion: r.systems.map((s) => ({ title: `Confusion matrix — ${s.label} (pooled test folds)`, labels: r.classes, matrix: s.metrics.confusion })),
-    loss: { epoch: history.map((h) => h.epoch + 1), train: history.map((h) => h.trainLoss), val: history.map((h) => h.valLoss), label: `fold ${r.history.length}` },
-    charts: history.length ? [{
-      title: `Validation error per epoch (fold ${r.history.length})`, kind: 'lines', integerX: true, xLabel: 'epoch', yLabel: 'error',
-      x: history.map((h) => h.epoch + 1), series: [{ label: 'validation error', values: history.map((h) => h.valError) }],
-    }] : [],
-    config: c,
-  };
+/** The terminal display of the recipe's progress events (one display per run, made at 'start'). */
+function showProgress(p: TrainProgress | null, e: SpliceProgress, o: ProgressOptions): TrainProgress | null {
+  if (e.kind === 'start') return new TrainProgress({ folds: e.folds, members: e.members, epochs: e.epochs, batchSize: e.batchSize }, o);
+  if (e.kind === 'member_start') p?.member({ fold: e.fold, member: e.member, stepsPerEpoch: e.steps });
+  else if (e.kind === 'step') p?.step({ epoch: e.epoch, inEpoch: e.step, loss: e.loss });
+  else if (e.kind === 'epoch') p?.epochEnd({ epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, extra: `val error ${(100 * e.valError).toFixed(1)}%` });
+  else if (e.kind === 'member_end') p?.memberEnd({ epochsRun: e.epochsRun, stoppedEarly: e.stoppedEarly, bestEpoch: e.bestEpoch, patience: e.patience });
+  else if (e.kind === 'done') p?.stop();
+  return p;
+}
+
+/** Run `f`; the bar is cleared (and the cursor shown) even when it throws, so an error prints on a clean line. */
+async function withProgress<T>(f: () => Promise<T>, progress: () => TrainProgress | null): Promise<T> {
+  try {
+    return await f();
+  } finally {
+    progress()?.stop();
+  }
 }
 
 /**
@@ -115,23 +105,19 @@ export async function resumeSpliceTask(run: RunDir, overrides: { quiet?: boolean
 }
 
 async function trainSplice(c: SpliceConfig, run: RunDir, io: Io): Promise<number> {
-  const stop = onInterrupt(() => io.err('\nstopping: the network in training is dropped, finished ones are kept (Ctrl-C again to quit at once)…\n'));
+  let progress: TrainProgress | null = null;
+  const stopping = 'stopping: the network in training is dropped, finished ones are kept (Ctrl-C again to quit at once)…';
+  const stop = onInterrupt(() => (progress ? progress.log(stopping) : io.err(`${stopping}\n`)));
   try {
     const events = join(run.path, RUN_FILES.events);
     appendJsonl(events, { type: 'run_start', task: 'splice', resume: !run.staged, time: Date.now() });
-    let progress: TrainProgress | null = null;
     const onProgress = (e: SpliceProgress): void => {
       appendJsonl(events, { ...e, type: e.kind, time: Date.now() });
-      if (e.kind === 'start') {
-        progress = new TrainProgress({ totalSteps: e.folds * (c.epochs ?? 20), epochs: c.epochs ?? 20, batchSize: 1, quiet: c.quiet, ...io.progress, unit: 'epochs/s' });
-        progress.start();
-      } else if (e.kind === 'epoch') progress?.epochEnd({ epoch: e.epoch, step: e.epoch, loss: e.trainLoss, trainLoss: e.trainLoss, valLoss: e.valLoss, label: `fold ${e.fold + 1}` });
-      else if (e.kind === 'done') progress?.stop();
+      progress = showProgress(progress, e, { quiet: c.quiet, stream: io.progress.progressStream, tty: io.progress.tty });
     };
     const { task: _t, name: _n, runsDir: _r, quiet: _q, ...options } = c;
-    const r = await runSplice({ ...options, onProgress, outDir: run.path, stateDir: run.path, stop });
+    const r = await withProgress(() => runSplice({ ...options, onProgress, outDir: run.path, stateDir: run.path, stop }), () => progress);
     if (!r) {
-      (progress as TrainProgress | null)?.stop();
       appendJsonl(events, { type: 'run_end', reason: 'stopped', time: Date.now() });
       commitRunDir(run);
       io.err(`stopped; the finished networks are saved. Continue with: recur train --resume ${run.final}\n`);
@@ -139,7 +125,7 @@ async function trainSplice(c: SpliceConfig, run: RunDir, io: Io): Promise<number
     }
     const { table: _table, ...metrics } = r;
     writeJson(join(run.path, RUN_FILES.metrics), { task: 'splice', backend: getBackend().name, ...metrics });
-    const report = reportOf(c, r);
+    const report = spliceReport(c, r);
     writeJson(join(run.path, RUN_FILES.reportData), report);
     writeReport(join(run.path, RUN_FILES.report), report);
     appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { writeFileAtomicSync } from '../../index.js';
+import type { RunEnvironment } from './environment.js';
 
 /** A table of numbers and labels; `null` cells print as "–". */
 export interface ReportTable {
@@ -19,8 +20,12 @@ export interface ReportTable {
   columns: string[];
   rows: (string | number | null)[][];
   caption?: string;
-  /** Row indices drawn in bold (e.g. the model). */
+  /** Row indices drawn highlighted (the model, only where it is the best row). */
   emphasise?: number[];
+  /** Cells [row, column] drawn in bold: the best value of their column. */
+  best?: [number, number][];
+  /** Plain-worded comparisons shown under the table (e.g. "model vs best baseline: … (worse)"). */
+  verdict?: string[];
   /** Significant digits for numbers (default 4). */
   digits?: number;
 }
@@ -64,8 +69,10 @@ export interface ReportData {
   loss?: { epoch: number[]; train: (number | null)[]; val: (number | null)[]; label?: string };
   charts?: ReportChart[];
   confusion?: ReportConfusion[];
-  /** The run's configuration, shown folded at the end. */
+  /** The run's full resolved configuration, shown at the end. */
   config?: unknown;
+  /** What produced the run, shown with the configuration. */
+  environment?: RunEnvironment;
   notes?: string[];
 }
 
@@ -98,11 +105,55 @@ function fmtCell(v: string | number | null, digits: number): string {
 function tableHtml(t: ReportTable): string {
   const d = t.digits ?? 4;
   const em = new Set(t.emphasise ?? []);
+  const best = new Set((t.best ?? []).map(([i, j]) => `${i},${j}`));
+  const cls = (i: number, j: number, v: string | number | null): string => {
+    const c = [j && typeof v !== 'string' ? 'num' : '', best.has(`${i},${j}`) ? 'best' : ''].filter(Boolean).join(' ');
+    return c ? ` class="${c}"` : '';
+  };
   const head = t.columns.map((c, j) => `<th${j ? ' class="num"' : ''}>${esc(c)}</th>`).join('');
   const body = t.rows
-    .map((r, i) => `<tr${em.has(i) ? ' class="em"' : ''}>${r.map((v, j) => `<td${j && typeof v !== 'string' ? ' class="num"' : ''}>${fmtCell(v, d)}</td>`).join('')}</tr>`)
+    .map((r, i) => `<tr${em.has(i) ? ' class="em"' : ''}>${r.map((v, j) => `<td${cls(i, j, v)}>${fmtCell(v, d)}</td>`).join('')}</tr>`)
     .join('\n');
-  return `<section class="card"><h2>${esc(t.title)}</h2><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${t.caption ? `<p class="cap">${esc(t.caption)}</p>` : ''}</section>`;
+  const verdict = (t.verdict ?? []).map((v) => `<p class="verdict">${esc(v)}</p>`).join('');
+  return `<section class="card"><h2>${esc(t.title)}</h2><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${verdict}${t.caption ? `<p class="cap">${esc(t.caption)}</p>` : ''}</section>`;
+}
+
+/** The configuration card: what produced the run (recur version, backend, threads, seed) and every setting. */
+function configHtml(d: ReportData): string {
+  if (d.config === undefined && !d.environment) return '';
+  const e = d.environment;
+  const facts = e ? `<dl class="facts"><dt>recur</dt><dd>${esc(e.recur)}</dd><dt>backend</dt><dd>${esc(e.backend)} (${e.threads} thread${e.threads === 1 ? '' : 's'})</dd><dt>seed</dt><dd>${esc(String(e.seed))}</dd></dl>` : '';
+  const json = d.config === undefined ? '' : `<details open><summary>Full resolved configuration</summary><pre>${esc(JSON.stringify(d.config, null, 2))}</pre></details>`;
+  return `<section class="card"><h2>Configuration</h2>${facts}${json}</section>`;
+}
+
+/**
+ * Cells holding the best value of each listed column among the rows `eligible` allows (ties all count).
+ * @example bestCells([['a', 2], ['b', 1]], [{ col: 1, better: 'lower' }]) // [[1, 1]]
+ */
+export function bestCells(rows: readonly (string | number | null)[][], cols: { col: number; better: 'lower' | 'higher' }[], eligible: (row: number) => boolean = () => true): [number, number][] {
+  return cols.flatMap(({ col, better }) => {
+    const vals = rows.map((r, i) => (eligible(i) && typeof r[col] === 'number' && Number.isFinite(r[col]) ? (r[col] as number) : null));
+    const finite = vals.filter((v): v is number => v !== null);
+    if (!finite.length) return [];
+    const target = better === 'lower' ? Math.min(...finite) : Math.max(...finite);
+    return vals.flatMap((v, i) => (v === target ? [[i, col] as [number, number]] : []));
+  });
+}
+
+/**
+ * Loss charts over every trained network (fold × member): one series per network, so no run
+ * is left out. A single network gets the standard loss chart instead (see ReportData.loss).
+ */
+export function historyCharts(runs: { label: string; epochs: number[]; train: (number | null)[]; val: (number | null)[] }[], what = 'loss'): ReportChart[] {
+  const n = Math.max(0, ...runs.map((r) => r.epochs.length ? Math.max(...r.epochs) : 0));
+  const x = Array.from({ length: n }, (_, i) => i + 1);
+  const series = (k: 'train' | 'val') => runs.map((r) => ({ label: r.label, values: x.map((e) => { const i = r.epochs.indexOf(e); return i < 0 ? null : r[k][i] ?? null; }) }));
+  const caption = `Every network of the run (${runs.length}); a line ends where early stopping ended that network.`;
+  return [
+    { title: `Training ${what} per epoch — every fold and member`, kind: 'lines', integerX: true, logY: true, xLabel: 'epoch', yLabel: what, x, series: series('train'), caption },
+    { title: `Validation ${what} per epoch — every fold and member`, kind: 'lines', integerX: true, logY: true, xLabel: 'epoch', yLabel: what, x, series: series('val'), caption },
+  ];
 }
 
 function confusionHtml(c: ReportConfusion): string {
@@ -132,7 +183,7 @@ tr.em td{font-weight:600;background:#f0f6ff}.cap{color:#57606a;font-size:12.5px;
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}dl.facts dt{color:#57606a}dl.facts dd{margin:0}
 table.confusion{width:auto}table.confusion td.cm{min-width:56px}
 pre{background:#f6f8fa;padding:10px;overflow:auto;font-size:12px}.chart{min-height:50px}
-.warn{color:#b00020;font-weight:600}`;
+.warn{color:#b00020;font-weight:600}td.best{font-weight:700}.verdict{margin:8px 0 0;font-weight:600}`;
 
 /** The page script: draws every chart with uPlot, then counts non-blank canvases. */
 const PAGE_SCRIPT = String.raw`
@@ -193,7 +244,7 @@ export function renderReport(d: ReportData): string {
   const { js, css } = uplotAssets();
   const facts = d.facts?.length ? `<section class="card"><dl class="facts">${d.facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl></section>` : '';
   const notes = d.notes?.length ? `<section class="card"><h2>Notes</h2><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>` : '';
-  const config = d.config === undefined ? '' : `<section class="card"><details><summary>Configuration</summary><pre>${esc(JSON.stringify(d.config, null, 2))}</pre></details></section>`;
+  const config = configHtml(d);
   const payload = scriptSafe(JSON.stringify({ loss: d.loss ?? null, charts: d.charts ?? [] }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

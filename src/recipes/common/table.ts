@@ -19,3 +19,32 @@ export function textTable(columns: readonly string[], rows: readonly (string | n
     r.map((v, j) => (raw && typeof raw[j] !== 'string' ? v.padStart(width[j]!) : v.padEnd(width[j]!))).join('  ').trimEnd();
   return [line(columns, null), line(width.map((w) => '-'.repeat(w)), null), ...cells.map((r, i) => line(r, rows[i]!))].join('\n');
 }
+
+/**
+ * Word-wrap text to lines of at most `width` characters (a longer word stays whole), indenting
+ * continuation lines; keeps terminal output from wrapping mid-word on 80–120-column screens.
+ * @example wrapText('a b c', 3) // "a b\nc"
+ */
+export function wrapText(text: string, width = 100, indent = ''): string {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(/ +/)) {
+    const next = cur ? `${cur} ${word}` : (lines.length ? indent : '') + word;
+    if (cur && next.length > width) {
+      lines.push(cur);
+      cur = indent + word;
+    } else cur = next;
+  }
+  if (cur) lines.push(cur);
+  return lines.join('\n');
+}
+
+/**
+ * A relative change as a signed percentage, "+1.9 %" / "−2.2 %" (a real minus sign).
+ * @example signedPct(-0.0221) // "−2.2 %"
+ */
+export function signedPct(x: number, digits = 1): string {
+  if (!Number.isFinite(x)) return '–';
+  const v = (100 * x).toFixed(digits);
+  return Number(v) === 0 ? `${(0).toFixed(digits)} %` : x > 0 ? `+${v} %` : `−${v.slice(1)} %`;
+}

@@ -43,7 +43,9 @@ export interface FitContext {
   stateDir: string;
   /** Receives every training event (JSONL writer). */
   emit: (e: TrainEvent) => void;
+  /** The job's display (one for all folds); this fit is network 0 of fold `fold`. */
   progress: TrainProgress;
+  fold: number;
   stop: StopFlag;
   /** Continue from `<stateDir>/last.safetensors` when it exists. */
   resume: boolean;
@@ -84,21 +86,23 @@ export async function fitForecaster(c: FitContext): Promise<FitResult> {
     checkpoint: { dir: c.stateDir, keepBest: true },
     events: (e) => {
       c.emit(e);
-      if (e.type === 'step') c.progress.step({ epoch: e.epoch, step: e.step, loss: e.loss });
-      else if (e.type === 'epoch_end') c.progress.epochEnd({ epoch: e.epoch, step: e.step, loss: e.trainLoss, trainLoss: e.trainLoss, valLoss: e.valLoss });
+      if (e.type === 'step') c.progress.step({ epoch: e.epoch, inEpoch: e.batch + 1, loss: e.loss });
+      else if (e.type === 'epoch_end') c.progress.epochEnd({ epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss });
     },
   });
   const last = join(c.stateDir, 'last.safetensors');
   if (c.resume && existsSync(last)) await trainer.resume(last);
   const unlisten = c.stop.listen(() => trainer.stop());
-  c.progress.start(trainer.step);
+  c.progress.member({ fold: c.fold, member: 0, stepsPerEpoch: stepsPerEpoch(c.train.length, st.batchSize), epoch: trainer.epoch });
   try {
     const r = await trainer.fit();
     const best = join(c.stateDir, 'best.safetensors');
-    if (r.reason !== 'stopped' && existsSync(best)) model.loadStateDict((await loadCheckpoint(best)).model);
-    return { reason: r.reason, history: r.history, bestEpoch: r.best?.epoch ?? null };
+    const restored = r.reason !== 'stopped' && existsSync(best);
+    if (restored) model.loadStateDict((await loadCheckpoint(best)).model);
+    const bestEpoch = r.best?.epoch ?? null;
+    if (r.reason !== 'stopped') c.progress.memberEnd({ epochsRun: r.history.length, stoppedEarly: r.reason === 'early_stop', bestEpoch: restored ? bestEpoch : null, patience: st.patience });
+    return { reason: r.reason, history: r.history, bestEpoch };
   } finally {
-    c.progress.stop();
     unlisten();
   }
 }

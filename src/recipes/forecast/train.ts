@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { getBackend, saveCheckpoint, type JsonValue } from '../../index.js';
 import { onInterrupt } from '../common/interrupt.js';
 import { TrainProgress } from '../common/progress.js';
-import { writeReport, type ReportData } from '../common/report.js';
+import { historyCharts, writeReport, type ReportData } from '../common/report.js';
+import { runEnvironment } from '../common/environment.js';
 import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, readJson, resumeRunDir, writeJson, type RunDir } from '../common/run-dir.js';
 import type { Forecast, RidgeAR } from './baselines.js';
 import type { ForecastConfig } from './config.js';
 import { loadSeries, rollingOriginSplits, type Series } from './dataset.js';
 import { scoreForecasts, type ForecastScores, type MethodForecast } from './evaluate.js';
-import { fitForecaster, stepsPerEpoch, type EpochRecord } from './fit.js';
+import { fitForecaster, type EpochRecord } from './fit.js';
 import { buildModel, fitRidge, forecastAll, modelSpec, prepareFold, windowSpec, type PreparedFold } from './pipeline.js';
 import { forecastCharts, horizonChart, horizonTable, lossCurve, metricsTable, stepLabeller, summaryText } from './report.js';
 
@@ -84,19 +85,14 @@ function modelExtra(s: Series, c: ForecastConfig, f: PreparedFold, ridge: RidgeA
   };
 }
 
-async function runFold(s: Series, c: ForecastConfig, f: PreparedFold, run: RunDir, env: ForecastEnv, folds: number, emit: (e: object) => void, stop: ReturnType<typeof onInterrupt>): Promise<FoldResult | null> {
+async function runFold(s: Series, c: ForecastConfig, f: PreparedFold, run: RunDir, progress: TrainProgress, folds: number, emit: (e: object) => void, stop: ReturnType<typeof onInterrupt>): Promise<FoldResult | null> {
   const model = buildModel(s, c, f.index);
   const ridge = fitRidge(s, c, f);
   emit({ type: 'fold_start', fold: f.index, split: f.split, windows: { train: f.windows.train.length, val: f.windows.val.length, test: f.windows.test.length }, ridgeLambda: ridge.lambda });
-  const progress = new TrainProgress({
-    totalSteps: c.epochs * stepsPerEpoch(f.windows.train.length, c.batchSize), epochs: c.epochs, batchSize: c.batchSize, quiet: c.quiet,
-    ...(env.progressStream ? { stream: env.progressStream } : {}), ...(env.tty !== undefined ? { tty: env.tty } : {}),
-    ...(env.progressIntervalMs !== undefined ? { intervalMs: env.progressIntervalMs } : {}), ...(folds > 1 ? { label: `fold ${f.index + 1}/${folds}` } : {}),
-  });
   const fit = await fitForecaster({
     model, z: f.z, series: s, spec: windowSpec(c), train: f.windows.train, val: f.windows.val,
     settings: { epochs: c.epochs, batchSize: c.batchSize, lr: c.lr, clip: c.clip, loss: c.loss, huberDelta: c.huberDelta, schedule: c.schedule, patience: c.patience, seed: c.seed + f.index },
-    stateDir: foldFile(run, f.index, folds, RUN_FILES.trainState), emit, progress, stop, resume: !run.staged,
+    stateDir: foldFile(run, f.index, folds, RUN_FILES.trainState), emit, progress, fold: f.index, stop, resume: !run.staged,
   });
   if (fit.reason === 'stopped') return null;
   // The model to use: the best weights (or the last, without validation), with what eval/predict need.
@@ -130,7 +126,10 @@ export async function trainForecast(c: ForecastConfig, env: ForecastEnv): Promis
   const folds = Math.max(1, c.backtest);
   const prepared = rollingOriginSplits(s.n, folds, c.split).map((sp, i) => prepareFold(s, c, sp, i, folds));
   const run = env.resumeDir ? resumeRunDir(env.resumeDir) : createRunDir(env.runsDir, c.name);
-  const stop = onInterrupt(() => process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n'));
+  const progress = new TrainProgress({ folds, members: 1, epochs: c.epochs, batchSize: c.batchSize }, {
+    quiet: c.quiet, stream: env.progressStream, tty: env.tty, ...(env.progressIntervalMs !== undefined ? { intervalMs: env.progressIntervalMs } : {}),
+  });
+  const stop = onInterrupt(() => progress.log('stopping after this step (Ctrl-C again to quit at once)…'));
   try {
     if (run.staged) writeJson(join(run.path, RUN_FILES.config), c);
     const events = join(run.path, RUN_FILES.events);
@@ -143,7 +142,7 @@ export async function trainForecast(c: ForecastConfig, env: ForecastEnv): Promis
         results.push(readJson(saved) as FoldResult);
         continue;
       }
-      const r = await runFold(s, c, f, run, env, folds, emit, stop);
+      const r = await runFold(s, c, f, run, progress, folds, emit, stop);
       if (!r) {
         emit({ type: 'run_end', reason: 'stopped' });
         commitRunDir(run);
@@ -161,6 +160,7 @@ export async function trainForecast(c: ForecastConfig, env: ForecastEnv): Promis
     abortRunDir(run);
     throw e;
   } finally {
+    progress.stop();
     stop.dispose();
   }
 }
@@ -192,8 +192,7 @@ function finish(s: Series, c: ForecastConfig, prepared: PreparedFold[], results:
 
 function reportData(s: Series, c: ForecastConfig, m: ForecastMetrics, results: FoldResult[], p: ReturnType<typeof pool>, label: (h: number) => string): ReportData {
   const H = c.horizon;
-  const lastHist = results.at(-1)!.history;
-  const tables = s.targets.flatMap((t) => [metricsTable(m.scores, p.methods, t, `Test metrics — ${t}`), horizonTable(m.scores, p.methods, t, H, label)]);
+  const tables = s.targets.flatMap((t) => [metricsTable(m.scores, p.methods, t, `Test metrics — ${t}`, label), horizonTable(m.scores, p.methods, t, H, label)]);
   if (results.length > 1) {
     tables.push({
       title: 'Rolling-origin backtest: MAE per fold', columns: ['fold', 'test rows', ...p.methods.map((x) => x.label)],
@@ -207,15 +206,18 @@ function reportData(s: Series, c: ForecastConfig, m: ForecastMetrics, results: F
     ['data', `${s.file} (${s.n} rows${s.times ? `, step ${label(1)}` : ''})`],
     ['targets', s.targets.join(', ')], ['features', s.features.join(', ')],
     ['windows', `lookback ${c.lookback}, horizon ${H}${c.season ? `, season ${c.season}` : ''}; ${m.windows.map((w) => `train ${w.train} / val ${w.val} / test ${w.test}`).join('; ')}`],
-    ['model', `${c.cell.toUpperCase()} hidden ${c.hidden} × ${c.layers} layer(s), ${results.at(-1)!.history.length} epochs run, best epoch ${(results.at(-1)!.bestEpoch ?? -1) + 1}`],
+    ['model', `${c.cell.toUpperCase()} hidden ${c.hidden} × ${c.layers} layer(s); ${results.map((r) => `${results.length > 1 ? `fold ${r.fold + 1}: ` : ''}${r.history.length} epochs run, best epoch ${(r.bestEpoch ?? -1) + 1}`).join('; ')}`],
     ['training', `${c.loss === 'huber' ? `Huber (δ = ${c.huberDelta} sd)` : c.loss.toUpperCase()} loss on the change from the last observed value, lr ${c.lr}${c.schedule === 'plateau' ? ' ÷4 on each validation plateau' : ''}, early stopping after ${c.patience} epoch(s) without a better validation loss${c.clipOutput ? '; forecasts clipped to the training range' : ''}`],
     ['ridge AR', `λ = ${results.map((r) => r.ridge.lambda).join(', ')} (${c.ridgeLambda === 'auto' ? 'chosen on validation' : 'given'})`],
     ['runtime', `${m.seconds.toFixed(1)} s on the ${m.backend} backend`],
   ];
   return {
     title: `${c.name ?? 'forecast'} — ${s.targets.join(', ')}`, kind: 'forecast', created: new Date().toISOString(), facts, tables,
-    loss: lossCurve(lastHist, `${c.loss.toUpperCase()} on normalised values${results.length > 1 ? `, fold ${results.length}` : ''}`),
-    charts: [...forecastCharts({ s, H, origins: p.origins, truth: p.truth, methods: p.methods }, label), horizonChart(m.scores, p.methods, s.targets[0]!, H)],
-    config: c, notes: [...s.notes, 'Normalisation statistics are fitted on the training rows of each fold only.'],
+    ...(results.length === 1 ? { loss: lossCurve(results[0]!.history, `${c.loss.toUpperCase()} on normalised values`) } : {}),
+    charts: [
+      ...(results.length > 1 ? historyCharts(results.map((r) => ({ label: `fold ${r.fold + 1}`, epochs: r.history.map((h) => h.epoch + 1), train: r.history.map((h) => h.trainLoss), val: r.history.map((h) => h.valLoss) })), `${c.loss.toUpperCase()} loss`) : []),
+      ...forecastCharts({ s, H, origins: p.origins, truth: p.truth, methods: p.methods }, label), horizonChart(m.scores, p.methods, s.targets[0]!, H),
+    ],
+    config: c, environment: runEnvironment(c.seed), notes: [...s.notes, 'Normalisation statistics are fitted on the training rows of each fold only.'],
   };
 }

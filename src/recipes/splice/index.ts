@@ -6,6 +6,7 @@ export { SpliceNet, type SpliceNetOptions, type Pooling } from './model.js';
 export { fitClassifier, predictProbs, subset, batchOf, type EncodedSet, type FitOptions, type FitResult, type EpochRecord, type Classifier } from './train.js';
 export { LogisticRegression, kmerLogisticBaseline, majorityClass, majorityProbs, type LogisticRegressionOptions } from './baselines.js';
 export { PUBLISHED_SPLICE, bestPublished, type PublishedRow } from './published.js';
-export { formatSpliceTable, type ErrorRow, type TableOptions } from './table.js';
+export { formatSpliceTable, spliceVerdict, type ErrorRow, type TableOptions, type SpliceVerdict } from './table.js';
+export { spliceReport } from './report.js';
 export { memberFile, loadMember, saveMember, buildNet, type MemberMeta, type SpliceNetSpec } from './checkpoint.js';
 export { evalSpliceRun, predictSpliceRun, fastaSequences, csvSequences, spliceRunOptions, type SequenceInput, type SplicePrediction } from './inference.js';

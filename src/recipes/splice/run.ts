@@ -67,9 +67,12 @@ export interface SpliceOptions {
 
 /** Progress events, discriminated by `kind`. Folds count from 0. */
 export type SpliceProgress =
-  | { kind: 'start'; folds: number; examples: number; backend: string }
+  | { kind: 'start'; folds: number; members: number; epochs: number; batchSize: number; examples: number; backend: string }
   | { kind: 'fold_start'; fold: number; folds: number; train: number; val: number; test: number }
+  | { kind: 'member_start'; fold: number; member: number; steps: number }
+  | { kind: 'step'; fold: number; member: number; epoch: number; step: number; steps: number; loss: number }
   | ({ kind: 'epoch'; fold: number; member: number } & EpochRecord)
+  | { kind: 'member_end'; fold: number; member: number; bestEpoch: number; epochsRun: number; stoppedEarly: boolean; patience: number }
   | { kind: 'fold_end'; fold: number; perClassError: Record<string, number[]>; ms: number }
   | { kind: 'done'; ms: number };
 
@@ -215,12 +218,15 @@ async function member(e: FoldEnv, f: number, m: number, fitSet: EncodedSet, valS
     const { meta } = loadMember(file, net);
     return { net, rec: { bestEpoch: meta.bestEpoch, epochsRun: meta.epochsRun, history: meta.history } };
   }
+  o.onProgress?.({ kind: 'member_start', fold: f, member: m, steps: Math.ceil(fitSet.n / h.batchSize) });
   const fit = await fitClassifier(net, fitSet, valSet, {
     epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, patience: h.patience, clip: 1, ema: h.ema, rng,
     onEpoch: (ep) => o.onProgress?.({ kind: 'epoch', fold: f, member: m, ...ep }),
+    onStep: (s) => o.onProgress?.({ kind: 'step', fold: f, member: m, ...s }),
     ...(o.stop ? { stop: o.stop } : {}),
   });
   if (!fit) return null;
+  o.onProgress?.({ kind: 'member_end', fold: f, member: m, bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun, stoppedEarly: fit.stoppedEarly, patience: h.patience });
   const rec = { bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun, history: fit.history };
   if (file) saveMember(file, net, { kind: 'splice-member', fold: f, member: m, classes: [...SPLICE_CLASSES], steps: e.all.T, net: spec, ...rec });
   return { net, rec };
@@ -276,7 +282,7 @@ export async function runSplice(options: SpliceOptions = {}): Promise<SpliceResu
   const all = encode(d);
   const folds = h.cv ? stratifiedKFold(d.labels, h.cv, rng) : [stratifiedSplit(d.labels, 0.1, rng)];
   const backend = getBackend().name;
-  options.onProgress?.({ kind: 'start', folds: folds.length, examples: d.labels.length, backend });
+  options.onProgress?.({ kind: 'start', folds: folds.length, members: h.ensemble, epochs: h.epochs, batchSize: h.batchSize, examples: d.labels.length, backend });
   const env: FoldEnv = { d, all, folds: folds.length, h, rng, oof: SYSTEMS.map(() => new Float64Array(d.labels.length * 3)), o: options };
   const foldRes: FoldOutcome[] = [];
   for (const [f, fold] of folds.entries()) {
@@ -316,7 +322,7 @@ function finish(
     return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1));
   };
   const rows: ErrorRow[] = systems.map((s, k) => ({
-    system: s.label, ...s.perClassError,
+    system: s.label, ...s.perClassError, accuracy: s.metrics.accuracy,
     note: nf > 1 ? `fold sd ±${spread(k, 2).toFixed(1)} / ±${spread(k, 0).toFixed(1)} / ±${spread(k, 1).toFixed(1)}` : undefined,
   }));
   const title = `Splice-junction per-class error (%): ${description}; backend ${backend}`;

@@ -1,4 +1,5 @@
-/** Printable comparison of per-class errors: this run's model and baselines beside the published rows. */
+/** Printable comparison of per-class errors: this run's model and baselines beside the published rows, and a verdict. */
+import { textTable, wrapText } from '../common/table.js';
 import { PUBLISHED_SPLICE, bestPublished } from './published.js';
 
 /** A row of the table: a system and its per-class errors in percent. */
@@ -7,49 +8,101 @@ export interface ErrorRow {
   N: number;
   EI: number;
   IE: number;
+  /** Share of all test examples classified correctly (0–1); picks the strongest baseline. */
+  accuracy?: number;
   /** Printed after the numbers, e.g. '±0.8' spreads or a note. */
-  note?: string;
+  note?: string | undefined;
 }
 
 export interface TableOptions {
-  /** Heading line (the protocol). */
+  /** Heading (the protocol); wrapped to the table's width. */
   title: string;
   /** Rows from this run (model first, then baselines). */
   rows: readonly ErrorRow[];
-  /** Mark the first row against the best published error per class (default true). */
+  /** Add the verdict: the first row against the strongest baseline and the best published row per class (default true). */
   verdict?: boolean;
 }
 
 const CLASSES = ['N', 'EI', 'IE'] as const;
 const HEAD = { N: 'Neither', EI: 'EI', IE: 'IE' };
+/** Widest line the text aims for (fits a 120-column terminal with room to spare). */
+const WIDTH = 100;
 
 function fmt(v: number): string {
   return Number.isNaN(v) ? '—' : v.toFixed(2);
 }
 
+/** "better by 3.99 points" / "worse by 50.00 points" / "equal" for errors a (the model) and b. */
+function compare(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return 'not comparable';
+  const d = Math.abs(a - b).toFixed(2);
+  return Number(d) === 0 ? 'equal' : a < b ? `better by ${d} points` : `worse by ${d} points`;
+}
+
+/** The per-class verdict of the model (row 0) against the strongest baseline and the best published row. */
+export interface SpliceVerdict {
+  /** Index into the rows of the strongest baseline (highest accuracy, else lowest mean error), or null when there is none. */
+  baseline: number | null;
+  perClass: { cls: 'N' | 'EI' | 'IE'; label: string; model: number; baseline: number | null; vsBaseline: string; published: number; publishedSystem: string; vsPublished: string }[];
+  /** One or two sentences with the counts. */
+  summary: string;
+}
+
+function strongestBaseline(rows: readonly ErrorRow[]): number | null {
+  if (rows.length < 2) return null;
+  const score = (r: ErrorRow): number => r.accuracy ?? -(r.N + r.EI + r.IE) / 3;
+  let best = 1;
+  for (let i = 2; i < rows.length; i++) if (score(rows[i]!) > score(rows[best]!)) best = i;
+  return best;
+}
+
+/** Compare the model (row 0) with the strongest baseline and the best published error, per class. */
+export function spliceVerdict(rows: readonly ErrorRow[]): SpliceVerdict {
+  const model = rows[0]!;
+  const b = strongestBaseline(rows);
+  const base = b === null ? null : rows[b]!;
+  const perClass = CLASSES.map((cls) => {
+    const p = bestPublished(cls);
+    return {
+      cls, label: HEAD[cls], model: model[cls], baseline: base ? base[cls] : null, vsBaseline: base ? compare(model[cls], base[cls]) : '–',
+      published: p.error, publishedSystem: p.system, vsPublished: compare(model[cls], p.error),
+    };
+  });
+  const count = (k: 'vsBaseline' | 'vsPublished'): number => perClass.filter((c) => c[k].startsWith('better')).length;
+  const parts = [`The model has a lower error than the best published row on ${count('vsPublished')} of 3 classes`];
+  if (base) parts.push(`than the strongest baseline of this run (${base.system.replace(/^baseline: /, '')}) on ${count('vsBaseline')} of 3`);
+  let summary = `${parts.join(', and ')}.`;
+  if (base && model.accuracy !== undefined && base.accuracy !== undefined) {
+    const [m, a] = [100 * model.accuracy, 100 * base.accuracy];
+    const word = m.toFixed(2) === a.toFixed(2) ? 'the same as' : m > a ? 'better than' : 'worse than';
+    summary += ` Accuracy ${m.toFixed(2)} % against the baseline's ${a.toFixed(2)} %: ${word} the baseline.`;
+  }
+  return { baseline: b, perClass, summary };
+}
+
 /**
- * The table as monospaced text.
+ * The table as monospaced text, lines at most ~100 characters.
  * @example console.log(formatSpliceTable({ title: '10-fold CV', rows: [{ system: 'BiGRU', N: 2.1, EI: 3.0, IE: 4.2 }] }));
  */
 export function formatSpliceTable(o: TableOptions): string {
   const all: ErrorRow[] = [...o.rows, ...PUBLISHED_SPLICE.map((r) => ({ ...r, system: `${r.system} (published)` }))];
   const w0 = Math.max(6, ...all.map((r) => r.system.length));
   const line = (cells: string[], note = ''): string => `${cells[0]!.padEnd(w0)}  ${cells.slice(1).map((c) => c.padStart(8)).join('')}${note ? `  ${note}` : ''}`;
-  const out = [o.title, line(['system', ...CLASSES.map((c) => HEAD[c])]), '-'.repeat(w0 + 2 + 8 * 3)];
+  const out = [wrapText(o.title, WIDTH), line(['system', ...CLASSES.map((c) => HEAD[c])]), '-'.repeat(w0 + 2 + 8 * 3)];
   o.rows.forEach((r) => out.push(line([r.system, ...CLASSES.map((c) => fmt(r[c]))], r.note)));
   out.push('-'.repeat(w0 + 2 + 8 * 3));
   PUBLISHED_SPLICE.forEach((r) => out.push(line([`${r.system} (published)`, ...CLASSES.map((c) => fmt(r[c]))])));
-  const first = o.rows[0];
-  if (first && (o.verdict ?? true)) {
-    out.push('');
-    const parts = CLASSES.map((c) => {
-      const b = bestPublished(c);
-      const ok = first[c] < b.error;
-      return `${HEAD[c]} ${fmt(first[c])} vs ${fmt(b.error)} (${b.system}) ${ok ? 'better' : 'NOT better'}`;
-    });
-    const all3 = CLASSES.every((c) => first[c] < bestPublished(c).error);
-    out.push(`${first.system} against the best published row per class: ${parts.join('; ')}.`);
-    out.push(all3 ? 'It beats every published row on every class.' : 'It does not beat every published row on every class.');
-  }
+  if (o.rows[0] && (o.verdict ?? true)) out.push('', formatVerdict(o.rows));
   return out.join('\n');
+}
+
+function formatVerdict(rows: readonly ErrorRow[]): string {
+  const v = spliceVerdict(rows);
+  const base = v.baseline === null ? null : rows[v.baseline]!;
+  const head = `Verdict for ${rows[0]!.system} (error %, lower is better)${base ? `; strongest baseline: ${base.system.replace(/^baseline: /, '')}` : ''}:`;
+  const cols = ['class', 'model', ...(base ? ['baseline', 'vs baseline'] : []), 'best published', 'vs published'];
+  const table = textTable(cols, v.perClass.map((c) => [
+    c.label, fmt(c.model).padStart(6), ...(base ? [fmt(c.baseline!).padStart(8), c.vsBaseline] : []), `${fmt(c.published).padStart(5)} (${c.publishedSystem})`, c.vsPublished,
+  ]));
+  return [wrapText(head, WIDTH, '  '), table, wrapText(v.summary, WIDTH)].join('\n');
 }

@@ -46,6 +46,8 @@ export interface FitOptions {
    * With it the loop yields to the event loop after every step, so a SIGINT handler can run.
    */
   stop?: { readonly requested: boolean };
+  /** Called after every optimizer step: `step` of `steps` in epoch `epoch` (from 0). */
+  onStep?: (s: { epoch: number; step: number; steps: number; loss: number }) => void;
 }
 
 /** One line of training history. */
@@ -143,9 +145,10 @@ class Ema {
 }
 
 /** Mean training loss of one epoch, or null when a stop was requested. */
-async function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: FitOptions, ema: Ema | null): Promise<number | null> {
+async function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: FitOptions, ema: Ema | null, epoch: number): Promise<number | null> {
   model.train();
   const order = o.rng.shuffle(Array.from({ length: train.n }, (_, i) => i));
+  const steps = Math.ceil(order.length / o.batchSize);
   let lossSum = 0;
   for (let i = 0; i < order.length; i += o.batchSize) {
     const idx = order.slice(i, i + o.batchSize);
@@ -155,7 +158,9 @@ async function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: F
     clipGradNorm(model.parameters(), o.clip);
     opt.step();
     ema?.update();
-    lossSum += loss.item() * idx.length;
+    const l = loss.item();
+    lossSum += l * idx.length;
+    o.onStep?.({ epoch, step: i / o.batchSize + 1, steps, loss: l });
     if (o.stop) {
       await yieldToEvents();
       if (o.stop.requested) return null;
@@ -180,7 +185,7 @@ export async function fitClassifier(model: Classifier, train: EncodedSet, val: E
   for (; epoch < o.epochs; epoch++) {
     const t0 = performance.now();
     const lr = opt.groups[0]!.lr;
-    const trainLoss = await trainEpoch(model, opt, train, o, ema);
+    const trainLoss = await trainEpoch(model, opt, train, o, ema, epoch);
     if (trainLoss === null) return null;
     ema?.swapIn();
     const v = predictProbs(model, val);
