@@ -2,9 +2,7 @@
  * recurrent.h — N-API entry points of the fused recurrent kernels (LSTM, GRU, Elman RNN): the whole
  * sequence of one layer and direction runs inside one call (time loop in C). Float32 only.
  *
- * Requests once made here to the GEMM owner (vectorised pack_a, M-split of dW_hh, blocked gemm_dots for
- * batch-1 steps) are done; the fused LSTM / GRU kernels no longer need the first two at all (their
- * after-loop weight products read a pre-packed dA: recurrent_common.h, "fused LSTM / GRU").
+ * One driver (recurrent_driver.c) runs every cell in the batch-slice scheme of recurrent_common.h.
  *
  * Legend: T time, B batch, I input, H hidden, P projection (LSTM, 0 = none), Hout = P > 0 ? P : H,
  *   G gate width (LSTM 4H, GRU 3H, RNN H). Shapes, semantics and saved-buffer contents are those of
@@ -15,8 +13,8 @@
  * null or undefined. Every call returns undefined; the kernels never allocate.
  *
  *   dims      Int32Array(8): [T, B, I, H, P, reverse (0|1), nonlinearity (0 tanh | 1 relu, RNN only),
- *             tasks (0 = automatic; n >= 1 = exactly n tasks whatever the size — for tests: LSTM / GRU
- *             batch slices, each running the whole sequence for its rows; RNN per-step unit slices)].
+ *             tasks (0 = automatic; n >= 1 = exactly min(n, B, 16) batch slices whatever the size, for
+ *             tests — each slice runs the whole sequence for its rows)].
  *             P must be 0 for GRU and RNN. Results are bit-identical for any thread count and tasks.
  *
  *   Head, arguments 0..12, the same for every kernel:

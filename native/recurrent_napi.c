@@ -1,6 +1,6 @@
 /*
  * recurrent_napi.c — N-API layer of the fused recurrent kernels: positional arguments → checked
- * raw pointers → rc_{lstm,gru,rnn}_{fwd,bwd}. The argument order is documented in recurrent.h.
+ * raw pointers → rc_rec_fwd / rc_rec_bwd (recurrent_driver.c). The argument order is documented in recurrent.h.
  *
  * Legend: T time, B batch, I input, H hidden, P projection, Hout = P > 0 ? P : H, G gate width.
  *
@@ -190,7 +190,7 @@ napi_value rc_lstm_forward(napi_env env, napi_callback_info info) {
       f32w(&a, 19, "m", tb * H, inf || in.P == 0, &o.m))
     return NULL;
   if (inf) o.c = o.h = o.m = NULL;
-  rc_lstm_fwd(&in, &o);
+  rc_rec_fwd(&in, &o);
   return NULL;
 }
 
@@ -212,7 +212,7 @@ napi_value rc_lstm_backward(napi_env env, napi_callback_info info) {
       f32w(&a, 27, "dWHr", (size_t)in.P * H, 1, &g.dWHr))
     return NULL;
   if (in.P == 0) { s.m = NULL; g.dWHr = NULL; }
-  rc_lstm_bwd(&in, &s, &g);
+  rc_rec_bwd(&in, &s, &g);
   return NULL;
 }
 
@@ -229,7 +229,7 @@ napi_value rc_gru_forward(napi_env env, napi_callback_info info) {
   const int inf = o.gates == NULL; /* inference: q, h may be null too and are not written */
   if (f32w(&a, 16, "q", tb * H, inf, &o.q) || f32w(&a, 17, "h", tb * H, inf, &o.h)) return NULL;
   if (inf) o.q = o.h = NULL;
-  rc_gru_fwd(&in, &o);
+  rc_rec_fwd(&in, &o);
   return NULL;
 }
 
@@ -248,7 +248,7 @@ napi_value rc_gru_backward(napi_env env, napi_callback_info info) {
       f32w(&a, 21, "dWHh", G * H, 1, &g.dWHh) || f32w(&a, 22, "dBIh", G, 1, &g.dBIh) ||
       f32w(&a, 23, "dBHh", G, 1, &g.dBHh))
     return NULL;
-  rc_gru_bwd(&in, &s, &g);
+  rc_rec_bwd(&in, &s, &g);
   return NULL;
 }
 
@@ -261,7 +261,7 @@ napi_value rc_rnn_forward(napi_env env, napi_callback_info info) {
   size_t tb = (size_t)in.T * in.B, H = (size_t)in.H, B = (size_t)in.B;
   if (f32w(&a, 13, "y", tb * H, 0, &o.y) || f32w(&a, 14, "hN", B * H, 0, &o.hN) || f32w(&a, 15, "h", tb * H, 0, &o.h))
     return NULL;
-  rc_rnn_fwd(&in, &o);
+  rc_rec_fwd(&in, &o);
   return NULL;
 }
 
@@ -279,6 +279,6 @@ napi_value rc_rnn_backward(napi_env env, napi_callback_info info) {
       f32w(&a, 19, "dWHh", G * H, 1, &g.dWHh) || f32w(&a, 20, "dBIh", G, 1, &g.dBIh) ||
       f32w(&a, 21, "dBHh", G, 1, &g.dBHh))
     return NULL;
-  rc_rnn_bwd(&in, &s, &g);
+  rc_rec_bwd(&in, &s, &g);
   return NULL;
 }

@@ -3,7 +3,7 @@
  * against the reference backend (src/kernels/ref), on random float32 problems: every output, every
  * saved buffer (gates, c, h, m, q) and every gradient; odd sizes, variable lengths with length-1 rows,
  * reverse, maskX / maskH, null biases, relu / tanh, pools of 1 and 2 threads, 1, 2, 3 or automatic
- * tasks per step (H = 33 and 70 make uneven 32-unit task slices), null gradient buffers,
+ * batch slices (H = 33 and 70 make uneven 32-unit chunks), null gradient buffers,
  * null upstream grads, accumulation; and both mixes of backends (native forward + ref backward, ref
  * forward + native backward).
  *

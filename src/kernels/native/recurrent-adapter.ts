@@ -44,8 +44,8 @@ export interface RecurrentAddon {
 
 export interface RecurrentMethodOptions {
   /**
-   * Tasks per time step: 0 (default) lets the kernel choose from the problem size and the pool's
-   * threads; n ≥ 1 forces exactly n tasks whatever the size (tests exercise the split this way).
+   * Batch slices: 0 (default) lets the kernel choose from the problem size and the pool's threads;
+   * n ≥ 1 forces min(n, B, 16) slices whatever the size (tests exercise the split this way).
    */
   tasks?: number;
 }
