@@ -104,18 +104,9 @@ static size_t bwd_layout(const fdims *d, float *base, rc_bplan *b) {
   return o;
 }
 
-/* src/kernels/ref/workspace.ts recurrentWorkspace(), mirrored: the float64 fallback to the reference
- * backend runs on the same ws. */
-static size_t ref_size(const fdims *d) {
-  size_t fw = d->TB * d->I + d->TB * d->G + d->B * d->Hout + d->B * d->G;
-  size_t lstmH = d->kind == RC_LSTM ? d->B * d->H : 0;
-  size_t bw = d->TB * d->I + d->TB * d->G + d->B * d->G + 4 * d->B * d->Hout + lstmH + (d->P > 0 ? lstmH : 0);
-  return mx(fw, bw);
-}
-
 size_t rc_rec_workspace(int kind, int T, int B, int I, int H, int P) {
   fdims d = fdims_of(kind, T, B, I, H, P);
-  return mx(mx(fwd_layout(&d, NULL, NULL), bwd_layout(&d, NULL, NULL)), ref_size(&d));
+  return mx(fwd_layout(&d, NULL, NULL), bwd_layout(&d, NULL, NULL));
 }
 
 /* Batch slices: exactly in->tasks (tests) or, automatically, when the call is big enough to pay one

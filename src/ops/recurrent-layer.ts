@@ -92,13 +92,14 @@ function dimsOut(T: number, B: number, I: number): [number, number, number] {
 
 const gradIf = (t: Tensor | null | undefined, like: Buf): Buf | null => (t && t.requiresGrad ? allocLike(like, t.size) : null);
 
-/** Workspace size of the backend for these dims, remembered for the last shape of each kind. */
-const wsMemo = { lstm: [null, 0, 0, 0, 0, 0, 0], gru: [null, 0, 0, 0, 0, 0, 0], rnn: [null, 0, 0, 0, 0, 0, 0] } as Record<'lstm' | 'gru' | 'rnn', [Backend | null, number, number, number, number, number, number]>;
-function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', T: number, B: number, I: number, H: number, P: number): number {
+/** Workspace size of the backend for these dims and dtype, remembered for the last shape of each kind. */
+const wsMemo = { lstm: [null, 0, 0, 0, 0, 0, 0, 0], gru: [null, 0, 0, 0, 0, 0, 0, 0], rnn: [null, 0, 0, 0, 0, 0, 0, 0] } as Record<'lstm' | 'gru' | 'rnn', [Backend | null, number, number, number, number, number, number, number]>;
+function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', like: Buf, T: number, B: number, I: number, H: number, P: number): number {
   const m = wsMemo[kind];
-  if (m[0] !== be || m[1] !== T || m[2] !== B || m[3] !== I || m[4] !== H || m[5] !== P) {
-    m[6] = be.recurrentWorkspace(kind, { T, B, I, H, P });
-    m[0] = be; m[1] = T; m[2] = B; m[3] = I; m[4] = H; m[5] = P;
+  const f64 = like instanceof Float64Array ? 1 : 0;
+  if (m[0] !== be || m[1] !== T || m[2] !== B || m[3] !== I || m[4] !== H || m[5] !== P || m[7] !== f64) {
+    m[6] = be.recurrentWorkspace(kind, { T, B, I, H, P }, f64 ? 'float64' : 'float32');
+    m[0] = be; m[1] = T; m[2] = B; m[3] = I; m[4] = H; m[5] = P; m[7] = f64;
   }
   return m[6];
 }
@@ -201,7 +202,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o:
   const sv = savedBuffers(record, like, TB * G, TB * H, TB * Hout, P > 0 ? TB * H : 0);
   const [y, hN, cN] = outputBuffers(like, TB * Hout, B * Hout, B * H);
   const out: LstmForwardOut = { y, hN, cN: cN!, gates: sv[0]!, c: sv[1]!, h: sv[2]!, m: sv[3]! };
-  be.lstmForward(inp, out, workspace(like, wsSize(be, 'lstm', T, B, I, H, P)));
+  be.lstmForward(inp, out, workspace(like, wsSize(be, 'lstm', like, T, B, I, H, P)));
   const output = new Tensor(y, [T, B, Hout]);
   const hT = new Tensor(hN, [B, Hout]);
   const cT = new Tensor(cN!, [B, H]);
@@ -213,7 +214,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o:
       dWIh: gradIf(w.wIh, like), dWHh: gradIf(w.wHh, like), dBIh: gradIf(w.bIh, like), dBHh: gradIf(w.bHh, like),
       dWHr: gradIf(w.wHr, like),
     };
-    be.lstmBackward(inp, out, g, workspace(like, wsSize(be, 'lstm', T, B, I, H, P)));
+    be.lstmBackward(inp, out, g, workspace(like, wsSize(be, 'lstm', like, T, B, I, H, P)));
     return [g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr];
   }, { freshGrads: true, release: () => {
     giveBuf(out.gates);
@@ -244,7 +245,7 @@ export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
   const sv = savedBuffers(record, like, TB * G, TB * H, TB * H, 0);
   const [y, hN] = outputBuffers(like, TB * H, B * H, 0);
   const out: GruForwardOut = { y, hN, gates: sv[0]!, q: sv[1]!, h: sv[2]! };
-  be.gruForward(inp, out, workspace(like, wsSize(be, 'gru', T, B, I, H, 0)));
+  be.gruForward(inp, out, workspace(like, wsSize(be, 'gru', like, T, B, I, H, 0)));
   const output = new Tensor(y, [T, B, H]);
   const hT = new Tensor(hN, [B, H]);
   if (!record) return { output, h: hT };
@@ -253,7 +254,7 @@ export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
       dy: dy!, dhN: dhN!, dx: gradIf(x, like), dh0: gradIf(h0, like),
       dWIh: gradIf(w.wIh, like), dWHh: gradIf(w.wHh, like), dBIh: gradIf(w.bIh, like), dBHh: gradIf(w.bHh, like),
     };
-    be.gruBackward(inp, out, g, workspace(like, wsSize(be, 'gru', T, B, I, H, 0)));
+    be.gruBackward(inp, out, g, workspace(like, wsSize(be, 'gru', like, T, B, I, H, 0)));
     return [g.dx, g.dh0, g.dWIh, g.dWHh, g.dBIh, g.dBHh];
   }, { freshGrads: true, release: () => {
     giveBuf(out.gates);
@@ -282,7 +283,7 @@ export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
   const sv = savedBuffers(record, like, T * B * H, 0, 0, 0);
   const [y, hN] = outputBuffers(like, T * B * H, B * H, 0);
   const out: RnnForwardOut = { y, hN, h: sv[0]! };
-  be.rnnForward(inp, out, workspace(like, wsSize(be, 'rnn', T, B, I, H, 0)));
+  be.rnnForward(inp, out, workspace(like, wsSize(be, 'rnn', like, T, B, I, H, 0)));
   const output = new Tensor(y, [T, B, H]);
   const hT = new Tensor(hN, [B, H]);
   if (!record) return { output, h: hT };
@@ -291,7 +292,7 @@ export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
       dy: dy!, dhN: dhN!, dx: gradIf(x, like), dh0: gradIf(h0, like),
       dWIh: gradIf(w.wIh, like), dWHh: gradIf(w.wHh, like), dBIh: gradIf(w.bIh, like), dBHh: gradIf(w.bHh, like),
     };
-    be.rnnBackward(inp, out, g, workspace(like, wsSize(be, 'rnn', T, B, I, H, 0)));
+    be.rnnBackward(inp, out, g, workspace(like, wsSize(be, 'rnn', like, T, B, I, H, 0)));
     return [g.dx, g.dh0, g.dWIh, g.dWHh, g.dBIh, g.dBHh];
   }, { freshGrads: true, release: () => giveBuf(out.h) });
   return { output, h: hT };
