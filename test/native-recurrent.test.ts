@@ -10,7 +10,7 @@
  * Tolerance: per tensor, max|native − ref| / max(1, max|ref|) ≤ 2e-5. The reference sums GEMMs in
  * double and rounds once; the native GEMM accumulates in float32 with FMAs (up to 4H = 512 terms, and
  * T·B-long sums for the weight gradients), and the native sigmoid / tanh are vectorised approximations
- * within 3 ulp (recurrent_common.h). The largest difference observed over this file is 4.3e-6 (inputs
+ * within 3 ulp (recurrent_cells.h). The largest difference observed over this file is 4.3e-6 (inputs
  * up to ±2, weights ±0.8: larger than a trained model's); at PyTorch's init scale it is below 1e-6.
  *
  * The addon is loaded by the loader (src/kernels/native/index.ts: build/Release/recur_native.node, or
