@@ -76,7 +76,7 @@ function kernelStep(s: Shape, train: boolean): () => void {
     wIh: r(G * I), wHh: r(G * H), bIh: r(G), bHh: r(G), wHr: null, lengths: null, reverse: false, maskX: null, maskH: null,
     inference: !train, // as the op layer says when no graph is recorded
   };
-  const ws = new Float32Array(be.recurrentWorkspace(s.cell, { T, B, I, H, P: 0 }));
+  const ws = new Float32Array(be.recurrentWorkspace(s.cell, { T, B, I, H, P: 0 }, 'float32'));
   const f = (n: number): Float32Array => new Float32Array(n);
   if (s.cell === 'lstm') {
     const out = { y: f(T * B * H), hN: f(B * H), cN: f(B * H), gates: f(T * B * G), c: f(T * B * H), h: f(T * B * H), m: null };

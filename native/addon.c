@@ -1,6 +1,6 @@
 /*
  * addon.c — the N-API module `recur_native`: GEMM, unary kernels, threads, CPU path, and
- * the recurrent sequence kernels of native/recurrent*.c when they are compiled in.
+ * the recurrent sequence kernels (recurrent.h) and the fused op kernels (ops.h).
  *
  * Exports (JS view; every buffer is a Float32Array, checked for type and bounds here):
  *   gemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc)
@@ -10,12 +10,10 @@
  *   cpuFeatures() -> { avx512, avx2, fma, path }
  *   setCpuPath(name) -> path now active      tests only ("avx512" | "avx2" | "portable")
  *   peakGflops(ms) -> GFLOP/s                 FMA-loop peak of the active path on all pool threads
- *   lstmForward, lstmBackward, gruForward, gruBackward, rnnForward, rnnBackward,
- *   recurrentWorkspace                       only those defined by native/recurrent*.c
- *   adamStep, sgdStep, firstNonFinite        fused op kernels of native/ops*.c (ops.h)
- *
- * The recurrent entry points are referenced as weak symbols: a build without
- * native/recurrent*.c (or with only some of them) still links, and exports what exists.
+ *   setErrorClasses({ E_SHAPE, E_VALUE, E_OPTION })   the typed errors every entry point throws (napi_util.h)
+ *   recurrentWorkspace, lstmForward, lstmBackward, gruForward, gruBackward, rnnForward, rnnBackward,
+ *   recurrentArgs                            recurrent.h
+ *   adamStep, sgdStep, firstNonFinite, colSumAdd, sumSquaredDiff, scaledDiff   ops.h
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdint.h>
@@ -29,26 +27,8 @@
 #include "unary.h"
 
 #include "cpu.h"
-
-#if defined(__has_include)
-#if __has_include("recurrent.h")
+#include "ops.h"
 #include "recurrent.h"
-#endif
-#if __has_include("ops.h")
-#include "ops.h" /* fused op kernels (optimizer steps, finiteness scan): adamStep, sgdStep, firstNonFinite */
-#endif
-#endif
-
-#define RC_RECURRENT(X)                                                                                \
-  X(rc_lstm_forward, "lstmForward") X(rc_lstm_backward, "lstmBackward") X(rc_gru_forward, "gruForward") \
-  X(rc_gru_backward, "gruBackward") X(rc_rnn_forward, "rnnForward") X(rc_rnn_backward, "rnnBackward")   \
-  X(rc_recurrent_workspace, "recurrentWorkspace")
-
-#define DECLARE_WEAK(sym, name) napi_value sym(napi_env, napi_callback_info) __attribute__((weak));
-RC_RECURRENT(DECLARE_WEAK)
-#ifdef RC_OPS_H
-RC_OPS(DECLARE_WEAK)
-#endif
 
 /* ---- gemm -------------------------------------------------------------------------------- */
 
@@ -63,13 +43,13 @@ static int check_mat(napi_env env, const char *name, const rc_f32 *m, int off, i
   if (ld < (cols > 1 ? cols : 1)) {
     snprintf(exp, sizeof exp, "a leading dimension >= %d", cols);
     snprintf(got, sizeof got, "%d", ld);
-    return rc_throw(env, where, exp, got);
+    return rc_throw(env, RC_E_SHAPE, where, exp, got);
   }
   const int64_t need = extent(off, rows, cols, ld);
   if (need > (int64_t)m->n) {
     snprintf(exp, sizeof exp, "at least %lld elements", (long long)need);
     snprintf(got, sizeof got, "%zu", m->n);
-    return rc_throw(env, where, exp, got);
+    return rc_throw(env, RC_E_SHAPE, where, exp, got);
   }
   return 0;
 }
@@ -83,7 +63,7 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   rc_f32 A, B, C;
   const int BIG = 0x7fffffff;
   if (napi_get_value_bool(env, a[0], &tA) != napi_ok || napi_get_value_bool(env, a[1], &tB) != napi_ok) {
-    rc_throw(env, "gemm.transA/transB", "booleans", "another value");
+    rc_throw(env, RC_E_VALUE, "gemm.transA/transB", "booleans", "another value");
     return NULL;
   }
   if (rc_get_int(env, a[2], 0, BIG, &M, "gemm.M") || rc_get_int(env, a[3], 0, BIG, &N, "gemm.N") ||
@@ -172,7 +152,7 @@ static napi_value js_set_cpu_path(napi_env env, napi_callback_info info) {
   if (rc_args(env, info, 1, a, "setCpuPath")) return NULL;
   if (napi_get_value_string_utf8(env, a[0], name, sizeof name, &len) != napi_ok ||
       (strcmp(name, "avx512") && strcmp(name, "avx2") && strcmp(name, "portable"))) {
-    rc_throw(env, "setCpuPath", "\"avx512\", \"avx2\" or \"portable\"", "another value");
+    rc_throw(env, RC_E_OPTION, "setCpuPath", "\"avx512\", \"avx2\" or \"portable\"", "another value");
     return NULL;
   }
   napi_create_string_utf8(env, rc_set_cpu_path(name), NAPI_AUTO_LENGTH, &r);
@@ -234,11 +214,11 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "cpuFeatures", js_cpu_features);
   export_fn(env, exports, "setCpuPath", js_set_cpu_path);
   export_fn(env, exports, "peakGflops", js_peak_gflops);
-#define EXPORT_IF_DEFINED(sym, name) \
-  if (sym) export_fn(env, exports, name, sym);
-  RC_RECURRENT(EXPORT_IF_DEFINED)
-#ifdef RC_OPS_H
-  RC_OPS(EXPORT_IF_DEFINED)
-#endif
+  export_fn(env, exports, "setErrorClasses", rc_js_set_error_classes);
+#define EXPORT(name, sym) export_fn(env, exports, name, sym);
+  RC_RECURRENT_EXPORTS(EXPORT)
+#define EXPORT_KERNEL(js, kind, bwd, args) export_fn(env, exports, #js, rc_js_##js);
+  RC_RECURRENT_KERNELS(EXPORT_KERNEL)
+  RC_OPS(EXPORT)
   return exports;
 }

@@ -59,10 +59,10 @@ napi_value rc_js_col_sum_add(napi_env env, napi_callback_info info);
 napi_value rc_js_sum_sq_diff(napi_env env, napi_callback_info info);
 napi_value rc_js_scaled_diff(napi_env env, napi_callback_info info);
 
-/* X(cFunction, jsName) for every entry point, as RC_RECURRENT in addon.c. */
+/* X(jsName, cFunction) for every entry point, as RC_RECURRENT_EXPORTS (recurrent.h). */
 #define RC_OPS(X)                                                                                \
-  X(rc_js_adam_step, "adamStep") X(rc_js_sgd_step, "sgdStep") X(rc_js_first_nonfinite, "firstNonFinite") \
-  X(rc_js_col_sum_add, "colSumAdd") X(rc_js_sum_sq_diff, "sumSquaredDiff") X(rc_js_scaled_diff, "scaledDiff")
+  X("adamStep", rc_js_adam_step) X("sgdStep", rc_js_sgd_step) X("firstNonFinite", rc_js_first_nonfinite) \
+  X("colSumAdd", rc_js_col_sum_add) X("sumSquaredDiff", rc_js_sum_sq_diff) X("scaledDiff", rc_js_scaled_diff)
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /*
  * ops_napi.c — N-API layer of the fused op kernels (ops.h): positional arguments → checked raw
  * pointers → rc_adam_f32 / rc_sgd_f32 / rc_first_nonfinite_f32. Errors are thrown with the
- * helpers of napi_util.h ("native.<where>: expected X, got Y").
+ * helpers of napi_util.h (typed errors "<where>: expected X, got Y").
  */
 #include <math.h>
 
@@ -17,7 +17,7 @@ static int get_hyper(napi_env env, napi_value v, size_t want, const double **out
   napi_is_typedarray(env, v, &is_ta);
   if (!is_ta || napi_get_typedarray_info(env, v, &type, &len, &data, NULL, NULL) != napi_ok ||
       type != napi_float64_array || len < want)
-    return rc_throw(env, where, "a Float64Array of hyper-parameters", "another value");
+    return rc_throw(env, RC_E_VALUE, where, "a Float64Array of hyper-parameters", "another value");
   *out = data;
   return 0;
 }
@@ -76,7 +76,7 @@ napi_value rc_js_col_sum_add(napi_env env, napi_callback_info info) {
       rc_get_f32(env, a[3], 0, (size_t)cols, &out, "colSumAdd.out"))
     return NULL;
   if ((double)rows * cols > (double)g.n) {
-    rc_throw(env, "colSumAdd.g", "rows·cols elements", "fewer");
+    rc_throw(env, RC_E_SHAPE, "colSumAdd.g", "rows·cols elements", "fewer");
     return NULL;
   }
   rc_col_sum_add_f32(g.p, rows, cols, out.p);

@@ -2,51 +2,42 @@
  * recurrent.h — N-API entry points of the fused recurrent kernels (LSTM, GRU, Elman RNN): the whole
  * sequence of one layer and direction runs inside one call (time loop in C). Float32 only.
  *
- * Requests once made here to the GEMM owner (vectorised pack_a, M-split of dW_hh, blocked gemm_dots for
- * batch-1 steps) are done; the fused LSTM / GRU kernels no longer need the first two at all (their
- * after-loop weight products read a pre-packed dA: recurrent_common.h, "fused LSTM / GRU").
+ * One driver (recurrent_driver.c) runs every cell in the batch-slice scheme of recurrent_common.h.
  *
  * Legend: T time, B batch, I input, H hidden, P projection (LSTM, 0 = none), Hout = P > 0 ? P : H,
  *   G gate width (LSTM 4H, GRU 3H, RNN H). Shapes, semantics and saved-buffer contents are those of
  *   src/kernels/backend.ts and the reference kernels src/kernels/ref/{lstm,gru,rnn}.ts.
  *
  * Arguments are positional (no object property reads: a streaming B = 1, T = 1 call costs ~1 µs of
- * N-API overhead). "F32" = Float32Array with at least the given number of elements; "|null" = may be
- * null or undefined. Every call returns undefined; the kernels never allocate.
+ * N-API overhead), in the order of the tables below (RC_ARGS_*: the one definition; recurrent_napi.c
+ * takes its indices from them, src/kernels/native/recurrent-adapter.ts RECURRENT_ARGS mirrors them and
+ * test/native-recurrent.test.ts compares the two through recurrentArgs()). Every buffer is a
+ * Float32Array with at least the elements of its shape; "|null" = may be null or undefined. Every
+ * call returns undefined; the kernels never allocate.
  *
  *   dims      Int32Array(8): [T, B, I, H, P, reverse (0|1), nonlinearity (0 tanh | 1 relu, RNN only),
- *             tasks (0 = automatic; n >= 1 = exactly n tasks whatever the size — for tests: LSTM / GRU
- *             batch slices, each running the whole sequence for its rows; RNN per-step unit slices)].
+ *             tasks (0 = automatic; n >= 1 = exactly min(n, B, 16) batch slices whatever the size, for
+ *             tests — each slice runs the whole sequence for its rows)].
  *             P must be 0 for GRU and RNN. Results are bit-identical for any thread count and tasks.
- *
- *   Head, arguments 0..12, the same for every kernel:
- *     0 dims   1 x F32 (T,B,I)   2 h0 F32 (B,Hout)   3 c0 F32 (B,H) (LSTM; ignored, may be null, else)
- *     4 wIh F32 (G,I)   5 wHh F32 (G,Hout)   6 bIh F32 (G)|null   7 bHh F32 (G)|null
- *     8 wHr F32 (P,H) (LSTM with P > 0; ignored else)   9 lengths Int32Array (B)|null, values in [1,T]
- *     10 maskX F32 (B,I)|null   11 maskH F32 (B,Hout)|null   12 ws F32 (recurrentWorkspace elements)
- *
- *   lstmForward  (head, 13 y (T,B,Hout), 14 hN (B,Hout), 15 cN (B,H), 16 gates (T,B,4H)|null, 17 c (T,B,H),
- *                 18 h (T,B,Hout), 19 m (T,B,H) when P > 0 else ignored|null)                    20 args
- *   gruForward   (head, 13 y (T,B,H), 14 hN (B,H), 15 gates (T,B,3H)|null, 16 q (T,B,H), 17 h (T,B,H)) 18 args
- *                 gates null = inference: no saved buffer is written (c, h, m, q may then be null; the
- *                 state is carried in the workspace), only y, hN (and cN). Saves the writes of 6·H (LSTM;
- *                 7·H with P > 0) or 5·H (GRU) floats per row and step that only a backward would read.
- *   rnnForward   (head, 13 y (T,B,H), 14 hN (B,H), 15 h (T,B,H))                                  16 args
- *   lstmBackward (head, saved: 13 gates, 14 c, 15 h, 16 m (P > 0),
- *                 upstream: 17 dy|null, 18 dhN|null, 19 dcN|null,
- *                 accumulated (+=), each |null = not wanted: 20 dx, 21 dh0, 22 dc0, 23 dWIh, 24 dWHh,
- *                 25 dBIh, 26 dBHh, 27 dWHr)                                                     28 args
- *   gruBackward  (head, 13 gates, 14 q, 15 h, 16 dy|null, 17 dhN|null, 18 dx, 19 dh0, 20 dWIh,
- *                 21 dWHh, 22 dBIh, 23 dBHh)                                                     24 args
- *   rnnBackward  (head, 13 h, 14 dy|null, 15 dhN|null, 16 dx, 17 dh0, 18 dWIh, 19 dWHh, 20 dBIh,
- *                 21 dBHh)                                                                       22 args
+ *   head (every kernel): dims, x (T,B,I), h0 (B,Hout), c0 (B,H) (LSTM; ignored else), wIh (G,I),
+ *             wHh (G,Hout), bIh (G)|null, bHh (G)|null, wHr (P,H) (LSTM with P > 0; ignored else),
+ *             lengths Int32Array (B)|null with values in [1,T], maskX (B,I)|null, maskH (B,Hout)|null,
+ *             ws (recurrentWorkspace elements)
+ *   forward:  y (T,B,Hout), hN (B,Hout), cN (B,H), gates (T,B,G)|null, c, q, m (T,B,H), h (T,B,Hout);
+ *             m only when P > 0 (else ignored). gates null = inference (LSTM, GRU): no saved buffer is
+ *             written (c, h, m, q may then be null; the state is carried in the workspace), only y, hN
+ *             (and cN). Saves the writes of 6·H (LSTM; 7·H with P > 0) or 5·H (GRU) floats per row and
+ *             step that only a backward would read.
+ *   backward: the saved buffers as above, upstream dy (T,B,Hout)|null, dhN (B,Hout)|null, dcN (B,H)|null,
+ *             and accumulated (+=), each |null = not wanted: dx (T,B,I), dh0 (B,Hout), dc0 (B,H),
+ *             dWIh (G,I), dWHh (G,Hout), dBIh, dBHh (G), dWHr (P,H).
  *   recurrentWorkspace(kind (0 lstm | 1 gru | 2 rnn), T, B, I, H, P) -> number of float32 elements
- *                 (one workspace serves forward and backward, and is never smaller than the
- *                 reference backend's, so the two backends can share it).
+ *             (one workspace serves forward and backward).
+ *   recurrentArgs() -> { head: [names], lstmForward: [names after the head], … } (the tables below).
  *
- * Errors: thrown as Error with .code 'E_SHAPE' (missing / short buffer, bad dims), 'E_VALUE'
- * (wrong element type, lengths out of [1, T]) or 'E_OPTION' (bad nonlinearity); messages read
- * "lstmForward: expected X, got Y". Nothing is written before all arguments are checked.
+ * Errors (napi_util.h): ShapeError (missing / short buffer, bad dims), ValueError (wrong element type,
+ * lengths out of [1, T]) or OptionError (bad nonlinearity, kind); messages read "lstmForward: expected X,
+ * got Y". Nothing is written before all arguments are checked.
  */
 #ifndef RC_RECURRENT_H
 #define RC_RECURRENT_H
@@ -57,23 +48,33 @@
 extern "C" {
 #endif
 
-napi_value rc_recurrent_workspace(napi_env env, napi_callback_info info);
-napi_value rc_lstm_forward(napi_env env, napi_callback_info info);
-napi_value rc_lstm_backward(napi_env env, napi_callback_info info);
-napi_value rc_gru_forward(napi_env env, napi_callback_info info);
-napi_value rc_gru_backward(napi_env env, napi_callback_info info);
-napi_value rc_rnn_forward(napi_env env, napi_callback_info info);
-napi_value rc_rnn_backward(napi_env env, napi_callback_info info);
+#define RC_ARGS_HEAD(X) X(dims) X(x) X(h0) X(c0) X(wIh) X(wHh) X(bIh) X(bHh) X(wHr) X(lengths) X(maskX) X(maskH) X(ws)
+#define RC_ARGS_LSTM_FWD(X) X(y) X(hN) X(cN) X(gates) X(c) X(h) X(m)
+#define RC_ARGS_GRU_FWD(X) X(y) X(hN) X(gates) X(q) X(h)
+#define RC_ARGS_RNN_FWD(X) X(y) X(hN) X(h)
+#define RC_ARGS_LSTM_BWD(X) \
+  X(gates) X(c) X(h) X(m) X(dy) X(dhN) X(dcN) X(dx) X(dh0) X(dc0) X(dWIh) X(dWHh) X(dBIh) X(dBHh) X(dWHr)
+#define RC_ARGS_GRU_BWD(X) X(gates) X(q) X(h) X(dy) X(dhN) X(dx) X(dh0) X(dWIh) X(dWHh) X(dBIh) X(dBHh)
+#define RC_ARGS_RNN_BWD(X) X(h) X(dy) X(dhN) X(dx) X(dh0) X(dWIh) X(dWHh) X(dBIh) X(dBHh)
 
-/* X(jsName, cFunction) for every entry point, for the addon's property table. */
+/* X(jsName, kind, backward (0|1), argument table) of every sequence entry point. */
+#define RC_RECURRENT_KERNELS(X)                      \
+  X(lstmForward, RC_LSTM, 0, RC_ARGS_LSTM_FWD)       \
+  X(lstmBackward, RC_LSTM, 1, RC_ARGS_LSTM_BWD)      \
+  X(gruForward, RC_GRU, 0, RC_ARGS_GRU_FWD)          \
+  X(gruBackward, RC_GRU, 1, RC_ARGS_GRU_BWD)         \
+  X(rnnForward, RC_RNN, 0, RC_ARGS_RNN_FWD)          \
+  X(rnnBackward, RC_RNN, 1, RC_ARGS_RNN_BWD)
+
+napi_value rc_recurrent_workspace(napi_env env, napi_callback_info info);
+napi_value rc_recurrent_args(napi_env env, napi_callback_info info);
+#define RC_DECLARE_KERNEL(js, kind, bwd, args) napi_value rc_js_##js(napi_env env, napi_callback_info info);
+RC_RECURRENT_KERNELS(RC_DECLARE_KERNEL)
+
+/* X(jsName, cFunction) for the entry points besides the kernels (those: RC_RECURRENT_KERNELS). */
 #define RC_RECURRENT_EXPORTS(X)                    \
   X("recurrentWorkspace", rc_recurrent_workspace) \
-  X("lstmForward", rc_lstm_forward)               \
-  X("lstmBackward", rc_lstm_backward)             \
-  X("gruForward", rc_gru_forward)                 \
-  X("gruBackward", rc_gru_backward)               \
-  X("rnnForward", rc_rnn_forward)                 \
-  X("rnnBackward", rc_rnn_backward)
+  X("recurrentArgs", rc_recurrent_args)
 
 #ifdef __cplusplus
 }

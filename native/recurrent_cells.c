@@ -1,8 +1,8 @@
 /*
- * recurrent_cells.c — the elementwise cell math of the fused LSTM / GRU kernels, one row of units at
+ * recurrent_cells.c — the elementwise cell math of the fused LSTM / GRU / RNN kernels, one row of units at
  * a time: plain C (vectorised by the compiler, target clones) and AVX-512 intrinsics (the path with
  * the 16-lane exp16 / tanh16 / sigmoid16 of kern_avx512.h and no scalar blends). rc_cells_get() picks
- * the set that matches the active CPU path. Both follow src/kernels/ref/{lstm,gru}.ts.
+ * the set that matches the active CPU path. Both follow src/kernels/ref/{lstm,gru,rnn}.ts.
  *
  * Legend: n units of this call (pointers pre-offset to the first one); H hidden size; rs / bs / gs the
  * stride between the gate blocks of r (GEMM result), b (summed biases) and g (saved gates).
@@ -18,12 +18,14 @@
  *             h = (1−z)·n + z·hp;  gates [r, z, n] unless g NULL, q unless NULL, y unless NULL
  *   gru_bwd   d = dh (+ dy);  da_n = d(1−z)(1−n²);  da_r = da_n·q·r(1−r);  da_z = d(hp−n)·z(1−z);
  *             dRn = da_n·r;  dh ← d·z;  da = [da_r, da_z, dRn, da_n] at k·H, added to sum
+ *   rnn_fwd   h = y = φ(r + b), φ = tanh or relu
+ *   rnn_bwd   d = dh (+ dy);  da = d·φ'(h) (1 − h² or [h > 0]), added to sum
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "cpu.h"
-#include "recurrent_common.h"
+#include "recurrent_cells.h"
 
 /* ---- plain C ------------------------------------------------------------------------------------ */
 /* Each loop is branch-free so that it vectorises; the optional outputs pick one of the variants
@@ -137,7 +139,48 @@ static void gru_bwd_c(int n, long H, const float *gt, const float *q, const floa
                                    sum + H, sum + 2 * H, sum + 3 * H);
 }
 
-static const rc_cells cells_c = {lstm_fwd_c, lstm_bwd_c, gru_fwd_c, gru_bwd_c};
+/* h = y = φ(r + b), φ = tanh or relu (relu(NaN) = 0, as before the port). */
+RC_VEC RC_OPT static void rnn_fwd_c(int n, int relu, const float *RC_RESTRICT r, const float *RC_RESTRICT b,
+                                    float *RC_RESTRICT h, float *RC_RESTRICT y) {
+  if (relu) {
+    for (int j = 0; j < n; j++) {
+      float v = r[j] + b[j];
+      v = v > 0.0f ? v : 0.0f;
+      h[j] = v; y[j] = v;
+    }
+  } else {
+    for (int j = 0; j < n; j++) {
+      float v = rc_tanh(r[j] + b[j]);
+      h[j] = v; y[j] = v;
+    }
+  }
+}
+
+/* d = dh (+ dy);  da = d·φ'(h), φ' = 1 − h² (tanh) or [h > 0] (relu);  sum += da. */
+#define RNN_BWD(NAME, D)                                                                                         \
+  RC_VEC RC_OPT static void NAME(int n, int relu, const float *RC_RESTRICT h, const float *RC_RESTRICT dh,       \
+                                 const float *RC_RESTRICT dy, float *RC_RESTRICT da, float *RC_RESTRICT sum) {   \
+    (void)dy;                                                                                                    \
+    if (relu) {                                                                                                  \
+      for (int j = 0; j < n; j++) {                                                                              \
+        float d = D, v = h[j] > 0.0f ? d : 0.0f;                                                                 \
+        da[j] = v; sum[j] += v;                                                                                  \
+      }                                                                                                          \
+    } else {                                                                                                     \
+      for (int j = 0; j < n; j++) {                                                                              \
+        float d = D, v = d * (1.0f - h[j] * h[j]);                                                               \
+        da[j] = v; sum[j] += v;                                                                                  \
+      }                                                                                                          \
+    }                                                                                                            \
+  }
+RNN_BWD(rnn_bwd_dy, dh[j] + dy[j])
+RNN_BWD(rnn_bwd_nody, dh[j])
+
+static void rnn_bwd_c(int n, int relu, const float *h, const float *dh, const float *dy, float *da, float *sum) {
+  (dy ? rnn_bwd_dy : rnn_bwd_nody)(n, relu, h, dh, dy, da, sum);
+}
+
+static const rc_cells cells_c = {lstm_fwd_c, lstm_bwd_c, gru_fwd_c, gru_bwd_c, rnn_fwd_c, rnn_bwd_c};
 
 /* ---- AVX-512 ------------------------------------------------------------------------------------ */
 #ifdef RC_X86
@@ -274,7 +317,8 @@ T512 static void gru_bwd_512(int n, long H, const float *gt, const float *q, con
   }
 }
 
-static const rc_cells cells_512 = {lstm_fwd_512, lstm_bwd_512, gru_fwd_512, gru_bwd_512};
+/* The Elman cell is one activation per unit: the plain C loop (vectorised) serves every path. */
+static const rc_cells cells_512 = {lstm_fwd_512, lstm_bwd_512, gru_fwd_512, gru_bwd_512, rnn_fwd_c, rnn_bwd_c};
 #endif
 
 const rc_cells *rc_cells_get(void) {

@@ -1,115 +1,83 @@
 /*
- * recurrent_napi.c — N-API layer of the fused recurrent kernels: positional arguments → checked
- * raw pointers → rc_{lstm,gru,rnn}_{fwd,bwd}. The argument order is documented in recurrent.h.
+ * recurrent_napi.c — N-API layer of the fused recurrent kernels: positional arguments (the tables of
+ * recurrent.h) → checked raw pointers → rc_rec_fwd / rc_rec_bwd (recurrent_driver.c). One parser
+ * serves every entry point: the head (dims, inputs, weights, lengths, masks, ws), then the entry's
+ * buffers by name (BUFS: shape and field of each name).
  *
  * Legend: T time, B batch, I input, H hidden, P projection, Hout = P > 0 ? P : H, G gate width.
  *
  * Every buffer is checked (type Float32Array, at least the elements its shape needs) before any
- * kernel runs, so a bad call throws instead of reading or writing out of bounds. Per call this
- * costs one napi_get_typedarray_info per argument (~30 ns each).
+ * kernel runs, so a bad call throws (napi_util.h) instead of reading or writing out of bounds. Per
+ * call this costs one napi_get_typedarray_info per argument (~30 ns each).
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "napi_util.h"
 #include "recurrent.h"
 #include "recurrent_common.h"
+
+#define MAX_ARGS 32
 
 typedef struct {
   napi_env env;
   const char *op;
-  napi_value *argv;
+  napi_value argv[MAX_ARGS];
 } args_t;
 
-static int fail(const args_t *a, const char *code, const char *fmt, ...) {
-  char msg[320];
-  int n = snprintf(msg, sizeof msg, "%s: ", a->op);
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
-  va_end(ap);
-  napi_throw_error(a->env, code, msg);
-  return -1;
+/* "op.name", for messages. */
+static const char *where(const args_t *a, const char *name, char *buf, size_t cap) {
+  snprintf(buf, cap, "%s.%s", a->op, name);
+  return buf;
 }
 
-static const char *typed_name(napi_typedarray_type t) {
-  switch (t) {
-    case napi_int8_array: return "Int8Array";
-    case napi_uint8_array: return "Uint8Array";
-    case napi_uint8_clamped_array: return "Uint8ClampedArray";
-    case napi_int16_array: return "Int16Array";
-    case napi_uint16_array: return "Uint16Array";
-    case napi_int32_array: return "Int32Array";
-    case napi_uint32_array: return "Uint32Array";
-    case napi_float32_array: return "Float32Array";
-    case napi_float64_array: return "Float64Array";
-    default: return "a typed array";
-  }
+static int fail(const args_t *a, rc_ecode code, const char *name, const char *expected, const char *got) {
+  char w[64];
+  return rc_throw(a->env, code, where(a, name, w, sizeof w), expected, got);
 }
 
-static const char *value_name(napi_env env, napi_value v) {
-  napi_valuetype t = napi_undefined;
-  napi_typeof(env, v, &t);
-  switch (t) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_boolean: return "a boolean";
-    case napi_number: return "a number";
-    case napi_string: return "a string";
-    case napi_function: return "a function";
-    default: return "an object";
-  }
-}
-
-/* Typed array argument `idx` of element type `want` and at least `need` elements; NULL when the
- * argument is null/undefined and `nullable`. Returns 0, or -1 with a JS exception pending. */
-static int get_typed(const args_t *a, int idx, const char *name, napi_typedarray_type want, size_t need,
-                     int nullable, void **out) {
-  napi_typedarray_type type;
+/* Typed array argument idx (element type `type`, at least `need` elements; NULL if nullable and null /
+ * undefined). The message "op.name" is only formatted when the argument is wrong (a streaming call
+ * checks ~25 arguments). */
+static int typed(const args_t *a, int idx, const char *name, napi_typedarray_type type, size_t need, int nullable, void **out) {
+  napi_typedarray_type t;
   size_t len;
-  void *data;
-  napi_value v = a->argv[idx];
-  *out = NULL;
-  if (napi_get_typedarray_info(a->env, v, &type, &len, &data, NULL, NULL) != napi_ok) {
-    napi_valuetype t = napi_undefined;
-    napi_typeof(a->env, v, &t);
-    if (nullable && (t == napi_null || t == napi_undefined)) return 0;
-    return fail(a, "E_SHAPE", "expected %s (argument %d) as a %s of %zu elements, got %s", name, idx,
-                typed_name(want), need, value_name(a->env, v));
+  if (napi_get_typedarray_info(a->env, a->argv[idx], &t, &len, out, NULL, NULL) == napi_ok) {
+    if (t == type && len >= need) return 0;
+  } else if (nullable) {
+    napi_valuetype vt = napi_undefined;
+    napi_typeof(a->env, a->argv[idx], &vt);
+    *out = NULL;
+    if (vt == napi_null || vt == napi_undefined) return 0;
   }
-  if (type != want)
-    return fail(a, "E_VALUE", "expected %s (argument %d) as a %s, got a %s", name, idx, typed_name(want),
-                typed_name(type));
-  if (len < need)
-    return fail(a, "E_SHAPE", "expected %s (argument %d) of at least %zu elements, got %zu", name, idx, need, len);
+  char w[64];
+  return rc_get_typed(a->env, a->argv[idx], type, nullable, need, out, &len, where(a, name, w, sizeof w));
+}
+
+static int f32(const args_t *a, int idx, const char *name, size_t need, int nullable, const float **out) {
+  void *data;
+  if (typed(a, idx, name, napi_float32_array, need, nullable, &data)) return -1;
   *out = data;
   return 0;
 }
 
-static int f32(const args_t *a, int idx, const char *name, size_t need, int nullable, const float **out) {
-  return get_typed(a, idx, name, napi_float32_array, need, nullable, (void **)out);
+/* ---- the head: arguments 0..12 ---------------------------------------------------------------- */
+
+#define HEAD_ENUM(n) ARG_##n,
+enum { RC_ARGS_HEAD(HEAD_ENUM) N_HEAD };
+
+static int dims_fail(const args_t *a, const rc_rin *in, const char *expected) {
+  char got[160];
+  snprintf(got, sizeof got, "T=%d B=%d I=%d H=%d P=%d tasks=%d", in->T, in->B, in->I, in->H, in->P, in->tasks);
+  return fail(a, RC_E_SHAPE, "dims", expected, got);
 }
 
-static int f32w(const args_t *a, int idx, const char *name, size_t need, int nullable, float **out) {
-  return get_typed(a, idx, name, napi_float32_array, need, nullable, (void **)out);
-}
-
-static int get_args(napi_env env, napi_callback_info info, args_t *a, napi_value *argv, size_t want) {
-  size_t argc = want;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  a->env = env;
-  a->argv = argv;
-  if (argc < want) return fail(a, "E_SHAPE", "expected %zu arguments, got %zu", want, argc);
-  return 0;
-}
-
-static const char *KIND_NAME[] = { "lstm", "gru", "rnn" };
-
-/* Arguments 0..12 (recurrent.h): dims, inputs, weights, lengths, masks, workspace. */
-static int parse_head(const args_t *a, int kind, rc_rin *in) {
-  const int32_t *d;
-  if (get_typed(a, 0, "dims", napi_int32_array, 8, 0, (void **)&d)) return -1;
+static int parse_dims(const args_t *a, int kind, rc_rin *in) {
+  void *data;
+  char got[16];
+  if (typed(a, ARG_dims, "dims", napi_int32_array, 8, 0, &data)) return -1;
+  const int32_t *d = data;
   memset(in, 0, sizeof *in);
   in->kind = kind;
   in->T = d[0]; in->B = d[1]; in->I = d[2]; in->H = d[3]; in->P = d[4];
@@ -119,166 +87,164 @@ static int parse_head(const args_t *a, int kind, rc_rin *in) {
   const int big = 1 << 30;
   if (in->T < 1 || in->B < 1 || in->I < 0 || in->H < 1 || in->P < 0 || in->T >= big || in->B >= big ||
       in->I >= big || in->H >= big / 4 || in->P >= big || in->tasks < 0)
-    return fail(a, "E_SHAPE", "expected dims T >= 1, B >= 1, I >= 0, H >= 1, P >= 0, tasks >= 0, got T=%d B=%d I=%d H=%d P=%d tasks=%d",
-                in->T, in->B, in->I, in->H, in->P, in->tasks);
-  if (kind != RC_LSTM && in->P != 0) return fail(a, "E_SHAPE", "expected P = 0 for %s, got %d", KIND_NAME[kind], in->P);
-  if (kind == RC_RNN && d[6] != 0 && d[6] != 1)
-    return fail(a, "E_OPTION", "expected nonlinearity 0 (tanh) or 1 (relu), got %d", d[6]);
-  int T = in->T, B = in->B, I = in->I, H = in->H, P = in->P;
-  int Hout = in->Hout = P > 0 ? P : H;
-  int G = in->G = (kind == RC_LSTM ? 4 : kind == RC_GRU ? 3 : 1) * H;
+    return dims_fail(a, in, "T >= 1, B >= 1, I >= 0, H >= 1, P >= 0, tasks >= 0");
+  if (kind != RC_LSTM && in->P != 0) return dims_fail(a, in, kind == RC_GRU ? "P = 0 for gru" : "P = 0 for rnn");
+  if (kind == RC_RNN && d[6] != 0 && d[6] != 1) {
+    snprintf(got, sizeof got, "%d", d[6]);
+    return fail(a, RC_E_OPTION, "dims", "nonlinearity 0 (tanh) or 1 (relu)", got);
+  }
+  const int T = in->T, B = in->B, I = in->I, H = in->H, P = in->P;
+  const int Hout = in->Hout = P > 0 ? P : H;
+  const int G = in->G = rc_ngw(kind) * H;
   /* GEMM dimensions and leading strides are ints: keep every matrix dimension and B·row below 2^31. */
   double TB = (double)T * B, wide = (double)(I > G ? I : G) + Hout + P;
   if (TB > INT_MAX || (double)B * wide > INT_MAX || (double)G * (I > Hout ? I : Hout) > INT_MAX)
-    return fail(a, "E_SHAPE", "expected T·B and every matrix below 2^31 elements, got T=%d B=%d I=%d H=%d P=%d",
-                T, B, I, H, P);
-  size_t tb = (size_t)T * B;
-  if (f32(a, 1, "x", tb * I, 0, &in->x) || f32(a, 2, "h0", (size_t)B * Hout, 0, &in->h0) ||
-      f32(a, 3, "c0", (size_t)B * H, kind != RC_LSTM, &in->c0) || f32(a, 4, "wIh", (size_t)G * I, 0, &in->wIh) ||
-      f32(a, 5, "wHh", (size_t)G * Hout, 0, &in->wHh) || f32(a, 6, "bIh", (size_t)G, 1, &in->bIh) ||
-      f32(a, 7, "bHh", (size_t)G, 1, &in->bHh) || f32(a, 8, "wHr", (size_t)P * H, P == 0, &in->wHr))
+    return dims_fail(a, in, "T·B and every matrix below 2^31 elements");
+  return 0;
+}
+
+static int parse_head(const args_t *a, int kind, rc_rin *in) {
+  if (parse_dims(a, kind, in)) return -1;
+  const int T = in->T, B = in->B, I = in->I, H = in->H, P = in->P, Hout = in->Hout, G = in->G;
+  const size_t tb = (size_t)T * B;
+  if (f32(a, ARG_x, "x", tb * I, 0, &in->x) || f32(a, ARG_h0, "h0", (size_t)B * Hout, 0, &in->h0) ||
+      f32(a, ARG_c0, "c0", (size_t)B * H, kind != RC_LSTM, &in->c0) || f32(a, ARG_wIh, "wIh", (size_t)G * I, 0, &in->wIh) ||
+      f32(a, ARG_wHh, "wHh", (size_t)G * Hout, 0, &in->wHh) || f32(a, ARG_bIh, "bIh", (size_t)G, 1, &in->bIh) ||
+      f32(a, ARG_bHh, "bHh", (size_t)G, 1, &in->bHh) || f32(a, ARG_wHr, "wHr", (size_t)P * H, P == 0, &in->wHr))
     return -1;
   if (kind != RC_LSTM) in->c0 = NULL;
   if (P == 0) in->wHr = NULL;
-  if (get_typed(a, 9, "lengths", napi_int32_array, (size_t)B, 1, (void **)&in->lengths)) return -1;
-  if (in->lengths != NULL)
-    for (int b = 0; b < B; b++)
-      if (in->lengths[b] < 1 || in->lengths[b] > T)
-        return fail(a, "E_VALUE", "expected lengths[%d] in [1, %d], got %d", b, T, in->lengths[b]);
-  if (f32(a, 10, "maskX", (size_t)B * I, 1, &in->maskX) || f32(a, 11, "maskH", (size_t)B * Hout, 1, &in->maskH) ||
-      f32w(a, 12, "ws", rc_rec_workspace(kind, T, B, I, H, P), 0, &in->ws))
+  void *data;
+  char exp[48], got[32];
+  if (typed(a, ARG_lengths, "lengths", napi_int32_array, (size_t)B, 1, &data)) return -1;
+  in->lengths = data;
+  for (int b = 0; in->lengths != NULL && b < B; b++)
+    if (in->lengths[b] < 1 || in->lengths[b] > T) {
+      char name[32];
+      snprintf(name, sizeof name, "lengths[%d]", b);
+      snprintf(exp, sizeof exp, "a value in [1, %d]", T);
+      snprintf(got, sizeof got, "%d", in->lengths[b]);
+      return fail(a, RC_E_VALUE, name, exp, got);
+    }
+  const float *ws;
+  if (f32(a, ARG_maskX, "maskX", (size_t)B * I, 1, &in->maskX) || f32(a, ARG_maskH, "maskH", (size_t)B * Hout, 1, &in->maskH) ||
+      f32(a, ARG_ws, "ws", rc_rec_workspace(kind, T, B, I, H, P), 0, &ws))
     return -1;
+  in->ws = (float *)ws;
   return 0;
+}
+
+/* ---- the buffers after the head, by name --------------------------------------------------------- */
+
+typedef struct {
+  rc_rout o;   /* forward outputs, or the saved buffers of a backward */
+  rc_rgrad g;  /* backward: upstream and accumulated gradients */
+} bufs_t;
+
+enum { D1, DTB, DB, DG, DH, DHO, DI, DP };
+typedef struct {
+  const char *name;
+  int rows, cols;  /* shape, in the dims above */
+  size_t off;      /* field in bufs_t */
+} buf_spec;
+
+#define O(f) offsetof(bufs_t, o.f)
+#define GR(f) offsetof(bufs_t, g.f)
+#define BUF_IDS(X) X(y) X(hN) X(cN) X(gates) X(c) X(h) X(m) X(q) X(dy) X(dhN) X(dcN) X(dx) X(dh0) X(dc0) X(dWIh) X(dWHh) X(dBIh) X(dBHh) X(dWHr)
+#define BUF_ENUM(n) BUF_##n,
+enum { BUF_IDS(BUF_ENUM) N_BUFS };
+static const buf_spec BUFS[N_BUFS] = {
+  {"y", DTB, DHO, O(y)},      {"hN", DB, DHO, O(hN)},     {"cN", DB, DH, O(cN)},        {"gates", DTB, DG, O(gates)},
+  {"c", DTB, DH, O(c)},       {"h", DTB, DHO, O(h)},      {"m", DTB, DH, O(m)},         {"q", DTB, DH, O(q)},
+  {"dy", DTB, DHO, GR(dy)},   {"dhN", DB, DHO, GR(dhN)},  {"dcN", DB, DH, GR(dcN)},     {"dx", DTB, DI, GR(dx)},
+  {"dh0", DB, DHO, GR(dh0)},  {"dc0", DB, DH, GR(dc0)},   {"dWIh", DG, DI, GR(dWIh)},   {"dWHh", DG, DHO, GR(dWHh)},
+  {"dBIh", DG, D1, GR(dBIh)}, {"dBHh", DG, D1, GR(dBHh)}, {"dWHr", DP, DH, GR(dWHr)},
+};
+
+static size_t dim(const rc_rin *in, int d) {
+  switch (d) {
+    case DTB: return (size_t)in->T * in->B;
+    case DB: return (size_t)in->B;
+    case DG: return (size_t)in->G;
+    case DH: return (size_t)in->H;
+    case DHO: return (size_t)in->Hout;
+    case DI: return (size_t)in->I;
+    case DP: return (size_t)in->P;
+    default: return 1;
+  }
+}
+
+/* Buffers ids[0..n) (BUF_*) at arguments N_HEAD.. into b. Forward: y, hN, cN required; LSTM / GRU gates null
+ * = inference (the other saved buffers may then be null and are not written); backward: the saved
+ * buffers required, gradients nullable. m, dWHr are ignored when P = 0. */
+static int parse_bufs(const args_t *a, const rc_rin *in, int bwd, const int *ids, int n, bufs_t *b) {
+  memset(b, 0, sizeof *b);
+  for (int k = 0; k < n; k++) {
+    const buf_spec *s = &BUFS[ids[k]];
+    const float **p = (const float **)((char *)b + s->off);
+    const int grad = s->off >= offsetof(bufs_t, g), saved = !grad && s->off != O(y) && s->off != O(hN) && s->off != O(cN);
+    const int unused = in->P == 0 && (s->off == O(m) || s->off == GR(dWHr));
+    const int infer_ok = saved && !bwd && in->kind != RC_RNN && (s->off == O(gates) || b->o.gates == NULL);
+    const int nullable = unused || grad || infer_ok;
+    if (f32(a, N_HEAD + k, s->name, dim(in, s->rows) * dim(in, s->cols), nullable, p)) return -1;
+    if (unused) *p = NULL;
+  }
+  if (!bwd && in->kind != RC_RNN && b->o.gates == NULL) b->o.c = b->o.h = b->o.m = b->o.q = NULL;
+  return 0;
+}
+
+/* One entry point: js name, kind, direction and argument ids from RC_RECURRENT_KERNELS. */
+static napi_value run(napi_env env, napi_callback_info info, const char *op, int kind, int bwd, const int *ids, int n) {
+  args_t a = {.env = env, .op = op};
+  rc_rin in;
+  bufs_t b;
+  if (rc_args(env, info, (size_t)(N_HEAD + n), a.argv, op) || parse_head(&a, kind, &in) || parse_bufs(&a, &in, bwd, ids, n, &b))
+    return NULL;
+  if (bwd) rc_rec_bwd(&in, &b.o, &b.g);
+  else rc_rec_fwd(&in, &b.o);
+  return NULL;
+}
+
+#define NAME_STR(n) #n,
+#define DEFINE_KERNEL(js, kind, bwd, args)                                                  \
+  static const int js##_ids[] = {args(BUF_ENUM)};                                           \
+  static const char *const js##_names[] = {args(NAME_STR)};                                 \
+  napi_value rc_js_##js(napi_env env, napi_callback_info info) {                            \
+    return run(env, info, #js, kind, bwd, js##_ids, (int)(sizeof js##_ids / sizeof *js##_ids)); \
+  }
+RC_RECURRENT_KERNELS(DEFINE_KERNEL)
+
+static const char *const head_names[] = {RC_ARGS_HEAD(NAME_STR)};
+
+static napi_value name_list(napi_env env, const char *const *names, int n) {
+  napi_value arr, s;
+  napi_create_array_with_length(env, (size_t)n, &arr);
+  for (int k = 0; k < n; k++) {
+    napi_create_string_utf8(env, names[k], NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, arr, (uint32_t)k, s);
+  }
+  return arr;
+}
+
+napi_value rc_recurrent_args(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o;
+  napi_create_object(env, &o);
+  napi_set_named_property(env, o, "head", name_list(env, head_names, N_HEAD));
+#define SET_NAMES(js, kind, bwd, args) \
+  napi_set_named_property(env, o, #js, name_list(env, js##_names, (int)(sizeof js##_names / sizeof *js##_names)));
+  RC_RECURRENT_KERNELS(SET_NAMES)
+  return o;
 }
 
 napi_value rc_recurrent_workspace(napi_env env, napi_callback_info info) {
   napi_value argv[6], res;
-  args_t a = { .op = "recurrentWorkspace" };
-  if (get_args(env, info, &a, argv, 6)) return NULL;
-  int32_t v[6];
+  int v[6];
+  static const char *const what[6] = {"recurrentWorkspace.kind", "recurrentWorkspace.T", "recurrentWorkspace.B",
+                                      "recurrentWorkspace.I", "recurrentWorkspace.H", "recurrentWorkspace.P"};
+  if (rc_args(env, info, 6, argv, "recurrentWorkspace")) return NULL;
   for (int k = 0; k < 6; k++)
-    if (napi_get_value_int32(env, argv[k], &v[k]) != napi_ok) {
-      fail(&a, "E_VALUE", "expected (kind, T, B, I, H, P) as numbers, got %s at %d", value_name(env, argv[k]), k);
-      return NULL;
-    }
-  if (v[0] < 0 || v[0] > 2) {
-    fail(&a, "E_OPTION", "expected kind 0 (lstm), 1 (gru) or 2 (rnn), got %d", v[0]);
-    return NULL;
-  }
-  for (int k = 1; k < 6; k++)
-    if (v[k] < 0) {
-      fail(&a, "E_SHAPE", "expected non-negative dims, got %d at %d", v[k], k);
-      return NULL;
-    }
+    if (rc_get_int(env, argv[k], 0, k == 0 ? 2 : INT_MAX, &v[k], what[k])) return NULL;
   napi_create_double(env, (double)rc_rec_workspace(v[0], v[1], v[2], v[3], v[4], v[5]), &res);
   return res;
-}
-
-napi_value rc_lstm_forward(napi_env env, napi_callback_info info) {
-  napi_value argv[20];
-  args_t a = { .op = "lstmForward" };
-  rc_rin in;
-  rc_rout o = { 0 };
-  if (get_args(env, info, &a, argv, 20) || parse_head(&a, RC_LSTM, &in)) return NULL;
-  size_t tb = (size_t)in.T * in.B, H = (size_t)in.H, Ho = (size_t)in.Hout, B = (size_t)in.B;
-  /* gates null: inference (c, h, m may be null too and are not written) */
-  if (f32w(&a, 13, "y", tb * Ho, 0, &o.y) || f32w(&a, 14, "hN", B * Ho, 0, &o.hN) ||
-      f32w(&a, 15, "cN", B * H, 0, &o.cN) || f32w(&a, 16, "gates", tb * 4 * H, 1, &o.gates))
-    return NULL;
-  const int inf = o.gates == NULL;
-  if (f32w(&a, 17, "c", tb * H, inf, &o.c) || f32w(&a, 18, "h", tb * Ho, inf, &o.h) ||
-      f32w(&a, 19, "m", tb * H, inf || in.P == 0, &o.m))
-    return NULL;
-  if (inf) o.c = o.h = o.m = NULL;
-  rc_lstm_fwd(&in, &o);
-  return NULL;
-}
-
-napi_value rc_lstm_backward(napi_env env, napi_callback_info info) {
-  napi_value argv[28];
-  args_t a = { .op = "lstmBackward" };
-  rc_rin in;
-  rc_rout s = { 0 };
-  rc_rgrad g = { 0 };
-  if (get_args(env, info, &a, argv, 28) || parse_head(&a, RC_LSTM, &in)) return NULL;
-  size_t tb = (size_t)in.T * in.B, H = (size_t)in.H, Ho = (size_t)in.Hout, B = (size_t)in.B, G = (size_t)in.G;
-  if (f32w(&a, 13, "gates", tb * G, 0, &s.gates) || f32w(&a, 14, "c", tb * H, 0, &s.c) ||
-      f32w(&a, 15, "h", tb * Ho, 0, &s.h) || f32w(&a, 16, "m", tb * H, in.P == 0, &s.m) ||
-      f32(&a, 17, "dy", tb * Ho, 1, &g.dy) || f32(&a, 18, "dhN", B * Ho, 1, &g.dhN) ||
-      f32(&a, 19, "dcN", B * H, 1, &g.dcN) || f32w(&a, 20, "dx", tb * in.I, 1, &g.dx) ||
-      f32w(&a, 21, "dh0", B * Ho, 1, &g.dh0) || f32w(&a, 22, "dc0", B * H, 1, &g.dc0) ||
-      f32w(&a, 23, "dWIh", G * in.I, 1, &g.dWIh) || f32w(&a, 24, "dWHh", G * Ho, 1, &g.dWHh) ||
-      f32w(&a, 25, "dBIh", G, 1, &g.dBIh) || f32w(&a, 26, "dBHh", G, 1, &g.dBHh) ||
-      f32w(&a, 27, "dWHr", (size_t)in.P * H, 1, &g.dWHr))
-    return NULL;
-  if (in.P == 0) { s.m = NULL; g.dWHr = NULL; }
-  rc_lstm_bwd(&in, &s, &g);
-  return NULL;
-}
-
-napi_value rc_gru_forward(napi_env env, napi_callback_info info) {
-  napi_value argv[18];
-  args_t a = { .op = "gruForward" };
-  rc_rin in;
-  rc_rout o = { 0 };
-  if (get_args(env, info, &a, argv, 18) || parse_head(&a, RC_GRU, &in)) return NULL;
-  size_t tb = (size_t)in.T * in.B, H = (size_t)in.H, B = (size_t)in.B;
-  if (f32w(&a, 13, "y", tb * H, 0, &o.y) || f32w(&a, 14, "hN", B * H, 0, &o.hN) ||
-      f32w(&a, 15, "gates", tb * 3 * H, 1, &o.gates))
-    return NULL;
-  const int inf = o.gates == NULL; /* inference: q, h may be null too and are not written */
-  if (f32w(&a, 16, "q", tb * H, inf, &o.q) || f32w(&a, 17, "h", tb * H, inf, &o.h)) return NULL;
-  if (inf) o.q = o.h = NULL;
-  rc_gru_fwd(&in, &o);
-  return NULL;
-}
-
-napi_value rc_gru_backward(napi_env env, napi_callback_info info) {
-  napi_value argv[24];
-  args_t a = { .op = "gruBackward" };
-  rc_rin in;
-  rc_rout s = { 0 };
-  rc_rgrad g = { 0 };
-  if (get_args(env, info, &a, argv, 24) || parse_head(&a, RC_GRU, &in)) return NULL;
-  size_t tb = (size_t)in.T * in.B, H = (size_t)in.H, B = (size_t)in.B, G = (size_t)in.G;
-  if (f32w(&a, 13, "gates", tb * G, 0, &s.gates) || f32w(&a, 14, "q", tb * H, 0, &s.q) ||
-      f32w(&a, 15, "h", tb * H, 0, &s.h) || f32(&a, 16, "dy", tb * H, 1, &g.dy) ||
-      f32(&a, 17, "dhN", B * H, 1, &g.dhN) || f32w(&a, 18, "dx", tb * in.I, 1, &g.dx) ||
-      f32w(&a, 19, "dh0", B * H, 1, &g.dh0) || f32w(&a, 20, "dWIh", G * in.I, 1, &g.dWIh) ||
-      f32w(&a, 21, "dWHh", G * H, 1, &g.dWHh) || f32w(&a, 22, "dBIh", G, 1, &g.dBIh) ||
-      f32w(&a, 23, "dBHh", G, 1, &g.dBHh))
-    return NULL;
-  rc_gru_bwd(&in, &s, &g);
-  return NULL;
-}
-
-napi_value rc_rnn_forward(napi_env env, napi_callback_info info) {
-  napi_value argv[16];
-  args_t a = { .op = "rnnForward" };
-  rc_rin in;
-  rc_rout o = { 0 };
-  if (get_args(env, info, &a, argv, 16) || parse_head(&a, RC_RNN, &in)) return NULL;
-  size_t tb = (size_t)in.T * in.B, H = (size_t)in.H, B = (size_t)in.B;
-  if (f32w(&a, 13, "y", tb * H, 0, &o.y) || f32w(&a, 14, "hN", B * H, 0, &o.hN) || f32w(&a, 15, "h", tb * H, 0, &o.h))
-    return NULL;
-  rc_rnn_fwd(&in, &o);
-  return NULL;
-}
-
-napi_value rc_rnn_backward(napi_env env, napi_callback_info info) {
-  napi_value argv[22];
-  args_t a = { .op = "rnnBackward" };
-  rc_rin in;
-  rc_rout s = { 0 };
-  rc_rgrad g = { 0 };
-  if (get_args(env, info, &a, argv, 22) || parse_head(&a, RC_RNN, &in)) return NULL;
-  size_t tb = (size_t)in.T * in.B, H = (size_t)in.H, B = (size_t)in.B, G = (size_t)in.G;
-  if (f32w(&a, 13, "h", tb * H, 0, &s.h) || f32(&a, 14, "dy", tb * H, 1, &g.dy) ||
-      f32(&a, 15, "dhN", B * H, 1, &g.dhN) || f32w(&a, 16, "dx", tb * in.I, 1, &g.dx) ||
-      f32w(&a, 17, "dh0", B * H, 1, &g.dh0) || f32w(&a, 18, "dWIh", G * in.I, 1, &g.dWIh) ||
-      f32w(&a, 19, "dWHh", G * H, 1, &g.dWHh) || f32w(&a, 20, "dBIh", G, 1, &g.dBIh) ||
-      f32w(&a, 21, "dBHh", G, 1, &g.dBHh))
-    return NULL;
-  rc_rnn_bwd(&in, &s, &g);
-  return NULL;
 }

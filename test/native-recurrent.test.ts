@@ -3,14 +3,14 @@
  * against the reference backend (src/kernels/ref), on random float32 problems: every output, every
  * saved buffer (gates, c, h, m, q) and every gradient; odd sizes, variable lengths with length-1 rows,
  * reverse, maskX / maskH, null biases, relu / tanh, pools of 1 and 2 threads, 1, 2, 3 or automatic
- * tasks per step (H = 33 and 70 make uneven 32-unit task slices), null gradient buffers,
+ * batch slices (H = 33 and 70 make uneven 32-unit chunks), null gradient buffers,
  * null upstream grads, accumulation; and both mixes of backends (native forward + ref backward, ref
  * forward + native backward).
  *
  * Tolerance: per tensor, max|native − ref| / max(1, max|ref|) ≤ 2e-5. The reference sums GEMMs in
  * double and rounds once; the native GEMM accumulates in float32 with FMAs (up to 4H = 512 terms, and
  * T·B-long sums for the weight gradients), and the native sigmoid / tanh are vectorised approximations
- * within 3 ulp (recurrent_common.h). The largest difference observed over this file is 4.3e-6 (inputs
+ * within 3 ulp (recurrent_cells.h). The largest difference observed over this file is 4.3e-6 (inputs
  * up to ±2, weights ±0.8: larger than a trained model's); at PyTorch's init scale it is below 1e-6.
  *
  * The addon is loaded by the loader (src/kernels/native/index.ts: build/Release/recur_native.node, or
@@ -20,7 +20,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Buf, LstmInputs, RnnNonlinearity } from '../src/kernels/backend.js';
 import { refBackend } from '../src/kernels/ref/index.js';
-import { makeRecurrentMethods, type RecurrentMethods } from '../src/kernels/native/recurrent-adapter.js';
+import { makeRecurrentMethods, RECURRENT_ARGS, type RecurrentMethods } from '../src/kernels/native/recurrent-adapter.js';
 import { loadNative, nativeBackendOrNull } from '../src/kernels/native/index.js';
 import { RecurError, ShapeError, ValueError } from '../src/util/errors.js';
 import { Rng } from '../src/util/rng.js';
@@ -28,7 +28,6 @@ import { Rng } from '../src/util/rng.js';
 function loadAddon(): { addon: any; why: string } {
   const r = loadNative(); // the loader's own lookup (build/Release/recur_native.node or RECUR_NATIVE_ADDON)
   if ('error' in r) return { addon: null, why: `native addon not available: ${r.error}` };
-  if (!r.recurrent) return { addon: null, why: `native addon ${r.file} was built without the recurrent kernels` };
   return { addon: r.addon, why: '' };
 }
 
@@ -79,7 +78,7 @@ const nan = (n: number) => new Float32Array(n).fill(NaN); // every element must 
 function forward(be: RecurrentMethods, kind: Kind, inp: Inputs): Bufs {
   const { T, B, H, P } = inp;
   const Hout = P > 0 ? P : H;
-  const ws = nan(be.recurrentWorkspace(kind, inp));
+  const ws = nan(be.recurrentWorkspace(kind, inp, 'float32'));
   const base = { y: nan(T * B * Hout), hN: nan(B * Hout), h: nan(T * B * Hout) };
   if (kind === 'lstm') {
     const out = { ...base, cN: nan(B * H), gates: nan(T * B * 4 * H), c: nan(T * B * H), m: P > 0 ? nan(T * B * H) : null };
@@ -111,7 +110,7 @@ function gradBuffers(kind: Kind, inp: Inputs): Bufs {
 }
 
 function backward(be: RecurrentMethods, kind: Kind, inp: Inputs, saved: Bufs, up: Bufs, g: Bufs): void {
-  const ws = nan(be.recurrentWorkspace(kind, inp)); // scratch must be written before it is read
+  const ws = nan(be.recurrentWorkspace(kind, inp, 'float32')); // scratch must be written before it is read
   const all = { ...g, ...up } as any;
   if (kind === 'lstm') be.lstmBackward(inp, saved as any, { dc0: null, dWHr: null, dcN: null, ...all }, ws);
   else if (kind === 'gru') be.gruBackward(inp, saved as any, all, ws);
@@ -228,7 +227,7 @@ test('native results are bit-identical for any thread count and task split (forw
         const { T, B, H, P } = inp;
         const Hout = P > 0 ? P : H;
         const out: any = { y: nan(T * B * Hout), hN: nan(B * Hout), cN: nan(B * H), gates: null, c: null, h: null, m: null, q: null };
-        const ws = nan(native(0).recurrentWorkspace(cfg.kind, inp));
+        const ws = nan(native(0).recurrentWorkspace(cfg.kind, inp, 'float32'));
         if (cfg.kind === 'lstm') native(0).lstmForward(inp, out, ws);
         else native(0).gruForward(inp, out, ws);
         for (const k of cfg.kind === 'lstm' ? ['y', 'hN', 'cN'] : ['y', 'hN'])
@@ -349,8 +348,7 @@ test('native backward accumulates (+=), skips null gradients, treats null dy / d
 test('native recurrent kernels fail loudly: small workspace, bad lengths, float64, bad nonlinearity', { skip }, () => {
   const be = native(0);
   const inp = setup({ kind: 'gru', T: 2, B: 2, I: 2, H: 3 });
-  const n = be.recurrentWorkspace('gru', inp);
-  assert.ok(n >= ref.recurrentWorkspace('gru', inp), 'native workspace also fits the reference kernels');
+  const n = be.recurrentWorkspace('gru', inp, 'float32');
   const out = { y: nan(12), hN: nan(6), gates: nan(36), q: nan(12), h: nan(12) };
   assert.throws(() => be.gruForward(inp, out, new Float32Array(n - 1)), (e) => e instanceof ShapeError && /ws/.test(e.message));
   assert.throws(() => be.gruForward({ ...inp, lengths: Int32Array.from([2, 0]) }, out, new Float32Array(n)),
@@ -360,16 +358,25 @@ test('native recurrent kernels fail loudly: small workspace, bad lengths, float6
   assert.throws(() => be.gruForward({ ...inp, x: new Float32Array(7) }, out, new Float32Array(n)), (e) => e instanceof ShapeError && /x/.test(e.message));
   assert.throws(() => be.gruForward(inp, { ...out, q: null as any }, new Float32Array(n)), (e) => e instanceof ShapeError && /q/.test(e.message));
   const rnn = { ...inp, nonlinearity: 'gelu' as RnnNonlinearity };
-  assert.throws(() => be.rnnForward(rnn, { y: nan(12), hN: nan(6), h: nan(12) }, new Float32Array(be.recurrentWorkspace('rnn', inp))),
+  assert.throws(() => be.rnnForward(rnn, { y: nan(12), hN: nan(6), h: nan(12) }, new Float32Array(be.recurrentWorkspace('rnn', inp, 'float32'))),
     (e) => e instanceof RecurError && e.code === 'E_OPTION');
   const lstm = { ...setup({ kind: 'lstm', T: 2, B: 2, I: 2, H: 3, P: 2 }), wHr: null };
   const lstmOut = { y: nan(8), hN: nan(4), cN: nan(6), gates: nan(48), c: nan(12), h: nan(8), m: nan(12) };
-  assert.throws(() => be.lstmForward(lstm, lstmOut, new Float32Array(be.recurrentWorkspace('lstm', lstm))), /wHr/);
+  assert.throws(() => be.lstmForward(lstm, lstmOut, new Float32Array(be.recurrentWorkspace('lstm', lstm, 'float32'))), /wHr/);
   assert.ok(out.y.every(Number.isNaN), 'nothing written by failing calls');
+});
+
+test('the argument tables of native/recurrent.h and recurrent-adapter.ts are the same', { skip }, () => {
+  assert.deepEqual(addon.recurrentArgs(), RECURRENT_ARGS);
 });
 
 test('the native backend routes float32 recurrent calls to C and float64 calls to the reference', { skip }, () => {
   const be = nativeBackendOrNull()!;
+  for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+    const d = { T: 7, B: 5, I: 3, H: 33, P: kind === 'lstm' ? 2 : 0 };
+    assert.equal(be.recurrentWorkspace(kind, d, 'float64'), ref.recurrentWorkspace(kind, d, 'float64'), `${kind} float64 workspace is the reference's`);
+    assert.equal(be.recurrentWorkspace(kind, d, 'float32'), native(0).recurrentWorkspace(kind, d, 'float32'), `${kind} float32 workspace is the kernel's`);
+  }
   for (const kind of ['lstm', 'gru', 'rnn'] as const) {
     const inp = setup({ kind, T: 4, B: 3, I: 5, H: 33, P: kind === 'lstm' ? 2 : 0, lengths: [4, 1, 3], maskX: true });
     assertClose(forward(be, kind, inp), forward(ref, kind, inp), `${kind} float32 via the loader`);
@@ -380,7 +387,7 @@ test('the native backend routes float32 recurrent calls to C and float64 calls t
       const n = (k: number) => new Float64Array(k);
       const { T, B, H, P } = inp64;
       const Hout = P > 0 ? P : H;
-      const ws = n(b.recurrentWorkspace(kind, inp64));
+      const ws = n(b.recurrentWorkspace(kind, inp64, 'float64'));
       const o: any = { y: n(T * B * Hout), hN: n(B * Hout), h: n(T * B * Hout), cN: n(B * H), gates: n(T * B * 4 * H), c: n(T * B * H), m: P > 0 ? n(T * B * H) : null, q: n(T * B * H) };
       if (kind === 'lstm') b.lstmForward(inp64, o, ws);
       else if (kind === 'gru') b.gruForward(inp64, o, ws);

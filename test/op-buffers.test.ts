@@ -1,6 +1,6 @@
 /**
- * The op layer's buffer reuse (src/ops/scratch.ts) and views, checked end to end through the public
- * API on the current backend:
+ * The op layer's buffer pool (src/ops/scratch.ts BufferPool) on its own, then its reuse and views
+ * checked end to end through the public API on the current backend:
  *   - recurrent layers give bit-identical outputs and gradients whether their workspace and saved
  *     activations are fresh, recycled from an earlier step (recordOp's release after backward), or
  *     pieces of the discard buffer (no graph recorded); a retained graph keeps its buffers;
@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F, GRU, LSTM, RNN, Linear, Tensor, Rng, randn, noGrad, NonFiniteError } from '../src/index.js';
-import { releaseScratch } from '../src/ops/scratch.js';
+import { BufferPool, releaseScratch } from '../src/ops/scratch.js';
 
 type Net = LSTM | GRU | RNN;
 const nets: [string, () => Net][] = [
@@ -124,4 +124,62 @@ test('fused mseLoss: gradient bit-identical to the composed ops, value to roundi
   const want = new Float32Array(3);
   for (let r = 0; r < 50; r++) for (let j = 0; j < 3; j++) want[j] += Math.fround(2 * y.data[r * 3 + j]!);
   same(b, want, 'bias grad');
+});
+
+test('BufferPool: take returns a given-back buffer of the exact size and dtype, else a fresh zeroed one', () => {
+  const pool = new BufferPool();
+  const f32 = new Float32Array(1), f64 = new Float64Array(1);
+  const a = pool.take(f32, 10);
+  assert.ok(a instanceof Float32Array && a.length === 10 && a.every((v) => v === 0));
+  a.fill(7);
+  pool.give(a);
+  assert.equal(pool.pooledBytes, 40);
+  assert.notEqual(pool.take(f32, 11), a, 'another size is not served from the list of 10');
+  const d = pool.take(f64, 10);
+  assert.ok(d instanceof Float64Array && d !== (a as unknown), 'another dtype is not served from the float32 list');
+  assert.equal(pool.take(f32, 10), a, 'the same buffer, stale contents and all');
+  assert.equal(a[0], 7);
+  assert.equal(pool.pooledBytes, 0);
+  assert.notEqual(pool.take(f32, 10), a, 'taken once: the list is empty again');
+});
+
+test('BufferPool: give ignores null, views, duplicates, and buffers past the limits', () => {
+  const pool = new BufferPool({ maxCached: 100, poolBytes: 400, perSize: 2 });
+  const f32 = new Float32Array(1);
+  pool.give(null);
+  pool.give(new Float32Array(0));
+  pool.give(new Float32Array(20).subarray(0, 10)); // a view: its memory belongs to a larger buffer
+  pool.give(new Float32Array(101)); // larger than maxCached
+  assert.equal(pool.pooledBytes, 0);
+  const a = new Float32Array(10), b = new Float32Array(10), c = new Float32Array(10);
+  pool.give(a);
+  pool.give(a); // already free
+  assert.equal(pool.pooledBytes, 40);
+  pool.give(b);
+  pool.give(c); // a third of one size: over perSize
+  assert.equal(pool.pooledBytes, 80);
+  pool.give(new Float32Array(81)); // 324 bytes: 80 + 324 would pass poolBytes (400)
+  assert.equal(pool.pooledBytes, 80);
+  const got = new Set([pool.take(f32, 10), pool.take(f32, 10), pool.take(f32, 10)]);
+  assert.ok(got.has(a) && got.has(b) && !got.has(c));
+});
+
+test('BufferPool: workspace and discard grow per dtype and are reused; clear drops everything', () => {
+  const pool = new BufferPool({ maxCached: 1000 });
+  const f32 = new Float32Array(1), f64 = new Float64Array(1);
+  const w1 = pool.workspace(f32, 50);
+  assert.ok(w1 instanceof Float32Array && w1.length >= 50);
+  assert.equal(pool.workspace(f32, 20), w1, 'a smaller request reuses the buffer');
+  const w2 = pool.workspace(f32, 60);
+  assert.ok(w2 !== w1 && w2.length >= 60, 'a larger one grows it');
+  assert.equal(pool.workspace(f32, 10), w2);
+  const w64 = pool.workspace(f64, 10);
+  assert.ok(w64 instanceof Float64Array && pool.workspace(f32, 10) === w2, 'one buffer per dtype');
+  assert.notEqual(pool.discard(f32, 10), w2, 'discard is its own buffer');
+  const big = pool.workspace(f32, 1001);
+  assert.ok(big.length === 1001 && pool.workspace(f32, 1001) !== big, 'past maxCached: fresh every time');
+  pool.give(pool.take(f32, 10));
+  pool.clear();
+  assert.equal(pool.pooledBytes, 0);
+  assert.notEqual(pool.workspace(f32, 10), w2, 'cleared');
 });

@@ -13,6 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/engine.js';
 import { recurrent, type RecurrentMode, type RecurrentState } from '../ops/recurrent.js';
 import { gruLayer, lstmLayer, rnnLayer, type LayerWeights } from '../ops/recurrent-layer.js';
+import { cellSpec } from '../ops/cells.js';
 import { concat, permute, reshape, slice } from '../ops/shape.js';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '../nn/recurrent.js';
 import { OptionError, ShapeError, ValueError } from '../util/errors.js';
@@ -36,7 +37,7 @@ export interface Cell {
   readonly weights: LayerWeights;
 }
 
-const gatesOf = (mode: RecurrentMode): number => (mode === 'lstm' ? 4 : mode === 'gru' ? 3 : 1);
+const gatesOf = (mode: RecurrentMode): number => cellSpec(mode).gates;
 
 /** Float64 copy of a tensor, as a new leaf. */
 export function f64(t: Tensor): Tensor {

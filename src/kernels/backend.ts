@@ -179,8 +179,8 @@ export interface Backend {
   unary(kind: UnaryKind, x: Buf, y: Buf): void;
   unaryBackward(kind: UnaryKind, x: Buf, y: Buf, dy: Buf, dx: Buf): void;
 
-  /** Size (elements) of the workspace the recurrent kernels of this shape need. */
-  recurrentWorkspace(kind: 'lstm' | 'gru' | 'rnn', dims: { T: number; B: number; I: number; H: number; P: number }): number;
+  /** Size (elements) of the workspace the recurrent kernels of this shape and element type need. */
+  recurrentWorkspace(kind: 'lstm' | 'gru' | 'rnn', dims: { T: number; B: number; I: number; H: number; P: number }, dtype: 'float32' | 'float64'): number;
   lstmForward(inp: LstmInputs, out: LstmForwardOut, ws: Buf): void;
   lstmBackward(inp: LstmInputs, saved: LstmForwardOut, g: LstmGrads, ws: Buf): void;
   gruForward(inp: RecurrentInputs, out: GruForwardOut, ws: Buf): void;
@@ -188,19 +188,19 @@ export interface Backend {
   rnnForward(inp: RnnInputs, out: RnnForwardOut, ws: Buf): void;
   rnnBackward(inp: RnnInputs, saved: RnnForwardOut, g: RnnGrads, ws: Buf): void;
 
-  // Fused elementwise kernels of the op layer. Optional: a backend without them gets the
-  // reference's (src/kernels/ref/ops.ts, the spec), so custom backends keep working.
+  // Fused elementwise kernels of the op layer (the spec: src/kernels/ref/ops.ts; a custom backend
+  // may take them from refBackend).
   /** Flat index of the first NaN or ±Inf in x, or -1 when all are finite. */
-  firstNonFinite?(x: Buf): number;
-  adamStep?(a: AdamStepArgs): void;
-  sgdStep?(a: SgdStepArgs): void;
+  firstNonFinite(x: Buf): number;
+  adamStep(a: AdamStepArgs): void;
+  sgdStep(a: SgdStepArgs): void;
   /** out[j] += Σ_r g[r·cols + j] (g (rows, cols), out (cols)), row by row in out's precision. */
-  colSumAdd?(g: Buf, rows: number, cols: number, out: Buf): void;
+  colSumAdd(g: Buf, rows: number, cols: number, out: Buf): void;
   /**
    * Σ_i (x_i − t_i)² in double (x, t (n)): four partial sums s_k over i ≡ k (mod 4), i < n − n mod 4,
    * the tail into s_0, result (s_0 + s_1) + (s_2 + s_3).
    */
-  sumSquaredDiff?(x: Buf, t: Buf): number;
+  sumSquaredDiff(x: Buf, t: Buf): number;
   /** out_i = a · ρ(c · (x_i − t_i)) (x − t and c·(…) in double, ρ = rounding to out's precision, product rounded on store). */
-  scaledDiff?(x: Buf, t: Buf, c: number, a: number, out: Buf): void;
+  scaledDiff(x: Buf, t: Buf, c: number, a: number, out: Buf): void;
 }

@@ -88,7 +88,7 @@ export function setBackend(name: BackendName | Backend, opts: BackendOptions = {
   current = n.backend;
   info = {
     name: 'native', requested: name, fallback: null, threads: n.addon.getThreads(),
-    cpuPath: n.addon.cpuFeatures().path, nativeRecurrent: n.recurrent,
+    cpuPath: n.addon.cpuFeatures().path, nativeRecurrent: true,
   };
   return current;
 }

@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { recurrent, type RecurrentMode, type RecurrentState, type VariationalDropout } from '../ops/recurrent.js';
 import type { LayerWeights } from '../ops/recurrent-layer.js';
+import { cellSpec } from '../ops/cells.js';
 import { reshape } from '../ops/shape.js';
 import { Module } from './module.js';
 import { uniformParam } from './init.js';
@@ -128,7 +129,7 @@ abstract class RecurrentBase extends Module {
   }
 
   private get gates(): number {
-    return this.mode === 'lstm' ? 4 : this.mode === 'gru' ? 3 : 1;
+    return cellSpec(this.mode).gates;
   }
 
   /** Names of the parameters of layer l, direction d (PyTorch's scheme). */
@@ -269,7 +270,7 @@ abstract class CellBase extends Module {
     this.mode = mode;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
-    const G = (mode === 'lstm' ? 4 : mode === 'gru' ? 3 : 1) * hiddenSize;
+    const G = cellSpec(mode).gates * hiddenSize;
     const k = 1 / Math.sqrt(hiddenSize);
     const rng = opts.rng ?? globalRng();
     this.registerParameter('weight_ih', uniformParam([G, inputSize], k, rng));

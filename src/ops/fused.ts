@@ -1,6 +1,5 @@
 /**
- * Fused elementwise kernels on the current backend (or the reference, the spec, when a custom
- * backend lacks them): optimizer updates, the finiteness scan, and loops of the ops' forward /
+ * Fused elementwise kernels on the current backend: optimizer updates, the finiteness scan, and loops of the ops' forward /
  * backward that JS runs slowly. Internal: used by optim/ (which may import ops/, not kernels/) and
  * by the ops; not part of `F`. Small inputs stay in JS (a native call costs ~0.1–0.3 µs).
  */
@@ -16,40 +15,32 @@ export function firstNonFinite(x: Buf): number {
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return i;
     return -1;
   }
-  const be = getBackend();
-  return (be.firstNonFinite ?? refBackend.firstNonFinite!)(x);
+  return getBackend().firstNonFinite(x);
 }
 
 /** One Adam / AdamW update in place (see AdamStepArgs). */
 export function adamStep(a: AdamStepArgs): void {
-  const be = getBackend();
-  if (be.adamStep) be.adamStep(a);
-  else refBackend.adamStep!(a);
+  getBackend().adamStep(a);
 }
 
 /** One SGD update in place (see SgdStepArgs). */
 export function sgdStep(a: SgdStepArgs): void {
-  const be = getBackend();
-  if (be.sgdStep) be.sgdStep(a);
-  else refBackend.sgdStep!(a);
+  getBackend().sgdStep(a);
 }
 
 /** out[j] += Σ_r g[r·cols + j] (see Backend.colSumAdd). */
 export function colSumAdd(g: Buf, rows: number, cols: number, out: Buf): void {
-  const be = getBackend();
-  if (rows * cols >= SMALL && be.colSumAdd) be.colSumAdd(g, rows, cols, out);
-  else refBackend.colSumAdd!(g, rows, cols, out);
+  if (rows * cols >= SMALL) getBackend().colSumAdd(g, rows, cols, out);
+  else refBackend.colSumAdd(g, rows, cols, out);
 }
 
 /** Σ (x − t)² in double (see Backend.sumSquaredDiff). */
 export function sumSquaredDiff(x: Buf, t: Buf): number {
-  const be = getBackend();
-  return x.length >= SMALL && be.sumSquaredDiff ? be.sumSquaredDiff(x, t) : refBackend.sumSquaredDiff!(x, t);
+  return x.length >= SMALL ? getBackend().sumSquaredDiff(x, t) : refBackend.sumSquaredDiff(x, t);
 }
 
 /** out_i = a · ρ(c · (x_i − t_i)) (see Backend.scaledDiff). */
 export function scaledDiff(x: Buf, t: Buf, c: number, a: number, out: Buf): void {
-  const be = getBackend();
-  if (x.length >= SMALL && be.scaledDiff) be.scaledDiff(x, t, c, a, out);
-  else refBackend.scaledDiff!(x, t, c, a, out);
+  if (x.length >= SMALL) getBackend().scaledDiff(x, t, c, a, out);
+  else refBackend.scaledDiff(x, t, c, a, out);
 }

@@ -1,7 +1,9 @@
 /**
  * Sequence-level recurrent ops: one differentiable op per layer and direction, whose
  * forward and BPTT run inside the backend (`lstmForward`/`lstmBackward`, ...). The tape sees
- * a single node per layer, not a graph of per-step ops.
+ * a single node per layer, not a graph of per-step ops. One op (`layer`) serves every cell, driven
+ * by its description in cells.ts (gates, state, saved buffers); lstmLayer / gruLayer / rnnLayer
+ * name it per cell.
  *
  * Buffers (scratch.ts): the kernel workspace is one reused buffer; the saved activations come from
  * a free list and go back to it when backward frees the node, or, when no graph is recorded
@@ -11,13 +13,14 @@
  * Legend: T time, B batch, I input, H hidden, P projection (0 = none), Hout = P || H.
  */
 import type {
-  Backend, Buf, GruForwardOut, LstmForwardOut, LstmGrads, LstmInputs, RecurrentInputs, RnnForwardOut, RnnInputs, RnnNonlinearity,
+  Backend, Buf, GruForwardOut, GruGrads, LstmForwardOut, LstmGrads, LstmInputs, RnnForwardOut, RnnGrads, RnnNonlinearity,
 } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
 import { needsGrad, recordOp } from '../autograd/engine.js';
 import { discard, giveBuf, takeBuf, workspace } from './scratch.js';
+import { CELLS, savedSizes, type CellKind, type CellSpec } from './cells.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape } from '../util/shape.js';
 
@@ -55,10 +58,12 @@ function expect2(op: string, t: Tensor | null | undefined, d0: number, d1: numbe
   if (t && (t.ndim !== 2 || t.shape[0] !== d0 || t.shape[1] !== d1)) throw new ShapeError(op, `${what} of shape ${fmtShape([d0, d1])}`, fmtShape(t.shape));
 }
 
-/** Rows of weight_ih (G = gates·H); throws unless a positive multiple of the gate count. */
-function gateRows(op: string, w: LayerWeights, gates: number, names: string): number {
+/** Rows of weight_ih (G = gates·H); throws unless a positive multiple of the cell's gate count. */
+function gateRows(spec: CellSpec, w: LayerWeights): number {
   const G = w.wIh.ndim === 2 ? w.wIh.shape[0]! : 0;
-  if (G === 0 || G % gates !== 0) throw new ShapeError(op, `weight_ih of shape (${gates}·H, I) (gates ${names})`, fmtShape(w.wIh.shape));
+  if (G === 0 || G % spec.gates !== 0) {
+    throw new ShapeError(spec.kind, `weight_ih of shape (${spec.gates}·H, I) (gates ${spec.gateNames.join(', ')})`, fmtShape(w.wIh.shape));
+  }
   return G;
 }
 
@@ -92,13 +97,14 @@ function dimsOut(T: number, B: number, I: number): [number, number, number] {
 
 const gradIf = (t: Tensor | null | undefined, like: Buf): Buf | null => (t && t.requiresGrad ? allocLike(like, t.size) : null);
 
-/** Workspace size of the backend for these dims, remembered for the last shape of each kind. */
-const wsMemo = { lstm: [null, 0, 0, 0, 0, 0, 0], gru: [null, 0, 0, 0, 0, 0, 0], rnn: [null, 0, 0, 0, 0, 0, 0] } as Record<'lstm' | 'gru' | 'rnn', [Backend | null, number, number, number, number, number, number]>;
-function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', T: number, B: number, I: number, H: number, P: number): number {
+/** Workspace size of the backend for these dims and dtype, remembered for the last shape of each kind. */
+const wsMemo = { lstm: [null, 0, 0, 0, 0, 0, 0, 0], gru: [null, 0, 0, 0, 0, 0, 0, 0], rnn: [null, 0, 0, 0, 0, 0, 0, 0] } as Record<'lstm' | 'gru' | 'rnn', [Backend | null, number, number, number, number, number, number, number]>;
+function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', like: Buf, T: number, B: number, I: number, H: number, P: number): number {
   const m = wsMemo[kind];
-  if (m[0] !== be || m[1] !== T || m[2] !== B || m[3] !== I || m[4] !== H || m[5] !== P) {
-    m[6] = be.recurrentWorkspace(kind, { T, B, I, H, P });
-    m[0] = be; m[1] = T; m[2] = B; m[3] = I; m[4] = H; m[5] = P;
+  const f64 = like instanceof Float64Array ? 1 : 0;
+  if (m[0] !== be || m[1] !== T || m[2] !== B || m[3] !== I || m[4] !== H || m[5] !== P || m[7] !== f64) {
+    m[6] = be.recurrentWorkspace(kind, { T, B, I, H, P }, f64 ? 'float64' : 'float32');
+    m[0] = be; m[1] = T; m[2] = B; m[3] = I; m[4] = H; m[5] = P; m[7] = f64;
   }
   return m[6];
 }
@@ -180,48 +186,7 @@ function view(b: Buf, off: number, n: number): Buf {
  * x (T, B, I), h0 (B, Hout), c0 (B, H) → output (T, B, Hout), h (B, Hout), c (B, H).
  */
 export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  const G = gateRows('lstm', w, 4, 'i, f, g, o');
-  const H = G / 4;
-  const P = w.wHr ? w.wHr.shape[0]! : 0;
-  const Hout = P > 0 ? P : H;
-  const [T, B, I] = checkCommon('lstm', x, h0, w, G, Hout, o);
-  expect2('lstm', c0, B, H, 'c0');
-  if (w.wHr) expect2('lstm', w.wHr, P, H, 'weight_hr');
-  if (c0.dtype !== x.dtype) throw new ValueError('lstm', `c0 of the input's dtype ${x.dtype}`, c0.dtype);
-  const inputs = [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr];
-  const record = needsGrad(inputs);
-  const inp: LstmInputs = {
-    T, B, I, H, P, x: x.data, h0: h0.data, c0: c0.data,
-    wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null, wHr: w.wHr ? w.wHr.data : null,
-    lengths: o.lengths ?? null, reverse: o.reverse ?? false, maskX: o.maskX ?? null, maskH: o.maskH ?? null, inference: !record,
-  };
-  const be = getBackend();
-  const like = x.data;
-  const TB = T * B;
-  const sv = savedBuffers(record, like, TB * G, TB * H, TB * Hout, P > 0 ? TB * H : 0);
-  const [y, hN, cN] = outputBuffers(like, TB * Hout, B * Hout, B * H);
-  const out: LstmForwardOut = { y, hN, cN: cN!, gates: sv[0]!, c: sv[1]!, h: sv[2]!, m: sv[3]! };
-  be.lstmForward(inp, out, workspace(like, wsSize(be, 'lstm', T, B, I, H, P)));
-  const output = new Tensor(y, [T, B, Hout]);
-  const hT = new Tensor(hN, [B, Hout]);
-  const cT = new Tensor(cN!, [B, H]);
-  if (!record) return { output, h: hT, c: cT };
-  recordOp('lstm', inputs, [output, hT, cT], ([dy, dhN, dcN]) => {
-    const g: LstmGrads = {
-      dy: dy!, dhN: dhN!, dcN: dcN!,
-      dx: gradIf(x, like), dh0: gradIf(h0, like), dc0: gradIf(c0, like),
-      dWIh: gradIf(w.wIh, like), dWHh: gradIf(w.wHh, like), dBIh: gradIf(w.bIh, like), dBHh: gradIf(w.bHh, like),
-      dWHr: gradIf(w.wHr, like),
-    };
-    be.lstmBackward(inp, out, g, workspace(like, wsSize(be, 'lstm', T, B, I, H, P)));
-    return [g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr];
-  }, { freshGrads: true, release: () => {
-    giveBuf(out.gates);
-    giveBuf(out.c);
-    giveBuf(out.h);
-    giveBuf(out.m);
-  } });
-  return { output, h: hT, c: cT };
+  return layer(CELLS.lstm, x, h0, c0, w, o, 'tanh');
 }
 
 /**
@@ -229,38 +194,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o:
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  const G = gateRows('gru', w, 3, 'r, z, n');
-  const H = G / 3;
-  const [T, B, I] = checkCommon('gru', x, h0, w, G, H, o);
-  const inputs = [x, h0, w.wIh, w.wHh, w.bIh, w.bHh];
-  const record = needsGrad(inputs);
-  const inp: RecurrentInputs = {
-    T, B, I, H, x: x.data, h0: h0.data, wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null,
-    lengths: o.lengths ?? null, reverse: o.reverse ?? false, maskX: o.maskX ?? null, maskH: o.maskH ?? null, inference: !record,
-  };
-  const be = getBackend();
-  const like = x.data;
-  const TB = T * B;
-  const sv = savedBuffers(record, like, TB * G, TB * H, TB * H, 0);
-  const [y, hN] = outputBuffers(like, TB * H, B * H, 0);
-  const out: GruForwardOut = { y, hN, gates: sv[0]!, q: sv[1]!, h: sv[2]! };
-  be.gruForward(inp, out, workspace(like, wsSize(be, 'gru', T, B, I, H, 0)));
-  const output = new Tensor(y, [T, B, H]);
-  const hT = new Tensor(hN, [B, H]);
-  if (!record) return { output, h: hT };
-  recordOp('gru', inputs, [output, hT], ([dy, dhN]) => {
-    const g = {
-      dy: dy!, dhN: dhN!, dx: gradIf(x, like), dh0: gradIf(h0, like),
-      dWIh: gradIf(w.wIh, like), dWHh: gradIf(w.wHh, like), dBIh: gradIf(w.bIh, like), dBHh: gradIf(w.bHh, like),
-    };
-    be.gruBackward(inp, out, g, workspace(like, wsSize(be, 'gru', T, B, I, H, 0)));
-    return [g.dx, g.dh0, g.dWIh, g.dWHh, g.dBIh, g.dBHh];
-  }, { freshGrads: true, release: () => {
-    giveBuf(out.gates);
-    giveBuf(out.q);
-    giveBuf(out.h);
-  } });
-  return { output, h: hT };
+  return layer(CELLS.gru, x, h0, null, w, o, 'tanh');
 }
 
 /**
@@ -268,31 +202,75 @@ export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions & { nonlinearity?: RnnNonlinearity } = {}): LayerResult {
-  const H = gateRows('rnn', w, 1, 'h');
-  const [T, B, I] = checkCommon('rnn', x, h0, w, H, H, o);
-  const inputs = [x, h0, w.wIh, w.wHh, w.bIh, w.bHh];
+  return layer(CELLS.rnn, x, h0, null, w, o, o.nonlinearity ?? 'tanh');
+}
+
+/** Names of the layer's inputs (LSTM: with c0 and the projection), in recordOp order; gradients are 'd' + Name. */
+const INPUTS_LSTM = ['x', 'h0', 'c0', 'wIh', 'wHh', 'bIh', 'bHh', 'wHr'] as const;
+const INPUTS = ['x', 'h0', 'wIh', 'wHh', 'bIh', 'bHh'] as const;
+const GRAD_OF: Record<string, string> = { x: 'dx', h0: 'dh0', c0: 'dc0', wIh: 'dWIh', wHh: 'dWHh', bIh: 'dBIh', bHh: 'dBHh', wHr: 'dWHr' };
+const SAVED_SIZES: number[] = [];
+/** Per cell, the index in spec.saved of each saved field gates, c, h, m, q (-1: the cell has none). */
+const SLOTS = Object.fromEntries((Object.keys(CELLS) as CellKind[]).map((k) =>
+  [k, (['gates', 'c', 'h', 'm', 'q'] as const).map((n) => CELLS[k].saved.findIndex((s) => s.name === n))])) as Record<CellKind, number[]>;
+const pick = (sv: (Buf | null)[], k: number): Buf | null => (k < 0 ? null : sv[k]!);
+
+/** The backend's forward / backward of the cell (one call per layer and direction). */
+function forward(be: Backend, kind: CellKind, inp: LstmInputs & { nonlinearity: RnnNonlinearity }, out: Bufs, ws: Buf): void {
+  if (kind === 'lstm') be.lstmForward(inp, out as unknown as LstmForwardOut, ws);
+  else if (kind === 'gru') be.gruForward(inp, out as unknown as GruForwardOut, ws);
+  else be.rnnForward(inp, out as unknown as RnnForwardOut, ws);
+}
+function backward(be: Backend, kind: CellKind, inp: LstmInputs & { nonlinearity: RnnNonlinearity }, out: Bufs, g: Bufs, ws: Buf): void {
+  if (kind === 'lstm') be.lstmBackward(inp, out as unknown as LstmForwardOut, g as unknown as LstmGrads, ws);
+  else if (kind === 'gru') be.gruBackward(inp, out as unknown as GruForwardOut, g as unknown as GruGrads, ws);
+  else be.rnnBackward(inp, out as unknown as RnnForwardOut, g as unknown as RnnGrads, ws);
+}
+type Bufs = Record<string, Buf | null>;
+
+/** The one layer op: any cell of cells.ts over a whole sequence, forward and BPTT in the backend. */
+function layer(spec: CellSpec, x: Tensor, h0: Tensor, c0: Tensor | null, w: LayerWeights, o: LayerOptions, nonlinearity: RnnNonlinearity): LayerResult {
+  const kind = spec.kind, lstm = kind === 'lstm';
+  const G = gateRows(spec, w);
+  const H = G / spec.gates;
+  const P = lstm && w.wHr ? w.wHr.shape[0]! : 0;
+  const Hout = P > 0 ? P : H;
+  const [T, B, I] = checkCommon(kind, x, h0, w, G, Hout, o);
+  if (lstm) {
+    expect2(kind, c0, B, H, 'c0');
+    if (w.wHr) expect2(kind, w.wHr, P, H, 'weight_hr');
+    if (c0!.dtype !== x.dtype) throw new ValueError(kind, `c0 of the input's dtype ${x.dtype}`, c0!.dtype);
+  }
+  const names = lstm ? INPUTS_LSTM : INPUTS;
+  const inputs = lstm ? [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr ?? null] : [x, h0, w.wIh, w.wHh, w.bIh, w.bHh];
   const record = needsGrad(inputs);
-  const inp: RnnInputs = {
-    T, B, I, H, x: x.data, h0: h0.data, wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null,
+  const inp: LstmInputs & { nonlinearity: RnnNonlinearity } = {
+    T, B, I, H, P, x: x.data, h0: h0.data, c0: lstm ? c0!.data : null!,
+    wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null, wHr: w.wHr && lstm ? w.wHr.data : null,
     lengths: o.lengths ?? null, reverse: o.reverse ?? false, maskX: o.maskX ?? null, maskH: o.maskH ?? null, inference: !record,
-    nonlinearity: o.nonlinearity ?? 'tanh',
+    nonlinearity,
   };
   const be = getBackend();
   const like = x.data;
-  const sv = savedBuffers(record, like, T * B * H, 0, 0, 0);
-  const [y, hN] = outputBuffers(like, T * B * H, B * H, 0);
-  const out: RnnForwardOut = { y, hN, h: sv[0]! };
-  be.rnnForward(inp, out, workspace(like, wsSize(be, 'rnn', T, B, I, H, 0)));
-  const output = new Tensor(y, [T, B, H]);
-  const hT = new Tensor(hN, [B, H]);
-  if (!record) return { output, h: hT };
-  recordOp(`rnn_${inp.nonlinearity}`, inputs, [output, hT], ([dy, dhN]) => {
-    const g = {
-      dy: dy!, dhN: dhN!, dx: gradIf(x, like), dh0: gradIf(h0, like),
-      dWIh: gradIf(w.wIh, like), dWHh: gradIf(w.wHh, like), dBIh: gradIf(w.bIh, like), dBHh: gradIf(w.bHh, like),
-    };
-    be.rnnBackward(inp, out, g, workspace(like, wsSize(be, 'rnn', T, B, I, H, 0)));
-    return [g.dx, g.dh0, g.dWIh, g.dWHh, g.dBIh, g.dBHh];
-  }, { freshGrads: true, release: () => giveBuf(out.h) });
-  return { output, h: hT };
+  const sz = savedSizes(spec, T, B, H, P, SAVED_SIZES);
+  const sv = savedBuffers(record, like, sz[0] ?? 0, sz[1] ?? 0, sz[2] ?? 0, sz[3] ?? 0);
+  const [y, hN, cN] = outputBuffers(like, T * B * Hout, B * Hout, lstm ? B * H : 0);
+  // one object shape for every cell (the kernels read only their cell's fields)
+  const at = SLOTS[kind];
+  const out: Bufs = {
+    y, hN, cN: lstm ? cN : null, gates: pick(sv, at[0]!), c: pick(sv, at[1]!), h: pick(sv, at[2]!), m: pick(sv, at[3]!), q: pick(sv, at[4]!),
+  };
+  forward(be, kind, inp, out, workspace(like, wsSize(be, kind, like, T, B, I, H, P)));
+  const output = new Tensor(y, [T, B, Hout]);
+  const hT = new Tensor(hN, [B, Hout]);
+  const cT = lstm ? new Tensor(cN!, [B, H]) : undefined;
+  const result: LayerResult = lstm ? { output, h: hT, c: cT } : { output, h: hT };
+  if (!record) return result;
+  recordOp(kind === 'rnn' ? `rnn_${nonlinearity}` : kind, inputs, lstm ? [output, hT, cT!] : [output, hT], ([dy, dhN, dcN]) => {
+    const g: Bufs = { dy: dy!, dhN: dhN!, dcN: lstm ? dcN! : null };
+    names.forEach((n, k) => { g[GRAD_OF[n]!] = gradIf(inputs[k], like); });
+    backward(be, kind, inp, out, g, workspace(like, wsSize(be, kind, like, T, B, I, H, P)));
+    return names.map((n) => g[GRAD_OF[n]!]!);
+  }, { freshGrads: true, release: () => { for (const s of spec.saved) giveBuf(out[s.name]!); } });
+  return result;
 }

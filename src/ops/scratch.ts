@@ -15,25 +15,34 @@
  *   recorded op gives its saved buffers back when the graph frees its node after backward
  *   (recordOp's `release`), and the next forward of the same shape takes them again.
  *
- * Buffers handed out hold stale values: only for outputs the callee fully overwrites.
+ * Buffers handed out hold stale values: only for outputs the callee fully overwrites. The pool is
+ * the class BufferPool (unit tests in test/op-buffers.test.ts); the ops share one instance,
+ * `opBuffers`, through the functions at the end of this file.
  */
 import type { Buf } from '../kernels/backend.js';
 
-/** Larger requests are not cached (allocated fresh, left to the GC): 64 Mi elements (256 MB f32). */
-const MAX_CACHED = 64 * 1024 * 1024;
-/** At most this many bytes wait in the free lists; at most PER_SIZE buffers per exact size. */
-const POOL_BYTES = 512 * 1024 * 1024;
-const PER_SIZE = 64;
+export interface BufferPoolLimits {
+  /** Larger requests are not cached (allocated fresh, left to the GC). Default 64 Mi elements (256 MB f32). */
+  maxCached: number;
+  /** At most this many bytes wait in the free lists. Default 512 MB. */
+  poolBytes: number;
+  /** At most this many free buffers per exact size and dtype. Default 64. */
+  perSize: number;
+}
+
+const DEFAULT_LIMITS: BufferPoolLimits = { maxCached: 64 * 1024 * 1024, poolBytes: 512 * 1024 * 1024, perSize: 64 };
 
 const is64 = (like: Buf): boolean => like instanceof Float64Array;
 const fresh = (like: Buf, n: number): Buf => (is64(like) ? new Float64Array(n) : new Float32Array(n));
 
+/** One grown buffer per dtype. */
 class Grown {
   private f32: Float32Array | null = null;
   private f64: Float64Array | null = null;
+  constructor(private readonly maxCached: number) {}
   /** A buffer of at least n elements of `like`'s type (the whole cached buffer: do not rely on its length). */
   get(like: Buf, n: number): Buf {
-    if (n > MAX_CACHED) return fresh(like, n);
+    if (n > this.maxCached) return fresh(like, n);
     if (is64(like)) {
       if (this.f64 === null || this.f64.length < n) this.f64 = new Float64Array(n);
       return this.f64;
@@ -47,49 +56,75 @@ class Grown {
   }
 }
 
-const ws = new Grown();
-const dis = new Grown();
+/** The op layer's buffers (see the file comment); the ops use the one instance `opBuffers`. */
+export class BufferPool {
+  private readonly limits: BufferPoolLimits;
+  private readonly ws: Grown;
+  private readonly dis: Grown;
+  private readonly free32 = new Map<number, Float32Array[]>();
+  private readonly free64 = new Map<number, Float64Array[]>();
+  private pooled = 0;
 
-/** The kernels' workspace: at least n elements of `like`'s type, reused across calls. */
-export function workspace(like: Buf, n: number): Buf {
-  return ws.get(like, n);
+  constructor(limits: Partial<BufferPoolLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.ws = new Grown(this.limits.maxCached);
+    this.dis = new Grown(this.limits.maxCached);
+  }
+
+  /** The kernels' workspace: at least n elements of `like`'s type, reused across calls. */
+  workspace(like: Buf, n: number): Buf {
+    return this.ws.get(like, n);
+  }
+
+  /** A reused buffer of at least n elements for outputs that are written and never read. */
+  discard(like: Buf, n: number): Buf {
+    return this.dis.get(like, n);
+  }
+
+  /** A buffer of exactly n elements of `like`'s type, recycled when one is free (stale contents). */
+  take(like: Buf, n: number): Buf {
+    const b = (is64(like) ? this.free64 : this.free32).get(n)?.pop();
+    if (b === undefined) return fresh(like, n);
+    this.pooled -= b.byteLength;
+    return b;
+  }
+
+  /**
+   * Give back a buffer from take() that nothing references any more. Ignored: null, empty, views (a
+   * part of a larger buffer), larger than maxCached, one already free, or past poolBytes / perSize.
+   */
+  give(b: Buf | null): void {
+    if (b === null || b.length === 0 || b.length > this.limits.maxCached || b.byteLength !== b.buffer.byteLength) return;
+    if (this.pooled + b.byteLength > this.limits.poolBytes) return;
+    const map = (is64(b) ? this.free64 : this.free32) as Map<number, Buf[]>;
+    let list = map.get(b.length);
+    if (list === undefined) map.set(b.length, (list = []));
+    if (list.length >= this.limits.perSize || list.includes(b)) return;
+    list.push(b);
+    this.pooled += b.byteLength;
+  }
+
+  /** Bytes waiting in the free lists. */
+  get pooledBytes(): number {
+    return this.pooled;
+  }
+
+  /** Drop every cached buffer (tests; or to return memory after a large one-off call). */
+  clear(): void {
+    this.ws.clear();
+    this.dis.clear();
+    this.free32.clear();
+    this.free64.clear();
+    this.pooled = 0;
+  }
 }
 
-/** A reused buffer of at least n elements for outputs that are written and never read. */
-export function discard(like: Buf, n: number): Buf {
-  return dis.get(like, n);
-}
+/** The pool every op uses. */
+export const opBuffers = new BufferPool();
 
-const free32 = new Map<number, Float32Array[]>();
-const free64 = new Map<number, Float64Array[]>();
-let pooledBytes = 0;
-
-/** A buffer of exactly n elements of `like`'s type, recycled when one is free (stale contents). */
-export function takeBuf(like: Buf, n: number): Buf {
-  const list = (is64(like) ? free64 : free32).get(n);
-  const b = list?.pop();
-  if (b === undefined) return fresh(like, n);
-  pooledBytes -= b.byteLength;
-  return b;
-}
-
-/** Give back a buffer from takeBuf that nothing references any more. */
-export function giveBuf(b: Buf | null): void {
-  if (b === null || b.length === 0 || b.length > MAX_CACHED || b.byteLength !== b.buffer.byteLength) return;
-  if (pooledBytes + b.byteLength > POOL_BYTES) return;
-  const map = (is64(b) ? free64 : free32) as Map<number, Buf[]>;
-  let list = map.get(b.length);
-  if (list === undefined) map.set(b.length, (list = []));
-  if (list.length >= PER_SIZE || list.includes(b)) return;
-  list.push(b);
-  pooledBytes += b.byteLength;
-}
-
-/** Drop every cached buffer (tests; or to return memory after a large one-off call). */
-export function releaseScratch(): void {
-  ws.clear();
-  dis.clear();
-  free32.clear();
-  free64.clear();
-  pooledBytes = 0;
-}
+export const workspace = (like: Buf, n: number): Buf => opBuffers.workspace(like, n);
+export const discard = (like: Buf, n: number): Buf => opBuffers.discard(like, n);
+export const takeBuf = (like: Buf, n: number): Buf => opBuffers.take(like, n);
+export const giveBuf = (b: Buf | null): void => opBuffers.give(b);
+/** Drop every cached buffer of the ops' pool. */
+export const releaseScratch = (): void => opBuffers.clear();
