@@ -159,7 +159,6 @@ test('pendulum (leapfrog, dt 0.01): a λ = 1 eigenfunction with relative varianc
   const states = held.flat();
   const rho = correlation(states.map(q.evaluate), states.map(pendulumEnergy));
   assert.ok(Math.abs(rho) >= 0.9999, `r = ${rho}`);
-  // The energy itself is (to integrator accuracy) conserved by the same data: a control on the threshold.
   assert.throws(() => conservedQuantities(r, []), ShapeError);
   assert.throws(() => conservedQuantities(r, held, { tol: 0 }), ValueError);
 });
@@ -201,4 +200,26 @@ test('flip-flop GRU: DMD of zero-input hidden states has eigenvalues near 1 (mem
   const stable = analysis.findFixedPoints(cell, { initialStates: init, maxIters: 300 }).points.filter((p) => p.stability === 'stable');
   assert.equal(new Set(stable.map((p) => p.state.map((v) => (v > 0 ? '+' : '-')).join(''))).size, 8, 'the 8 corners');
   for (const p of stable) assert.ok(analysis.modulus(p.eigenvalues[0]!) < 0.2, `spectral radius ${analysis.modulus(p.eigenvalues[0]!)}`);
+});
+
+test('E7 (tiny configuration): report, figures and result.json; the analytic cases already meet their thresholds', async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { run } = await import('../src/recipes/dynamics/e7.js');
+  const dir = mkdtempSync(join(tmpdir(), 'recur-e7-'));
+  try {
+    const r = await run({ tiny: true, seed: 1, outDir: dir });
+    assert.equal(r.id, 'e7');
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    const figures = [...md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]!);
+    assert.equal(figures.length, 6);
+    for (const f of figures) assert.match(readFileSync(join(dir, f), 'utf8'), /^<svg [^>]*>[\s\S]*<\/svg>$/);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')).id, 'e7');
+    assert.ok(r.linear.rows[1]!.maxError9! < 1e-6);
+    for (const c of [r.pendulum, r.lotkaVolterra]) assert.ok(c.relativeVariance <= 1e-6 && Math.abs(c.correlation) >= 0.9999, JSON.stringify(c));
+    assert.equal(r.flipflop.dmd.length, r.flipflop.hidden);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
