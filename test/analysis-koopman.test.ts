@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, Tensor, analysis, flipFlop } from '../src/index.js';
-import { ShapeError, ValueError } from '../src/util/errors.js';
+import { OptionError, ShapeError, ValueError } from '../src/util/errors.js';
 import {
   correlation, linearTrajectories, lotkaVolterraTrajectories, lvInvariant, pendulumDictionary, pendulumEnergy, pendulumTrajectories, zeroInputRuns,
 } from '../src/recipes/dynamics/koopman-systems.js';
@@ -222,4 +222,20 @@ test('E7 (tiny configuration): report, figures and result.json; the analytic cas
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('kernel EDMD with a Gaussian kernel approximates the linear map\'s leading eigenvalues; bad arguments are typed errors', () => {
+  const trs = linearTrajectories(J, 20, 5, new Rng(14));
+  const k = kernelEdmd(pairs(trs), { kernel: analysis.gaussianKernel(1), rank: 20 });
+  for (const want of [1, 0.9, 0.8]) assert.ok(k.eigenvalues.some((l) => dist(l, want) < 5e-3), `${want} among ${k.eigenvalues.slice(0, 5).map((l) => l.re.toFixed(4))}`);
+  assert.throws(() => edmd({ trajectories: [] }, { dictionary: monomials(1) }), ShapeError);
+  assert.throws(() => edmd({ trajectories: [[[1, 2]]] }, { dictionary: monomials(1) }), /at least 2 states/);
+  assert.throws(() => edmd({ trajectories: [[[1, 2], [3, 4]], [[1], [2]]] }, { dictionary: monomials(1) }), ShapeError);
+  assert.throws(() => edmd({ trajectories: trs }, { dictionary: monomials(1), ridge: -1 }), ValueError);
+  assert.throws(() => edmd({ trajectories: trs }, { dictionary: monomials(1), rank: 2 } as never), OptionError);
+  assert.throws(() => kernelEdmd(pairs(trs), { kernel: analysis.gaussianKernel(1), rank: 500 }), /rank an integer in 1…100/);
+  assert.throws(() => dmd([[1, Number.NaN]], [[1, 2]]), ValueError);
+  const r = edmd({ trajectories: trs }, { dictionary: monomials(1) });
+  assert.throws(() => validityCheck(r, [[[1, 2, 3]]]), /states of dimension 2/);
+  assert.throws(() => eigenvectors([[1]], { lft: true } as never), OptionError);
 });

@@ -14,25 +14,42 @@ export interface CMatrix {
   im: Float64Array;
 }
 
+/**
+ * A rows×cols zero matrix.
+ * @example czeros(2, 2).re  // Float64Array [0, 0, 0, 0]
+ */
 export function czeros(rows: number, cols: number): CMatrix {
   return { rows, cols, re: new Float64Array(rows * cols), im: new Float64Array(rows * cols) };
 }
 
-/** A real matrix as a complex one. */
+/**
+ * A real matrix as a complex one.
+ * @example complexOf(matrix([[1, 2]])).im  // Float64Array [0, 0]
+ */
 export function complexOf(a: Matrix): CMatrix {
   return { rows: a.rows, cols: a.cols, re: a.data.slice(), im: new Float64Array(a.data.length) };
 }
 
+/**
+ * Element (i, j).
+ * @example centry(eigenvectors(A).right, 0, 1)  // entry 0 of the second eigenvector
+ */
 export function centry(a: CMatrix, i: number, j: number): Complex {
   return { re: a.re[i * a.cols + j]!, im: a.im[i * a.cols + j]! };
 }
 
-/** Column j as a complex vector. */
+/**
+ * Column j as a complex vector.
+ * @example ccolumn(eigenvectors(A).right, 0)  // the leading eigenvector
+ */
 export function ccolumn(a: CMatrix, j: number): Complex[] {
   return Array.from({ length: a.rows }, (_, i) => centry(a, i, j));
 }
 
-/** C = A·B. */
+/**
+ * C = A·B.
+ * @example cmatmul(complexOf(A), eigenvectors(A).right)  // = V·diag(λ)
+ */
 export function cmatmul(a: CMatrix, b: CMatrix): CMatrix {
   if (a.cols !== b.rows) throw new ShapeError('cmatmul', `inner sizes to agree (${a.cols})`, `(${a.rows}×${a.cols})·(${b.rows}×${b.cols})`);
   const c = czeros(a.rows, b.cols);
@@ -61,7 +78,10 @@ export interface CLU {
   perm: Int32Array;
 }
 
-/** LU with partial pivoting; a zero pivot is replaced by a tiny one (inverse iteration needs that). */
+/**
+ * LU with partial pivoting; a zero pivot is replaced by a tiny one (inverse iteration needs that).
+ * @example const f = clu(complexOf(A));  cluSolve(f, [1, 0], [0, 0])
+ */
 export function clu(a: CMatrix): CLU {
   if (a.rows !== a.cols) throw new ShapeError('clu', 'a square matrix', `${a.rows}×${a.cols}`);
   const n = a.rows;
@@ -107,7 +127,10 @@ export function clu(a: CMatrix): CLU {
   return { n, re, im, perm };
 }
 
-/** Solve A·x = b with a factorisation from {@link clu}; b and x as split re/im vectors. */
+/**
+ * Solve A·x = b with a factorisation from {@link clu}; b and x as split re/im vectors.
+ * @example cluSolve(clu(complexOf(matrix([[2]]))), [1], [1])  // { re: [0.5], im: [0.5] }
+ */
 export function cluSolve(f: CLU, bRe: ArrayLike<number>, bIm: ArrayLike<number>): { re: Float64Array; im: Float64Array } {
   const { n, re, im, perm } = f;
   const xr = Float64Array.from({ length: n }, (_, i) => bRe[perm[i]!]!);
@@ -138,7 +161,10 @@ export function cluSolve(f: CLU, bRe: ArrayLike<number>, bIm: ArrayLike<number>)
   return { re: xr, im: xi };
 }
 
-/** X = A⁻¹·B for a square A (columns of B solved one by one). */
+/**
+ * X = A⁻¹·B for a square A (columns of B solved one by one).
+ * @example csolveMatrix(V, complexOf(B))  // V⁻¹B
+ */
 export function csolveMatrix(a: CMatrix, b: CMatrix): CMatrix {
   if (b.rows !== a.rows) throw new ShapeError('csolveMatrix', `${a.rows} rows in the right-hand side`, String(b.rows));
   const f = clu(a);
@@ -156,9 +182,15 @@ export function csolveMatrix(a: CMatrix, b: CMatrix): CMatrix {
   return x;
 }
 
-/** z·w. */
+/**
+ * z·w.
+ * @example cmul({ re: 0, im: 1 }, { re: 0, im: 1 })  // { re: -1, im: 0 }
+ */
 export const cmul = (z: Complex, w: Complex): Complex => ({ re: z.re * w.re - z.im * w.im, im: z.re * w.im + z.im * w.re });
-/** z^t for an integer t ≥ 0 (polar form, so large t stays accurate). */
+/**
+ * z^t for an integer t ≥ 0 (polar form, so large t stays accurate).
+ * @example cpow({ re: 0, im: 1 }, 2)  // ≈ { re: -1, im: 0 }
+ */
 export function cpow(z: Complex, t: number): Complex {
   const r = Math.hypot(z.re, z.im) ** t;
   const a = Math.atan2(z.im, z.re) * t;

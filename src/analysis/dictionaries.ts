@@ -22,7 +22,10 @@ export interface Dictionary {
   readonly delays: number;
 }
 
-/** Exponent vectors of all monomials in n variables with total degree ≤ d (degree, then lexicographic). */
+/**
+ * Exponent vectors of all monomials in n variables with total degree ≤ d (degree, then lexicographic).
+ * @example exponents(2, 1)  // [[0, 0], [1, 0], [0, 1]]
+ */
 export function exponents(n: number, d: number): number[][] {
   const out: number[][] = [];
   const rec = (prefix: number[], left: number, vars: number): void => {
@@ -40,7 +43,10 @@ const checkDegree = (where: string, d: number): void => {
   if (!Number.isInteger(d) || d < 0) throw new ValueError(where, 'a non-negative integer degree', String(d));
 };
 
-/** The state coordinates x₁ … x_n (exact DMD's dictionary; no constant). */
+/**
+ * The state coordinates x₁ … x_n (exact DMD's dictionary; no constant).
+ * @example edmd({ X, Y }, { dictionary: identity() })  // the eigenvalues of exact DMD at full rank
+ */
 export function identity(): Dictionary {
   return {
     name: 'identity', delays: 0, size: (n) => n, evaluate: (x) => Float64Array.from(x),
@@ -79,7 +85,10 @@ export function monomials(d: number): Dictionary {
   };
 }
 
-/** Probabilists' Hermite polynomial He_k(v) (He₀ = 1, He₁ = v, He_{k+1} = v·He_k − k·He_{k−1}). */
+/**
+ * Probabilists' Hermite polynomial He_k(v) (He₀ = 1, He₁ = v, He_{k+1} = v·He_k − k·He_{k−1}).
+ * @example hermitePolynomial(3, 2)  // 2³ − 3·2 = 2
+ */
 export function hermitePolynomial(k: number, v: number): number {
   let [a, b] = [1, v];
   if (k === 0) return 1;
@@ -87,7 +96,10 @@ export function hermitePolynomial(k: number, v: number): number {
   return b;
 }
 
-/** Products ∏ He_{αⱼ}(xⱼ) with total degree ≤ d (the same span as monomials(d), better conditioned for x ~ N(0, 1)). */
+/**
+ * Products ∏ He_{αⱼ}(xⱼ) with total degree ≤ d (the same span as monomials(d), better conditioned for x ~ N(0, 1)).
+ * @example hermite(2).evaluate([2, 3])  // [1, 2, 3, 3, 6, 8]: 1, He₁(x0), He₁(x1), He₂(x0), He₁·He₁, He₂(x1)
+ */
 export function hermite(d: number): Dictionary {
   checkDegree('hermite', d);
   return productBasis(`hermite(${d})`, d, hermitePolynomial, 'He');
@@ -112,7 +124,8 @@ export function rbf(centres: readonly (readonly number[])[], width: number): Dic
 }
 
 /**
- * User-supplied observables, e.g. custom([(x) => Math.cos(x[0]), (x) => Math.sin(x[0]), (x) => x[1]], ['cos q', 'sin q', 'p']).
+ * User-supplied observables, with optional labels for reports.
+ * @example custom([(x) => Math.cos(x[0]!), (x) => Math.sin(x[0]!), (x) => x[1]!], ['cos q', 'sin q', 'p'])
  */
 export function custom(fns: readonly ((x: ArrayLike<number>) => number)[], labels?: readonly string[]): Dictionary {
   if (!fns.length) throw new ShapeError('custom', 'at least one function', '0');
@@ -123,7 +136,10 @@ export function custom(fns: readonly ((x: ArrayLike<number>) => number)[], label
   };
 }
 
-/** The functions of several dictionaries side by side (all must have the same delays). */
+/**
+ * The functions of several dictionaries side by side (all must have the same delays).
+ * @example concat(monomials(2), rbf(centres, 0.5))
+ */
 export function concat(...dicts: Dictionary[]): Dictionary {
   if (!dicts.length) throw new ShapeError('concat', 'at least one dictionary', '0');
   const k = dicts[0]!.delays;
@@ -165,6 +181,7 @@ export function compose(inner: Dictionary, outer: Dictionary): Dictionary {
 /**
  * inner(x) followed by log x₁ … log x_n (states must be positive): the log-augmented dictionary
  * under which the Lotka–Volterra invariant δx − γ log x + βy − α log y is linear.
+ * @example logAugmented().labels(2)  // ['1', 'x0', 'x1', 'log x0', 'log x1']
  */
 export function logAugmented(inner: Dictionary = monomials(1)): Dictionary {
   const logs: Dictionary = {
@@ -196,6 +213,7 @@ export function delays(k: number, inner: Dictionary = identity()): Dictionary {
 /**
  * Delay vectors of one trajectory (rows x_0 … x_{T−1}): row t − k is [x_t, x_{t−1}, …, x_{t−k}]
  * for t = k … T − 1.
+ * @example delayEmbed([[1], [2], [3]], 1)  // [[2, 1], [3, 2]]
  */
 export function delayEmbed(trajectory: readonly (readonly number[])[], k: number): number[][] {
   const out: number[][] = [];

@@ -11,7 +11,8 @@ export { jacobian, jacobianAutodiff, linearize, type AutodiffJacobianOptions, ty
 export {
   matrix, toRows, identity, zerosMatrix, transposeMatrix, matmulMatrix, matvec, qr, solve, modulus, type Matrix, type Complex,
 } from './linalg.js';
-export { eigenvalues, svd, singularValues, realEigenvector, eigenvectors, type EigenDecomposition, type EigenvectorOptions } from './eig.js';
+export { eigenvalues, svd, singularValues, realEigenvector } from './eig.js';
+export { eigenvectors, type EigenDecomposition, type EigenvectorOptions } from './eigvec.js';
 export { cmatmul, csolveMatrix, clu, cluSolve, czeros, complexOf, ccolumn, centry, cmul, cpow, type CMatrix, type CLU } from './complex.js';
 export {
   dmd, edmd, kernelEdmd, gaussianKernel, polynomialKernel, snapshotPairs,

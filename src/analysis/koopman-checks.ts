@@ -4,6 +4,7 @@
  * the non-constant eigenfunctions with λ = 1, confirmed constant along the trajectories.
  */
 import { ShapeError, ValueError } from '../util/errors.js';
+import { checkOptions } from '../ops/checks.js';
 import { matrix, type Complex, type Matrix } from './linalg.js';
 import { svd } from './eig.js';
 import { cpow } from './complex.js';
@@ -39,6 +40,7 @@ function inputsOf(where: string, res: KoopmanResult, tr: Trajectory, k: number):
  * @example validityCheck(edmd({ trajectories: train }, { dictionary: monomials(3) }), test)[0]  // the most linear
  */
 export function validityCheck(res: KoopmanResult, heldOut: readonly Trajectory[], opts: ValidityOptions = {}): ValidityEntry[] {
+  checkOptions('validityCheck', opts, ['steps']);
   if (!heldOut.length) throw new ShapeError('validityCheck', 'at least one held-out trajectory', '0');
   const r = res.eigenvalues.length;
   const err2 = new Float64Array(r);
@@ -102,6 +104,7 @@ export interface ConservedResult {
  * @example conservedQuantities(edmd({ trajectories }, { dictionary }), heldOut).quantities[0]!.evaluate([q, p])
  */
 export function conservedQuantities(res: KoopmanResult, heldOut: readonly Trajectory[], opts: ConservedOptions = {}): ConservedResult {
+  checkOptions('conservedQuantities', opts, ['tol', 'unitTol']);
   const tol = opts.tol ?? 1e-6;
   const unitTol = opts.unitTol ?? 1e-3;
   if (!(tol > 0) || !(unitTol > 0)) throw new ValueError('conservedQuantities', 'positive tol and unitTol', `${tol}, ${unitTol}`);

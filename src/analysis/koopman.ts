@@ -12,7 +12,9 @@
  */
 import { ShapeError, ValueError } from '../util/errors.js';
 import { matrix, transposeMatrix, type Complex, type Matrix } from './linalg.js';
-import { eigenvectors, svd } from './eig.js';
+import { svd } from './eig.js';
+import { eigenvectors } from './eigvec.js';
+import { checkOptions } from '../ops/checks.js';
 import { ccolumn, complexOf, cpow, csolveMatrix, czeros, type CMatrix } from './complex.js';
 import { delayEmbed, type Dictionary } from './dictionaries.js';
 
@@ -87,7 +89,10 @@ const rowsOf = (where: string, s: Snapshots): number[][] => {
   return Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
 };
 
-/** Snapshot pairs from pairs or trajectories (delay-embedded when delays > 0). */
+/**
+ * Snapshot pairs from pairs or trajectories (delay-embedded when delays > 0): X, Y (M × n(k+1)), n the state dimension.
+ * @example snapshotPairs('mine', { trajectories: [[[0], [1], [2]]] })  // { X: [[0], [1]], Y: [[1], [2]], n: 1 }
+ */
 export function snapshotPairs(where: string, data: KoopmanData, delays = 0): { X: number[][]; Y: number[][]; n: number } {
   if ('trajectories' in data) {
     if (!data.trajectories.length) throw new ShapeError(where, 'at least one trajectory', '0');
@@ -117,7 +122,8 @@ function chooseRank(where: string, s: number[], rank: number | undefined, rcond:
   const max = s.length;
   if (rank !== undefined) {
     if (!Number.isInteger(rank) || rank < 1 || rank > max) throw new ValueError(where, `rank an integer in 1…${max} (the data's)`, String(rank));
-    if (!(s[rank - 1]! > 0)) throw new ValueError(where, `rank ≤ the data's numerical rank ${s.filter((v) => v > 0).length}`, String(rank));
+    const numerical = s.filter((v) => v > 1e-14 * s[0]!).length;
+    if (rank > numerical) throw new ValueError(where, `rank ≤ the data's numerical rank ${numerical}`, String(rank));
     return rank;
   }
   const r = s.filter((v) => v > rcond * s[0]!).length;
@@ -143,7 +149,10 @@ function dotColumn(z: Float64Array, c: CMatrix, j: number): Complex {
   return { re, im };
 }
 
-/** z·M for a row vector z (length M.rows). */
+/**
+ * z·M for a row vector z (length M.rows).
+ * @example rowTimes([1, 2], matrix([[1, 0], [0, 1]]))  // Float64Array [1, 2]
+ */
 export function rowTimes(z: ArrayLike<number>, m: Matrix): Float64Array {
   const out = new Float64Array(m.cols);
   for (let i = 0; i < m.rows; i++) {
@@ -194,6 +203,7 @@ function assemble(p: Parts): KoopmanResult {
  * @example const r = dmd(X, Y, { rank: 2 });  r.eigenvalues  // ≈ 0.9, 0.8 for J = [[0.9, −0.1], [0, 0.8]]
  */
 export function dmd(X: Snapshots, Y: Snapshots, opts: DmdOptions = {}): KoopmanResult {
+  checkOptions('dmd', opts, ['rank', 'rcond']);
   const { X: xs, Y: ys, n } = snapshotPairs('dmd', { X, Y });
   const Xc = transposeMatrix(matrix(xs)); // n × m
   const { s, U, V } = svd(Xc);
@@ -293,7 +303,9 @@ function optimalAmplitudes(modes: Complex[][], lambdas: Complex[], xs: number[][
  * @example const r = edmd({ trajectories }, { dictionary: monomials(3) });  r.eigenvalues.slice(0, 9)
  */
 export function edmd(data: KoopmanData, opts: EdmdOptions): KoopmanResult & { dictionary: Dictionary; projection: Matrix } {
+  checkOptions('edmd', opts, ['dictionary', 'ridge', 'rcond']);
   const dict = opts.dictionary;
+  if (!dict || typeof dict.evaluate !== 'function') throw new ValueError('edmd', 'options.dictionary (e.g. monomials(3))', String(dict));
   const { X, Y, n } = snapshotPairs('edmd', data, dict.delays);
   const N = dict.size(X[0]!.length);
   const psi = (x: ArrayLike<number>): Float64Array => {
@@ -339,7 +351,10 @@ function matmulPlain(a: Matrix, b: Matrix): Matrix {
   return transposeMatrix(matmulT(b, transposeMatrix(a)));
 }
 
-/** Gaussian kernel exp(−‖x − y‖² / (2w²)). */
+/**
+ * Gaussian kernel exp(−‖x − y‖² / (2w²)).
+ * @example kernelEdmd({ trajectories }, { kernel: gaussianKernel(0.5), rank: 20 })
+ */
 export function gaussianKernel(width: number): Kernel {
   if (!(width > 0)) throw new ValueError('gaussianKernel', 'a positive width', String(width));
   const evaluate = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
@@ -350,7 +365,10 @@ export function gaussianKernel(width: number): Kernel {
   return { name: `gaussian(${width})`, evaluate };
 }
 
-/** Polynomial kernel (1 + x·y / c²)^d: the span of monomials of degree ≤ d. */
+/**
+ * Polynomial kernel (1 + x·y / c²)^d: the span of monomials of degree ≤ d.
+ * @example polynomialKernel(3).evaluate([1, 0], [1, 1])  // 8
+ */
 export function polynomialKernel(d: number, c = 1): Kernel {
   if (!Number.isInteger(d) || d < 1) throw new ValueError('polynomialKernel', 'an integer degree >= 1', String(d));
   const evaluate = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
@@ -368,6 +386,8 @@ export function polynomialKernel(d: number, c = 1): Kernel {
  * @example kernelEdmd({ X, Y }, { kernel: polynomialKernel(3), rank: 10 })
  */
 export function kernelEdmd(data: KoopmanData, opts: KernelEdmdOptions): KoopmanResult {
+  checkOptions('kernelEdmd', opts, ['kernel', 'rank', 'rcond']);
+  if (!opts.kernel || typeof opts.kernel.evaluate !== 'function') throw new ValueError('kernelEdmd', 'options.kernel (e.g. gaussianKernel(0.5))', String(opts.kernel));
   const { X, Y, n } = snapshotPairs('kernelEdmd', data);
   const k = opts.kernel.evaluate;
   const M = X.length;
