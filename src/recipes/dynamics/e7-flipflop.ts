@@ -39,9 +39,16 @@ export interface E7FlipFlop {
   memoryAlignment: number[];
   /** Share of the stable fixed points' variance on those leading principal axes. */
   attractorPcaShare: number;
+  /**
+   * Local DMD per stable point: DMD of the deviations (h_t − h*, h_{t+1} − h*) over the pairs with
+   * ‖h_t − h*‖ < localRadius, against the Jacobian at h* (leading three moduli each).
+   */
+  localRadius: number;
+  local: { pairs: number; dmdTop: number[]; jacobianTop: number[]; maxDiff: number }[];
 }
 
 const TOL = 0.02;
+const RADIUS = 0.2;
 
 /** The flip-flop with every bit set at step 0 (as in E5), so the memory has exactly 8 states. */
 function flipFlop8(T: number, B: number, rng: Rng): { x: Tensor; y: Tensor } {
@@ -118,6 +125,22 @@ export function principalCosines(a: number[][], b: number[][]): number[] {
   return analysis.singularValues(M);
 }
 
+/** DMD of the deviations from a fixed point over the pairs within RADIUS of it (null when fewer than 2·S pairs). */
+function localDmd(p: analysis.FixedPoint, X: number[][], Y: number[][]): E7FlipFlop['local'][number] | null {
+  const dx: number[][] = [];
+  const dy: number[][] = [];
+  X.forEach((x, i) => {
+    const d = x.map((v, j) => v - p.state[j]!);
+    if (Math.hypot(...d) >= RADIUS) return;
+    dx.push(d);
+    dy.push(Y[i]!.map((v, j) => v - p.state[j]!));
+  });
+  if (dx.length < 2 * p.state.length) return null;
+  const dmdTop = analysis.dmd(dx, dy, { rcond: 1e-6 }).eigenvalues.slice(0, 3).map((l) => round(analysis.modulus(l), 4));
+  const jacobianTop = p.eigenvalues.slice(0, 3).map((l) => round(analysis.modulus(l), 4));
+  return { pairs: dx.length, dmdTop, jacobianTop, maxDiff: round(Math.max(...dmdTop.map((v, k) => Math.abs(v - (jacobianTop[k] ?? 0)))), 3) };
+}
+
 const spectrum = (ls: analysis.Complex[]): { re: number; im: number; modulus: number }[] => ls.map((l) => ({ re: round(l.re, 6), im: round(l.im, 6), modulus: round(analysis.modulus(l), 6) }));
 
 export function flipFlopPart(ctx: Ctx, cfg: FlipCfg, rep: Report): E7FlipFlop {
@@ -147,6 +170,7 @@ export function flipFlopPart(ctx: Ctx, cfg: FlipCfg, rep: Report): E7FlipFlop {
     stableSpectralRadii: stable.map((p) => round(analysis.modulus(p.eigenvalues[0]!), 4)), stableJacobianTop: pooled.slice(0, 12).map((v) => round(v, 4)),
     dmdLargestOther: round(others.length ? Math.max(...others) : NaN, 4), memoryEigenvalues: spectrum(memory.map((i) => e.eigenvalues[i]!)), memoryAlignment,
     attractorPcaShare: round(attractors.share.reduce((a, v) => a + v, 0), 4),
+    localRadius: RADIUS, local: stable.map((p) => localDmd(p, X, Y)).filter((l): l is NonNullable<typeof l> => l !== null),
   };
   ctx.log(`e7 flip-flop: val MSE ${fmt(valMse)}; DMD on ${X.length} zero-input pairs: ${near.length} eigenvalues within ${TOL} of the unit circle, largest other ${fmt(res.dmdLargestOther)}; `
     + `${stable.length} stable fixed points, spectral radii ${fmt(Math.min(...res.stableSpectralRadii))}…${fmt(Math.max(...res.stableSpectralRadii))}; EDMD memory eigenvalues ${res.memoryEigenvalues.map((l) => fmt(l.modulus, 5)).join(', ')}, alignment with the attractors ${memoryAlignment.join(', ')}`);
@@ -168,6 +192,10 @@ function report(rep: Report, r: E7FlipFlop, d: analysis.KoopmanResult, e: analys
     r.valMse, r.pairs, r.nearOne, r.dmdLargestOther, r.memoryEigenvalues.map((l) => fmt(l.modulus, 5)).join(', '), r.stable,
     r.stableSpectralRadii.length ? `${fmt(Math.min(...r.stableSpectralRadii))} … ${fmt(Math.max(...r.stableSpectralRadii))}` : '–', r.saddles, `${r.memoryAlignment.join(', ')} (${r.attractorPcaShare})`,
   ]]);
+  rep.p(`Local DMD: for each stable point h* with at least ${2 * r.hidden} zero-input pairs within ${r.localRadius} of it, DMD of the deviations (h_t − h*, h_{t+1} − h*) against the Jacobian at h*.`);
+  rep.table(['stable point', 'pairs', 'local DMD: leading |λ|', 'Jacobian: leading |λ|', 'largest difference'], r.local.map((l, i) => [
+    i, l.pairs, l.dmdTop.map((v) => fmt(v, 4)).join(', '), l.jacobianTop.map((v) => fmt(v, 4)).join(', '), l.maxDiff,
+  ]));
   rep.p(`DMD |λ| (largest first): ${r.dmd.map((l) => fmt(l.modulus, 4)).join(', ')}. EDMD with [1, h]: ${r.edmdAffine.map((l) => fmt(l.modulus, 4)).join(', ')}. `
     + `Jacobian |λ| at the stable points, pooled, largest first: ${r.stableJacobianTop.map((v) => fmt(v, 3)).join(', ')}.`);
 }
