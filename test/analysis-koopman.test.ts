@@ -227,7 +227,7 @@ test('E7 (tiny configuration): report, figures and result.json; the analytic cas
 test('kernel EDMD with a Gaussian kernel approximates the linear map\'s leading eigenvalues; bad arguments are typed errors', () => {
   const trs = linearTrajectories(J, 20, 5, new Rng(14));
   const k = kernelEdmd(pairs(trs), { kernel: analysis.gaussianKernel(1), rank: 20 });
-  for (const want of [1, 0.9, 0.8]) assert.ok(k.eigenvalues.some((l) => dist(l, want) < 5e-3), `${want} among ${k.eigenvalues.slice(0, 5).map((l) => l.re.toFixed(4))}`);
+  for (const want of [1, 0.9, 0.8]) assert.ok(k.eigenvalues.some((l) => dist(l, want) < 1e-2), `${want} among ${k.eigenvalues.slice(0, 5).map((l) => l.re.toFixed(4))}`);
   assert.throws(() => edmd({ trajectories: [] }, { dictionary: monomials(1) }), ShapeError);
   assert.throws(() => edmd({ trajectories: [[[1, 2]]] }, { dictionary: monomials(1) }), /at least 2 states/);
   assert.throws(() => edmd({ trajectories: [[[1, 2], [3, 4]], [[1], [2]]] }, { dictionary: monomials(1) }), ShapeError);
