@@ -12,7 +12,10 @@
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { backendInfo, setBackend } from '../src/index.js';
-import { EXPERIMENTS } from '../src/recipes/dynamics/index.js';
+import { EXPERIMENTS as ISSUE5 } from '../src/recipes/dynamics/index.js';
+import { run as e7 } from '../src/recipes/dynamics/e7.js';
+
+const EXPERIMENTS = [...ISSUE5, { id: 'e7', title: 'Koopman analysis: DMD, EDMD, conserved quantities, flip-flop GRU memories', run: e7 }];
 
 interface Args { ids: string[]; quick: boolean; tiny: boolean; seed: number; out: string | null; backend: 'auto' | 'ref' | 'native' }
 

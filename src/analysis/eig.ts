@@ -2,7 +2,8 @@
  * Spectra of small dense float64 matrices: eigenvalues of real nonsymmetric matrices (balancing,
  * Householder reduction to Hessenberg form, Francis double-shift QR — EISPACK's `hqr`), real
  * eigenvectors by inverse iteration, and the SVD by one-sided Jacobi rotations (Hestenes), which
- * is accurate to high relative precision even for tiny singular values.
+ * is accurate to high relative precision even for tiny singular values. Complex right and left
+ * eigenvectors are in eigvec.ts.
  */
 import { ValueError } from '../util/errors.js';
 import { matrix, solve, square, transposeMatrix, zerosMatrix, EPS, type Complex, type Matrix } from './linalg.js';
@@ -311,3 +312,4 @@ export function realEigenvector(m: Matrix | readonly (readonly number[])[], lamb
   for (let i = 1; i < n; i++) if (Math.abs(v[i]!) > Math.abs(v[big]!)) big = i;
   return v[big]! < 0 ? v.map((e) => -e) : v;
 }
+

@@ -1,7 +1,7 @@
 /**
  * Analysis instruments for trained recurrent networks (issue 5): gradient flow through time,
  * step-map Jacobians and their spectra, Lyapunov exponents, fixed/slow points, continual
- * learning (forgetting, EWC, OGD). All numerics in float64 on snapshots of the weights.
+ * learning (forgetting, EWC, OGD), Koopman operator approximations (DMD, EDMD, kernel EDMD). All numerics in float64 on snapshots of the weights.
  */
 export {
   cellOf, cellFromWeights, stepValues, stepTensor, stepCache, trajectory, layerInput, initialState, timeMajor, f64,
@@ -12,6 +12,20 @@ export {
   matrix, toRows, identity, zerosMatrix, transposeMatrix, matmulMatrix, matvec, qr, solve, modulus, type Matrix, type Complex,
 } from './linalg.js';
 export { eigenvalues, svd, singularValues, realEigenvector } from './eig.js';
+export { eigenvectors, type EigenDecomposition, type EigenvectorOptions } from './eigvec.js';
+export { cmatmul, csolveMatrix, clu, cluSolve, czeros, complexOf, ccolumn, centry, cmul, cpow, type CMatrix, type CLU } from './complex.js';
+export {
+  dmd, edmd, kernelEdmd, gaussianKernel, polynomialKernel, snapshotPairs,
+  type KoopmanResult, type KoopmanData, type Snapshots, type Trajectory, type DmdOptions, type EdmdOptions, type KernelEdmdOptions, type Kernel,
+} from './koopman.js';
+export {
+  identity as identityDictionary, monomials, hermite, hermitePolynomial, rbf, custom, concat, compose, logAugmented, delays, delayEmbed, exponents,
+  type Dictionary,
+} from './dictionaries.js';
+export {
+  validityCheck, conservedQuantities,
+  type ValidityEntry, type ValidityOptions, type ConservedQuantity, type ConservedOptions, type ConservedResult,
+} from './koopman-checks.js';
 export { gradientFlow, lastStep, type GradientFlowOptions, type GradientFlowResult, type JacobianProductSpectrum } from './gradient-flow.js';
 export {
   lyapunovExponents, cellSystem, linearSystem, type StepSystem, type CellSystemOptions, type LyapunovOptions, type LyapunovResult,
