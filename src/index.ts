@@ -30,7 +30,7 @@ export {
 } from './data/batch.js';
 export { epochOrder, chunkOrder, batchIndices, batches, select, splitChronological, randomSplit, type BatchOptions } from './data/loader.js';
 export {
-  saveCheckpoint, saveCheckpointSync, loadCheckpoint, loadCheckpointSync, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT,
+  saveCheckpoint, saveCheckpointSync, loadCheckpoint, loadCheckpointSync, encodeCheckpoint, decodeCheckpoint, checkSchema, CHECKPOINT_FORMAT,
   type Checkpoint, type CheckpointOptimizerState, type JsonValue,
 } from './io/checkpoint.js';
 export {

@@ -14,7 +14,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { FormatError, ShapeError, ValueError } from '../util/errors.js';
+import { FormatError, ShapeError, ValueError, fileError } from '../util/errors.js';
 
 /** Element types this module reads and writes (the common subset of the spec). */
 export type StDType = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -243,7 +243,30 @@ function findDuplicateKey(text: string): string | undefined {
   return undefined;
 }
 
+/** Deepest nesting a valid header needs is 3 (header, tensor, shape); allow some slack. */
+export const MAX_HEADER_DEPTH = 16;
+
+/**
+ * Index where `{`/`[` nesting first exceeds `max` (outside strings), or -1. Runs before
+ * `JSON.parse` and the recursive checks after it, which a hostile header nested thousands deep
+ * would otherwise drive into a stack overflow. Tolerates invalid JSON (JSON.parse reports it).
+ */
+function tooDeepAt(text: string, max: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return -1;
+}
+
 function parseHeader(text: string, where: string): Record<string, unknown> {
+  const deep = tooDeepAt(text, MAX_HEADER_DEPTH);
+  if (deep >= 0) throw new FormatError(`${where}: byte ${8 + Buffer.byteLength(text.slice(0, deep))}`, `JSON nested at most ${MAX_HEADER_DEPTH} levels deep`, 'deeper nesting');
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -351,6 +374,8 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): StF
 // ---------------------------------------------------------------------------------------------
 // files
 
+const WRITABLE = 'a writable file path in an existing folder';
+
 function tempPathFor(path: string): string {
   return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
 }
@@ -373,7 +398,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
+    throw fileError(e, path, WRITABLE);
   }
   // Directory fsync makes the rename durable; unsupported on some platforms (Windows): best effort.
   await open(dirname(path), 'r')
@@ -404,7 +429,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
     } catch {
       // keep the original error
     }
-    throw e;
+    throw fileError(e, path, WRITABLE);
   }
   try {
     withFd(dirname(path), 'r', fs.fsyncSync);
@@ -415,12 +440,21 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
 
 /** Read and validate a safetensors file; errors name the file. */
 export async function readSafetensors(path: string): Promise<StFile> {
-  return decodeSafetensors(await readFile(path), path);
+  const bytes = await readFile(path).catch((e: unknown) => {
+    throw fileError(e, path, 'a readable safetensors file');
+  });
+  return decodeSafetensors(bytes, path);
 }
 
 /** Synchronous {@link readSafetensors}. */
 export function readSafetensorsSync(path: string): StFile {
-  return decodeSafetensors(fs.readFileSync(path), path);
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(path);
+  } catch (e) {
+    throw fileError(e, path, 'a readable safetensors file');
+  }
+  return decodeSafetensors(bytes, path);
 }
 
 /** Encode and atomically write a safetensors file (encoding errors happen before any file is touched). */

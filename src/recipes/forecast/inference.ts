@@ -8,9 +8,10 @@ import { FormatError, Rng, ValueError, loadCheckpointSync, writeFileAtomicSync }
 import { RUN_FILES, openRunDir, readJson } from '../common/run-dir.js';
 import type { RidgeAR } from './baselines.js';
 import { forecastSchema, type ForecastConfig } from './config.js';
+import { checkModelExtra } from './model-meta.js';
 import { loadSeries, normalise, rollingOriginSplits, splitWindows, type Normaliser, type Series, type WindowSpec } from './dataset.js';
 import { scoreForecasts, type ForecastScores, type MethodForecast } from './evaluate.js';
-import { Forecaster, modelForecast, type ForecasterSpec } from './model.js';
+import { Forecaster, modelForecast } from './model.js';
 import { forecastAll, windowSpec } from './pipeline.js';
 import { stepLabeller, summaryText } from './report.js';
 
@@ -27,16 +28,6 @@ export interface LoadedRun {
   features: string[];
 }
 
-interface ModelExtra {
-  kind: string;
-  features: string[];
-  normaliser: Normaliser;
-  scales: number[];
-  bounds?: [number, number][];
-  spec: ForecasterSpec;
-  ridge: { lambda: number; d: number; W: number[] };
-}
-
 /**
  * Load a forecasting run's config and best weights.
  * @throws ValueError / FormatError when the folder is not a finished forecasting run.
@@ -45,9 +36,9 @@ export function loadForecastRun(dir: string): LoadedRun {
   const run = openRunDir(dir);
   const parsed = forecastSchema.safeParse(readJson(join(run.path, RUN_FILES.config)));
   if (!parsed.success) throw new FormatError(join(run.path, RUN_FILES.config), 'a forecasting run config', parsed.error.issues[0]?.message ?? 'invalid');
-  const ck = loadCheckpointSync(join(run.path, RUN_FILES.checkpoint));
-  const x = ck.extra as ModelExtra | undefined;
-  if (x?.kind !== 'forecast') throw new FormatError(join(run.path, RUN_FILES.checkpoint), 'a forecasting model checkpoint', String(x?.kind));
+  const ckPath = join(run.path, RUN_FILES.checkpoint);
+  const ck = loadCheckpointSync(ckPath);
+  const x = checkModelExtra(ck.extra, ck.model, parsed.data, ckPath);
   const model = new Forecaster(x.spec, new Rng(0));
   model.loadStateDict(ck.model);
   const ridge: RidgeAR = { W: Float64Array.from(x.ridge.W), lambda: x.ridge.lambda, d: x.ridge.d, search: [] };
