@@ -30,7 +30,7 @@ export {
 } from './data/batch.js';
 export { epochOrder, chunkOrder, batchIndices, batches, select, splitChronological, randomSplit, type BatchOptions } from './data/loader.js';
 export {
-  saveCheckpoint, saveCheckpointSync, loadCheckpoint, loadCheckpointSync, encodeCheckpoint, decodeCheckpoint, checkSchema, CHECKPOINT_FORMAT,
+  saveCheckpoint, saveCheckpointSync, loadCheckpoint, loadCheckpointSync, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT,
   type Checkpoint, type CheckpointOptimizerState, type JsonValue,
 } from './io/checkpoint.js';
 export {
@@ -53,6 +53,7 @@ export {
 } from './data/csv.js';
 export { mae, rmse, nmae, skillScore, regressionMetrics, type RegressionMetrics } from './train/metrics-regression.js';
 export { writeFileAtomicSync } from './io/safetensors.js';
+export { checkSchema, expectedOf } from './io/schema.js';
 export * as analysis from './analysis/index.js';
 export {
   addingProblem, copyTask, flipFlop, delayedResponse, firstTokenTask,

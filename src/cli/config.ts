@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { FormatError, OptionError, nearestName } from '../index.js';
+import { FormatError, OptionError, expectedOf, nearestName } from '../index.js';
 
 /** Where a key's value came from. */
 export type Source = { kind: 'flag' } | { kind: 'file'; path: string } | { kind: 'preset'; name: string } | { kind: 'default' };
@@ -120,7 +120,7 @@ export function validate<S extends z.ZodType>(schema: S, layered: Layered, keys:
   }
   const key = String(issue.path[0] ?? '');
   const got = key in layered.values ? JSON.stringify(layered.values[key]) : 'nothing';
-  const msg = key !== '' && !(key in layered.values) ? `a value (required; set ${flagName(key)} or "${key}" in --config)` : issue.message;
+  const msg = key !== '' && !(key in layered.values) ? `a value (required; set ${flagName(key)} or "${key}" in --config)` : expectedOf(issue);
   throw new OptionError(describe(key, layered.sources[key]) + (issue.path.length > 1 ? `[${issue.path.slice(1).join('.')}]` : ''), msg, got);
 }
 

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { Tensor } from '../tensor/tensor.js';
 import { FormatError, ValueError, showValue } from '../util/errors.js';
+import { checkSchema } from './schema.js';
 import {
   decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync, writeFileAtomic, writeFileAtomicSync,
   type StFile, type StTensor,
@@ -105,24 +106,6 @@ function parseJson(text: string, key: string, where: string): unknown {
   } catch {
     throw new FormatError(`${where}: __metadata__.${key}`, 'valid JSON', showValue(text));
   }
-}
-
-/**
- * Validate a value read from a file with a zod schema, before anything is built from it.
- * @throws FormatError `where.field: expected …, got …` naming the first missing, extra or bad field.
- * @example const spec = checkSchema(specSchema, JSON.parse(text), 'ckpt.safetensors: extra');
- */
-export function checkSchema<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const at = (path: readonly PropertyKey[]): string => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-  const field = `${where}${at(issue.path)}`;
-  if (issue.code === 'unrecognized_keys') throw new FormatError(field, 'only known fields', `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => showValue(k, 40)).join(', ')}`);
-  let got: unknown = value;
-  for (const p of issue.path) got = typeof got === 'object' && got !== null ? (got as Record<PropertyKey, unknown>)[p] : undefined;
-  if (got === undefined) throw new FormatError(field, 'a value (a required field)', 'nothing (missing)');
-  throw new FormatError(field, issue.message.replace(/^Invalid input: /, '').replace(/^Too (big|small): /, ''), showValue(got));
 }
 
 const int = z.number().int().nonnegative();

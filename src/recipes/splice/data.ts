@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DNA, FormatError, isSymbol } from '../../index.js';
+import { DNA, FormatError, fileError, isSymbol } from '../../index.js';
 
 /** Class names in id order: exon→intron (donor), intron→exon (acceptor), neither. */
 export const SPLICE_CLASSES = ['EI', 'IE', 'N'] as const;
@@ -59,5 +59,11 @@ export function parseSplice(text: string, file = '<input>', opts: { length?: num
 
 /** Load splice.data (default: the copy in data/uci-splice/). */
 export function loadSplice(path: string = SPLICE_DATA_PATH): SpliceData {
-  return parseSplice(readFileSync(path, 'latin1'), path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch (e) {
+    throw fileError(e, path, 'a readable splice.data file (--data-path)');
+  }
+  return parseSplice(text, path);
 }
