@@ -13,6 +13,7 @@ export * from './nn/index.js';
 export { getBackend, setBackend, backendInfo, refBackend, type Backend, type BackendName, type BackendInfo, type BackendOptions, type DType } from './kernels/index.js';
 export { Rng, globalRng, manualSeed } from './util/rng.js';
 export * from './util/errors.js';
+export { decodeText } from './util/text.js';
 export {
   readSafetensors, readSafetensorsSync, writeSafetensors, writeSafetensorsSync, encodeSafetensors, decodeSafetensors,
   writeFileAtomic, type StTensor, type StDType, type StFile,

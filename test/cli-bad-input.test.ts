@@ -70,12 +70,12 @@ test('bad options: unknown config key (with suggestion), bad value, YAML syntax,
   writeFileSync(yaml, `task: forecast\ncsv: ${join(FIX, 'series.csv')}\ntarget: load\nlookbak: 12\n`);
   let r = await runInProcess(['train', '--config', yaml, '--runs-dir', join(cwd, 'runs')], cwd);
   clean(r, 2, /./);
-  assert.match(r.stderr, /cfg\.yaml: expected a known option \(did you mean "lookback"\?\), got unknown key "lookbak"/);
+  assert.match(r.stderr, /cfg\.yaml:4:1: expected a known option \(did you mean "lookback"\?\), got unknown key "lookbak"/);
 
   writeFileSync(yaml, `task: forecast\ncsv: series.csv\ntarget: load\nhorizon: -1\n`);
   r = await runInProcess(['train', '--config', yaml], cwd);
   clean(r, 2, /./);
-  assert.match(r.stderr, /cfg\.yaml: "horizon": expected .*got -1/);
+  assert.match(r.stderr, /cfg\.yaml:4:1: "horizon": expected a number >= 1, got -1/);
 
   writeFileSync(yaml, `task: forecast\ncsv: [unclosed\n`);
   r = await runInProcess(['train', '--config', yaml], cwd);

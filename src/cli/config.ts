@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { FormatError, OptionError, expectedOf, nearestName } from '../index.js';
+import { FormatError, OptionError, decodeText, expectedOf, fileError, nearestName, showValue } from '../index.js';
 
 /** Where a key's value came from. */
-export type Source = { kind: 'flag' } | { kind: 'file'; path: string } | { kind: 'preset'; name: string } | { kind: 'default' };
+export type Source = { kind: 'flag' } | { kind: 'file'; path: string; at?: string } | { kind: 'preset'; name: string } | { kind: 'default' };
 
 /** A key → value map and where each value came from. */
 export interface Layered {
@@ -53,16 +53,25 @@ function jsonErrorPos(text: string): number {
 
 /**
  * Read a config file: `.json` as JSON, anything else as YAML (a superset of JSON).
- * @throws FormatError `file:line:col` for syntax errors, or when the top level is not a mapping.
+ * @throws FileError for a missing or unreadable file; FormatError as {@link parseConfigText}.
  */
 export function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new FormatError(path, 'a readable config file (--config)', 'no such file');
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw fileError(e, path, 'a readable config file (--config)');
   }
+  return parseConfigText(decodeText(bytes, path, 'config'), path);
+}
+
+/**
+ * Parse config text; `path` picks the syntax (`.json` JSON, else YAML) and names the file in messages.
+ * @throws FormatError `file:line:col` for syntax errors, or when the top level is not a mapping.
+ */
+export function parseConfigText(text: string, path: string): Record<string, unknown> {
   let value: unknown;
+  let doc: Document.Parsed | null = null;
   if (extname(path).toLowerCase() === '.json') {
     try {
       value = JSON.parse(text);
@@ -70,8 +79,12 @@ export function readConfigFile(path: string): Record<string, unknown> {
       const [l, c] = lineCol(text, jsonErrorPos(text));
       throw new FormatError(`${path}:${l}:${c}`, 'valid JSON', (e as Error).message.replace(/, ".*$/s, '').replace(/ in JSON at position \d+.*$/s, ''));
     }
+    // JSON.parse keeps the last of repeated keys silently; YAML (and this) refuse them.
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const dup = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
+    if (dup) throw new FormatError(`${path}:${lineCol(text, dup.pos[0]).join(':')}`, 'valid JSON with unique keys', dup.message.split('\n')[0]!);
   } else {
-    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
     const err = doc.errors[0];
     if (err) {
       const [l, c] = err.linePos?.[0] ? [err.linePos[0].line, err.linePos[0].col] : lineCol(text, err.pos[0]);
@@ -79,18 +92,33 @@ export function readConfigFile(path: string): Record<string, unknown> {
     }
     value = doc.toJS();
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatError(path, 'a mapping of option names to values at the top level', Array.isArray(value) ? 'a list' : String(value));
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatError(`${path}:1:1`, 'a mapping of option names to values at the top level', Array.isArray(value) ? 'a list' : String(value));
+  keyPositions.set(value, positionsOf(text, doc!));
   return value as Record<string, unknown>;
+}
+
+/** `line:col` of each top-level key of a parsed config file, by the object {@link parseConfigText} returned. */
+const keyPositions = new WeakMap<object, Record<string, string>>();
+
+/** Where each top-level key is in the text (JSON is parsed as YAML for this: a JSON file is YAML too). */
+function positionsOf(text: string, doc: Document.Parsed): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isMap(doc.contents)) return out;
+  for (const item of doc.contents.items) {
+    if (isScalar(item.key) && item.key.range) Object.defineProperty(out, String(item.key.value), { value: lineCol(text, item.key.range[0]).join(':'), enumerable: true });
+  }
+  return out;
 }
 
 /** Merge layers; later ones win. */
 export function merge(...layers: { values: Record<string, unknown>; source: Source }[]): Layered {
   const out: Layered = { values: {}, sources: {} };
   for (const l of layers) {
+    const at = keyPositions.get(l.values);
     for (const [k, v] of Object.entries(l.values)) {
       if (v === undefined) continue;
       out.values[k] = v;
-      out.sources[k] = l.source;
+      out.sources[k] = at?.[k] && l.source.kind === 'file' ? { ...l.source, at: at[k] } : l.source;
     }
   }
   return out;
@@ -99,7 +127,7 @@ export function merge(...layers: { values: Record<string, unknown>; source: Sour
 function describe(key: string, s: Source | undefined): string {
   if (!s) return `"${key}"`;
   if (s.kind === 'flag') return flagName(key);
-  if (s.kind === 'file') return `${s.path}: "${key}"`;
+  if (s.kind === 'file') return `${s.path}${s.at ? `:${s.at}` : ''}: "${key}"`;
   if (s.kind === 'preset') return `"${key}" (from --preset ${s.name})`;
   return `"${key}"`;
 }
@@ -116,10 +144,10 @@ export function validate<S extends z.ZodType>(schema: S, layered: Layered, keys:
     const key = issue.keys[0]!;
     const near = nearestName(key, keys);
     const src = layered.sources[key];
-    throw new OptionError(src?.kind === 'file' ? src.path : where, `a known option${near ? ` (did you mean "${near}"${src?.kind === 'flag' ? ` / ${flagName(near)}` : ''}?)` : ''}`, `unknown key "${key}"`);
+    throw new OptionError(src?.kind === 'file' ? `${src.path}${src.at ? `:${src.at}` : ''}` : where, `a known option${near ? ` (did you mean "${near}"${src?.kind === 'flag' ? ` / ${flagName(near)}` : ''}?)` : ''}`, `unknown key "${key}"`);
   }
   const key = String(issue.path[0] ?? '');
-  const got = key in layered.values ? JSON.stringify(layered.values[key]) : 'nothing';
+  const got = key in layered.values ? showValue(layered.values[key]) : 'nothing';
   const msg = key !== '' && !(key in layered.values) ? `a value (required; set ${flagName(key)} or "${key}" in --config)` : expectedOf(issue);
   throw new OptionError(describe(key, layered.sources[key]) + (issue.path.length > 1 ? `[${issue.path.slice(1).join('.')}]` : ''), msg, got);
 }

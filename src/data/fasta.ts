@@ -79,13 +79,13 @@ interface Draft {
 function parseHeader(text: string, file: string, line: number): { id: string; description: string } {
   const body = text.slice(1);
   const first = body[0];
-  if (first === undefined || first === ' ' || first === '\t') {
+  if (first === undefined || /\s/.test(first)) {
     throw new FastaError(file, line, 2, "a sequence id right after '>'", first === undefined ? 'the end of the line' : showChar(first));
   }
   let col = 2;
   for (const ch of body) {
     if (ch !== ' ' && ch !== '\t' && !isPrintable(ch)) throw new FastaError(file, line, col, 'printable characters in the header', showChar(ch));
-    col += ch.length;
+    col += 1;
   }
   const m = /^(\S+)\s*(.*)$/s.exec(body)!;
   return { id: m[1]!, description: m[2]!.trim() };

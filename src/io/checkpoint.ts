@@ -162,7 +162,7 @@ function fromFile(file: StFile, where: string): Checkpoint {
   const { model, buffers } = splitTensors(file.tensors, where);
   const ck: Checkpoint = { model };
   if (meta.optimizer !== undefined) ck.optimizer = parseOptimizer(meta.optimizer, buffers, where);
-  else if (Object.keys(buffers).length) throw new FormatError(where, 'optimizer metadata for the optim.* tensors', 'none');
+  else if (Object.keys(buffers).length) throw new FormatError(`${where}: __metadata__.optimizer`, 'optimizer metadata for the optim.* tensors', 'none');
   if (meta.extra !== undefined) ck.extra = parseJson(meta.extra, 'extra', where) as JsonValue;
   return ck;
 }

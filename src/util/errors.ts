@@ -14,7 +14,7 @@ const MAX_GOT = 200;
 export function showValue(v: unknown, max = 60): string {
   let s: string;
   try {
-    s = typeof v === 'bigint' ? `${v}` : (JSON.stringify(v) ?? String(v));
+    s = typeof v === 'bigint' || typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
   } catch {
     s = String(v);
   }

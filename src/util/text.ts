@@ -5,11 +5,11 @@
  */
 import { FormatError } from './errors.js';
 
-/** Index of the first NUL byte or invalid UTF-8 sequence, or -1 when the bytes are clean text. */
-export function firstNonTextByte(b: Uint8Array): number {
+/** Index of the first NUL byte (unless allowed) or invalid UTF-8 sequence, or -1 when the bytes are clean text. */
+export function firstNonTextByte(b: Uint8Array, opts: { allowNul?: boolean } = {}): number {
   for (let i = 0; i < b.length; ) {
     const c = b[i]!;
-    if (c === 0) return i;
+    if (c === 0 && !opts.allowNul) return i;
     if (c < 0x80) {
       i++;
       continue;
