@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { FormatError, OptionError, decodeText, expectedOf, fileError, nearestName, showValue } from '../index.js';
 
@@ -70,31 +70,46 @@ export function readConfigFile(path: string): Record<string, unknown> {
  * @throws FormatError `file:line:col` for syntax errors, or when the top level is not a mapping.
  */
 export function parseConfigText(text: string, path: string): Record<string, unknown> {
-  let value: unknown;
-  let doc: Document.Parsed | null = null;
-  if (extname(path).toLowerCase() === '.json') {
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      const [l, c] = lineCol(text, jsonErrorPos(text));
-      throw new FormatError(`${path}:${l}:${c}`, 'valid JSON', (e as Error).message.replace(/, ".*$/s, '').replace(/ in JSON at position \d+.*$/s, ''));
-    }
-    // JSON.parse keeps the last of repeated keys silently; YAML (and this) refuse them.
-    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-    const dup = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
-    if (dup) throw new FormatError(`${path}:${lineCol(text, dup.pos[0]).join(':')}`, 'valid JSON with unique keys', dup.message.split('\n')[0]!);
-  } else {
-    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-    const err = doc.errors[0];
-    if (err) {
-      const [l, c] = err.linePos?.[0] ? [err.linePos[0].line, err.linePos[0].col] : lineCol(text, err.pos[0]);
-      throw new FormatError(`${path}:${l}:${c}`, 'valid YAML', err.message.split('\n')[0]!);
-    }
-    value = doc.toJS();
-  }
+  const { value, doc } = extname(path).toLowerCase() === '.json' ? parseJsonConfig(text, path) : parseYamlConfig(text, path);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatError(`${path}:1:1`, 'a mapping of option names to values at the top level', Array.isArray(value) ? 'a list' : String(value));
-  keyPositions.set(value, positionsOf(text, doc!));
+  keyPositions.set(value, positionsOf(text, doc));
   return value as Record<string, unknown>;
+}
+
+type Parsed = { value: unknown; doc: Document.Parsed };
+
+function parseJsonConfig(text: string, path: string): Parsed {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const [l, c] = lineCol(text, jsonErrorPos(text));
+    throw new FormatError(`${path}:${l}:${c}`, 'valid JSON', (e as Error).message.replace(/, ".*$/s, '').replace(/ in JSON at position \d+.*$/s, ''));
+  }
+  // JSON.parse keeps the last of repeated keys silently; YAML (and this) refuse them.
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const dup = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
+  if (dup) throw new FormatError(`${path}:${lineCol(text, dup.pos[0]).join(':')}`, 'valid JSON with unique keys', dup.message.split('\n')[0]!);
+  return { value, doc };
+}
+
+function parseYamlConfig(text: string, path: string): Parsed {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const at = (pos: number | undefined): string => `${path}:${lineCol(text, pos ?? 0).join(':')}`;
+  const err = doc.errors[0];
+  if (err) throw new FormatError(err.linePos?.[0] ? `${path}:${err.linePos[0].line}:${err.linePos[0].col}` : at(err.pos[0]), 'valid YAML', err.message.split('\n')[0]!);
+  // A mapping or list used as a key would be stringified by toJS (with a process warning).
+  let bad: Node | null = null;
+  visit(doc, { Pair: (_, pair) => (pair.key !== null && !isScalar(pair.key) ? ((bad = pair.key as Node), visit.BREAK) : undefined) });
+  if (bad) throw new FormatError(at((bad as Node).range?.[0]), 'valid YAML with plain keys (option names)', 'a mapping or list as a key');
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }), doc };
+  } catch (e) {
+    // An alias to an anchor defined later, or too many aliases: toJS throws without a position.
+    let pos: number | undefined;
+    visit(doc, { Alias: (_, n) => ((e as Error).message.endsWith(`: ${n.source}`) ? ((pos = n.range?.[0]), visit.BREAK) : undefined) });
+    throw new FormatError(at(pos), 'valid YAML', (e as Error).message.split('\n')[0]!);
+  }
 }
 
 /** `line:col` of each top-level key of a parsed config file, by the object {@link parseConfigText} returned. */
@@ -105,7 +120,10 @@ function positionsOf(text: string, doc: Document.Parsed): Record<string, string>
   const out: Record<string, string> = {};
   if (!isMap(doc.contents)) return out;
   for (const item of doc.contents.items) {
-    if (isScalar(item.key) && item.key.range) Object.defineProperty(out, String(item.key.value), { value: lineCol(text, item.key.range[0]).join(':'), enumerable: true });
+    // A missing key (`: x`) reads as "": place it at its value.
+    const key = isScalar(item.key) ? String(item.key.value ?? '') : '';
+    const pos = (isScalar(item.key) ? item.key : (item.value as Node | null))?.range?.[0];
+    if (pos !== undefined) Object.defineProperty(out, key, { value: lineCol(text, pos).join(':'), enumerable: true });
   }
   return out;
 }
@@ -117,8 +135,9 @@ export function merge(...layers: { values: Record<string, unknown>; source: Sour
     const at = keyPositions.get(l.values);
     for (const [k, v] of Object.entries(l.values)) {
       if (v === undefined) continue;
-      out.values[k] = v;
-      out.sources[k] = at?.[k] && l.source.kind === 'file' ? { ...l.source, at: at[k] } : l.source;
+      // Own properties even for a key like "__proto__", so the schema sees (and refuses) it.
+      Object.defineProperty(out.values, k, { value: v, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out.sources, k, { value: at?.[k] && l.source.kind === 'file' ? { ...l.source, at: at[k] } : l.source, enumerable: true, writable: true, configurable: true });
     }
   }
   return out;

@@ -71,7 +71,7 @@ function reportError(e: unknown, io: Io): number {
   // A filesystem failure the command did not name (disk full, permissions on a run folder).
   if (isSystemError(e) && typeof e.path === 'string') e = fileError(e, e.path, `a path recur can ${e.syscall ?? 'use'}`);
   if (e instanceof RecurError) {
-    io.err(`recur: ${e.message}\n`);
+    io.err(`recur: ${clipText(e.message, 1000)}\n`);
     return e instanceof OptionError ? 2 : 1;
   }
   const message = clipText(e instanceof Error ? `${e.name}: ${e.message}` : String(e), 300).split('\n')[0];
