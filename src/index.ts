@@ -16,7 +16,7 @@ export * from './util/errors.js';
 export { decodeText } from './util/text.js';
 export {
   readSafetensors, readSafetensorsSync, writeSafetensors, writeSafetensorsSync, encodeSafetensors, decodeSafetensors,
-  writeFileAtomic, type StTensor, type StDType, type StFile,
+  type StTensor, type StDType, type StFile,
 } from './io/safetensors.js';
 export { loadStateDictFile, loadStateDictFileSync, saveStateDictFile } from './io/state-dict.js';
 export * as optim from './optim/index.js';
@@ -53,7 +53,7 @@ export {
   type CsvTable, type CsvParseOptions, type FillPolicy, type Filled, type TimeFormat,
 } from './data/csv.js';
 export { mae, rmse, nmae, skillScore, regressionMetrics, type RegressionMetrics } from './train/metrics-regression.js';
-export { writeFileAtomicSync } from './io/safetensors.js';
+export { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
 export { checkSchema, expectedOf } from './io/schema.js';
 export * as analysis from './analysis/index.js';
 export {

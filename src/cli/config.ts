@@ -72,7 +72,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
 export function parseConfigText(text: string, path: string): Record<string, unknown> {
   const { value, doc } = extname(path).toLowerCase() === '.json' ? parseJsonConfig(text, path) : parseYamlConfig(text, path);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatError(`${path}:1:1`, 'a mapping of option names to values at the top level', Array.isArray(value) ? 'a list' : String(value));
-  keyPositions.set(value, positionsOf(text, doc));
+  keyPositions.set(value, positionsOf(text, doc, Object.keys(value)));
   return value as Record<string, unknown>;
 }
 
@@ -115,15 +115,24 @@ function parseYamlConfig(text: string, path: string): Parsed {
 /** `line:col` of each top-level key of a parsed config file, by the object {@link parseConfigText} returned. */
 const keyPositions = new WeakMap<object, Record<string, string>>();
 
-/** Where each top-level key is in the text (JSON is parsed as YAML for this: a JSON file is YAML too). */
-function positionsOf(text: string, doc: Document.Parsed): Record<string, string> {
+/**
+ * Where each top-level key is in the text: from the YAML document (a JSON file is YAML too), else
+ * (JSON that YAML reads differently, e.g. with a lone CR) the first `"key":` in the text.
+ */
+function positionsOf(text: string, doc: Document.Parsed, keys: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!isMap(doc.contents)) return out;
-  for (const item of doc.contents.items) {
-    // A missing key (`: x`) reads as "": place it at its value.
-    const key = isScalar(item.key) ? String(item.key.value ?? '') : '';
-    const pos = (isScalar(item.key) ? item.key : (item.value as Node | null))?.range?.[0];
-    if (pos !== undefined) Object.defineProperty(out, key, { value: lineCol(text, pos).join(':'), enumerable: true });
+  const put = (key: string, pos: number): void => void Object.defineProperty(out, key, { value: lineCol(text, pos).join(':'), enumerable: true, configurable: true });
+  if (isMap(doc.contents)) {
+    for (const item of doc.contents.items) {
+      // A missing key (`: x`) reads as "": place it at its value.
+      const key = isScalar(item.key) ? String(item.key.value ?? '') : '';
+      const pos = (isScalar(item.key) ? item.key : (item.value as Node | null))?.range?.[0];
+      if (pos !== undefined) put(key, pos);
+    }
+  }
+  for (const k of keys) {
+    const m = Object.hasOwn(out, k) ? null : new RegExp(`${JSON.stringify(k).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`).exec(text);
+    if (m) put(k, m.index);
   }
   return out;
 }

@@ -15,9 +15,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { FormatError, ValueError, showValue } from '../util/errors.js';
 import { checkSchema } from './schema.js';
 import {
-  decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync, writeFileAtomic, writeFileAtomicSync,
-  type StFile, type StTensor,
+  decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync, type StFile, type StTensor,
 } from './safetensors.js';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
 import { stFromTensor, tensorFromSt } from './state-dict.js';
 
 /** The format tag in `__metadata__.format`. */

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FormatError, ShapeError, ValueError } from '../util/errors.js';
 import {
-  decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync, writeFileAtomic,
+  decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync,
   writeSafetensors, writeSafetensorsSync, type StTensor,
 } from './safetensors.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** A file from a raw header (object or text), data bytes and an optional forged length prefix. */
 function craft(header: unknown, data: Uint8Array = new Uint8Array(0), len?: bigint): Buffer {

@@ -8,12 +8,11 @@
  *
  * The decoder treats every file as hostile: it validates everything before copying, never
  * allocates more than the file holds, and reports problems as `FormatError`s that name the file
- * and the tensor. Writes are atomic (temp file, fsync, rename, fsync dir).
+ * and the tensor. Writes are atomic (see atomic.ts).
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
 import { FormatError, ShapeError, ValueError, fileError } from '../util/errors.js';
 import { firstNonTextByte } from '../util/text.js';
 
@@ -379,70 +378,6 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): StF
 
 // ---------------------------------------------------------------------------------------------
 // files
-
-const WRITABLE = 'a writable file path in an existing folder';
-
-function tempPathFor(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-}
-
-/**
- * Replace `path` with `data` atomically: write a temp file beside it, fsync, rename over the
- * target, fsync the directory (best effort). A crash or error leaves the old file intact and
- * removes the temp file.
- */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = tempPathFor(path);
-  try {
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw fileError(e, path, WRITABLE);
-  }
-  // Directory fsync makes the rename durable; unsupported on some platforms (Windows): best effort.
-  await open(dirname(path), 'r')
-    .then((d) => d.sync().finally(() => d.close()))
-    .catch(() => undefined);
-}
-
-/** Synchronous {@link writeFileAtomic}. */
-export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
-  const tmp = tempPathFor(path);
-  const withFd = (file: string, flags: string, body: (fd: number) => void): void => {
-    const fd = fs.openSync(file, flags);
-    try {
-      body(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
-  try {
-    withFd(tmp, 'wx', (fd) => {
-      fs.writeFileSync(fd, data);
-      fs.fsyncSync(fd);
-    });
-    fs.renameSync(tmp, path);
-  } catch (e) {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      // keep the original error
-    }
-    throw fileError(e, path, WRITABLE);
-  }
-  try {
-    withFd(dirname(path), 'r', fs.fsyncSync);
-  } catch {
-    // best effort, as in writeFileAtomic
-  }
-}
 
 /** Read and validate a safetensors file; errors name the file. */
 export async function readSafetensors(path: string): Promise<StFile> {
