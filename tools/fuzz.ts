@@ -36,6 +36,7 @@ const empty = (): Tally => ({ ok: 0, located: 0, unlocated: 0, crash: 0, hang: 0
 
 function workerMain(job: Job): void {
   const done = new Int32Array(job.progress);
+  Atomics.store(done, 1, 1); // loaded: the time limit starts counting now
   const t = empty();
   for (let i = job.from; i < job.to; i++) {
     const o = runCase(job.parser, job.seed, i);
@@ -50,7 +51,7 @@ function workerMain(job: Job): void {
 
 /** Run cases [from, to) in a worker; a case that runs past `limitMs` is a hang (the worker is ended). */
 function runSpan(parser: string, seed: number, from: number, to: number, limitMs: number, show: number): Promise<{ tally: Tally; next: number }> {
-  const progress = new SharedArrayBuffer(4);
+  const progress = new SharedArrayBuffer(8); // [cases done, worker loaded]
   const done = new Int32Array(progress);
   Atomics.store(done, 0, from);
   const job: Job = { parser, seed, from, to, progress, show };
@@ -62,7 +63,7 @@ function runSpan(parser: string, seed: number, from: number, to: number, limitMs
     let since = Date.now();
     const timer = setInterval(() => {
       const now = Atomics.load(done, 0);
-      if (now !== last) [last, since] = [now, Date.now()];
+      if (now !== last || !Atomics.load(done, 1)) [last, since] = [now, Date.now()];
       else if (Date.now() - since > limitMs) {
         clearInterval(timer);
         void w.terminate();
