@@ -263,3 +263,22 @@ test('--out into a missing folder, and a binary --csv, on a finished run → exi
   clean(await runInProcess(['predict', '--run', run, '--csv', bin], cwd), 1, /bin\.csv:2:6: expected a text CSV file \(UTF-8\), got byte 0xff/);
   clean(await runInProcess([...smallForecastArgs(join(cwd, 'runs'), 'ok'), '--quiet'], cwd), 1, /^recur: --name: expected a run name not taken/);
 });
+
+test('config files: every problem at file:line:col (binary, aliases, collection keys, repeated JSON keys, 1e400, __proto__)', async () => {
+  const cwd = tempDir();
+  const head = `task: forecast\ncsv: x.csv\ntarget: y\n`;
+  const cases: [string, string | Buffer, number, RegExp][] = [
+    ['c.yaml', Buffer.concat([Buffer.from(head), Buffer.from([0x00, 0x01])]), 1, /c\.yaml:4:1: expected a text config file \(UTF-8\), got a NUL byte/],
+    ['c.yaml', `${head}lookback: *later\n`, 1, /c\.yaml:4:11: expected valid YAML, got Unresolved alias/],
+    ['c.yaml', `${head}? {a: 1}\n: 2\n`, 1, /c\.yaml:4:3: expected valid YAML with plain keys \(option names\), got a mapping or list as a key/],
+    ['c.json', '{"task": "forecast",\n "csv": "x.csv", "target": "y",\n "lr": 0.1, "lr": 5}', 1, /c\.json:3:13: expected valid JSON with unique keys/],
+    ['c.yaml', `${head}lookback: 1e400\n`, 2, /c\.yaml:4:1: "lookback": expected a finite number, got Infinity/],
+    ['c.json', '{"task": "forecast", "csv": "x.csv", "target": "y",\n"__proto__": {"lr": 5}}', 2, /c\.json:2:1: expected a known option, got unknown key "__proto__"/],
+    ['c.yaml', `${head}split: [0.7, 0.2, 0.2]\n`, 2, /c\.yaml:4:1: "split": expected train, validation and test fractions must add up to 1/],
+  ];
+  for (const [name, text, code, says] of cases) {
+    writeFileSync(join(cwd, name), text);
+    clean(await runInProcess(['train', '--config', join(cwd, name), '--runs-dir', join(cwd, 'runs')], cwd), code, says);
+  }
+  assert.deepEqual(runsIn(join(cwd, 'runs')), []);
+});

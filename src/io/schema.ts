@@ -11,6 +11,8 @@ export function expectedOf(issue: z.core.$ZodIssue): string {
   if (issue.code === 'too_big' && issue.origin === 'number') return `a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
   if (issue.code === 'too_big' && issue.origin === 'array') return `at most ${issue.maximum} items`;
   if (issue.code === 'too_small' && issue.origin === 'array') return `at least ${issue.minimum} items`;
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return 'an integer';
+  if (issue.code === 'invalid_type' && issue.expected === 'number' && (issue as { received?: string }).received === 'Infinity') return 'a finite number';
   if (issue.code === 'invalid_type') return `a value of type ${issue.expected}`;
   if (issue.code === 'invalid_value') return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return issue.message.replace(/^Invalid (input|option): (expected )?/, '').replace(/^Too (big|small): (expected )?/, '');
