@@ -282,3 +282,18 @@ test('config files: every problem at file:line:col (binary, aliases, collection 
   }
   assert.deepEqual(runsIn(join(cwd, 'runs')), []);
 });
+
+test("a finished run's config.json with a bad or unknown field → exit 1 naming the file and field", async () => {
+  for (const [edit, says] of [
+    [(c: Record<string, unknown>) => (c.lookback = -3), /config\.json: config\.lookback: expected a number >= 1, got -3\n$/],
+    [(c: Record<string, unknown>) => (c.surprise = true), /config\.json: config: expected only known fields, got unknown field "surprise"\n$/],
+  ] as const) {
+    const { cwd, run } = await damagedRun(`config-${String(says).length}`, (ck) => {
+      const path = join(ck, '..', 'config.json');
+      const c = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      edit(c);
+      writeFileSync(path, JSON.stringify(c));
+    });
+    clean(await runInProcess(['eval', '--run', run], cwd), 1, says);
+  }
+});

@@ -4,7 +4,7 @@
  * from the latest window, or every window, of a CSV).
  */
 import { join } from 'node:path';
-import { FormatError, Rng, ValueError, loadCheckpointSync, writeFileAtomicSync } from '../../index.js';
+import { FormatError, Rng, ValueError, checkSchema, loadCheckpointSync, writeFileAtomicSync } from '../../index.js';
 import { RUN_FILES, openRunDir, readJson } from '../common/run-dir.js';
 import type { RidgeAR } from './baselines.js';
 import { forecastSchema, type ForecastConfig } from './config.js';
@@ -34,15 +34,15 @@ export interface LoadedRun {
  */
 export function loadForecastRun(dir: string): LoadedRun {
   const run = openRunDir(dir);
-  const parsed = forecastSchema.safeParse(readJson(join(run.path, RUN_FILES.config)));
-  if (!parsed.success) throw new FormatError(join(run.path, RUN_FILES.config), 'a forecasting run config', parsed.error.issues[0]?.message ?? 'invalid');
+  const configPath = join(run.path, RUN_FILES.config);
+  const config = checkSchema(forecastSchema, readJson(configPath), `${configPath}: config`);
   const ckPath = join(run.path, RUN_FILES.checkpoint);
   const ck = loadCheckpointSync(ckPath);
-  const x = checkModelExtra(ck.extra, ck.model, parsed.data, ckPath);
+  const x = checkModelExtra(ck.extra, ck.model, config, ckPath);
   const model = new Forecaster(x.spec, new Rng(0));
   model.loadStateDict(ck.model);
   const ridge: RidgeAR = { W: Float64Array.from(x.ridge.W), lambda: x.ridge.lambda, d: x.ridge.d, search: [] };
-  return { dir: run.path, config: parsed.data, model, norm: x.normaliser, ridge, scales: x.scales, bounds: x.bounds ?? null, features: x.features };
+  return { dir: run.path, config, model, norm: x.normaliser, ridge, scales: x.scales, bounds: x.bounds ?? null, features: x.features };
 }
 
 function seriesFor(run: LoadedRun, csvPath: string): Series {
