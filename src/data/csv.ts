@@ -244,13 +244,16 @@ export function editDistance(a: string, b: string): number {
 
 /** The candidate closest to `name` (null when none is reasonably close). */
 export function nearestName(name: string, candidates: readonly string[]): string | null {
+  const limit = Math.max(2, Math.ceil(name.length / 2));
   let best: string | null = null;
   let bestD = Infinity;
   for (const c of candidates) {
+    // The distance is at least the difference in length: skip the quadratic work (a 100k-character key).
+    if (Math.abs(name.length - c.length) > Math.min(limit, bestD)) continue;
     const d = editDistance(name, c);
     if (d < bestD) [best, bestD] = [c, d];
   }
-  return best !== null && bestD <= Math.max(2, Math.ceil(name.length / 2)) ? best : null;
+  return best !== null && bestD <= limit ? best : null;
 }
 
 /**
