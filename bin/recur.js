@@ -22,7 +22,7 @@ if (existsSync(sources)) {
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    process.exit(1); // the stream itself is broken: there is nowhere left to report it
   });
 }
 const { main } = await import(entry.href);

@@ -13,9 +13,10 @@ export * from './nn/index.js';
 export { getBackend, setBackend, backendInfo, refBackend, type Backend, type BackendName, type BackendInfo, type BackendOptions, type DType } from './kernels/index.js';
 export { Rng, globalRng, manualSeed } from './util/rng.js';
 export * from './util/errors.js';
+export { decodeText } from './util/text.js';
 export {
   readSafetensors, readSafetensorsSync, writeSafetensors, writeSafetensorsSync, encodeSafetensors, decodeSafetensors,
-  writeFileAtomic, type StTensor, type StDType, type StFile,
+  type StTensor, type StDType, type StFile,
 } from './io/safetensors.js';
 export { loadStateDictFile, loadStateDictFileSync, saveStateDictFile } from './io/state-dict.js';
 export * as optim from './optim/index.js';
@@ -52,7 +53,8 @@ export {
   type CsvTable, type CsvParseOptions, type FillPolicy, type Filled, type TimeFormat,
 } from './data/csv.js';
 export { mae, rmse, nmae, skillScore, regressionMetrics, type RegressionMetrics } from './train/metrics-regression.js';
-export { writeFileAtomicSync } from './io/safetensors.js';
+export { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
+export { checkSchema, expectedOf } from './io/schema.js';
 export * as analysis from './analysis/index.js';
 export {
   addingProblem, copyTask, flipFlop, delayedResponse, firstTokenTask,

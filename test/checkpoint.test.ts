@@ -9,7 +9,7 @@ import { LSTM } from '../src/nn/recurrent.js';
 import { Adam } from '../src/optim/adam.js';
 import { Rng } from '../src/util/rng.js';
 import { FormatError, ValueError } from '../src/util/errors.js';
-import { encodeSafetensors, readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
 import {
   CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, loadCheckpointSync, saveCheckpoint, saveCheckpointSync,
 } from '../src/io/checkpoint.js';
@@ -129,4 +129,21 @@ test('plain state-dict files are not mistaken for checkpoints', async () => {
   const path = join(await tmp(), 'sd.safetensors');
   await writeSafetensors(path, { weight: { dtype: 'F32', shape: [1], data: new Float32Array([1]) } });
   await assert.rejects(loadCheckpoint(path), FormatError);
+});
+
+test('optimizer metadata is schema-checked: missing and unknown fields named, buffers consistent with the shapes', () => {
+  const { model, opt } = trained(5);
+  const ck = encodeCheckpoint({ model: model.stateDict(), optimizer: opt.stateDict() });
+  const edit = (f: (o: Record<string, unknown>) => void): Buffer => {
+    const file = decodeSafetensors(ck);
+    const o = JSON.parse(file.metadata.optimizer!) as Record<string, unknown>;
+    f(o);
+    return encodeSafetensors(file.tensors, { ...file.metadata, optimizer: JSON.stringify(o) });
+  };
+  const fails = (bytes: Buffer, re: RegExp): void => assert.throws(() => decodeCheckpoint(bytes, 'c.st'), (e: unknown) => e instanceof FormatError && re.test(e.message));
+  fails(edit((o) => delete o.step), /^c\.st: __metadata__\.optimizer\.step: expected a value \(a required field\), got nothing \(missing\)$/);
+  fails(edit((o) => (o.extra = 1)), /^c\.st: __metadata__\.optimizer: expected only known fields, got unknown field "extra"$/);
+  fails(edit((o) => ((o.groups as { lr: unknown }[])[0]!.lr = 'fast')), /^c\.st: __metadata__\.optimizer\.groups\[0\]\.lr: expected a value of type number, got "fast"$/);
+  fails(edit((o) => ((o.shapes as number[][])[0] = [1, 1])), /^c\.st: tensor "optim\.\w+\.0": expected 1 values \(parameter 0 has shape \[1, 1\]\), got 32$/);
+  fails(edit((o) => (o.step = [1])), /^c\.st: __metadata__\.optimizer\.shapes: expected one shape per parameter \(1, as in step\), got 4$/);
 });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { FormatError, fillMissing, numericColumn, parseCsv, readCsvFile, timeColumn, columnIndex } from '../src/index.js';
+import { parseCsvBytes } from '../src/data/csv.js';
+import { FileError, FormatError, fillMissing, numericColumn, parseCsv, readCsvFile, timeColumn, columnIndex } from '../src/index.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'csv');
 const fx = (name: string): string => join(FIX, name);
@@ -43,7 +44,6 @@ test('bad CSV files: each error names file:line:col', () => {
   throwsAt(() => readCsvFile(fx('header-only.csv')), `${fx('header-only.csv')}:2:1`, 'data rows after the header');
   throwsAt(() => parseCsv('a,"b"x\n1,2\n', { file: 'h.csv' }), 'h.csv:1:6', 'after the closing quote');
   throwsAt(() => parseCsv('a,a\n1,2\n', { file: 'd.csv' }), 'd.csv:1:3', 'unique column names');
-  throwsAt(() => readCsvFile(fx('no-such-file.csv')), fx('no-such-file.csv'), 'no such file');
 });
 
 test('numericColumn: non-numeric cell is located; NaN-like cells are missing', () => {
@@ -85,4 +85,23 @@ test('timeColumn: ISO, DD MM YYYY, numbers; errors for bad and non-increasing ti
   throwsAt(() => timeColumn(readCsvFile(fx('time-not-increasing.csv')), 'time'), `${fx('time-not-increasing.csv')}:4:1`, 'times increasing');
   throwsAt(() => timeColumn(parseCsv('t,y\n31 01 2018 23:50,1\n32 01 2018 00:00,2\n', { file: 'b.csv' }), 't'), 'b.csv:3:1', 'format of the first row (dmy)');
   throwsAt(() => timeColumn(parseCsv('t,y\nyesterday,1\n', { file: 'b.csv' }), 't'), 'b.csv:2:1', 'a time in column "t"');
+});
+
+test('a missing file is a FileError naming it', () => {
+  assert.throws(() => readCsvFile(fx('no-such-file.csv')), (e: unknown) => e instanceof FileError && e.message === `${fx('no-such-file.csv')}: expected a readable CSV file, got no such file or folder`);
+});
+
+test('binary bytes are "not a text CSV file" at the first bad byte, not a quote problem', () => {
+  throwsAt(() => parseCsvBytes(Uint8Array.from([0x61, 0x2c, 0x62, 0x0a, 0x31, 0x2c, 0x22, 0x00, 0x32]), { file: 'b.csv' }), 'b.csv:2:4', 'a text CSV file', 'a NUL byte at byte 7');
+  throwsAt(() => parseCsvBytes(Uint8Array.from([0x61, 0x0a, 0xc3, 0xa9, 0xff]), { file: 'b.csv' }), 'b.csv:2:2', 'byte 0xff (not UTF-8)');
+  throwsAt(() => parseCsvBytes(Uint8Array.from([0x61, 0x0a, 0xed, 0xa0, 0x80]), { file: 'b.csv' }), 'b.csv:2:1', 'byte 0xed'); // a UTF-8 surrogate
+  throwsAt(() => parseCsv('a,b\n1,"\u0000"\n', { file: 's.csv' }), 's.csv:2:4', 'not a text CSV file');
+  assert.equal(parseCsvBytes(Buffer.from('a\n\u00e9\u{1F600}\n'), { file: 'ok.csv' }).rows[0]![0], '\u00e9\u{1F600}');
+});
+
+test('numericColumn: a number that overflows to Infinity is refused at its cell; long cells are cut in messages', () => {
+  const t = parseCsv(`t,y\n1,2\n2,1e400\n3,${'9'.repeat(400)}\n`, { file: 'o.csv' });
+  throwsAt(() => numericColumn(t, 'y'), 'o.csv:3:3', 'a finite number', '"1e400", which overflows to Infinity');
+  const big = parseCsv(`t,y\n1,${'x'.repeat(10_000_000)}\n`, { file: 'l.csv' });
+  assert.throws(() => numericColumn(big, 'y'), (e: unknown) => e instanceof FormatError && e.message.length < 300 && e.message.includes('…'));
 });

@@ -82,3 +82,13 @@ test('duplicate ids with uniqueIds; unknown options; labels missing', () => {
   throwsAt(() => fastaLabel(rec!), 'l.fa', 1, 2, /label in the header/, /'>plain some words'/);
   assert.equal(fastaLabel(parseFasta('>x class=N\nAC')[0]!, { key: 'class' }), 'N');
 });
+
+test('a binary file is "not a text FASTA file" at its first bad byte; a missing file is a FileError', async () => {
+  const { parseFastaBytes } = await import('../src/data/fasta.js');
+  const { FileError } = await import('../src/index.js');
+  throwsAt(() => parseFastaBytes(Uint8Array.from([0x3e, 0x61, 0x0a, 0x41, 0x43, 0x00, 0x47]), { file: 'b.fa' }), 'b.fa', 2, 3, /a text FASTA file \(UTF-8\)/, /a NUL byte at byte 5/);
+  throwsAt(() => parseFastaBytes(Uint8Array.from([0x3e, 0x61, 0x0a, 0xc3, 0x28]), { file: 'b.fa' }), 'b.fa', 2, 1, /byte 0xc3 \(not UTF-8\)/);
+  throwsAt(() => parseFasta('>\u00a0x\nACGT\n', { file: 'w.fa' }), 'w.fa', 1, 2, /a sequence id right after '>'/);
+  assert.throws(() => readFastaSync(fx('missing.fa')), (e: unknown) => e instanceof FileError && /missing\.fa: expected a readable FASTA file, got no such file or folder$/.test(e.message));
+  await assert.rejects(readFasta(fx('missing.fa')), FileError);
+});

@@ -119,3 +119,36 @@ test('rolling-origin backtest end to end: one model per fold, pooled test window
   const pooled = m.scores.overall.load!.persistence!.n;
   assert.equal(pooled, m.folds.reduce((a, f) => a + f.scores.overall.load!.persistence!.n, 0));
 });
+
+test('normalisation is scale-free: the same series in units of 1e-6, 1 and 1e6 trains to the same nMAE and skill', async () => {
+  const { trainForecast } = await import('../src/recipes/forecast/index.js');
+  const rng = new Rng(11);
+  const base = Array.from({ length: 240 }, (_, i) => Math.sin(i / 5) + 0.5 * Math.sin(i / 13) + 0.1 * rng.normal());
+  const scores = [];
+  for (const scale of [1e-6, 1, 1e6]) {
+    const p = csvFile(`scaled-${scale}.csv`, 't,y', base.map((v, i) => [i, v * scale]));
+    const c = config({ csv: p, timeCol: 't', lookback: 8, horizon: 2, epochs: 2, hidden: 4, quiet: true, name: `scale-${scale}` });
+    const r = await trainForecast(c, { csvPath: p, runsDir: join(dir, 'runs-scale') });
+    scores.push(r.metrics!.scores.overall.y!.model!);
+  }
+  const [small, unit, large] = scores as { nmae: number; skill: number }[];
+  assert.ok(unit!.nmae < 0.5, `unit-scale nMAE ${unit!.nmae}`);
+  for (const s of [small!, large!]) {
+    assert.ok(Math.abs(s.nmae - unit!.nmae) <= 1e-3 * unit!.nmae, `nMAE ${s.nmae} vs ${unit!.nmae}`);
+    assert.ok(Math.abs(s.skill - unit!.skill) <= 1e-3, `skill ${s.skill} vs ${unit!.skill}`);
+  }
+});
+
+test('degenerate data: a constant target is refused, a 1e30 outlier is refused at its cell, a merely extreme one is noted', () => {
+  const c = config({ timeCol: 't', lookback: 2, horizon: 1 });
+  const flat = loadSeries(csvFile('flat.csv', 't,y', Array.from({ length: 40 }, (_, i) => [i, 3.25])), c);
+  assert.throws(() => fitNormaliser(flat, [0, 28]), /flat\.csv:2:1: expected a target column "y" that varies over the training rows \(1–28\).*got the constant 3\.25; nothing to forecast/);
+  const tiny = loadSeries(csvFile('tiny.csv', 't,y', Array.from({ length: 40 }, (_, i) => [i, 1e-9 * Math.sin(i)])), c);
+  assert.ok(fitNormaliser(tiny, [0, 28]).std[0]! < 1e-8);
+  const rows = Array.from({ length: 40 }, (_, i): (string | number)[] => [i, Math.sin(i)]);
+  rows[17]![1] = '1e30';
+  assert.throws(() => loadSeries(csvFile('outlier.csv', 't,y', rows), c), /outlier\.csv:19:4: expected values on the scale of the rest of column "y".*got 1e\+30 in column "y".*sentinel/);
+  rows[17]![1] = 5000;
+  const s = loadSeries(csvFile('extreme.csv', 't,y', rows), c);
+  assert.match(s.notes.join('\n'), /extreme value 5000 in column "y".*\(line 19\): it will dominate the normalisation/);
+});

@@ -204,7 +204,7 @@ test('eval/predict/report: not a run, a missing folder, a file, a damaged or sto
   const runs = join(cwd, 'runs');
   const noData = await runInProcess(['train', '--data-path', 'nope.data', '--quiet', '--name', 'nd'], cwd);
   assert.equal(noData.code, 1);
-  assert.match(noData.stderr, /nope\.data: expected a readable splice\.data file, got no such file/);
+  assert.match(noData.stderr, /nope\.data: expected a readable splice\.data file \(--data-path\), got no such file/);
   assert.deepEqual(runsIn(runs), [], 'no folder or lock left behind');
   const t = await runInProcess([...smallForecastArgs(runs, 'fc'), '--epochs', '1', '--quiet'], cwd);
   assert.equal(t.code, 0, t.stderr);
@@ -212,7 +212,7 @@ test('eval/predict/report: not a run, a missing folder, a file, a damaged or sto
   rmSync(join(run, 'checkpoint.safetensors'));
   const damaged = await runInProcess(['eval', '--run', run], cwd);
   assert.equal(damaged.code, 1);
-  assert.match(damaged.stderr, /checkpoint\.safetensors: expected the model checkpoint of a finished run, got no such file/);
+  assert.match(damaged.stderr, /checkpoint\.safetensors: expected a readable safetensors file, got no such file/);
   noTrace(damaged);
   // What a stopped forecast run looks like: config, events and training state, no metrics.json.
   rmSync(join(run, 'metrics.json'));

@@ -2,9 +2,11 @@
  * The `recur` command: train, eval, predict, report, info. Built on commander; each command's
  * `--help` has examples. Errors print as `recur: <message>` (typed library errors already read
  * `where: expected X, got Y`), with exit status 2 for bad options and 1 for everything else.
+ * Users never see a stack trace: an error that is not a typed one is a bug in recur and prints
+ * one line asking for a report (the stack with RECUR_DEBUG=1).
  */
 import { Command, CommanderError } from 'commander';
-import { OptionError, RecurError } from '../index.js';
+import { OptionError, RecurError, clipText, fileError, isSystemError } from '../index.js';
 import { infoCommand } from './commands/info.js';
 import type { Io } from './commands/io.js';
 import { evalCommand, predictCommand, reportCommand } from './commands/run-commands.js';
@@ -60,11 +62,20 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
-    if (e instanceof RecurError) {
-      io.err(`recur: ${e.message}\n`);
-      return e instanceof OptionError ? 2 : 1;
-    }
-    io.err(`recur: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 1;
+    return reportError(e, io);
   }
+}
+
+/** Print an error thrown by a command; returns the exit status. */
+function reportError(e: unknown, io: Io): number {
+  // A filesystem failure the command did not name (disk full, permissions on a run folder).
+  if (isSystemError(e) && typeof e.path === 'string') e = fileError(e, e.path, `a path recur can ${e.syscall ?? 'use'}`);
+  if (e instanceof RecurError) {
+    io.err(`recur: ${clipText(e.message, 1000)}\n`);
+    return e instanceof OptionError ? 2 : 1;
+  }
+  const message = clipText(e instanceof Error ? `${e.name}: ${e.message}` : String(e), 300).split('\n')[0];
+  io.err(`recur: internal error: ${message}\n(this is a bug in recur; please report it with the command that caused it. RECUR_DEBUG=1 prints the stack.)\n`);
+  if (process.env.RECUR_DEBUG) io.err(`${e instanceof Error ? e.stack : String(e)}\n`);
+  return 1;
 }

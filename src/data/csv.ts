@@ -8,7 +8,8 @@
  * to the cell from the terminal. A misspelled column name gets the nearest header name.
  */
 import { readFileSync } from 'node:fs';
-import { FormatError, OptionError, ValueError } from '../util/errors.js';
+import { FormatError, OptionError, ValueError, fileError, showValue } from '../util/errors.js';
+import { decodeText } from '../util/text.js';
 
 /** A parsed CSV file: the header, the data rows as strings, and where each cell was. */
 export interface CsvTable {
@@ -162,6 +163,7 @@ function printable(d: string): string {
  */
 export function parseCsv(text: string, opts: CsvParseOptions = {}): CsvTable {
   const file = opts.file ?? '<csv>';
+  if (text.includes('\0')) decodeText(Buffer.from(text), file, 'CSV'); // throws at the NUL
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw new FormatError(csvWhere(file, 1, 1), 'a header line and data rows', 'an empty file');
   const d = opts.delimiter ?? sniffDelimiter(text);
@@ -173,7 +175,7 @@ export function parseCsv(text: string, opts: CsvParseOptions = {}): CsvTable {
     const where = csvWhere(file, head.line, head.cols[j]!);
     if (h === '') throw new FormatError(where, 'a name for every header column', `an empty name in column ${j + 1}`);
     const k = header.indexOf(h);
-    if (k < j) throw new FormatError(where, 'unique column names', `"${h}" again (first in column ${k + 1})`);
+    if (k < j) throw new FormatError(where, 'unique column names', `${showValue(h)} again (first in column ${k + 1})`);
   });
   const W = header.length;
   const rows: string[][] = [];
@@ -206,18 +208,25 @@ function lastCol(text: string, r: Reader, rec: { cols: number[]; cells: string[]
 }
 
 /**
+ * Parse the bytes of a CSV file (UTF-8; a binary file is reported at its first non-text byte).
+ * @throws FormatError `file:line:col` as {@link parseCsv}, or "not a text CSV file".
+ */
+export function parseCsvBytes(bytes: Uint8Array, opts: CsvParseOptions = {}): CsvTable {
+  return parseCsv(decodeText(bytes, opts.file ?? '<csv>', 'CSV'), opts);
+}
+
+/**
  * Read and parse a CSV file.
- * @throws FormatError naming the file for unreadable or malformed files.
+ * @throws FileError for a missing or unreadable file; FormatError (`file:line:col`) for a malformed one.
  */
 export function readCsvFile(path: string, opts: Omit<CsvParseOptions, 'file'> & { file?: string } = {}): CsvTable {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new FormatError(opts.file ?? path, 'a readable CSV file', err.code === 'ENOENT' ? 'no such file' : String(err.message));
+    throw fileError(e, opts.file ?? path, 'a readable CSV file');
   }
-  return parseCsv(text, { ...opts, file: opts.file ?? path });
+  return parseCsvBytes(bytes, { ...opts, file: opts.file ?? path });
 }
 
 /** Levenshtein distance (case-insensitive), for "did you mean". */
@@ -235,13 +244,16 @@ export function editDistance(a: string, b: string): number {
 
 /** The candidate closest to `name` (null when none is reasonably close). */
 export function nearestName(name: string, candidates: readonly string[]): string | null {
+  const limit = Math.max(2, Math.ceil(name.length / 2));
   let best: string | null = null;
   let bestD = Infinity;
   for (const c of candidates) {
+    // The distance is at least the difference in length: skip the quadratic work (a 100k-character key).
+    if (Math.abs(name.length - c.length) > Math.min(limit, bestD)) continue;
     const d = editDistance(name, c);
     if (d < bestD) [best, bestD] = [c, d];
   }
-  return best !== null && bestD <= Math.max(2, Math.ceil(name.length / 2)) ? best : null;
+  return best !== null && bestD <= limit ? best : null;
 }
 
 /**
@@ -253,7 +265,7 @@ export function columnIndex(t: CsvTable, name: string, role = 'column'): number 
   if (j >= 0) return j;
   const near = nearestName(name, t.header);
   const k = near === null ? 0 : t.header.indexOf(near);
-  const hint = near === null ? `; the columns are ${t.header.map((h) => JSON.stringify(h)).join(', ')}` : `; did you mean "${near}" (column ${k + 1})?`;
+  const hint = near === null ? `; the columns are ${t.header.map((h) => showValue(h, 40)).join(', ')}` : `; did you mean ${showValue(near)} (column ${k + 1})?`;
   throw new FormatError(csvWhere(t.file, 1, t.headerCols[k]!), `a ${role} named "${name}"`, `no such column${hint}`);
 }
 
@@ -275,8 +287,11 @@ export function numericColumn(t: CsvTable, name: string): Float64Array {
   for (let i = 0; i < t.rows.length; i++) {
     const s = t.rows[i]![j]!.trim();
     if (MISSING.has(s.toLowerCase())) out[i] = NaN;
-    else if (NUMBER_RE.test(s)) out[i] = Number(s);
-    else throw new FormatError(cellWhere(t, i, j), `a number in column "${name}"`, JSON.stringify(t.rows[i]![j]));
+    else if (!NUMBER_RE.test(s)) throw new FormatError(cellWhere(t, i, j), `a number in column "${name}"`, showValue(t.rows[i]![j]));
+    else {
+      out[i] = Number(s);
+      if (!Number.isFinite(out[i]!)) throw new FormatError(cellWhere(t, i, j), `a finite number in column "${name}" (magnitude below 1.8e308)`, `${showValue(s)}, which overflows to Infinity`);
+    }
   }
   return out;
 }
@@ -311,7 +326,7 @@ export function fillMissing(t: CsvTable, names: readonly string[], columns: read
     for (let i = 0; i < n; i++) {
       if (!Number.isNaN(f[i]!)) continue;
       if (policy === 'error') {
-        throw new FormatError(cellWhere(t, i, j), `a value in column "${names[k]}" (or a --fill policy: ffill, linear, drop)`, JSON.stringify(t.rows[i]![j]));
+        throw new FormatError(cellWhere(t, i, j), `a value in column "${names[k]}" (or a --fill policy: ffill, linear, drop)`, showValue(t.rows[i]![j]));
       }
       let next = i + 1;
       while (next < n && Number.isNaN(c[next]!)) next++;
@@ -367,15 +382,15 @@ export function timeColumn(t: CsvTable, name: string, format: TimeFormat = 'auto
   const first = t.rows[idx[0]!]![j]!.trim();
   const f = format === 'auto' ? detectFormat(first) : format;
   if (f === null) {
-    throw new FormatError(cellWhere(t, idx[0]!, j), `a time in column "${name}" (ISO 8601 "2018-01-31 13:50", "31 01 2018 13:50" or a number)`, JSON.stringify(first));
+    throw new FormatError(cellWhere(t, idx[0]!, j), `a time in column "${name}" (ISO 8601 "2018-01-31 13:50", "31 01 2018 13:50" or a number)`, showValue(first));
   }
   const times = new Float64Array(idx.length);
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
     const s = t.rows[i]![j]!.trim();
     const v = parseTime(s, f);
-    if (!Number.isFinite(v)) throw new FormatError(cellWhere(t, i, j), `a time in column "${name}" in the format of the first row (${f})`, JSON.stringify(s));
-    if (k > 0 && !(v > times[k - 1]!)) throw new FormatError(cellWhere(t, i, j), `times increasing down column "${name}"`, `${JSON.stringify(s)} after ${JSON.stringify(t.rows[idx[k - 1]!]![j]!.trim())}`);
+    if (!Number.isFinite(v)) throw new FormatError(cellWhere(t, i, j), `a time in column "${name}" in the format of the first row (${f})`, showValue(s));
+    if (k > 0 && !(v > times[k - 1]!)) throw new FormatError(cellWhere(t, i, j), `times increasing down column "${name}"`, `${showValue(s)} after ${showValue(t.rows[idx[k - 1]!]![j]!.trim())}`);
     times[k] = v;
   }
   return { times, format: f };

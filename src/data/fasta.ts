@@ -11,7 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { FormatError, OptionError } from '../util/errors.js';
+import { FormatError, OptionError, fileError } from '../util/errors.js';
+import { decodeText, nonTextAt } from '../util/text.js';
 import { asciiSymbols, isSymbol, resolveAlphabet, type Alphabet, type AlphabetName } from './encode.js';
 
 /** One FASTA record. */
@@ -78,13 +79,13 @@ interface Draft {
 function parseHeader(text: string, file: string, line: number): { id: string; description: string } {
   const body = text.slice(1);
   const first = body[0];
-  if (first === undefined || first === ' ' || first === '\t') {
+  if (first === undefined || /\s/.test(first)) {
     throw new FastaError(file, line, 2, "a sequence id right after '>'", first === undefined ? 'the end of the line' : showChar(first));
   }
   let col = 2;
   for (const ch of body) {
     if (ch !== ' ' && ch !== '\t' && !isPrintable(ch)) throw new FastaError(file, line, col, 'printable characters in the header', showChar(ch));
-    col += ch.length;
+    col += 1;
   }
   const m = /^(\S+)\s*(.*)$/s.exec(body)!;
   return { id: m[1]!, description: m[2]!.trim() };
@@ -158,14 +159,33 @@ export function parseFasta(text: string, opts: FastaOptions = {}): FastaRecord[]
   return out;
 }
 
-/** Read and parse a FASTA file (messages name `opts.file ?? path`). */
+/** Parse the bytes of a FASTA file (UTF-8; a binary file is reported at its first non-text byte). */
+export function parseFastaBytes(bytes: Uint8Array, opts: FastaOptions = {}): FastaRecord[] {
+  const bad = nonTextAt(bytes);
+  if (bad) throw new FastaError(opts.file ?? '<input>', bad.line, bad.col, 'a text FASTA file (UTF-8)', `${bad.got} not a text FASTA file`);
+  return parseFasta(decodeText(bytes, opts.file ?? '<input>', 'FASTA'), opts);
+}
+
+/**
+ * Read and parse a FASTA file (messages name `opts.file ?? path`).
+ * @throws FileError for a missing or unreadable file; FastaError as {@link parseFasta}.
+ */
 export function readFastaSync(path: string, opts: FastaOptions = {}): FastaRecord[] {
-  return parseFasta(readFileSync(path, 'utf8'), { ...opts, file: opts.file ?? path });
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw fileError(e, opts.file ?? path, 'a readable FASTA file');
+  }
+  return parseFastaBytes(bytes, { ...opts, file: opts.file ?? path });
 }
 
 /** Read and parse a FASTA file asynchronously. */
 export async function readFasta(path: string, opts: FastaOptions = {}): Promise<FastaRecord[]> {
-  return parseFasta(await readFile(path, 'utf8'), { ...opts, file: opts.file ?? path });
+  const bytes = await readFile(path).catch((e: unknown) => {
+    throw fileError(e, opts.file ?? path, 'a readable FASTA file');
+  });
+  return parseFastaBytes(bytes, { ...opts, file: opts.file ?? path });
 }
 
 /**

@@ -10,12 +10,14 @@
  * `{k[6:]: v for k, v in sd.items() if k.startswith("model.")}`). Writes are atomic: the old
  * file stays intact until the new one is complete on disk.
  */
+import { z } from 'zod';
 import { Tensor } from '../tensor/tensor.js';
-import { FormatError, ValueError } from '../util/errors.js';
+import { FormatError, ValueError, showValue } from '../util/errors.js';
+import { checkSchema } from './schema.js';
 import {
-  decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync, writeFileAtomic, writeFileAtomicSync,
-  type StFile, type StTensor,
+  decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync, type StFile, type StTensor,
 } from './safetensors.js';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
 import { stFromTensor, tensorFromSt } from './state-dict.js';
 
 /** The format tag in `__metadata__.format`. */
@@ -102,25 +104,31 @@ function parseJson(text: string, key: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new FormatError(`${where}: __metadata__.${key}`, 'valid JSON', JSON.stringify(text.slice(0, 60)));
+    throw new FormatError(`${where}: __metadata__.${key}`, 'valid JSON', showValue(text));
   }
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const int = z.number().int().nonnegative();
+
+/** The optimizer metadata: a state dict without its buffers (see CheckpointOptimizerState). */
+const optimizerSchema = z.strictObject({
+  kind: z.string().min(1).max(64),
+  groups: z.array(z.looseObject({ params: z.array(int), lr: z.number() })).max(1_000_000),
+  step: z.array(int).max(1_000_000),
+  shapes: z.array(z.array(int).max(16)).max(1_000_000).optional(),
+});
 
 function parseOptimizer(text: string, buffers: Record<string, Float32Array | Float64Array>, where: string): CheckpointOptimizerState {
-  const o = parseJson(text, 'optimizer', where);
   const loc = `${where}: __metadata__.optimizer`;
-  if (!isObj(o) || typeof o.kind !== 'string') throw new FormatError(loc, 'an object with a string kind', typeof o);
-  if (!Array.isArray(o.groups) || !o.groups.every((g) => isObj(g) && Array.isArray(g.params) && typeof g.lr === 'number')) {
-    throw new FormatError(loc, 'groups as objects with params and lr', JSON.stringify(o.groups)?.slice(0, 60) ?? 'none');
+  const o = checkSchema(optimizerSchema, parseJson(text, 'optimizer', where), loc);
+  if (o.shapes && o.shapes.length !== o.step.length) throw new FormatError(`${loc}.shapes`, `one shape per parameter (${o.step.length}, as in step)`, `${o.shapes.length}`);
+  for (const [name, b] of Object.entries(buffers)) {
+    const i = Number(/\.(\d+)$/.exec(name)?.[1] ?? NaN);
+    if (!(i < o.step.length)) throw new FormatError(`${where}: tensor "optim.${name}"`, `a buffer named <state>.<parameter index below ${o.step.length}>`, showValue(name));
+    const n = o.shapes?.[i]?.reduce((a, d) => a * d, 1);
+    if (n !== undefined && b.length !== n) throw new FormatError(`${where}: tensor "optim.${name}"`, `${n} values (parameter ${i} has shape [${o.shapes![i]!.join(', ')}])`, `${b.length}`);
   }
-  if (!Array.isArray(o.step) || !o.step.every((s) => Number.isInteger(s))) throw new FormatError(loc, 'step as a list of integers', String(o.step));
-  const out: CheckpointOptimizerState = { kind: o.kind, groups: o.groups as CheckpointOptimizerState['groups'], step: o.step as number[], buffers };
-  if (o.shapes !== undefined) out.shapes = o.shapes as number[][];
-  return out;
+  return { ...o, groups: o.groups as CheckpointOptimizerState['groups'], buffers };
 }
 
 function splitTensors(tensors: Record<string, StTensor>, where: string): { model: Record<string, Tensor>; buffers: Record<string, Float32Array | Float64Array> } {
@@ -154,7 +162,7 @@ function fromFile(file: StFile, where: string): Checkpoint {
   const { model, buffers } = splitTensors(file.tensors, where);
   const ck: Checkpoint = { model };
   if (meta.optimizer !== undefined) ck.optimizer = parseOptimizer(meta.optimizer, buffers, where);
-  else if (Object.keys(buffers).length) throw new FormatError(where, 'optimizer metadata for the optim.* tensors', 'none');
+  else if (Object.keys(buffers).length) throw new FormatError(`${where}: __metadata__.optimizer`, 'optimizer metadata for the optim.* tensors', 'none');
   if (meta.extra !== undefined) ck.extra = parseJson(meta.extra, 'extra', where) as JsonValue;
   return ck;
 }

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FormatError, ShapeError, ValueError } from '../util/errors.js';
 import {
-  decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync, writeFileAtomic,
+  decodeSafetensors, encodeSafetensors, readSafetensors, readSafetensorsSync,
   writeSafetensors, writeSafetensorsSync, type StTensor,
 } from './safetensors.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** A file from a raw header (object or text), data bytes and an optional forged length prefix. */
 function craft(header: unknown, data: Uint8Array = new Uint8Array(0), len?: bigint): Buffer {
@@ -252,4 +253,12 @@ test('atomic write: a failed save leaves the old file intact and no temp file', 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('hostile headers: nesting 5,000 deep is a FormatError (not a RangeError); errors name the byte', () => {
+  for (const depth of [17, 5000, 200_000]) rejects(craft(`{"__metadata__":${'['.repeat(depth)}${']'.repeat(depth)}}`), 'm.safetensors: byte 39:', 'nested at most 16 levels deep');
+  rejects(craft('{"a":1,}'), 'm.safetensors: byte 15:', 'a valid JSON header');
+  rejects(craft('{"é":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"é":{}}'), 'm.safetensors: byte 62:', 'duplicate key "é"');
+  rejects(Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x22, 0xff, 0x22, 0x7d]), 'm.safetensors: byte 10:', 'UTF-8 header');
+  rejects(new Uint8Array(3), 'm.safetensors: byte 0:', 'at least 8 bytes');
 });

@@ -8,13 +8,13 @@
  *
  * The decoder treats every file as hostile: it validates everything before copying, never
  * allocates more than the file holds, and reports problems as `FormatError`s that name the file
- * and the tensor. Writes are atomic (temp file, fsync, rename, fsync dir).
+ * and the tensor. Writes are atomic (see atomic.ts).
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
-import { FormatError, ShapeError, ValueError } from '../util/errors.js';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+import { FormatError, ShapeError, ValueError, fileError } from '../util/errors.js';
+import { firstNonTextByte } from '../util/text.js';
 
 /** Element types this module reads and writes (the common subset of the spec). */
 export type StDType = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -194,23 +194,21 @@ interface Entry {
 
 /** Validate the length prefix and return the header text and where the data starts. */
 function readHeaderText(bytes: Uint8Array, where: string): { text: string; dataStart: number } {
-  if (bytes.length < 8) throw new FormatError(where, 'at least 8 bytes (the header length)', `${bytes.length} bytes`);
+  if (bytes.length < 8) throw new FormatError(`${where}: byte 0`, 'at least 8 bytes (the header length)', `${bytes.length} bytes`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_BYTES)) {
-    throw new FormatError(where, `a header length of at most ${MAX_HEADER_BYTES} bytes`, `${n}`);
+    throw new FormatError(`${where}: byte 0`, `a header length of at most ${MAX_HEADER_BYTES} bytes`, `${n}`);
   }
   if (n > BigInt(bytes.length - 8)) {
-    throw new FormatError(where, `a header length of at most ${bytes.length - 8} bytes (file size - 8)`, `${n}`);
+    throw new FormatError(`${where}: byte 0`, `a header length of at most ${bytes.length - 8} bytes (file size - 8)`, `${n}`);
   }
   const len = Number(n);
   if (len === 0 || bytes[8] !== 0x7b) {
-    throw new FormatError(where, 'a JSON header starting with "{"', len === 0 ? 'an empty header' : `byte ${bytes[8]}`);
+    throw new FormatError(`${where}: byte 8`, 'a JSON header starting with "{"', len === 0 ? 'an empty header' : `byte ${bytes[8]}`);
   }
-  try {
-    return { text: utf8.decode(bytes.subarray(8, 8 + len)), dataStart: 8 + len };
-  } catch {
-    throw new FormatError(where, 'a UTF-8 header', 'invalid UTF-8 bytes');
-  }
+  const bad = firstNonTextByte(bytes.subarray(8, 8 + len), { allowNul: true });
+  if (bad >= 0) throw new FormatError(`${where}: byte ${8 + bad}`, 'a UTF-8 header', 'invalid UTF-8 bytes');
+  return { text: utf8.decode(bytes.subarray(8, 8 + len)), dataStart: 8 + len };
 }
 
 /**
@@ -218,7 +216,7 @@ function readHeaderText(bytes: Uint8Array, where: string): { text: string; dataS
  * silently; a hostile file could use that to show one tensor to one reader and another to us.
  * Assumes `text` is valid JSON (checked by `JSON.parse` first).
  */
-function findDuplicateKey(text: string): string | undefined {
+function findDuplicateKey(text: string): { key: string; at: number } | undefined {
   const stack: (Set<string> | null)[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -235,7 +233,7 @@ function findDuplicateKey(text: string): string | undefined {
       const keys = stack[stack.length - 1];
       if (keys && text.charCodeAt(k) === 0x3a) {
         const key = JSON.parse(raw) as string; // decodes escapes, so "a" and "\u0061" collide
-        if (keys.has(key)) return key;
+        if (keys.has(key)) return { key, at: j + 1 - raw.length };
         keys.add(key);
       }
     }
@@ -243,16 +241,46 @@ function findDuplicateKey(text: string): string | undefined {
   return undefined;
 }
 
+/** File offset of character `pos` of the header text (the header starts at byte 8). */
+function byteAt(text: string, pos: number): number {
+  return 8 + Buffer.byteLength(text.slice(0, pos));
+}
+
+/** Deepest nesting a valid header needs is 3 (header, tensor, shape); allow some slack. */
+export const MAX_HEADER_DEPTH = 16;
+
+/**
+ * Index where `{`/`[` nesting first exceeds `max` (outside strings), or -1. Runs before
+ * `JSON.parse` and the recursive checks after it, which a hostile header nested thousands deep
+ * would otherwise drive into a stack overflow. Tolerates invalid JSON (JSON.parse reports it).
+ */
+function tooDeepAt(text: string, max: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return -1;
+}
+
 function parseHeader(text: string, where: string): Record<string, unknown> {
+  const deep = tooDeepAt(text, MAX_HEADER_DEPTH);
+  if (deep >= 0) throw new FormatError(`${where}: byte ${byteAt(text, deep)}`, `JSON nested at most ${MAX_HEADER_DEPTH} levels deep`, 'deeper nesting');
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
-    throw new FormatError(where, 'a valid JSON header', show(e instanceof Error ? e.message : e));
+    const msg = e instanceof Error ? e.message : String(e);
+    const pos = Number(/at position (\d+)/.exec(msg)?.[1] ?? text.length);
+    throw new FormatError(`${where}: byte ${byteAt(text, pos)}`, 'a valid JSON header', show(msg.replace(/ in JSON at position \d+.*$/s, '')));
   }
-  if (!isObject(header)) throw new FormatError(where, 'a JSON object header', show(header));
+  if (!isObject(header)) throw new FormatError(`${where}: byte 8`, 'a JSON object header', show(header));
   const dup = findDuplicateKey(text);
-  if (dup !== undefined) throw new FormatError(where, 'unique keys in the header', `duplicate key ${show(dup)}`);
+  if (dup !== undefined) throw new FormatError(`${where}: byte ${byteAt(text, dup.at)}`, 'unique keys in the header', `duplicate key ${show(dup.key)}`);
   return header;
 }
 
@@ -295,7 +323,7 @@ function parseEntry(name: string, value: unknown, where: string, dataLen: number
 }
 
 /** The spec requires the tensors' byte ranges to tile the data exactly: no overlap, no holes. */
-function checkCoverage(entries: Entry[], dataLen: number, where: string): void {
+function checkCoverage(entries: Entry[], dataStart: number, dataLen: number, where: string): void {
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let pos = 0;
   let prev: Entry | undefined;
@@ -310,7 +338,7 @@ function checkCoverage(entries: Entry[], dataLen: number, where: string): void {
     prev = e;
   }
   if (pos !== dataLen) {
-    throw new FormatError(where, `tensor data covering all ${dataLen} data bytes`, `${dataLen - pos} unclaimed bytes at the end`);
+    throw new FormatError(`${where}: byte ${dataStart + pos}`, `tensor data covering all ${dataLen} data bytes`, `${dataLen - pos} unclaimed bytes at the end`);
   }
 }
 
@@ -342,7 +370,7 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): StF
     if (name === METADATA_KEY) metadata = parseMetadata(value, where);
     else entries.push(parseEntry(name, value, where, dataLen));
   }
-  checkCoverage(entries, dataLen, where);
+  checkCoverage(entries, dataStart, dataLen, where);
   const tensors: Record<string, StTensor> = {};
   for (const e of entries) setOwn(tensors, e.name, copyOut(e, bytes, dataStart));
   return { tensors, metadata };
@@ -351,76 +379,23 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): StF
 // ---------------------------------------------------------------------------------------------
 // files
 
-function tempPathFor(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-}
-
-/**
- * Replace `path` with `data` atomically: write a temp file beside it, fsync, rename over the
- * target, fsync the directory (best effort). A crash or error leaves the old file intact and
- * removes the temp file.
- */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = tempPathFor(path);
-  try {
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-  // Directory fsync makes the rename durable; unsupported on some platforms (Windows): best effort.
-  await open(dirname(path), 'r')
-    .then((d) => d.sync().finally(() => d.close()))
-    .catch(() => undefined);
-}
-
-/** Synchronous {@link writeFileAtomic}. */
-export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
-  const tmp = tempPathFor(path);
-  const withFd = (file: string, flags: string, body: (fd: number) => void): void => {
-    const fd = fs.openSync(file, flags);
-    try {
-      body(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
-  try {
-    withFd(tmp, 'wx', (fd) => {
-      fs.writeFileSync(fd, data);
-      fs.fsyncSync(fd);
-    });
-    fs.renameSync(tmp, path);
-  } catch (e) {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      // keep the original error
-    }
-    throw e;
-  }
-  try {
-    withFd(dirname(path), 'r', fs.fsyncSync);
-  } catch {
-    // best effort, as in writeFileAtomic
-  }
-}
-
 /** Read and validate a safetensors file; errors name the file. */
 export async function readSafetensors(path: string): Promise<StFile> {
-  return decodeSafetensors(await readFile(path), path);
+  const bytes = await readFile(path).catch((e: unknown) => {
+    throw fileError(e, path, 'a readable safetensors file');
+  });
+  return decodeSafetensors(bytes, path);
 }
 
 /** Synchronous {@link readSafetensors}. */
 export function readSafetensorsSync(path: string): StFile {
-  return decodeSafetensors(fs.readFileSync(path), path);
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(path);
+  } catch (e) {
+    throw fileError(e, path, 'a readable safetensors file');
+  }
+  return decodeSafetensors(bytes, path);
 }
 
 /** Encode and atomically write a safetensors file (encoding errors happen before any file is touched). */

@@ -34,7 +34,7 @@ export function tensorFromSt(name: string, t: StTensor, where = 'state dict'): T
       return new Tensor(out, t.shape);
     }
     default:
-      throw new FormatError(where, `tensor "${name}" of a float dtype (F32, F64, F16, BF16)`, t.dtype);
+      throw new FormatError(`${where}: tensor "${name}"`, 'a float dtype (F32, F64, F16, BF16)', t.dtype);
   }
 }
 

@@ -18,28 +18,28 @@ import {
 import { merge, validate } from '../config.js';
 import type { Io } from './io.js';
 
-const num = z.number();
-const int = z.number().int();
+const int = (min: number) => z.number().int().min(min);
+const unit = z.number().min(0).lt(1);
 
-/** The splice task's options (flag names in camelCase); the recipe checks the ranges. */
+/** The splice task's options (flag names in camelCase), with the ranges runSplice accepts. */
 export const spliceSchema = z.strictObject({
   task: z.literal('splice'),
-  cv: int.optional(),
-  epochs: int.optional(),
-  hidden: int.optional(),
+  cv: int(1).optional(),
+  epochs: int(1).optional(),
+  hidden: int(1).optional(),
   cell: z.enum(['gru', 'lstm']).optional(),
   pooling: z.enum(['max', 'mean', 'last', 'max+last', 'center', 'flatten']).optional(),
-  convChannels: int.optional(),
-  batchSize: int.optional(),
-  lr: num.optional(),
-  weightDecay: num.optional(),
-  dropout: num.optional(),
-  ema: num.optional(),
-  ensemble: int.optional(),
-  patience: int.optional(),
-  valFraction: num.optional(),
-  limit: int.optional(),
-  seed: int.optional(),
+  convChannels: int(0).optional(),
+  batchSize: int(1).optional(),
+  lr: z.number().gt(0).lt(1).optional(),
+  weightDecay: unit.optional(),
+  dropout: unit.optional(),
+  ema: unit.optional(),
+  ensemble: int(1).optional(),
+  patience: int(1).optional(),
+  valFraction: z.number().gt(0).lt(0.5).optional(),
+  limit: int(30).optional(),
+  seed: int(0).optional(),
   dataPath: z.string().min(1).optional(),
   name: z.string().min(1).optional(),
   runsDir: z.string().min(1).default('runs'),

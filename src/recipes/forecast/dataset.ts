@@ -8,7 +8,7 @@
  * t+1 … t+H, all in one segment; it belongs to the split holding t and t+H.
  */
 import {
-  FormatError, ValueError, columnIndex, fillMissing, numericColumn, readCsvFile, timeColumn, type CsvTable, type TimeFormat,
+  FormatError, ValueError, cellWhere, columnIndex, fillMissing, numericColumn, readCsvFile, timeColumn, type CsvTable, type TimeFormat,
 } from '../../index.js';
 import { COLUMN_ALIASES, type ForecastConfig } from './config.js';
 
@@ -121,6 +121,7 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
   const cols = resolveColumns(t, c, notes);
   const used = [...cols.targets, ...cols.covariates, ...(cols.reference ? [cols.reference] : [])];
   const filled = fillMissing(t, used, used.map((u) => numericColumn(t, u)), c.fill);
+  used.forEach((u, i) => checkOutliers(t, u, filled.columns[i]!, filled.rows, notes));
   const n = filled.rows.length;
   if (n < t.rows.length) notes.push(`dropped ${t.rows.length - n} rows with missing values (--fill drop)`);
   const time = cols.time ? timeColumn(t, cols.time, c.timeFormat, filled.rows) : null;
@@ -169,6 +170,38 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
   };
 }
 
+/** A value this many robust deviations from its column's median is refused (a sentinel or corruption). */
+export const OUTLIER_REFUSE = 1e6;
+/** ... and this many gets a note: it will dominate the normalisation. */
+export const OUTLIER_NOTE = 1e3;
+
+/**
+ * Refuse a value absurdly far from the rest of its column (1e30 in a series of order 1: a
+ * missing-value sentinel or a corrupt cell would swamp the mean and standard deviation, and the
+ * model would see every other value as 0), and note merely extreme ones. The scale is the median
+ * absolute deviation from the median (the mean absolute deviation for mostly-constant columns),
+ * so it is the same at any unit.
+ * @throws FormatError at the cell (`file:line:col`).
+ */
+export function checkOutliers(t: CsvTable, name: string, v: Float64Array, rows: Int32Array, notes: string[]): void {
+  const sorted = Float64Array.from(v).sort();
+  const med = sorted[sorted.length >> 1]!;
+  const dev = Float64Array.from(v, (x) => Math.abs(x - med)).sort();
+  const scale = dev[dev.length >> 1]! || dev.reduce((a, d) => a + d, 0) / dev.length;
+  if (!(scale > 0)) return; // constant: fitNormaliser speaks for targets
+  let worst = 0;
+  for (let i = 1; i < v.length; i++) if (Math.abs(v[i]! - med) > Math.abs(v[worst]! - med)) worst = i;
+  const ratio = Math.abs(v[worst]! - med) / scale;
+  if (!(ratio > OUTLIER_NOTE)) return;
+  const j = t.header.indexOf(name);
+  const what = `${v[worst]} in column "${name}", ${ratio.toExponential(1)} typical deviations (${scale.toPrecision(3)}) from its median ${med.toPrecision(4)}`;
+  if (ratio > OUTLIER_REFUSE) {
+    throw new FormatError(cellWhere(t, rows[worst]!, j), `values on the scale of the rest of column "${name}" (median ${med.toPrecision(4)}, typical deviation ${scale.toPrecision(3)})`,
+      `${what}; a missing-value sentinel or a corrupt cell? Empty the cell and choose a --fill policy`);
+  }
+  notes.push(`extreme value ${what} (line ${t.lines[rows[worst]!]}): it will dominate the normalisation`);
+}
+
 /** A half-open row range [start, end). */
 export type Range = [number, number];
 
@@ -210,7 +243,16 @@ export interface Normaliser {
 }
 
 /**
- * Fit mean/std per feature on rows [start, end) only (constant features get std 1).
+ * A standard deviation this small relative to the mean is rounding noise: the feature is constant.
+ * Relative, so that a series around 1e-6 or 1e6 is normalised as one around 1.
+ */
+const CONSTANT_REL = 1e-9;
+
+/**
+ * Fit mean/std per feature on rows [start, end) only. A constant covariate gets std 1 (it
+ * centres to 0 and carries nothing); a constant target is refused: there is nothing to forecast
+ * and the range that scales nMAE is 0.
+ * @throws FormatError at the target's header cell when a target is constant on the rows.
  * @example const norm = fitNormaliser(series, split.train);
  */
 export function fitNormaliser(s: Series, [start, end]: Range): Normaliser {
@@ -219,7 +261,13 @@ export function fitNormaliser(s: Series, [start, end]: Range): Normaliser {
   const m = end - start;
   for (let i = start; i < end; i++) for (let f = 0; f < s.F; f++) mean[f]! += s.raw[i * s.F + f]! / m;
   for (let i = start; i < end; i++) for (let f = 0; f < s.F; f++) sq[f]! += (s.raw[i * s.F + f]! - mean[f]!) ** 2 / m;
-  return { mean, std: sq.map((v) => (v > 1e-12 ? Math.sqrt(v) : 1)) };
+  const std = sq.map((v, f) => Math.sqrt(v) > CONSTANT_REL * Math.abs(mean[f]!) && v > 0 ? Math.sqrt(v) : NaN);
+  const flat = std.findIndex((v, f) => f < s.k && Number.isNaN(v));
+  if (flat >= 0) {
+    throw new FormatError(`${s.file}:${s.lines[start] ?? 1}:1`, `a target column "${s.targets[flat]}" that varies over the training rows (${start + 1}–${end}) to learn from`,
+      `the constant ${s.raw[start * s.F + flat]}; nothing to forecast (and nMAE, scaled by the range, is undefined)`);
+  }
+  return { mean, std: std.map((v) => (Number.isNaN(v) ? 1 : v)) };
 }
 
 /** The normalised features, row-major (n, F), float32 for the model. */

@@ -3,15 +3,15 @@
  * test split, another split, or a new CSV with the same columns) and `recur predict` (forecast
  * from the latest window, or every window, of a CSV).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FormatError, Rng, ValueError, loadCheckpointSync, writeFileAtomicSync } from '../../index.js';
+import { FormatError, Rng, ValueError, checkSchema, loadCheckpointSync, writeFileAtomicSync } from '../../index.js';
 import { RUN_FILES, openFinishedRun, readJson } from '../common/run-dir.js';
 import type { RidgeAR } from './baselines.js';
 import { forecastSchema, type ForecastConfig } from './config.js';
+import { checkModelExtra } from './model-meta.js';
 import { loadSeries, normalise, rollingOriginSplits, splitWindows, type Normaliser, type Series, type WindowSpec } from './dataset.js';
 import { scoreForecasts, type ForecastScores, type MethodForecast } from './evaluate.js';
-import { Forecaster, modelForecast, type ForecasterSpec } from './model.js';
+import { Forecaster, modelForecast } from './model.js';
 import { forecastAll, windowSpec } from './pipeline.js';
 import { stepLabeller, summaryText } from './report.js';
 
@@ -28,33 +28,21 @@ export interface LoadedRun {
   features: string[];
 }
 
-interface ModelExtra {
-  kind: string;
-  features: string[];
-  normaliser: Normaliser;
-  scales: number[];
-  bounds?: [number, number][];
-  spec: ForecasterSpec;
-  ridge: { lambda: number; d: number; W: number[] };
-}
-
 /**
  * Load a forecasting run's config and best weights.
  * @throws ValueError / FormatError when the folder is not a finished forecasting run.
  */
 export function loadForecastRun(dir: string, command = 'eval'): LoadedRun {
   const run = openFinishedRun(dir, command);
-  const parsed = forecastSchema.safeParse(readJson(join(run.path, RUN_FILES.config)));
-  if (!parsed.success) throw new FormatError(join(run.path, RUN_FILES.config), 'a forecasting run config', parsed.error.issues[0]?.message ?? 'invalid');
+  const configPath = join(run.path, RUN_FILES.config);
+  const config = checkSchema(forecastSchema, readJson(configPath), `${configPath}: config`);
   const ckPath = join(run.path, RUN_FILES.checkpoint);
-  if (!existsSync(ckPath)) throw new FormatError(ckPath, "the model checkpoint of a finished run", 'no such file');
   const ck = loadCheckpointSync(ckPath);
-  const x = ck.extra as ModelExtra | undefined;
-  if (x?.kind !== 'forecast') throw new FormatError(join(run.path, RUN_FILES.checkpoint), 'a forecasting model checkpoint', String(x?.kind));
+  const x = checkModelExtra(ck.extra, ck.model, config, ckPath);
   const model = new Forecaster(x.spec, new Rng(0));
   model.loadStateDict(ck.model);
   const ridge: RidgeAR = { W: Float64Array.from(x.ridge.W), lambda: x.ridge.lambda, d: x.ridge.d, search: [] };
-  return { dir: run.path, config: parsed.data, model, norm: x.normaliser, ridge, scales: x.scales, bounds: x.bounds ?? null, features: x.features };
+  return { dir: run.path, config, model, norm: x.normaliser, ridge, scales: x.scales, bounds: x.bounds ?? null, features: x.features };
 }
 
 function seriesFor(run: LoadedRun, csvPath: string): Series {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DNA, FormatError, isSymbol } from '../../index.js';
+import { DNA, FormatError, fileError, isSymbol } from '../../index.js';
 
 /** Class names in id order: exon→intron (donor), intron→exon (acceptor), neither. */
 export const SPLICE_CLASSES = ['EI', 'IE', 'N'] as const;
@@ -63,8 +63,7 @@ export function loadSplice(path: string = SPLICE_DATA_PATH): SpliceData {
   try {
     text = readFileSync(path, 'latin1');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new FormatError(path, 'a readable splice.data file', err.code === 'ENOENT' ? 'no such file' : err.message);
+    throw fileError(e, path, 'a readable splice.data file (--data-path)');
   }
   return parseSplice(text, path);
 }
