@@ -1,0 +1,173 @@
+/**
+ * ONNX export checked by running the exported models in ONNX Runtime (onnxruntime-node, CPU) against
+ * recur's own forward pass: seeded random RNN/LSTM/GRU configurations (layers, directions, batch-first,
+ * bias, lengths, initial state), Linear/Conv1d/Embedding heads, the refusals, and `recur export` on
+ * tiny splice and forecast runs.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import protobuf from 'protobufjs/light.js';
+import {
+  Conv1d, Embedding, GRU, LSTM, Linear, Module, OnnxExportError, OptionError, RNN, Rng, Tensor, exportOnnx, noGrad, onnxLinear, onnxRecurrent, randn,
+} from '../src/index.js';
+import { ONNX_SCHEMA } from '../src/io/onnx-schema.js';
+
+/** numpy.allclose: |a − b| ≤ atol + rtol·|b| everywhere, with b recur's value. */
+function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = 1e-5): void {
+  assert.equal(got.length, want.length, `${what}: size`);
+  for (let i = 0; i < want.length; i++) {
+    const excess = Math.abs(got[i]! - want[i]!) - (tol + tol * Math.abs(want[i]!));
+    if (!(excess <= 0)) assert.fail(`${what}: element ${i}: ONNX Runtime ${got[i]} vs recur ${want[i]}`);
+  }
+}
+
+async function runOnnx(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, Float32Array>> {
+  const s = await ort.InferenceSession.create(bytes);
+  const r = await s.run(feeds);
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.data as Float32Array]));
+}
+
+const f32 = (t: Tensor): ort.Tensor => new ort.Tensor('float32', Float32Array.from(t.data), [...t.shape]);
+
+/** Decode a model back with the same schema (to look at opset, operators and attributes). */
+function decode(bytes: Uint8Array): { opset_import: { version: number }[]; graph: { node: { op_type: string; attribute: { name: string; i?: number }[] }[] } } {
+  const T = protobuf.Root.fromJSON(ONNX_SCHEMA).lookupType('onnx.ModelProto');
+  return T.toObject(T.decode(bytes), { longs: Number, defaults: true }) as ReturnType<typeof decode>;
+}
+
+interface Config {
+  kind: 'rnn' | 'lstm' | 'gru';
+  I: number; H: number; T: number; B: number; numLayers: number;
+  bidirectional: boolean; batchFirst: boolean; bias: boolean; relu: boolean; lengths: boolean; initialState: boolean;
+}
+
+function randomConfig(rng: Rng): Config {
+  return {
+    kind: (['rnn', 'lstm', 'gru'] as const)[rng.int(3)]!,
+    I: 1 + rng.int(6), H: 1 + rng.int(8), T: 1 + rng.int(9), B: 1 + rng.int(5), numLayers: 1 + rng.int(3),
+    bidirectional: rng.bernoulli(0.5), batchFirst: rng.bernoulli(0.5), bias: rng.bernoulli(0.7), relu: rng.bernoulli(0.5),
+    lengths: rng.bernoulli(0.5), initialState: rng.bernoulli(0.4),
+  };
+}
+
+function build(c: Config, rng: Rng): RNN | LSTM | GRU {
+  const opts = { numLayers: c.numLayers, bidirectional: c.bidirectional, batchFirst: c.batchFirst, bias: c.bias, rng };
+  const m = c.kind === 'lstm' ? new LSTM(c.I, c.H, opts) : c.kind === 'gru' ? new GRU(c.I, c.H, opts) : new RNN(c.I, c.H, { ...opts, nonlinearity: c.relu ? 'relu' : 'tanh' });
+  return m.eval();
+}
+
+async function checkRecurrent(c: Config, rng: Rng): Promise<void> {
+  const m = build(c, rng);
+  const shape = c.batchFirst ? [c.B, c.T, c.I] : [c.T, c.B, c.I];
+  const x = randn(shape, rng);
+  const LD = c.numLayers * (c.bidirectional ? 2 : 1);
+  // One sequence always runs the full length so that T is really exercised.
+  const lengths = c.lengths ? Int32Array.from({ length: c.B }, (_, b) => (b === 0 ? c.T : 1 + rng.int(c.T))) : null;
+  const state = c.initialState ? { h: randn([LD, c.B, c.H], rng), ...(c.kind === 'lstm' ? { c: randn([LD, c.B, c.H], rng) } : {}) } : null;
+  const want = noGrad(() => m.forward(x, { lengths, state }));
+  // Dynamic time and batch axes: the model is exported at one shape and run at that shape.
+  const bytes = exportOnnx(m, { inputShape: shape, dynamicAxes: c.batchFirst ? { 0: 'batch', 1: 'time' } : { 0: 'time', 1: 'batch' }, lengths: c.lengths, initialState: c.initialState });
+  const feeds: Record<string, ort.Tensor> = { input: f32(x) };
+  if (lengths) feeds.lengths = new ort.Tensor('int32', lengths, [c.B]);
+  if (state) feeds.h0 = f32(state.h);
+  if (state?.c) feeds.c0 = f32(state.c);
+  const got = await runOnnx(bytes, feeds);
+  const what = JSON.stringify(c);
+  assertClose(got.output!, want.output.data, `${what} output`);
+  assertClose(got.h_n!, want.state.h.data, `${what} h_n`);
+  if (c.kind === 'lstm') assertClose(got.c_n!, want.state.c!.data, `${what} c_n`);
+  else assert.equal(got.c_n, undefined);
+}
+
+test('random RNN/LSTM/GRU configurations: ONNX Runtime equals recur within 1e-5 (outputs and final states)', async () => {
+  const rng = new Rng(20261206);
+  const seen = new Set<string>();
+  for (let k = 0; k < 36; k++) {
+    const c = randomConfig(rng);
+    seen.add(c.kind);
+    await checkRecurrent(c, rng);
+  }
+  assert.deepEqual([...seen].sort(), ['gru', 'lstm', 'rnn']);
+});
+
+test('every mode × layers 1–3 × direction × lengths, one configuration each', async () => {
+  const rng = new Rng(7);
+  for (const kind of ['rnn', 'lstm', 'gru'] as const) {
+    for (let numLayers = 1; numLayers <= 3; numLayers++) {
+      for (const bidirectional of [false, true]) {
+        await checkRecurrent({ ...randomConfig(rng), kind, numLayers, bidirectional, lengths: true, T: 7, B: 3 }, rng);
+      }
+    }
+  }
+});
+
+test('the exported graph: the stated opset, ONNX recurrent operators, GRU linear_before_reset = 1', () => {
+  const rng = new Rng(3);
+  for (const opset of [14, 17]) {
+    const m = decode(exportOnnx(new GRU(3, 4, { numLayers: 2, rng }), { inputShape: [5, 2, 3], opset }));
+    assert.equal(m.opset_import[0]!.version, opset);
+    const grus = m.graph.node.filter((n) => n.op_type === 'GRU');
+    assert.equal(grus.length, 2, 'one ONNX GRU per layer');
+    for (const n of grus) assert.equal(n.attribute.find((a) => a.name === 'linear_before_reset')?.i, 1);
+  }
+  const lstm = decode(exportOnnx(new LSTM(3, 4, { bidirectional: true, rng }), { inputShape: [5, 2, 3] }));
+  assert.deepEqual(lstm.graph.node.filter((n) => n.op_type === 'LSTM').length, 1, 'both directions in one operator');
+});
+
+test('Linear, Conv1d and Embedding heads', async () => {
+  const rng = new Rng(11);
+  for (let k = 0; k < 6; k++) {
+    const lin = new Linear(1 + rng.int(7), 1 + rng.int(5), { bias: rng.bernoulli(0.5), rng });
+    const x = randn([2 + rng.int(3), 1 + rng.int(4), lin.inFeatures], rng);
+    const got = await runOnnx(exportOnnx(lin, { inputShape: x.shape, dynamicAxes: { 0: 'a' } }), { input: f32(x) });
+    assertClose(got.output!, noGrad(() => lin.forward(x)).data, `Linear ${k}`);
+
+    const groups = 1 + rng.int(2);
+    const conv = new Conv1d(2 * groups, 3 * groups, 1 + rng.int(4), { stride: 1 + rng.int(2), padding: rng.int(3), dilation: 1 + rng.int(2), groups, bias: rng.bernoulli(0.5), rng });
+    const xc = randn([1 + rng.int(3), 2 * groups, 12], rng);
+    const gotC = await runOnnx(exportOnnx(conv, { inputShape: xc.shape }), { input: f32(xc) });
+    assertClose(gotC.output!, noGrad(() => conv.forward(xc)).data, `Conv1d ${k}`);
+
+    const emb = new Embedding(5 + rng.int(5), 1 + rng.int(4), { rng });
+    const idx = Int32Array.from({ length: 6 }, () => rng.int(emb.numEmbeddings));
+    const gotE = await runOnnx(exportOnnx(emb, { inputShape: [2, 3] }), { indices: new ort.Tensor('int64', BigInt64Array.from(idx, (i) => BigInt(i)), [2, 3]) });
+    assertClose(gotE.output!, noGrad(() => emb.forward(idx, [2, 3])).data, `Embedding ${k}`);
+  }
+});
+
+test('a composite model through build: GRU → center steps → Linear', async () => {
+  const rng = new Rng(5);
+  const gru = new GRU(4, 6, { bidirectional: true, rng }).eval();
+  const head = new Linear(24, 3, { rng });
+  const x = randn([10, 2, 4], rng);
+  const want = noGrad(() => {
+    const { output } = gru.forward(x);
+    const mid = new Tensor(new Float32Array(2 * 24), [2, 24]);
+    for (let b = 0; b < 2; b++) for (let t = 0; t < 2; t++) for (let j = 0; j < 12; j++) mid.data[b * 24 + t * 12 + j] = output.data[((4 + t) * 2 + b) * 12 + j]!;
+    return head.forward(mid);
+  });
+  const bytes = exportOnnx(gru, {
+    inputShape: x.shape,
+    build: (g, input) => {
+      const { output } = onnxRecurrent(g, gru, input);
+      const mid = g.op('Slice', [output, g.int64s('s', [4]), g.int64s('e', [6]), g.int64s('a', [0])], [2, 2, 12]);
+      const flat = g.op('Reshape', [g.op('Transpose', [mid], [2, 2, 12], { perm: { ints: [1, 0, 2] } }), g.int64s('shape', [0, -1])], [2, 24]);
+      return { logits: onnxLinear(g, head, flat) };
+    },
+  });
+  const got = await runOnnx(bytes, { input: f32(x) });
+  assertClose(got.logits!, want.data, 'composite');
+});
+
+test('refused with a typed error: LSTM projection, unknown modules, bad opset, lengths on a head', () => {
+  const rng = new Rng(1);
+  assert.throws(() => exportOnnx(new LSTM(3, 8, { projSize: 4, rng }), { inputShape: [5, 2, 3] }), (e: unknown) => e instanceof OnnxExportError && /projSize 4/.test(e.message));
+  class Custom extends Module {}
+  assert.throws(() => exportOnnx(new Custom(), { inputShape: [1, 2] }), (e: unknown) => e instanceof OnnxExportError && /Custom/.test(e.message));
+  assert.throws(() => exportOnnx(new GRU(3, 4, { rng }), { inputShape: [5, 2, 3], opset: 12 }), OptionError);
+  assert.throws(() => exportOnnx(new Linear(3, 4, { rng }), { inputShape: [5, 3], lengths: true }), OptionError);
+  assert.throws(() => exportOnnx(new GRU(3, 4, { rng }), { inputShape: [5, 2, 7] }), /inputShape/);
+});
