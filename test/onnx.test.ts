@@ -11,9 +11,15 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import protobuf from 'protobufjs/light.js';
 import {
-  Conv1d, Embedding, GRU, LSTM, Linear, Module, OnnxExportError, OptionError, RNN, Rng, Tensor, exportOnnx, noGrad, onnxLinear, onnxRecurrent, randn,
+  Conv1d, Embedding, F, GRU, LSTM, Linear, Module, OnnxExportError, OptionError, RNN, Rng, Tensor, exportOnnx, noGrad, onnxLinear, onnxRecurrent, randn,
 } from '../src/index.js';
 import { ONNX_SCHEMA } from '../src/io/onnx-schema.js';
+import { SpliceNet, loadMember } from '../src/recipes/splice/index.js';
+import { spliceOnnx } from '../src/recipes/splice/onnx.js';
+import { loadForecastRun, loadSeries, normalise } from '../src/recipes/forecast/index.js';
+import { modelForecast } from '../src/recipes/forecast/model.js';
+import { forecastOnnx } from '../src/recipes/forecast/onnx.js';
+import { runInProcess, smallForecastArgs, tempDir } from './cli-helpers.js';
 
 /** numpy.allclose: |a − b| ≤ atol + rtol·|b| everywhere, with b recur's value. */
 function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = 1e-5): void {
@@ -170,4 +176,92 @@ test('refused with a typed error: LSTM projection, unknown modules, bad opset, l
   assert.throws(() => exportOnnx(new GRU(3, 4, { rng }), { inputShape: [5, 2, 3], opset: 12 }), OptionError);
   assert.throws(() => exportOnnx(new Linear(3, 4, { rng }), { inputShape: [5, 3], lengths: true }), OptionError);
   assert.throws(() => exportOnnx(new GRU(3, 4, { rng }), { inputShape: [5, 2, 7] }), /inputShape/);
+});
+
+/** Random one-hot sequences: (T, B, 4) time-major for SpliceNet and (B, T, 4) for the ONNX model. */
+function oneHots(T: number, B: number, rng: Rng): { tm: Tensor; bf: Float32Array } {
+  const tm = new Float32Array(T * B * 4);
+  const bf = new Float32Array(B * T * 4);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
+    const c = rng.int(4);
+    tm[(t * B + b) * 4 + c] = 1;
+    bf[(b * T + t) * 4 + c] = 1;
+  }
+  return { tm: new Tensor(tm, [T, B, 4]), bf };
+}
+
+async function checkSplice(net: SpliceNet, T: number, rng: Rng, what: string, bytes = spliceOnnx(net, { steps: T, classes: ['EI', 'IE', 'N'] })): Promise<void> {
+  const B = 5;
+  const x = oneHots(T, B, rng);
+  net.eval();
+  const logits = noGrad(() => net.forward(x.tm));
+  const got = await runOnnx(bytes, { onehot: new ort.Tensor('float32', x.bf, [B, T, 4]) });
+  assertClose(got.logits!, logits.data, `${what} logits`);
+  assertClose(got.probs!, noGrad(() => F.softmax(logits, -1)).data, `${what} probs`);
+}
+
+test('splice networks, every pooling mode, with and without the conv front end, GRU and LSTM', async () => {
+  const rng = new Rng(21);
+  for (const pooling of ['max', 'mean', 'last', 'max+last', 'center', 'flatten'] as const) {
+    for (const [cell, convChannels] of [['gru', 0], ['lstm', 3]] as const) {
+      const net = new SpliceNet(4, 3, { cell, hidden: 5, pooling, convChannels, convKernel: 3, steps: 12, rng });
+      await checkSplice(net, 12, rng, `${pooling}/${cell}/conv ${convChannels}`);
+    }
+  }
+});
+
+test('recur export on a tiny splice run: the first network by default, --member, bad options', async () => {
+  const cwd = tempDir();
+  const train = await runInProcess(['train', '--limit', '90', '--cv', '2', '--ensemble', '1', '--epochs', '1', '--hidden', '6', '--cell', 'lstm', '--conv-channels', '4', '--pooling', 'center', '--seed', '3', '--quiet', '--name', 's'], cwd);
+  assert.equal(train.code, 0, train.stderr);
+  const run = join(cwd, 'runs', 's');
+  const first = await runInProcess(['export', '--run', run, '--onnx', 'first.onnx'], cwd);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /fold 1, member 1 .*the first.*averages all 2 networks/);
+  const second = await runInProcess(['export', '--run', run, '--onnx', 'second.onnx', '--member', '2.1', '--opset', '14'], cwd);
+  assert.equal(second.code, 0, second.stderr);
+  const rng = new Rng(4);
+  for (const [file, ck] of [['first.onnx', 'fold-1.member-1'], ['second.onnx', 'fold-2.member-1']] as const) {
+    const { net, meta } = loadMember(join(run, `${ck}.safetensors`));
+    await checkSplice(net, meta.steps, rng, ck, readFileSync(join(cwd, file)));
+  }
+  const bad = await runInProcess(['export', '--run', run, '--onnx', 'x.onnx', '--member', '3.1'], cwd);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--member: expected fold\.member of a saved network of this run \(1\.1, 2\.1\), got "3\.1"/);
+  const opset = await runInProcess(['export', '--run', run, '--onnx', 'x.onnx', '--opset', '12'], cwd);
+  assert.equal(opset.code, 2);
+  assert.match(opset.stderr, /--opset: expected an integer in \[14, 17\]/);
+  const notRun = await runInProcess(['export', '--run', cwd, '--onnx', 'x.onnx'], cwd);
+  assert.equal(notRun.code, 2, notRun.stderr);
+});
+
+test('recur export on a tiny forecast run: data units in and out, equal to the model with its normaliser and clipping', async () => {
+  const cwd = tempDir();
+  const args = [...smallForecastArgs(join(cwd, 'runs'), 'f'), '--cell', 'lstm', '--layers', '2', '--clip-output', '--quiet'];
+  const train = await runInProcess(args, cwd);
+  assert.equal(train.code, 0, train.stderr);
+  const run = join(cwd, 'runs', 'f');
+  const ex = await runInProcess(['export', '--run', run, '--onnx', 'f.onnx'], cwd);
+  assert.equal(ex.code, 0, ex.stderr);
+  assert.match(ex.stdout, /forecast model \(LSTM 8×2\); input features \(batch, 12, \d+\), output forecast \(batch, 3, 1\)/);
+  const member = await runInProcess(['export', '--run', run, '--onnx', 'g.onnx', '--member', '1.1'], cwd);
+  assert.equal(member.code, 2);
+
+  const r = loadForecastRun(run);
+  const s = loadSeries(r.config.csv, r.config);
+  const w = { L: r.config.lookback, H: r.config.horizon, season: null };
+  const origins = Int32Array.from([w.L - 1, w.L + 20, s.n - 1]);
+  const want = modelForecast(r.model, normalise(s, r.norm), s, w, origins, r.norm, r.bounds);
+  const xs = new Float32Array(origins.length * w.L * s.F);
+  origins.forEach((t, b) => xs.set(s.raw.subarray((t - w.L + 1) * s.F, (t + 1) * s.F), b * w.L * s.F));
+  const got = await runOnnx(readFileSync(join(cwd, 'f.onnx')), { features: new ort.Tensor('float32', xs, [origins.length, w.L, s.F]) });
+  assertClose(got.forecast!, want, 'forecast (data units)');
+  // Clipping exercised: a range around the middle forecast clips values on both sides.
+  const sorted = Array.from(want).sort((a, b) => a - b);
+  const bounds: [number, number][] = [[sorted[2]!, sorted[sorted.length - 3]!]];
+  const clipped = modelForecast(r.model, normalise(s, r.norm), s, w, origins, r.norm, bounds);
+  const bytes = forecastOnnx(r.model, { lookback: w.L, features: r.features, norm: r.norm, bounds });
+  const gotC = await runOnnx(bytes, { features: new ort.Tensor('float32', xs, [origins.length, w.L, s.F]) });
+  assertClose(gotC.forecast!, clipped, 'clipped forecast');
+  assert.ok(clipped.some((v, i) => v !== want[i]), 'some values were clipped');
 });

@@ -37,6 +37,8 @@ export interface OnnxExportOptions {
   build?: (g: OnnxGraph, input: OnnxValue) => Record<string, OnnxValue>;
   /** Key/value strings stored in the model (metadata_props). */
   metadata?: Readonly<Record<string, string>>;
+  /** Name of the graph input (default `input`; `indices` for an Embedding). */
+  inputName?: string;
   /** Graph name (default the module's class name). */
   graphName?: string;
 }
@@ -56,16 +58,16 @@ export function exportOnnx(module: Module, opts: OnnxExportOptions): Uint8Array 
   const g = new OnnxGraph(opts.opset ?? ONNX_OPSETS.default);
   const dims: Dim[] = opts.inputShape.map((d, k) => opts.dynamicAxes?.[k] ?? d);
   if (opts.build) {
-    const outs = opts.build(g, g.input('input', 'float32', dims));
+    const outs = opts.build(g, g.input(opts.inputName ?? 'input', 'float32', dims));
     for (const [name, v] of Object.entries(outs)) g.output(v, name);
   } else if (module instanceof RNN || module instanceof LSTM || module instanceof GRU) {
     exportRecurrent(g, module, dims, opts);
   } else if (module instanceof Linear) {
-    g.output(onnxLinear(g, module, g.input('input', 'float32', dims)), 'output');
+    g.output(onnxLinear(g, module, g.input(opts.inputName ?? 'input', 'float32', dims)), 'output');
   } else if (module instanceof Conv1d) {
-    g.output(onnxConv1d(g, module, g.input('input', 'float32', dims)), 'output');
+    g.output(onnxConv1d(g, module, g.input(opts.inputName ?? 'input', 'float32', dims)), 'output');
   } else if (module instanceof Embedding) {
-    g.output(onnxEmbedding(g, module, g.input('indices', 'int64', dims)), 'output');
+    g.output(onnxEmbedding(g, module, g.input(opts.inputName ?? 'indices', 'int64', dims)), 'output');
   } else {
     throw new OnnxExportError('exportOnnx', 'an RNN, LSTM, GRU, Linear, Embedding or Conv1d (or a `build` function for a composite model)', module.constructor.name);
   }
@@ -94,7 +96,7 @@ function exportRecurrent(g: OnnxGraph, m: Recurrent, dims: Dim[], opts: OnnxExpo
   const B = dims[m.batchFirst ? 0 : 1]!;
   const LD = m.numLayers * (m.bidirectional ? 2 : 1);
   const Hout = m.projSize || m.hiddenSize;
-  const x = g.input('input', 'float32', dims);
+  const x = g.input(opts.inputName ?? 'input', 'float32', dims);
   const lengths = opts.lengths ? g.input('lengths', 'int32', [B]) : null;
   const h0 = opts.initialState ? g.input('h0', 'float32', [LD, B, Hout]) : null;
   const c0 = opts.initialState && m instanceof LSTM ? g.input('c0', 'float32', [LD, B, m.hiddenSize]) : null;
