@@ -128,7 +128,7 @@ test('Linear, Conv1d and Embedding heads', async () => {
   for (let k = 0; k < 6; k++) {
     const lin = new Linear(1 + rng.int(7), 1 + rng.int(5), { bias: rng.bernoulli(0.5), rng });
     const x = randn([2 + rng.int(3), 1 + rng.int(4), lin.inFeatures], rng);
-    const got = await runOnnx(exportOnnx(lin, { inputShape: x.shape, dynamicAxes: { 0: 'a' } }), { input: f32(x) });
+    const got = await runOnnx(exportOnnx(lin, { example: x, dynamicAxes: { 0: 'a' } }), { input: f32(x) });
     assertClose(got.output!, noGrad(() => lin.forward(x)).data, `Linear ${k}`);
 
     const groups = 1 + rng.int(2);
@@ -176,6 +176,7 @@ test('refused with a typed error: LSTM projection, unknown modules, bad opset, l
   assert.throws(() => exportOnnx(new GRU(3, 4, { rng }), { inputShape: [5, 2, 3], opset: 12 }), OptionError);
   assert.throws(() => exportOnnx(new Linear(3, 4, { rng }), { inputShape: [5, 3], lengths: true }), OptionError);
   assert.throws(() => exportOnnx(new GRU(3, 4, { rng }), { inputShape: [5, 2, 7] }), /inputShape/);
+  assert.throws(() => exportOnnx(new GRU(3, 4, { rng }), {}), /one of inputShape or example, got neither/);
 });
 
 /** Random one-hot sequences: (T, B, 4) time-major for SpliceNet and (B, T, 4) for the ONNX model. */

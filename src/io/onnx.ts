@@ -24,7 +24,9 @@ const dimsText = (d: readonly Dim[]): string => `(${d.join(', ')})`;
 
 export interface OnnxExportOptions {
   /** Shape of an example input: (T, B, I), or (B, T, I) when batchFirst, for RNN/LSTM/GRU; (…, in) for Linear; (N, C, L) for Conv1d; index shape for Embedding. */
-  inputShape: readonly number[];
+  inputShape?: readonly number[];
+  /** An example input instead of `inputShape` (only its shape is used). */
+  example?: { readonly shape: readonly number[] };
   /** ONNX opset, 14–17 (default 17). */
   opset?: number;
   /** Input axes made dynamic, by index, with their symbolic names: `{ 1: 'batch' }`. Other axes are fixed. */
@@ -49,14 +51,16 @@ export interface OnnxExportOptions {
  * `output` and for RNN/LSTM/GRU `h_n` (and LSTM `c_n`), in recur's (and PyTorch's) layouts.
  * @returns the serialized ModelProto (write it to `model.onnx`)
  * @throws OnnxExportError for what ONNX cannot express here (an LSTM with projSize), OptionError for bad options
- * @remarks An LSTM projection (projSize) has no ONNX LSTM form and is refused rather than decomposed.
+ * @remarks The graph is the inference form: dropout (between layers, variational, Dropout modules) is
+ * left out whatever the module's mode. An LSTM projection (projSize) has no ONNX LSTM form and is
+ * refused rather than decomposed.
  * @example
  * const bytes = exportOnnx(new LSTM(8, 16, { numLayers: 2 }), { inputShape: [20, 4, 8], dynamicAxes: { 0: 'time', 1: 'batch' }, lengths: true });
  */
 export function exportOnnx(module: Module, opts: OnnxExportOptions): Uint8Array {
-  checkOptions(module, opts);
+  const shape = checkOptions(module, opts);
   const g = new OnnxGraph(opts.opset ?? ONNX_OPSETS.default);
-  const dims: Dim[] = opts.inputShape.map((d, k) => opts.dynamicAxes?.[k] ?? d);
+  const dims: Dim[] = shape.map((d, k) => opts.dynamicAxes?.[k] ?? d);
   if (opts.build) {
     const outs = opts.build(g, g.input(opts.inputName ?? 'input', 'float32', dims));
     for (const [name, v] of Object.entries(outs)) g.output(v, name);
@@ -74,24 +78,28 @@ export function exportOnnx(module: Module, opts: OnnxExportOptions): Uint8Array 
   return g.encode({ graphName: opts.graphName ?? module.constructor.name, metadata: { ...opts.metadata } });
 }
 
-function checkOptions(module: Module, opts: OnnxExportOptions): void {
+/** Check the options; returns the input shape. */
+function checkOptions(module: Module, opts: OnnxExportOptions): readonly number[] {
+  if (!opts.inputShape === !opts.example) throw new OptionError('exportOnnx', 'one of inputShape or example', opts.inputShape ? 'both' : 'neither');
+  const shape = opts.inputShape ?? opts.example!.shape;
   const opset = opts.opset ?? ONNX_OPSETS.default;
   if (!Number.isInteger(opset) || opset < ONNX_OPSETS.min || opset > ONNX_OPSETS.max) {
     throw new OptionError('exportOnnx: opset', `an integer in [${ONNX_OPSETS.min}, ${ONNX_OPSETS.max}]`, String(opts.opset));
   }
-  if (!opts.inputShape.every((d) => Number.isInteger(d) && d >= 1)) throw new ShapeError('exportOnnx: inputShape', 'positive integer sizes', fmtShape(opts.inputShape));
+  if (!shape.every((d) => Number.isInteger(d) && d >= 1)) throw new ShapeError('exportOnnx: inputShape', 'positive integer sizes', fmtShape(shape));
   for (const k of Object.keys(opts.dynamicAxes ?? {})) {
-    if (!(Number(k) >= 0 && Number(k) < opts.inputShape.length)) throw new OptionError('exportOnnx: dynamicAxes', `axes of the ${opts.inputShape.length}-D input`, `axis ${k}`);
+    if (!(Number(k) >= 0 && Number(k) < shape.length)) throw new OptionError('exportOnnx: dynamicAxes', `axes of the ${shape.length}-D input`, `axis ${k}`);
   }
   const recurrent = module instanceof RNN || module instanceof LSTM || module instanceof GRU;
   if ((opts.lengths || opts.initialState) && (!recurrent || opts.build)) {
     throw new OptionError('exportOnnx', 'lengths / initialState only for an RNN, LSTM or GRU exported whole', module.constructor.name);
   }
+  return shape;
 }
 
 function exportRecurrent(g: OnnxGraph, m: Recurrent, dims: Dim[], opts: OnnxExportOptions): void {
   if (dims.length !== 3 || dims[2] !== m.inputSize) {
-    throw new ShapeError(`exportOnnx(${m.constructor.name}): inputShape`, `${m.batchFirst ? '(B, T, I)' : '(T, B, I)'} with I = ${m.inputSize}`, fmtShape(opts.inputShape));
+    throw new ShapeError(`exportOnnx(${m.constructor.name}): inputShape`, `${m.batchFirst ? '(B, T, I)' : '(T, B, I)'} with I = ${m.inputSize}`, dimsText(dims));
   }
   const B = dims[m.batchFirst ? 0 : 1]!;
   const LD = m.numLayers * (m.bidirectional ? 2 : 1);
