@@ -48,6 +48,8 @@ interface Config {
   kind: 'rnn' | 'lstm' | 'gru';
   I: number; H: number; T: number; B: number; numLayers: number;
   bidirectional: boolean; batchFirst: boolean; bias: boolean; relu: boolean; lengths: boolean; initialState: boolean;
+  /** LSTM projection size (0 = none); decomposed into a Scan per layer and direction. */
+  proj: number;
 }
 
 function randomConfig(rng: Rng): Config {
@@ -55,13 +57,13 @@ function randomConfig(rng: Rng): Config {
     kind: (['rnn', 'lstm', 'gru'] as const)[rng.int(3)]!,
     I: 1 + rng.int(6), H: 1 + rng.int(8), T: 1 + rng.int(9), B: 1 + rng.int(5), numLayers: 1 + rng.int(3),
     bidirectional: rng.bernoulli(0.5), batchFirst: rng.bernoulli(0.5), bias: rng.bernoulli(0.7), relu: rng.bernoulli(0.5),
-    lengths: rng.bernoulli(0.5), initialState: rng.bernoulli(0.4),
+    lengths: rng.bernoulli(0.5), initialState: rng.bernoulli(0.4), proj: 0,
   };
 }
 
 function build(c: Config, rng: Rng): RNN | LSTM | GRU {
   const opts = { numLayers: c.numLayers, bidirectional: c.bidirectional, batchFirst: c.batchFirst, bias: c.bias, rng };
-  const m = c.kind === 'lstm' ? new LSTM(c.I, c.H, opts) : c.kind === 'gru' ? new GRU(c.I, c.H, opts) : new RNN(c.I, c.H, { ...opts, nonlinearity: c.relu ? 'relu' : 'tanh' });
+  const m = c.kind === 'lstm' ? new LSTM(c.I, c.H, { ...opts, projSize: c.proj }) : c.kind === 'gru' ? new GRU(c.I, c.H, opts) : new RNN(c.I, c.H, { ...opts, nonlinearity: c.relu ? 'relu' : 'tanh' });
   return m.eval();
 }
 
@@ -72,7 +74,7 @@ async function checkRecurrent(c: Config, rng: Rng): Promise<void> {
   const LD = c.numLayers * (c.bidirectional ? 2 : 1);
   // One sequence always runs the full length so that T is really exercised.
   const lengths = c.lengths ? Int32Array.from({ length: c.B }, (_, b) => (b === 0 ? c.T : 1 + rng.int(c.T))) : null;
-  const state = c.initialState ? { h: randn([LD, c.B, c.H], rng), ...(c.kind === 'lstm' ? { c: randn([LD, c.B, c.H], rng) } : {}) } : null;
+  const state = c.initialState ? { h: randn([LD, c.B, c.proj || c.H], rng), ...(c.kind === 'lstm' ? { c: randn([LD, c.B, c.H], rng) } : {}) } : null;
   const want = noGrad(() => m.forward(x, { lengths, state }));
   // Dynamic time and batch axes: the model is exported at one shape and run at that shape.
   const bytes = exportOnnx(m, { inputShape: shape, dynamicAxes: c.batchFirst ? { 0: 'batch', 1: 'time' } : { 0: 'time', 1: 'batch' }, lengths: c.lengths, initialState: c.initialState });
@@ -93,10 +95,26 @@ test('random RNN/LSTM/GRU configurations: ONNX Runtime equals recur within 1e-5 
   const seen = new Set<string>();
   for (let k = 0; k < 36; k++) {
     const c = randomConfig(rng);
+    if (c.kind === 'lstm' && c.H > 1 && rng.bernoulli(0.5)) c.proj = 1 + rng.int(c.H - 1);
     seen.add(c.kind);
     await checkRecurrent(c, rng);
   }
   assert.deepEqual([...seen].sort(), ['gru', 'lstm', 'rnn']);
+});
+
+test('LSTM with projSize (decomposed: a Scan per layer and direction): every layout, with lengths and initial state', async () => {
+  const rng = new Rng(99);
+  for (let numLayers = 1; numLayers <= 3; numLayers++) {
+    for (const bidirectional of [false, true]) {
+      for (const lengths of [false, true]) {
+        const c: Config = { ...randomConfig(rng), kind: 'lstm', H: 6, proj: 1 + rng.int(5), numLayers, bidirectional, lengths, T: 6, B: 3 };
+        await checkRecurrent(c, rng);
+      }
+    }
+  }
+  const m = decode(exportOnnx(new LSTM(3, 8, { projSize: 4, bidirectional: true, rng }), { inputShape: [5, 2, 3] }));
+  assert.deepEqual(m.graph.node.filter((n) => n.op_type === 'Scan').length, 2, 'one Scan per direction');
+  assert.equal(m.graph.node.filter((n) => n.op_type === 'LSTM').length, 0);
 });
 
 test('every mode × layers 1–3 × direction × lengths, one configuration each', async () => {
@@ -121,6 +139,19 @@ test('the exported graph: the stated opset, ONNX recurrent operators, GRU linear
   }
   const lstm = decode(exportOnnx(new LSTM(3, 4, { bidirectional: true, rng }), { inputShape: [5, 2, 3] }));
   assert.deepEqual(lstm.graph.node.filter((n) => n.op_type === 'LSTM').length, 1, 'both directions in one operator');
+});
+
+test('dynamic axes: exported at one (T, B), run at another', async () => {
+  const rng = new Rng(8);
+  for (const m of [new GRU(3, 4, { numLayers: 2, bidirectional: true, rng }), new LSTM(3, 5, { projSize: 2, bidirectional: true, rng })]) {
+    const bytes = exportOnnx(m.eval(), { inputShape: [5, 2, 3], dynamicAxes: { 0: 'time', 1: 'batch' }, lengths: true });
+    const x = randn([9, 4, 3], rng);
+    const lengths = Int32Array.from([9, 2, 7, 1]);
+    const want = noGrad(() => m.forward(x, { lengths }));
+    const got = await runOnnx(bytes, { input: f32(x), lengths: new ort.Tensor('int32', lengths, [4]) });
+    assertClose(got.output!, want.output.data, `${m.constructor.name} output`);
+    assertClose(got.h_n!, want.state.h.data, `${m.constructor.name} h_n`);
+  }
 });
 
 test('Linear, Conv1d and Embedding heads', async () => {
@@ -168,9 +199,8 @@ test('a composite model through build: GRU → center steps → Linear', async (
   assertClose(got.logits!, want.data, 'composite');
 });
 
-test('refused with a typed error: LSTM projection, unknown modules, bad opset, lengths on a head', () => {
+test('refused with a typed error: unknown modules, bad opset, lengths on a head, bad shapes', () => {
   const rng = new Rng(1);
-  assert.throws(() => exportOnnx(new LSTM(3, 8, { projSize: 4, rng }), { inputShape: [5, 2, 3] }), (e: unknown) => e instanceof OnnxExportError && /projSize 4/.test(e.message));
   class Custom extends Module {}
   assert.throws(() => exportOnnx(new Custom(), { inputShape: [1, 2] }), (e: unknown) => e instanceof OnnxExportError && /Custom/.test(e.message));
   assert.throws(() => exportOnnx(new GRU(3, 4, { rng }), { inputShape: [5, 2, 3], opset: 12 }), OptionError);

@@ -9,7 +9,7 @@ import { RecurError } from '../util/errors.js';
 
 /** A dimension: a size, or a symbolic name for a dynamic axis ("batch", "time"). */
 export type Dim = number | string;
-export type OnnxElemType = 'float32' | 'int32' | 'int64';
+export type OnnxElemType = 'float32' | 'int32' | 'int64' | 'bool';
 
 /** A value in the graph: its name, element type and shape. */
 export interface OnnxValue {
@@ -19,7 +19,7 @@ export interface OnnxValue {
 }
 
 /** An attribute: ints and floats are told apart explicitly, as ONNX does. */
-export type OnnxAttr = { i: number } | { f: number } | { s: string } | { ints: readonly number[] } | { strings: readonly string[] };
+export type OnnxAttr = { i: number } | { f: number } | { s: string } | { ints: readonly number[] } | { strings: readonly string[] } | { graph: OnnxGraph };
 
 /** Something the ONNX exporter cannot express (or was not built to): says what and why. */
 export class OnnxExportError extends RecurError {
@@ -29,8 +29,8 @@ export class OnnxExportError extends RecurError {
 }
 
 // TensorProto.DataType and AttributeProto.AttributeType codes from onnx.proto.
-const ELEM: Record<OnnxElemType, number> = { float32: 1, int32: 6, int64: 7 };
-const ATTR = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 };
+const ELEM: Record<OnnxElemType, number> = { float32: 1, int32: 6, int64: 7, bool: 9 };
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 };
 /** IR version 8 (ONNX 1.12, the schema committed here) carries opsets up to 17. */
 export const ONNX_IR_VERSION = 8;
 
@@ -47,6 +47,7 @@ function attrProto(name: string, a: OnnxAttr): object {
   if ('f' in a) return { name, type: ATTR.FLOAT, f: a.f };
   if ('s' in a) return { name, type: ATTR.STRING, s: utf8(a.s) };
   if ('ints' in a) return { name, type: ATTR.INTS, ints: [...a.ints] };
+  if ('graph' in a) return { name, type: ATTR.GRAPH, g: a.graph.graphProto(name) };
   return { name, type: ATTR.STRINGS, strings: a.strings.map(utf8) };
 }
 
@@ -65,9 +66,17 @@ export class OnnxGraph {
   private readonly inits: object[] = [];
   private readonly inputs: OnnxValue[] = [];
   private readonly outputs: OnnxValue[] = [];
-  private readonly used = new Set<string>();
+  private readonly used: Set<string>;
 
-  constructor(readonly opset: number) {}
+  /** `parent`: for a subgraph (a Scan body), which shares the model's value names and may read its values. */
+  constructor(readonly opset: number, parent?: OnnxGraph) {
+    this.used = parent?.used ?? new Set<string>();
+  }
+
+  /** A new subgraph of this graph. */
+  subgraph(): OnnxGraph {
+    return new OnnxGraph(this.opset, this);
+  }
 
   /** A name not used yet, from `base`. */
   fresh(base: string): string {
@@ -96,9 +105,9 @@ export class OnnxGraph {
     return this.init(base, 'float32', rawBytes(Float32Array.from(data)), dims);
   }
 
-  /** An int64 constant (shapes, axes, slice bounds). */
-  int64s(base: string, values: readonly number[]): OnnxValue {
-    return this.init(base, 'int64', rawBytes(BigInt64Array.from(values, (x) => BigInt(x))), [values.length]);
+  /** An int64 constant (shapes, axes, slice bounds); a scalar with `scalar`. */
+  int64s(base: string, values: readonly number[], scalar = false): OnnxValue {
+    return this.init(base, 'int64', rawBytes(BigInt64Array.from(values, (x) => BigInt(x))), scalar ? [] : [values.length]);
   }
 
   private init(base: string, type: OnnxElemType, raw: Uint8Array, dims: readonly number[]): OnnxValue {
@@ -126,6 +135,11 @@ export class OnnxGraph {
     return this.node(op, inputs, attrs, [{ type: inputs[0]!.type, dims }])[0]!;
   }
 
+  /** The GraphProto (as a plain object for protobufjs). */
+  graphProto(name: string): object {
+    return { name, node: this.nodes, initializer: this.inits, input: this.inputs.map(valueInfo), output: this.outputs.map(valueInfo) };
+  }
+
   /** The serialized ModelProto. */
   encode(opts: { graphName?: string; producerVersion?: string; docString?: string; metadata?: Record<string, string> } = {}): Uint8Array {
     const T = modelProto();
@@ -135,11 +149,7 @@ export class OnnxGraph {
       producer_name: 'recur',
       producer_version: opts.producerVersion ?? '',
       doc_string: opts.docString ?? '',
-      graph: {
-        name: opts.graphName ?? 'recur',
-        node: this.nodes, initializer: this.inits,
-        input: this.inputs.map(valueInfo), output: this.outputs.map(valueInfo),
-      },
+      graph: this.graphProto(opts.graphName ?? 'recur'),
       metadata_props: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
     };
     return T.encode(T.fromObject(model)).finish();

@@ -11,6 +11,7 @@
 import { Conv1d, Embedding, GRU, LSTM, Linear, RNN, type Module } from '../nn/index.js';
 import { OptionError, ShapeError } from '../util/errors.js';
 import { fmtShape } from '../util/shape.js';
+import { onnxLstmProjection } from './onnx-lstm-proj.js';
 import { OnnxExportError, OnnxGraph, type Dim, type OnnxAttr, type OnnxValue } from './onnx-graph.js';
 
 export { OnnxGraph, OnnxExportError, ONNX_IR_VERSION, type Dim, type OnnxValue, type OnnxAttr, type OnnxElemType } from './onnx-graph.js';
@@ -50,10 +51,10 @@ export interface OnnxExportOptions {
  * Graph inputs: `input` (`indices`, int64, for an Embedding), optional `lengths`, `h0`, `c0`; outputs:
  * `output` and for RNN/LSTM/GRU `h_n` (and LSTM `c_n`), in recur's (and PyTorch's) layouts.
  * @returns the serialized ModelProto (write it to `model.onnx`)
- * @throws OnnxExportError for what ONNX cannot express here (an LSTM with projSize), OptionError for bad options
+ * @throws OnnxExportError for a module it cannot export, OptionError / ShapeError for bad options
  * @remarks The graph is the inference form: dropout (between layers, variational, Dropout modules) is
- * left out whatever the module's mode. An LSTM projection (projSize) has no ONNX LSTM form and is
- * refused rather than decomposed.
+ * left out whatever the module's mode. An LSTM with a projection (projSize), which ONNX's LSTM
+ * operator cannot express, is decomposed into primitive ops: one Scan over time per layer and direction.
  * @example
  * const bytes = exportOnnx(new LSTM(8, 16, { numLayers: 2 }), { inputShape: [20, 4, 8], dynamicAxes: { 0: 'time', 1: 'batch' }, lengths: true });
  */
@@ -131,9 +132,7 @@ const ORDER = { lstm: [0, 3, 1, 2], gru: [1, 0, 2], rnn: [0] } as const;
  * when the module is), h (L·D, B, Hout) and for an LSTM c (L·D, B, H).
  */
 export function onnxRecurrent(g: OnnxGraph, m: Recurrent, x: OnnxValue, state: { lengths?: OnnxValue | null; h0?: OnnxValue | null; c0?: OnnxValue | null } = {}): { output: OnnxValue; h: OnnxValue; c?: OnnxValue } {
-  if (m.projSize > 0) {
-    throw new OnnxExportError('exportOnnx(LSTM)', 'an LSTM without projSize (the ONNX LSTM operator has no projection)', `projSize ${m.projSize}`);
-  }
+  if (m instanceof LSTM && m.projSize > 0) return onnxLstmProjection(g, m, x, state);
   const kind = m instanceof LSTM ? 'lstm' : m instanceof GRU ? 'gru' : 'rnn';
   const D = m.bidirectional ? 2 : 1;
   const H = m.hiddenSize;
