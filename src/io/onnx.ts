@@ -1,6 +1,7 @@
 /**
  * ONNX export: RNN / LSTM / GRU (stacked, bidirectional, batch-first, with sequence lengths) as
- * ONNX's own RNN / LSTM / GRU operators, and Linear / Embedding / Conv1d, at opset 14–17.
+ * ONNX's own RNN / LSTM / GRU operators (an LSTM with projSize, which they cannot express, as a Scan:
+ * onnx-lstm-proj.ts), and Linear / Embedding / Conv1d, at opset 14–17.
  * Composite models (a recipe's network) are exported through `build`, which wires the same
  * emitters (`onnxRecurrent`, `onnxLinear`, …) and primitive nodes on an `OnnxGraph`.
  *
