@@ -264,6 +264,10 @@ test('recur export on a tiny splice run: the first network by default, --member,
   assert.match(opset.stderr, /--opset: expected an integer in \[14, 17\]/);
   const notRun = await runInProcess(['export', '--run', cwd, '--onnx', 'x.onnx'], cwd);
   assert.equal(notRun.code, 2, notRun.stderr);
+  assert.doesNotMatch(bad.stderr + opset.stderr + notRun.stderr, /\n\s+at |unexpected error/, 'no stack trace');
+  const help = await runInProcess(['export', '--help'], cwd);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: recur export[\s\S]*Examples:\n {2}\$ recur export --run /);
 });
 
 test('recur export on a tiny forecast run: data units in and out, equal to the model with its normaliser and clipping', async () => {
