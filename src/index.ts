@@ -61,3 +61,7 @@ export {
   type SyntheticOptions, type AddingProblem, type CopyTask, type CopyTaskOptions, type FlipFlop, type FlipFlopOptions,
   type DelayedResponse, type DelayedResponseOptions, type FirstToken, type FirstTokenOptions,
 } from './data/synthetic.js';
+export {
+  exportOnnx, onnxRecurrent, onnxLinear, onnxConv1d, onnxEmbedding, OnnxGraph, OnnxExportError, ONNX_OPSETS, ONNX_IR_VERSION,
+  type OnnxExportOptions, type OnnxValue, type OnnxAttr, type OnnxElemType, type Dim as OnnxDim,
+} from './io/onnx.js';

@@ -65,7 +65,8 @@ export interface Conv1dOptions {
 
 /** 1-D convolution over (N, Cin, L); weight (Cout, Cin/groups, K); init U(−1/√(Cin/groups·K), …). */
 export class Conv1d extends Module {
-  private readonly conv: { stride: number; padding: number; dilation: number; groups: number };
+  /** Stride, padding, dilation and groups as constructed (read by the ONNX exporter). */
+  readonly conv: { stride: number; padding: number; dilation: number; groups: number };
   constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, opts: Conv1dOptions = {}) {
     super();
     const rng = opts.rng ?? globalRng();
