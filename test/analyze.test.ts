@@ -38,7 +38,8 @@ function checkInvariants(doc: AnalysisDocument): void {
   }
   if (!('skipped' in d)) {
     assert.ok(d.rank >= 1 && d.rank <= d.stateSize);
-    assert.ok(d.r2Change <= 1 && d.r2State <= 1);
+    assert.ok(d.r2Change <= 1 && d.r2State <= 1 && d.r2WithInput <= 1);
+    assert.ok(d.r2WithInput >= d.r2Change - 1e-6, 'adding the input to a least-squares fit cannot explain less than DMD\'s rank-limited map');
     for (let i = 1; i < d.eigenvalues.length; i++) assert.ok(d.eigenvalues[i - 1]!.modulus >= d.eigenvalues[i]!.modulus - 1e-12);
   }
   // Readings quote the measured numbers.
@@ -141,6 +142,7 @@ test('readings on a contracting (nearly linear) RNN: the known exponents, gradie
   doc.results.lyapunov.exponents.forEach((e, i) => assert.ok(Math.abs(e - known[i]!) < 2e-3, `λ${i + 1} = ${e}, known ${known[i]}`));
   assert.match(doc.readings.lyapunov[0]!, new RegExp(`^largest Lyapunov exponent ${fmt(doc.results.lyapunov.exponents[0]!)} per step: contracting`));
   assert.match(fmt(doc.results.lyapunov.exponents[0]!), /^-0\.10[45]$/, 'log 0.9 = −0.1054');
+  assert.ok(doc.results.lyapunov.converged && doc.readings.lyapunov.includes('converged: every exponent changed by less than 1e-5 over the last window'));
 
   // ∂L/∂h_t = (Wᵀ)^k·1/B for every sequence (L = Σ h_T / B): the ratio to the last step is ‖W^k 1‖/‖1‖.
   const g = doc.results.gradientFlow;

@@ -47,6 +47,8 @@ export interface LyapunovSummary {
   exponents: number[];
   stateSize: number;
   converged: boolean;
+  /** Standard error of each exponent by batch means over the recorded windows (null with < 3 windows). */
+  stdErr: number[] | null;
   warmup: number;
   steps: number;
   history: number[][];
@@ -75,7 +77,11 @@ export interface DmdMode { re: number; im: number; modulus: number; timeConstant
 
 export type DmdSummary =
   | { skipped: string }
-  | { snapshots: number; rank: number; stateSize: number; energy: number; eigenvalues: DmdMode[]; r2Change: number; r2State: number };
+  | {
+    snapshots: number; rank: number; stateSize: number; energy: number; eigenvalues: DmdMode[]; r2Change: number; r2State: number;
+    /** R² of the step-to-step change for the least-squares map of [state, input, 1] (DMD with control, Proctor et al. 2016). */
+    r2WithInput: number;
+  };
 
 export interface InstrumentResults {
   gradientFlow: GradientFlowSummary;
@@ -123,7 +129,26 @@ function lyapunovOf(s: Subject, cell: analysis.Cell, drive: Tensor, b: Budget, r
   const sys = analysis.cellSystem(cell, { inputs: drive });
   const r = analysis.lyapunovExponents(sys, new Float64Array(cell.stateSize), { k, warmup, maxSteps, window, rng });
   // The QR columns settle in descending order only once converged; the spectrum is reported sorted.
-  return { exponents: [...r.exponents].sort((a, b) => b - a), stateSize: cell.stateSize, converged: r.converged, warmup, steps: r.steps, history: r.history, historySteps: r.historySteps };
+  const order = r.exponents.map((_, i) => i).sort((i, j) => r.exponents[j]! - r.exponents[i]!);
+  const se = batchMeansError(r.history, r.historySteps);
+  return {
+    exponents: order.map((i) => r.exponents[i]!), stdErr: se && order.map((i) => se[i]!), stateSize: cell.stateSize, converged: r.converged, warmup, steps: r.steps, history: r.history, historySteps: r.historySteps };
+}
+
+/**
+ * Input-driven exponents fluctuate with the inputs and never settle to a tolerance; their
+ * uncertainty is the spread of the per-window averages (batch means): std / √windows.
+ */
+function batchMeansError(history: number[][], at: number[]): number[] | null {
+  const n = history.length;
+  if (n < 3) return null;
+  const k = history[0]!.length;
+  const means = history.map((h, w) => h.map((v, i) => (w ? (v * at[w]! - history[w - 1]![i]! * at[w - 1]!) / (at[w]! - at[w - 1]!) : v)));
+  return Array.from({ length: k }, (_, i) => {
+    const m = means.reduce((a, r) => a + r[i]!, 0) / n;
+    const v = means.reduce((a, r) => a + (r[i]! - m) ** 2, 0) / (n - 1);
+    return Math.sqrt(v / n);
+  });
 }
 
 function meanRows(x: Float64Array | ArrayLike<number>, width: number): number[] {
@@ -169,6 +194,34 @@ function energyRank(s: readonly number[], share: number): number {
 
 const DMD_ENERGY = 0.999;
 
+/**
+ * R² of the change y − x explained by y ≈ A x + B u + c (least squares, a 1e-9 relative ridge
+ * because one-hot inputs are collinear with the constant).
+ */
+function r2WithInput(X: number[][], Y: number[][], U: number[][]): number {
+  const Z = X.map((x, t) => [...x, ...U[t]!, 1]);
+  const p = Z[0]!.length;
+  const S = X[0]!.length;
+  const G = analysis.zerosMatrix(p, p);
+  for (const z of Z) for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) G.data[i * p + j] += z[i]! * z[j]!;
+  let tr = 0;
+  for (let i = 0; i < p; i++) tr += G.data[i * p + i]!;
+  for (let i = 0; i < p; i++) G.data[i * p + i] += 1e-9 * (tr / p);
+  let res = 0;
+  let tot = 0;
+  for (let j = 0; j < S; j++) {
+    const d = Y.map((y, t) => y[j]! - X[t]![j]!);
+    const beta = analysis.solve(G, Array.from({ length: p }, (_, i) => Z.reduce((a, z, t) => a + z[i]! * Y[t]![j]!, 0)));
+    const mean = d.reduce((a, v) => a + v, 0) / d.length;
+    Z.forEach((z, t) => {
+      const pred = z.reduce((a, v, i) => a + v * beta[i]!, 0) - X[t]![j]!;
+      res += (d[t]! - pred) ** 2;
+      tot += (d[t]! - mean) ** 2;
+    });
+  }
+  return tot > 0 ? 1 - res / tot : NaN;
+}
+
 function dmdOf(cell: analysis.Cell, drive: Tensor, b: Budget): DmdSummary {
   const S = cell.stateSize;
   const traj = analysis.trajectory(cell, drive);
@@ -178,6 +231,8 @@ function dmdOf(cell: analysis.Cell, drive: Tensor, b: Budget): DmdSummary {
   if (rows.length < 3) return { skipped: `only ${rows.length} states along the inputs (at least 3 needed)` };
   const X = rows.slice(0, -1);
   const Y = rows.slice(1);
+  const I = cell.inputSize;
+  const U = Y.map((_, t) => Array.from(drive.data.subarray((start + t + 1) * I, (start + t + 2) * I)));
   const sv = analysis.singularValues(X);
   if (!(sv[0]! > 1e-12)) return { skipped: 'the states do not move along these inputs (all singular values zero)' };
   const rank = energyRank(sv, DMD_ENERGY);
@@ -208,7 +263,7 @@ function dmdOf(cell: analysis.Cell, drive: Tensor, b: Budget): DmdSummary {
   });
   return {
     snapshots: X.length, rank, stateSize: S, energy: DMD_ENERGY, eigenvalues,
-    r2Change: totChange > 0 ? 1 - res / totChange : NaN, r2State: totState > 0 ? 1 - res / totState : NaN,
+    r2Change: totChange > 0 ? 1 - res / totChange : NaN, r2State: totState > 0 ? 1 - res / totState : NaN, r2WithInput: r2WithInput(X, Y, U),
   };
 }
 

@@ -64,19 +64,19 @@ export function lyapunovReadings(l: LyapunovSummary): string[] {
   const l1 = l.exponents[0]!;
   const band = THRESHOLDS.neutralBand;
   const out: string[] = [];
-  if (l1 < -band) out.push(`largest Lyapunov exponent ${fmt(l1)} per step: contracting — nearby trajectories converge, a perturbation shrinks by e every ${steps(-1 / l1)}, so the state forgets where it started`);
-  else if (l1 > band) out.push(`largest Lyapunov exponent ${fmt(l1)} per step: expanding (chaotic) — nearby trajectories separate by e every ${steps(1 / l1)}, so small input changes have lasting effects`);
-  else out.push(`largest Lyapunov exponent ${fmt(l1)} per step: neutral (within ±${band}) — a perturbation along the leading direction neither grows nor fades over ~${steps(1 / band)}: long memory`);
+  const se = l.stdErr?.[0];
+  const pm = !l.converged && se !== undefined && Number.isFinite(se) ? ` ± ${fmt(se)}` : '';
+  if (l1 < -band) out.push(`largest Lyapunov exponent ${fmt(l1)}${pm} per step: contracting — nearby trajectories converge, a perturbation shrinks by e every ${steps(-1 / l1)}, so the state forgets where it started`);
+  else if (l1 > band) out.push(`largest Lyapunov exponent ${fmt(l1)}${pm} per step: expanding (chaotic) — nearby trajectories separate by e every ${steps(1 / l1)}, so small input changes have lasting effects`);
+  else out.push(`largest Lyapunov exponent ${fmt(l1)}${pm} per step: neutral (within ±${band}) — a perturbation along the leading direction neither grows nor fades over ~${steps(1 / band)}: long memory`);
   const neutral = l.exponents.filter((e) => Math.abs(e) <= band).length;
   const collapsed = l.exponents.filter((e) => e === -Infinity).length;
   const shown = l.exponents.length < l.stateSize ? `${l.exponents.length} leading exponents of ${l.stateSize}` : `${l.stateSize} exponents`;
   out.push(`${shown}: from ${fmt(l1)} to ${fmt(l.exponents.at(-1)!)}; ${neutral} within ±${band} of 0 (${l.steps} steps after ${l.warmup} warm-up steps)`);
   if (collapsed) out.push(`${collapsed} exponent${collapsed > 1 ? 's are' : ' is'} −∞: the step Jacobian has exact zero directions (e.g. ReLU units switched off), which lose a perturbation at once`);
-  if (!l.converged) {
-    const h = l.history;
-    const drift = h.length >= 2 ? Math.max(...h.at(-1)!.map((v, i) => Math.abs(v - h.at(-2)![i]!))) : NaN;
-    out.push(`not settled within the budget${Number.isFinite(drift) ? ` (still moving by up to ${fmt(drift)} per window)` : ''}: longer inputs or --budget full would tighten it`);
-  }
+  if (l.converged) out.push(`converged: every exponent changed by less than 1e-5 over the last window`);
+  else if (se === undefined) out.push(`too few steps for an error bar (${l.steps}): longer inputs or a larger --budget would give one`);
+  else if (Number.isFinite(se) && Math.abs(Math.abs(l1) - band) < 2 * se) out.push(`λ₁ is within two standard errors of the ±${band} neutral band: the verdict is uncertain; longer inputs or --budget full would tighten it`);
   return out;
 }
 
@@ -93,7 +93,7 @@ export function fixedPointReadings(f: FixedPointSummary): string[] {
   if (stable.length) {
     const p = stable[0]!;
     const m = p.moduli[0]!;
-    out.push(`the most-reached stable point (${p.count} of ${f.seeds} seeds) has slowest mode |λ| = ${fmt(m)} (time constant ${steps(timeConstant(m))}), ${fmt(p.distance)} spreads from the mean visited state`);
+    out.push(`the most-reached stable point (${p.count} of ${f.seeds} seeds) has slowest mode |λ| = ${fmt(m)} (time constant ${steps(timeConstant(m))}), at ${fmt(p.distance)} × the RMS spread of the visited states from their mean`);
   }
   if (stable.length > 1) out.push(`${stable.length} stable points: multistable at this input (it can hold ${stable.length} discrete memories)`);
   const saddles = f.points.filter((p) => p.stability === 'saddle');
@@ -107,7 +107,10 @@ export function dmdReadings(d: DmdSummary): string[] {
   const out = [`DMD of ${d.snapshots} consecutive states: rank ${d.rank} of ${d.stateSize} holds ${pct(d.energy)} of their energy`];
   const r2 = d.r2Change;
   const word = r2 >= THRESHOLDS.r2Good ? 'describes it well' : r2 >= THRESHOLDS.r2Partial ? 'describes it partly' : 'describes it poorly';
-  out.push(`a linear map explains ${pct(r2)} of the variance of the step-to-step change (${word}; the rest is the inputs' push and the nonlinearity)`);
+  out.push(`a linear map of the state alone explains ${pct(r2)} of the variance of the step-to-step change (${word})`);
+  const r2u = d.r2WithInput;
+  const wordU = r2u >= THRESHOLDS.r2Good ? 'a linear input-driven system describes it well' : r2u >= THRESHOLDS.r2Partial ? 'partly linear' : 'strongly nonlinear';
+  out.push(`with the input as well (DMD with control): ${pct(r2u)} — ${wordU}${r2u - r2 >= 0.1 ? '; much of the motion is the input\'s push' : ''}${r2u < THRESHOLDS.r2Good ? `; the remaining ${pct(1 - r2u)} is the nonlinearity` : ''}`);
   const decaying = d.eigenvalues.filter((e) => e.modulus < 1 - THRESHOLDS.unit);
   const unit = d.eigenvalues.filter((e) => Math.abs(e.modulus - 1) <= THRESHOLDS.unit);
   const growing = d.eigenvalues.filter((e) => e.modulus > 1 + THRESHOLDS.unit);

@@ -102,12 +102,12 @@ function tables(doc: AnalysisDocument): ReportTable[] {
   const last = g.gradNorm[g.lags.indexOf(0)]!;
   const out = [
     table('Gradient flow through time', [['loss', g.lossLabel], ['sequences × steps', `${g.batch} × ${g.steps}`], ['‖∂L/∂s‖ at the last step', fmt(last)], ['‖∂L/∂s‖ at the first step', fmt(g.gradNorm[0]!)], ['‖∂L/∂s₀‖ (initial state)', fmt(g.initialGradNorm)]], rd.gradientFlow),
-    table('Lyapunov spectrum of the input-driven dynamics', [['λ₁', fmt(l.exponents[0]!)], ['λ (all computed)', l.exponents.map(fmt).join(', ')], ['steps (warm-up)', `${l.steps} (${l.warmup})`], ['converged', l.converged ? 'yes' : 'no']], rd.lyapunov,
+    table('Lyapunov spectrum of the input-driven dynamics', [['λ₁', `${fmt(l.exponents[0]!)}${l.stdErr ? ` ± ${fmt(l.stdErr[0]!)}` : ''}`], ['λ (all computed)', l.exponents.map(fmt).join(', ')], ['steps (warm-up)', `${l.steps} (${l.warmup})`], ['converged', l.converged ? 'yes' : 'no']], rd.lyapunov,
       'QR method (Benettin et al. 1980) along the real inputs, nats per step.'),
     table('Fixed and slow points', [['input x*', 'mean input of the layer on the batch'], ['seeds × iterations', `${f.seeds} × ${f.iterations}`], ['points (fixed q < 1e-12, slow q < 1e-6)', f.points.length],
       ...f.points.slice(0, 8).map((p, i): [string, string] => [`point ${i + 1}`, `${p.kind}, ${p.stability}, q = ${fmt(p.q)}, |λ|max = ${fmt(p.moduli[0]!)}, reached by ${p.count}`])], rd.fixedPoints,
       'Minimising q(s) = ½‖F(s, x*) − s‖² from visited states (Sussillo & Barak 2013), stability from the eigenvalues of the step Jacobian.'),
-    table('DMD of the state trajectory', 'skipped' in d ? [['status', 'skipped']] : [['snapshots', d.snapshots], ['rank', `${d.rank} of ${d.stateSize}`], ['R² of the one-step change', fmt(d.r2Change)], ['R² of the next state', fmt(d.r2State)],
+    table('DMD of the state trajectory', 'skipped' in d ? [['status', 'skipped']] : [['snapshots', d.snapshots], ['rank', `${d.rank} of ${d.stateSize}`], ['R² of the one-step change', fmt(d.r2Change)], ['R² of the next state', fmt(d.r2State)], ['R² of the change, with the input (DMDc)', fmt(d.r2WithInput)],
       ['leading |λ|', d.eigenvalues.slice(0, 6).map((e) => fmt(e.modulus)).join(', ')]], rd.dmd, 'Exact DMD (Tu et al. 2014) of consecutive states along the real inputs.'),
   ];
   return out;
