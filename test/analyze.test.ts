@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LSTM, RNN, Rng, Tensor, analysis, saveStateDictFile } from '../src/index.js';
 import {
@@ -56,7 +56,9 @@ test('recur analyze on a forecasting run: held-out windows, the task loss, any l
   const r = await runInProcess(['analyze', '--run', run, '--budget', 'quick'], cwd);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Lyapunov spectrum\n {2}- largest Lyapunov exponent -?\d/);
-  assert.ok(existsSync(join(run, 'analysis.html')));
+  const html = readFileSync(join(run, 'analysis.html'), 'utf8');
+  for (const t of ['Gradient flow through time: ‖∂L/∂s_t‖ by lag', 'Lyapunov spectrum (input-driven)', 'DMD eigenvalues of the state trajectory']) assert.ok(html.includes(t), t);
+  assert.ok(html.includes('uPlot') && !/\b(src|href)\s*=\s*["']?(https?:)?\/\//i.test(html), 'offline: the charting library inlined');
   const doc = readDoc(run);
   checkInvariants(doc);
   assert.equal(doc.subject.stateSize, 8, 'LSTM state [h, c]');
@@ -107,6 +109,15 @@ test('recur analyze on a splice run: fold 1\'s test sequences, either direction'
   const train = await runInProcess(['analyze', '--run', run, '--inputs', 'train', '--budget', 'quick', '--json'], cwd);
   assert.equal(train.code, 0, train.stderr);
   assert.ok((JSON.parse(train.stdout) as AnalysisDocument).subject.inputs.includes(`all ${folds[0]!.train + folds[0]!.val} of them`));
+  const seqs = Array.from({ length: 5 }, (_, i) => `>s${i}\n${'ACGT'.repeat(15).slice(i)}${'ACGT'.slice(0, i)}`);
+  writeFileSync(join(cwd, 'new.fa'), `${seqs.join('\n')}\n`);
+  const fa = await runInProcess(['analyze', '--run', run, '--inputs', 'new.fa', '--budget', 'quick', '--out', 'fa'], cwd);
+  assert.equal(fa.code, 0, fa.stderr);
+  assert.match(readDoc(join(cwd, 'fa')).subject.inputs, /^5 sequences of 60 nt from new\.fa/);
+  writeFileSync(join(cwd, 'short.fa'), '>a\nACGT\n');
+  const short = await runInProcess(['analyze', '--run', run, '--inputs', 'short.fa'], cwd);
+  assert.equal(short.code, 1);
+  assert.match(short.stderr, /short\.fa: expected sequences of 60 nucleotides, got 4/);
   const notRun = await runInProcess(['analyze', '--run', cwd], cwd);
   assert.equal(notRun.code, 2);
   assert.match(notRun.stderr, /expected a run folder/);
@@ -168,6 +179,33 @@ test('readings on a contracting (nearly linear) RNN: the known exponents, gradie
   assert.ok(!('skipped' in d));
   assert.equal(d.rank, 4);
   d.eigenvalues.forEach((e, i) => assert.ok(Math.abs(e.modulus - Math.exp(known[i]!)) < 0.06, `DMD |λ${i + 1}| = ${e.modulus}`));
+});
+
+test('readings follow the numbers: an orthogonal RNN is neutral, a high-gain random RNN expands', () => {
+  const rng = new Rng(11);
+  const budget: Budget = { ...BUDGETS.quick, batch: 4, seeds: 8, iterations: 200 };
+  const run = (model: RNN, scale: number, H: number): AnalysisDocument => analyzeSubject({
+    model, layer: 0, batch: new Tensor(Float64Array.from({ length: 20 * 4 * H }, () => scale * rng.normal()), [20, 4, H]),
+    drive: new Tensor(Float64Array.from({ length: 2000 * H }, () => scale * rng.normal()), [2000, 1, H]),
+    lossLabel: 'Σ of the last output', description: 'constructed', inputsLabel: 'noise',
+  }, budget, new Rng(0));
+  // Orthogonal W, inputs of 1e-5: the Jacobian is W to ~1e-8, every exponent ≈ 0.
+  const neutral = nearlyLinearRnn([1, 1, 1, 1], 4, rng).model;
+  const n = run(neutral, 1e-5, 4);
+  for (const e of n.results.lyapunov.exponents) assert.ok(Math.abs(e) < 1e-4, `exponent ${e} ≈ 0`);
+  assert.match(n.readings.lyapunov[0]!, /per step: neutral \(within ±0\.005\)/);
+  assert.match(n.readings.gradientFlow.join('\n'), /roughly preserved/);
+  // Gain 3 (W ~ N(0, 9/H)): chaotic for large H (Sompolinsky, Crisanti & Sommers 1988).
+  const H = 48;
+  const chaotic = new RNN(H, H, { rng });
+  chaotic.loadStateDict({
+    weight_ih_l0: new Tensor(Float32Array.from({ length: H * H }, (_, i) => (i % (H + 1) === 0 ? 1 : 0)), [H, H]),
+    weight_hh_l0: new Tensor(Float32Array.from({ length: H * H }, () => (3 / Math.sqrt(H)) * rng.normal()), [H, H]),
+    bias_ih_l0: new Tensor(new Float32Array(H), [H]), bias_hh_l0: new Tensor(new Float32Array(H), [H]),
+  });
+  const c = run(chaotic, 0.1, H);
+  assert.ok(c.results.lyapunov.exponents[0]! > 0.005, `λ1 = ${c.results.lyapunov.exponents[0]}`);
+  assert.match(c.readings.lyapunov[0]!, new RegExp(`^largest Lyapunov exponent ${fmt(c.results.lyapunov.exponents[0]!)}.* per step: expanding \\(chaotic\\)`));
 });
 
 test('recur analyze --weights: PyTorch state dicts (bidirectional GRU, ReLU RNN, a prefix); bad weights refused', async () => {
