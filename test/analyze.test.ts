@@ -84,6 +84,7 @@ test('recur analyze on a forecasting run: held-out windows, the task loss, any l
     [['--direction', 'reverse'], 2, /--direction: expected forward \(the module is unidirectional\)/],
     [['--inputs', 'missing.csv'], 1, /missing\.csv: expected an input file, got no such file/],
     [['--budget', 'huge'], 2, /argument 'huge' is invalid/],
+    [['--inputs', 'random'], 2, /--inputs: expected heldout, train or a file for a run/],
   ] as const) {
     const bad = await runInProcess(['analyze', '--run', run, ...args], cwd);
     assert.equal(bad.code, code, `${args.join(' ')}: ${bad.stderr}`);
@@ -178,6 +179,8 @@ test('readings on a contracting (nearly linear) RNN: the known exponents, gradie
   const d = doc.results.dmd;
   assert.ok(!('skipped' in d));
   assert.equal(d.rank, 4);
+  assert.ok(d.r2WithInput > 0.9999, `the dynamics are linear in (state, input) to ~1e-8: R² ${d.r2WithInput}`);
+  assert.ok(d.r2Change < 0.9, `without the input a linear map of the state misses the input's push: R² ${d.r2Change}`);
   d.eigenvalues.forEach((e, i) => assert.ok(Math.abs(e.modulus - Math.exp(known[i]!)) < 0.06, `DMD |λ${i + 1}| = ${e.modulus}`));
 });
 
@@ -245,6 +248,7 @@ test('recur analyze --weights: PyTorch state dicts (bidirectional GRU, ReLU RNN,
     [['--weights', 'enc.safetensors', '--inputs', join(FIX, 'series.csv')], 1, /expected 3 numeric columns \(the model's input size\), got 4/],
     [['--weights', join(INTEROP, 'gru.safetensors'), '--nonlinearity', 'relu'], 2, /--nonlinearity: expected an RNN state dict/],
     [[], 2, /expected one model: --run DIR or --weights FILE, got neither/],
+    [['--weights', 'enc.safetensors', '--inputs', 'heldout'], 2, /--inputs: expected random or a CSV file with --weights/],
   ] as const) {
     const bad = await runInProcess(['analyze', ...args], cwd);
     assert.equal(bad.code, code, `${args.join(' ')}: ${bad.stderr}`);

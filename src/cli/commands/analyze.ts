@@ -74,11 +74,13 @@ an input file that does not fit); 2 bad usage (bad options, --run not a finished
       if (o.run) {
         const bad = WEIGHTS_ONLY.find((k) => o[k] !== undefined);
         if (bad) throw new OptionError(flag(bad), 'an option used with --weights', 'it with --run (a run records its model)');
+        if (o.inputs === 'random') throw new OptionError('--inputs', 'heldout, train or a file for a run (random is for --weights)', 'random');
         const inputs: InputChoice = o.inputs === undefined || o.inputs === 'heldout' ? 'heldout' : o.inputs === 'train' ? 'train' : { file: resolve(io.cwd, o.inputs) };
         const dir = resolve(io.cwd, o.run);
         doc = analyzeSubject(runSubject(dir, { batch: budget.batch, direction, inputs, ...(o.layer !== undefined ? { layer: o.layer } : {}) }), budget, rng);
         outDir = o.out ? resolve(io.cwd, o.out) : openFinishedRun(dir, 'analyze').path;
       } else {
+        if (o.inputs === 'heldout' || o.inputs === 'train') throw new OptionError('--inputs', 'random or a CSV file with --weights (a state dict has no data of its own)', o.inputs);
         const inputs = o.inputs === undefined || o.inputs === 'random' ? 'random' as const : { file: resolve(io.cwd, o.inputs) };
         const steps = o.steps ?? 50;
         const subject = weightsSubject(resolve(io.cwd, o.weights!), {
