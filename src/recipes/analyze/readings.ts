@@ -116,7 +116,13 @@ export function dmdReadings(d: DmdSummary): string[] {
   const growing = d.eigenvalues.filter((e) => e.modulus > 1 + THRESHOLDS.unit);
   if (unit.length) out.push(`${unit.length} mode${unit.length > 1 ? 's' : ''} with |λ| ≈ 1 (persistent: the mean state, or a slow drift)`);
   if (growing.length) out.push(`${growing.length} growing mode${growing.length > 1 ? 's' : ''} (largest |λ| = ${fmt(growing[0]!.modulus)})`);
-  if (decaying.length) out.push(`slowest decaying mode |λ| = ${fmt(decaying[0]!.modulus)} (time constant ${steps(decaying[0]!.timeConstant!)}), fastest |λ| = ${fmt(decaying.at(-1)!.modulus)}`);
+  if (decaying.length) {
+    const [slow, fast] = [decaying[0]!, decaying.at(-1)!];
+    // A time constant longer than the fitted stretch is an extrapolation: say so rather than quote it bare.
+    const beyond = slow.timeConstant! > d.snapshots ? `, longer than the ${d.snapshots} states it was fitted on` : '';
+    const fastest = fast.modulus < slow.modulus - 1e-9 ? `, fastest |λ| = ${fmt(fast.modulus)}` : '';
+    out.push(`slowest decaying mode |λ| = ${fmt(slow.modulus)} (time constant ${steps(slow.timeConstant!)}${beyond})${fastest}`);
+  }
   const osc = d.eigenvalues.filter((e) => e.period !== null && e.im > 0);
   if (osc.length) out.push(`${osc.length} oscillating pair${osc.length > 1 ? 's' : ''}; the slowest-decaying has period ${steps(osc[0]!.period!)} and |λ| = ${fmt(osc[0]!.modulus)}`);
   return out;
