@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { OptionError, RecurError, clipText, fileError, isSystemError } from '../index.js';
 import { exportCommand } from './commands/export.js';
+import { analyzeCommand } from './commands/analyze.js';
 import { infoCommand } from './commands/info.js';
 import type { Io } from './commands/io.js';
 import { evalCommand, predictCommand, reportCommand } from './commands/run-commands.js';
@@ -22,7 +23,7 @@ export function program(io: Io): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(s.startsWith('error') ? `recur: ${s}` : s) })
     .exitOverride();
-  for (const c of [trainCommand(io), evalCommand(io), predictCommand(io), reportCommand(io), exportCommand(io), infoCommand(io)]) {
+  for (const c of [trainCommand(io), evalCommand(io), predictCommand(io), reportCommand(io), exportCommand(io), analyzeCommand(io), infoCommand(io)]) {
     c.exitOverride().showSuggestionAfterError(true).configureOutput(p.configureOutput());
     p.addCommand(c);
   }
