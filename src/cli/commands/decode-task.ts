@@ -17,6 +17,7 @@ import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
 import type { Io } from './io.js';
+import { runSpikeHistoryTask } from './spikehistory-task.js';
 
 /** Flags of the decode task only (the others are shared with the forecast and splice tasks). */
 export function decodeOptions(): Option[] {
@@ -30,10 +31,10 @@ export function decodeOptions(): Option[] {
   ];
 }
 
-/** Whether `recur train` should run this task: --task decode or a BMI preset. */
+/** Whether `recur train` should run this file's tasks: --task decode, a BMI preset or --preset spike-history. */
 export function isDecodeTask(opts: Record<string, unknown>, file: Record<string, unknown>): boolean {
   const preset = opts.preset ?? file.preset;
-  return (opts.task ?? file.task) === 'decode' || (typeof preset === 'string' && preset in BMI_PRESETS);
+  return (opts.task ?? file.task) === 'decode' || (typeof preset === 'string' && (preset in BMI_PRESETS || preset === 'spike-history'));
 }
 
 const int = z.number().int();
@@ -94,6 +95,7 @@ function cellsOf(c: DecodeConfig): ('gru' | 'lstm')[] | undefined {
 
 /** Run the decode task in a new run folder (flags over --config over the preset). */
 export async function runDecodeTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
+  if ((opts.preset ?? file.preset) === 'spike-history') return runSpikeHistoryTask(opts, file, configPath, io);
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json'].includes(k)));
   const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'decode' }, source: { kind: 'flag' } });
   const c = validate(decodeSchema, layered, DECODE_KEYS, 'recur train (decode task)');
