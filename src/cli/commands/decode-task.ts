@@ -95,7 +95,11 @@ function cellsOf(c: DecodeConfig): ('gru' | 'lstm')[] | undefined {
 
 /** Run the decode task in a new run folder (flags over --config over the preset). */
 export async function runDecodeTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
-  if ((opts.preset ?? file.preset) === 'spike-history') return runSpikeHistoryTask(opts, file, configPath, io);
+  const preset = opts.preset ?? file.preset;
+  const task = opts.task ?? file.task;
+  const want = preset === 'spike-history' ? undefined : 'decode';
+  if (task !== undefined && task !== want) throw new OptionError('--task', `${want ? `"${want}" or none` : 'no --task'} with --preset ${String(preset)}`, JSON.stringify(task));
+  if (preset === 'spike-history') return runSpikeHistoryTask(opts, file, configPath, io);
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json'].includes(k)));
   const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'decode' }, source: { kind: 'flag' } });
   const c = validate(decodeSchema, layered, DECODE_KEYS, 'recur train (decode task)');

@@ -12,7 +12,7 @@ import { SpikeRnn, glmFit, glmRate, glmSample, poissonLL, psthFit, rnnFit, rnnRa
 export interface SpikeHistoryOptions {
   /** Bins (1 ms) per trial (default 1000). */
   T?: number;
-  /** Training, validation and test trials (default 40, 10, 20). */
+  /** Training, validation and test trials (default 40, 10, 50). */
   trials?: [number, number, number];
   /** GRU hidden size (default 16), seeds (default 3), most epochs (default 150). */
   hidden?: number;
@@ -70,7 +70,7 @@ function trainsScore(y: Uint8Array, T: number, tAbs: number): { violations: numb
 export function runSpikeHistory(o: SpikeHistoryOptions = {}): SpikeHistoryResult {
   const t0 = performance.now();
   const T = o.T ?? 1000;
-  const trials = o.trials ?? [40, 10, 20];
+  const trials = o.trials ?? [40, 10, 50];
   const hidden = o.hidden ?? 16;
   const seeds = o.seeds ?? 3;
   const epochs = o.epochs ?? 150;
