@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Rng } from '../src/index.js';
 import {
   DEFAULT_NEURON, adaptationIndex, frozenStimulus, glmFit, historyRatio, refractoryViolations, runSpikeHistory, simulateTrials,
 } from '../src/recipes/spikehistory/index.js';
+import { runInProcess, tempDir } from './cli-helpers.js';
 
 test('the simulator never fires within the absolute refractory period and adapts; a Poisson train has no history effect', () => {
   const rng = new Rng(11);
@@ -37,4 +40,15 @@ test('spike history: PSTH samples violate refractoriness, GLM samples do not; GL
   assert.ok(glm!.bitsPerSpike[0]! > psth!.bitsPerSpike[0]! + 0.2, `GLM ${glm!.bitsPerSpike[0]} vs PSTH ${psth!.bitsPerSpike[0]}`);
   assert.ok(Math.abs(psth!.adaptation[0]!) < 0.04, 'no history effect in PSTH samples');
   assert.ok(Number.isFinite(rnn!.bitsPerSpike[0]!) && rnn!.raster.length === 10);
+});
+
+test('recur train --preset spike-history writes a report with rasters; a decode-only flag is refused (exit 2)', async () => {
+  const dir = tempDir('recur-spikes-');
+  const r = await runInProcess(['train', '--preset', 'spike-history', '--seeds', '1', '--epochs', '1', '--quiet', '--name', 'sh', '--runs-dir', join(dir, 'runs')], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /GLM \(stimulus \+ spike-history filters\)/);
+  const report = JSON.parse(readFileSync(join(dir, 'runs', 'sh', 'report-data.json'), 'utf8')) as { charts: { title: string }[] };
+  assert.equal(report.charts.filter((c) => c.title.startsWith('Raster')).length, 4);
+  const bad = await runInProcess(['train', '--preset', 'spike-history', '--lags', '3', '--runs-dir', join(dir, 'runs')], dir);
+  assert.equal(bad.code, 2, bad.stderr);
 });
