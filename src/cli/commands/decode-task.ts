@@ -136,7 +136,7 @@ function progressLine(e: BmiProgress): string | null {
 
 async function trainDecode(c: DecodeConfig, cwd: string, run: RunDir, io: Io): Promise<number> {
   const { splits, lags } = splitsOf(c, cwd);
-  const stop = onInterrupt(() => io.err('stopping after this fold (finished folds are saved)…\n'));
+  const stop = onInterrupt(() => io.err('stopping: the fold in progress is dropped, finished folds are kept…\n'));
   try {
     const events = join(run.path, RUN_FILES.events);
     appendJsonl(events, { type: 'run_start', task: 'decode', resume: !run.staged, time: Date.now() });
