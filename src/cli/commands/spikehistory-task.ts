@@ -1,0 +1,63 @@
+/**
+ * `recur train --preset spike-history`: the spike-history recipe (src/recipes/spikehistory) on
+ * its seeded simulator. Writes config.json, metrics.json, table.txt, report-data.json and
+ * report.html (rasters, history curves). It runs in about a minute and is not resumable.
+ */
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomicSync } from '../../index.js';
+import { formatSpikeHistory, runSpikeHistory, spikeHistoryReport } from '../../recipes/spikehistory/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, staleRunsWarning, writeJson, writeReport } from '../../recipes/common/index.js';
+import { merge, validate } from '../config.js';
+import type { Io } from './io.js';
+
+const int = z.number().int();
+const schema = z.strictObject({
+  task: z.literal('spike-history'),
+  preset: z.literal('spike-history'),
+  seed: int.optional(),
+  seeds: int.optional(),
+  hidden: int.optional(),
+  epochs: int.optional(),
+  name: z.string().min(1).optional(),
+  runsDir: z.string().min(1).default('runs'),
+  quiet: z.boolean().default(false),
+});
+
+export async function runSpikeHistoryTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
+  const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json', 'task'].includes(k)));
+  const layered = merge({ values: { ...file, task: undefined }, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'spike-history' }, source: { kind: 'flag' } });
+  const c = validate(schema, layered, Object.keys(schema.shape), 'recur train --preset spike-history');
+  const root = resolve(io.cwd, c.runsDir);
+  const stale = staleRunsWarning(root);
+  if (stale) io.err(stale);
+  const run = createRunDir(root, c.name);
+  try {
+    writeJson(join(run.path, RUN_FILES.config), c);
+    const events = join(run.path, RUN_FILES.events);
+    appendJsonl(events, { type: 'run_start', task: 'spike-history', time: Date.now() });
+    const r = runSpikeHistory({
+      ...(c.seed === undefined ? {} : { seed: c.seed }), ...(c.seeds === undefined ? {} : { seeds: c.seeds }),
+      ...(c.hidden === undefined ? {} : { hidden: c.hidden }), ...(c.epochs === undefined ? {} : { epochs: c.epochs }),
+      onProgress: (line) => {
+        appendJsonl(events, { type: 'progress', line, time: Date.now() });
+        if (!c.quiet) io.err(`${line}\n`);
+      },
+    });
+    const table = formatSpikeHistory(r);
+    const { stimulus: _s, glmHistory: _g, ...rest } = r;
+    const metrics = { task: 'spike-history', ...rest, models: r.models.map(({ raster: _r, ratio: _q, ...m }) => m), truth: { ...r.truth, raster: undefined, ratio: undefined } };
+    writeJson(join(run.path, RUN_FILES.metrics), metrics);
+    writeFileAtomicSync(join(run.path, 'table.txt'), `${table}\n`);
+    const report = spikeHistoryReport(c, r);
+    writeJson(join(run.path, RUN_FILES.reportData), report);
+    writeReport(join(run.path, RUN_FILES.report), report);
+    appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });
+    commitRunDir(run);
+    io.out(io.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${table}\n\nrun:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
+    return 0;
+  } catch (e) {
+    abortRunDir(run);
+    throw e;
+  }
+}
