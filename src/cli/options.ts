@@ -106,6 +106,8 @@ export function spliceOptions(): Option[] {
     new Option('--ensemble <n>', 'networks averaged per fold (default 3)').argParser(parseIntArg),
     new Option('--limit <n>', 'a stratified subset of this many examples (quick runs)').argParser(parseIntArg),
     new Option('--data-path <file>', 'splice.data to read (default: the copy in data/uci-splice/)'),
+    new Option('--keep-duplicates', 'keep duplicate sequences and conflicting labels (the old, leaky protocol; default: deduplicated)'),
+    new Option('--select', 'nested selection: choose pooling, hidden size and ensemble per fold on its inner validation split (about 2x the time)'),
   ]).map((o) => o.helpGroup('Splice options (default task):'));
 }
 

@@ -10,7 +10,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { getBackend } from '../../index.js';
-import { runSplice, spliceReport, type SpliceProgress } from '../../recipes/splice/index.js';
+import { runSplice, selectionLines, spliceReport, type SpliceProgress } from '../../recipes/splice/index.js';
 import {
   RUN_FILES, TrainProgress, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, writeReport,
   type ProgressOptions, type RunDir,
@@ -41,6 +41,8 @@ export const spliceSchema = z.strictObject({
   limit: int.optional(),
   seed: int.optional(),
   dataPath: z.string().min(1).optional(),
+  keepDuplicates: z.boolean().default(false),
+  select: z.boolean().default(false),
   name: z.string().min(1).optional(),
   runsDir: z.string().min(1).default('runs'),
   quiet: z.boolean().default(false),
@@ -130,7 +132,8 @@ async function trainSplice(c: SpliceConfig, run: RunDir, io: Io): Promise<number
     writeReport(join(run.path, RUN_FILES.report), report);
     appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });
     commitRunDir(run);
-    io.out(io.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${r.table}\n\nrun:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
+    const sel = selectionLines(r);
+    io.out(io.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${r.table}\n${sel.length ? `\n${sel.join('\n')}\n` : ''}\nrun:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
     return 0;
   } catch (e) {
     abortRunDir(run);
