@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Rng } from '../src/index.js';
 import {
   SELECT_GRID, dedupSplice, describeDedup, formatSpliceSummary, formatSpliceTable, kmerLogisticBaseline, loadSplice, oneHotFeatures,
-  oneHotLogisticBaseline, parseSplice, publishedProtocolNote, runSplice, spliceVerdict,
+  oneHotLogisticBaseline, parseSplice, publishedProtocolNote, runSplice, spliceRunOptions, spliceVerdict,
 } from '../src/recipes/splice/index.js';
 
 const seq = (c: string, i: number): string => `${c.repeat(10)}${'ACGT'[i % 4]!.repeat(50)}`;
@@ -131,4 +131,16 @@ test('fold mean ± sd per class in the result and the table', async () => {
   const line = r.table.split('\n').filter((l) => l.startsWith(m.label))[1]!;
   assert.deepEqual(line.slice(m.label.length).trim().split(/\s+/), (['N', 'EI', 'IE'] as const).map((c) => `${m.foldMean[c].toFixed(2)}±${m.foldSd[c].toFixed(2)}`));
   for (const l of r.table.split('\n')) assert.ok(l.length <= 110, l);
+});
+
+test('a run folder from before deduplication (no keepDuplicates key) is rebuilt from the data as read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'splice-old-run-'));
+  try {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ task: 'splice', cv: 3, seed: 2 }));
+    assert.deepEqual(spliceRunOptions(dir), { cv: 3, seed: 2, keepDuplicates: true });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ task: 'splice', cv: 3, keepDuplicates: false, select: true }));
+    assert.deepEqual(spliceRunOptions(dir), { cv: 3, keepDuplicates: false, select: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

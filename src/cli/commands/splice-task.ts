@@ -102,6 +102,8 @@ export async function runSpliceTask(opts: Record<string, unknown>, file: Record<
 export async function resumeSpliceTask(run: RunDir, overrides: { quiet?: boolean }, io: Io): Promise<number> {
   const path = join(run.path, RUN_FILES.config);
   const saved = readJson(path) as Record<string, unknown>;
+  // A run from before deduplication has no keepDuplicates key: its networks saw the data as read.
+  if (!('keepDuplicates' in saved)) saved.keepDuplicates = true;
   const c = validate(spliceSchema, merge({ values: saved, source: { kind: 'file', path } }, { values: overrides, source: { kind: 'flag' } }), SPLICE_KEYS, 'recur train --resume');
   return trainSplice(c, run, io);
 }

@@ -197,7 +197,7 @@ function encode(d: SpliceData): EncodedSet {
   return s;
 }
 
-export function limitData(d: SpliceData, limit: number | undefined, rng: Rng): SpliceData {
+function limitData(d: SpliceData, limit: number | undefined, rng: Rng): SpliceData {
   if (limit === undefined || limit >= d.labels.length) return d;
   if (!Number.isInteger(limit) || limit < 30) throw new ValueError('runSplice', 'limit an integer >= 30', String(limit));
   const keep = stratifiedSample(d.labels, limit, rng);
@@ -205,7 +205,7 @@ export function limitData(d: SpliceData, limit: number | undefined, rng: Rng): S
 }
 
 /** Percent errors [EI, IE, N] of predictions `probs` (n, 3) on `labels`. */
-export function pctErrors(labels: ArrayLike<number>, probs: Float64Array): number[] {
+function pctErrors(labels: ArrayLike<number>, probs: Float64Array): number[] {
   const pred = argmaxRows(probs, 3);
   const wrong = [0, 0, 0];
   const n = [0, 0, 0];
