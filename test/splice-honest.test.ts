@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Rng } from '../src/index.js';
 import {
   SELECT_GRID, dedupSplice, describeDedup, formatSpliceSummary, formatSpliceTable, kmerLogisticBaseline, loadSplice, oneHotFeatures,
-  oneHotLogisticBaseline, parseSplice, publishedProtocolNote, runSplice, spliceRunOptions, spliceVerdict,
+  oneHotLogisticBaseline, parseSplice, publishedProtocolNote, runSplice, spliceReport, spliceRunOptions, spliceVerdict,
 } from '../src/recipes/splice/index.js';
 
 const seq = (c: string, i: number): string => `${c.repeat(10)}${'ACGT'[i % 4]!.repeat(50)}`;
@@ -143,4 +143,15 @@ test('a run folder from before deduplication (no keepDuplicates key) is rebuilt 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('report: data counts, the published protocol and whether the run matches it, paired margins with their unit', async () => {
+  const r = (await runSplice({ limit: 60, cv: 2, epochs: 1, hidden: 2, ensemble: 1, seed: 3 }))!;
+  const d = spliceReport({ task: 'splice' }, r);
+  const facts = Object.fromEntries(d.facts!);
+  assert.match(facts.data!, /^3,190 rows read; \d+ exact duplicates removed; 2 rows of 1 sequence with conflicting labels dropped; \d,\d{3} kept$/);
+  assert.equal(d.tables![1]!.title, 'Published systems — 10-fold CV on 1,000 examples; not the published protocol: 60 examples, 2-fold CV');
+  assert.match(d.tables![1]!.caption!, /^Not like for like/);
+  assert.deepEqual(d.tables![0]!.columns.slice(-3), ['EI fold mean ± sd', 'IE fold mean ± sd', 'N fold mean ± sd']);
+  assert.match(d.tables![0]!.verdict![0]!, /: (better|worse) by \d+\.\d\d ± \d+\.\d\d(, within 1 sd)? \(points, mean ± sd over folds of the paired difference\); best published/);
 });

@@ -22,7 +22,7 @@ function verdictLines(r: SpliceResult): string[] {
   const v = spliceVerdict(rows, { examples: r.protocol.examples, cv: r.protocol.cv });
   const base = v.baseline === null ? null : rows[v.baseline]!.system.replace(/^baseline: /, '');
   return [
-    ...v.perClass.map((c) => `${c.label}: model ${c.model.toFixed(2)} %${base ? `; strongest baseline (${base}) ${c.baseline!.toFixed(2)} %: ${c.vsBaseline}` : ''}; best published ${c.published.toFixed(2)} % (${c.publishedSystem}): ${c.vsPublished}.`),
+    ...v.perClass.map((c) => `${c.label}: model ${c.model.toFixed(2)} %${base ? `; strongest baseline (${base}) ${c.baseline!.toFixed(2)} %: ${c.vsBaseline}${c.margin ? ' (points, mean ± sd over folds of the paired difference)' : ''}` : ''}; best published ${c.published.toFixed(2)} % (${c.publishedSystem}): ${c.vsPublished}.`),
     v.summary,
   ];
 }
@@ -73,7 +73,7 @@ export function spliceReport(config: Record<string, unknown>, r: SpliceResult): 
         caption: 'Errors pooled over the test folds; "fold mean ± sd": over the per-fold errors. Bold: the best value of each column in this run. The model row is highlighted only when it is the most accurate system.',
       },
       {
-        title: `Published systems — ${publishedProtocolNote(protocol)}`, columns: ['system', 'EI', 'IE', 'N'],
+        title: `Published systems — ${publishedProtocolNote(protocol).replace(/^published rows: /, '')}`, columns: ['system', 'EI', 'IE', 'N'],
         rows: r.published.map((p) => [p.system, p.EI, p.IE, p.N]),
         caption: r.protocol.matchesPublished
           ? 'Same size and folds as the published rows (their 1,000 were drawn from the data with duplicates; these are deduplicated unless --keep-duplicates).'
