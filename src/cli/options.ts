@@ -96,7 +96,7 @@ export function sharedModelOptions(): Option[] {
 /** The splice classification task's own options (see src/recipes/splice). */
 export function spliceOptions(): Option[] {
   return ([
-    new Option('--cv <folds>', 'stratified k-fold cross-validation (10 = the published protocol; default: one 90/10 split)').argParser(parseIntArg),
+    new Option('--cv <folds>', 'stratified k-fold cross-validation (--cv 10 --limit 1000 = the published protocol; default: one 90/10 split)').argParser(parseIntArg),
     new Option('--pooling <kind>', 'pooling over time (default center)').choices(['max', 'mean', 'last', 'max+last', 'center', 'flatten']),
     new Option('--conv-channels <n>', 'Conv1d front-end channels, 0 = none').argParser(parseIntArg),
     new Option('--weight-decay <x>', 'AdamW weight decay (default 0.01)').argParser(parseNumberArg),

@@ -21,7 +21,7 @@ import { finish } from './result.js';
 import { SELECT_GRID, selectMembers, type FoldSelection } from './select.js';
 
 export interface SpliceOptions {
-  /** Folds of stratified cross-validation (>= 2); omitted: one stratified 90/10 split. `cv: 10` is the published protocol. */
+  /** Folds of stratified cross-validation (>= 2); omitted: one stratified 90/10 split. `cv: 10` with `limit: 1000` is the published protocol. */
   cv?: number;
   /** Most epochs per fold; early stopping on a validation split may end sooner (default 20). */
   epochs?: number;
