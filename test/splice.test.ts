@@ -8,7 +8,8 @@ import {
 } from '../src/recipes/splice/index.js';
 
 test('loader: 3,190 examples = EI 767, IE 768, N 1,655; 60 nt; ambiguity codes kept', () => {
-  const d = loadSplice();
+  const d = loadSplice(undefined, { keepDuplicates: true });
+  assert.deepEqual(d.dedup, { applied: false, rowsRead: 3190, duplicatesRemoved: 0, conflictingDropped: 0, conflictingSequences: 0, kept: 3190 });
   assert.equal(d.sequences.length, 3190);
   const count = (c: number): number => d.labels.filter((y) => y === c).length;
   assert.deepEqual(SPLICE_CLASSES, ['EI', 'IE', 'N']);
@@ -102,7 +103,15 @@ test('runSplice end to end on 150 sequences, 1 epoch: the result structure', asy
   assert.deepEqual(events.filter((k) => k !== 'step'), ['start', 'fold_start', 'member_start', 'epoch', 'member_end', 'fold_end', 'done']);
   assert.equal(r.protocol.examples, 150);
   assert.equal(r.protocol.cv, null);
-  assert.deepEqual(r.systems.map((s) => s.name), ['model', 'majority', 'logreg-kmer']);
+  assert.deepEqual(r.systems.map((s) => s.name), ['model', 'majority', 'logreg-onehot', 'logreg-kmer']);
+  assert.equal(r.data.applied, true);
+  assert.equal(r.data.rowsRead, 3190);
+  assert.equal(r.data.kept + r.data.duplicatesRemoved + r.data.conflictingDropped, 3190);
+  assert.match(r.table.replace(/\s+/g, ' '), /3,190 rows read; \d+ exact duplicates removed/);
+  assert.match(r.table.replace(/\s+/g, ' '), /not the published protocol: 150 examples, one 90\/10 split/);
+  assert.equal(r.protocol.matchesPublished, false);
+  assert.match(r.table, /baseline: one-hot LR \(position-aware\)/);
+  assert.match(r.table, /baseline: k-mer LR \(position-free\)/);
   for (const s of r.systems) {
     for (const c of ['EI', 'IE', 'N'] as const) assert.ok(s.perClassError[c] >= 0 && s.perClassError[c] <= 100);
     assert.equal(s.metrics.confusion.flat().reduce((a, b) => a + b, 0), r.folds[0]!.test);

@@ -96,7 +96,7 @@ export function sharedModelOptions(): Option[] {
 /** The splice classification task's own options (see src/recipes/splice). */
 export function spliceOptions(): Option[] {
   return ([
-    new Option('--cv <folds>', 'stratified k-fold cross-validation (10 = the published protocol; default: one 90/10 split)').argParser(parseIntArg),
+    new Option('--cv <folds>', 'stratified k-fold cross-validation (--cv 10 --limit 1000 = the published protocol; default: one 90/10 split)').argParser(parseIntArg),
     new Option('--pooling <kind>', 'pooling over time (default center)').choices(['max', 'mean', 'last', 'max+last', 'center', 'flatten']),
     new Option('--conv-channels <n>', 'Conv1d front-end channels, 0 = none').argParser(parseIntArg),
     new Option('--weight-decay <x>', 'AdamW weight decay (default 0.01)').argParser(parseNumberArg),
@@ -106,6 +106,8 @@ export function spliceOptions(): Option[] {
     new Option('--ensemble <n>', 'networks averaged per fold (default 3)').argParser(parseIntArg),
     new Option('--limit <n>', 'a stratified subset of this many examples (quick runs)').argParser(parseIntArg),
     new Option('--data-path <file>', 'splice.data to read (default: the copy in data/uci-splice/)'),
+    new Option('--keep-duplicates', 'keep duplicate sequences and conflicting labels (the old, leaky protocol; default: deduplicated)'),
+    new Option('--select', 'nested selection: choose pooling, hidden size and ensemble per fold on its inner validation split (about 2x the time)'),
   ]).map((o) => o.helpGroup('Splice options (default task):'));
 }
 

@@ -10,7 +10,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { getBackend } from '../../index.js';
-import { runSplice, spliceReport, type SpliceProgress } from '../../recipes/splice/index.js';
+import { runSplice, selectionLines, spliceReport, type SpliceProgress } from '../../recipes/splice/index.js';
 import {
   RUN_FILES, TrainProgress, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, writeReport,
   type ProgressOptions, type RunDir,
@@ -41,6 +41,8 @@ export const spliceSchema = z.strictObject({
   limit: int(30).optional(),
   seed: int(0).optional(),
   dataPath: z.string().min(1).optional(),
+  keepDuplicates: z.boolean().default(false),
+  select: z.boolean().default(false),
   name: z.string().min(1).optional(),
   runsDir: z.string().min(1).default('runs'),
   quiet: z.boolean().default(false),
@@ -100,6 +102,8 @@ export async function runSpliceTask(opts: Record<string, unknown>, file: Record<
 export async function resumeSpliceTask(run: RunDir, overrides: { quiet?: boolean }, io: Io): Promise<number> {
   const path = join(run.path, RUN_FILES.config);
   const saved = readJson(path) as Record<string, unknown>;
+  // A run from before deduplication has no keepDuplicates key: its networks saw the data as read.
+  if (!('keepDuplicates' in saved)) saved.keepDuplicates = true;
   const c = validate(spliceSchema, merge({ values: saved, source: { kind: 'file', path } }, { values: overrides, source: { kind: 'flag' } }), SPLICE_KEYS, 'recur train --resume');
   return trainSplice(c, run, io);
 }
@@ -130,7 +134,8 @@ async function trainSplice(c: SpliceConfig, run: RunDir, io: Io): Promise<number
     writeReport(join(run.path, RUN_FILES.report), report);
     appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });
     commitRunDir(run);
-    io.out(io.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${r.table}\n\nrun:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
+    const sel = selectionLines(r);
+    io.out(io.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${r.table}\n${sel.length ? `\n${sel.join('\n')}\n` : ''}\nrun:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
     return 0;
   } catch (e) {
     abortRunDir(run);

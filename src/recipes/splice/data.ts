@@ -23,6 +23,22 @@ export interface SpliceData {
   /** Instance names (not all unique: the data has duplicates). */
   names: string[];
   classes: readonly string[];
+  /** What deduplication did (present on data from {@link loadSplice}). */
+  dedup?: DedupCounts;
+}
+
+/** Counts of {@link dedupSplice}: rows read = kept + duplicates removed + conflicting dropped. */
+export interface DedupCounts {
+  /** False: the rows were kept as read (`keepDuplicates`, the pre-dedup protocol). */
+  applied: boolean;
+  rowsRead: number;
+  /** Later copies of a sequence already seen with the same label (removed; the first copy is kept). */
+  duplicatesRemoved: number;
+  /** Rows whose sequence occurs with more than one label (all of them dropped). */
+  conflictingDropped: number;
+  /** Distinct sequences with conflicting labels. */
+  conflictingSequences: number;
+  kept: number;
 }
 
 /**
@@ -57,8 +73,60 @@ export function parseSplice(text: string, file = '<input>', opts: { length?: num
   return out;
 }
 
-/** Load splice.data (default: the copy in data/uci-splice/). */
-export function loadSplice(path: string = SPLICE_DATA_PATH): SpliceData {
+/**
+ * Collapse exact duplicate sequences to one row (the first, in file order) and drop every row of
+ * a sequence that occurs with more than one label. Without this an example's copy can sit in the
+ * training fold while it is tested (about 18 % of EI and 19 % of IE test items under 10-fold CV
+ * of splice.data).
+ * @example const { data, counts } = dedupSplice(parseSplice(text));
+ */
+export function dedupSplice(d: SpliceData): { data: SpliceData; counts: DedupCounts } {
+  const labelsOf = new Map<string, Set<number>>();
+  d.sequences.forEach((s, i) => {
+    if (!labelsOf.has(s)) labelsOf.set(s, new Set());
+    labelsOf.get(s)!.add(d.labels[i]!);
+  });
+  const out: SpliceData = { sequences: [], labels: [], names: [], classes: d.classes };
+  const seen = new Set<string>();
+  let duplicatesRemoved = 0;
+  let conflictingDropped = 0;
+  d.sequences.forEach((s, i) => {
+    if (labelsOf.get(s)!.size > 1) conflictingDropped += 1;
+    else if (seen.has(s)) duplicatesRemoved += 1;
+    else {
+      seen.add(s);
+      out.sequences.push(s);
+      out.labels.push(d.labels[i]!);
+      out.names.push(d.names[i]!);
+    }
+  });
+  const conflictingSequences = [...labelsOf.values()].filter((l) => l.size > 1).length;
+  const counts: DedupCounts = { applied: true, rowsRead: d.sequences.length, duplicatesRemoved, conflictingDropped, conflictingSequences, kept: out.sequences.length };
+  out.dedup = counts;
+  return { data: out, counts };
+}
+
+/** One line for the terminal and the report, e.g. "3,190 rows read; 184 duplicates removed; …". */
+export function describeDedup(c: DedupCounts): string {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  if (!c.applied) return `${n(c.rowsRead)} rows read, duplicates kept (--keep-duplicates: the old protocol, where a test sequence can have an exact copy in its training fold)`;
+  return `${n(c.rowsRead)} rows read; ${n(c.duplicatesRemoved)} exact duplicates removed; ${n(c.conflictingDropped)} rows of ${n(c.conflictingSequences)} sequence${c.conflictingSequences === 1 ? '' : 's'} with conflicting labels dropped; ${n(c.kept)} kept`;
+}
+
+/**
+ * Load splice.data (default: the copy in data/uci-splice/), deduplicated by {@link dedupSplice}
+ * unless `keepDuplicates`. The counts are in `dedup`.
+ */
+export function loadSplice(path: string = SPLICE_DATA_PATH, opts: { keepDuplicates?: boolean } = {}): SpliceData {
+  const raw = readSplice(path);
+  if (opts.keepDuplicates) {
+    const n = raw.sequences.length;
+    return { ...raw, dedup: { applied: false, rowsRead: n, duplicatesRemoved: 0, conflictingDropped: 0, conflictingSequences: 0, kept: n } };
+  }
+  return dedupSplice(raw).data;
+}
+
+function readSplice(path: string): SpliceData {
   let text: string;
   try {
     text = readFileSync(path, 'latin1');

@@ -19,12 +19,17 @@ import { runSplice, type SpliceOptions, type SpliceResult } from './run.js';
 import { predictProbs, type EncodedSet } from './train.js';
 
 /** The recipe options a run's config.json holds (the CLI's own keys left out). */
-const OPTION_KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath'];
+const OPTION_KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'keepDuplicates', 'select'];
 
-/** The recipe options stored in a splice run's config.json. */
+/**
+ * The recipe options stored in a splice run's config.json. A config without `keepDuplicates`
+ * comes from before deduplication (the CLI now always writes the key), so its folds are rebuilt
+ * from the data as read.
+ */
 export function spliceRunOptions(dir: string): SpliceOptions {
   const cfg = readJson(join(dir, RUN_FILES.config)) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(cfg).filter(([k]) => OPTION_KEYS.includes(k))) as SpliceOptions;
+  const o = Object.fromEntries(Object.entries(cfg).filter(([k]) => OPTION_KEYS.includes(k))) as SpliceOptions;
+  return 'keepDuplicates' in cfg ? o : { ...o, keepDuplicates: true };
 }
 
 /**
@@ -73,11 +78,16 @@ export function csvSequences(path: string, seqCol: string, idCol?: string): Sequ
 
 /** Every saved network of a finished run (fold-major), checked against its metrics.json. */
 function loadNetworks(dir: string): { nets: SpliceNet[]; classes: string[]; steps: number } {
-  const m = readJson(join(dir, RUN_FILES.metrics)) as { protocol?: { folds?: unknown }; hyper?: { ensemble?: unknown } };
+  const m = readJson(join(dir, RUN_FILES.metrics)) as { protocol?: { folds?: unknown }; hyper?: { ensemble?: unknown }; folds?: { selection?: { members?: unknown } }[] };
   const folds = m.protocol?.folds;
   const ensemble = m.hyper?.ensemble;
   if (!Number.isInteger(folds) || !Number.isInteger(ensemble)) throw new FormatError(join(dir, RUN_FILES.metrics), 'protocol.folds and hyper.ensemble (integers)', `${String(folds)}, ${String(ensemble)}`);
-  const loaded = Array.from({ length: (folds as number) * (ensemble as number) }, (_, k) => loadMember(memberFile(dir, Math.floor(k / (ensemble as number)), k % (ensemble as number))));
+  // With nested selection only the chosen networks of each fold predict.
+  const chosen = (f: number): number[] => {
+    const sel = m.folds?.[f]?.selection?.members;
+    return Array.isArray(sel) ? (sel as number[]) : Array.from({ length: ensemble as number }, (_, k) => k);
+  };
+  const loaded = Array.from({ length: folds as number }, (_, f) => chosen(f).map((k) => loadMember(memberFile(dir, f, k)))).flat();
   return { nets: loaded.map((l) => l.net), classes: loaded[0]!.meta.classes, steps: loaded[0]!.meta.steps };
 }
 

@@ -1,20 +1,28 @@
 /**
- * The splice run's report: per-class errors of the model beside the baselines (the best value of
- * each column in bold, the model row highlighted only when it is the most accurate system), the
- * verdict against the strongest baseline and the best published row, the published table,
- * confusion matrices, and training curves of every fold and ensemble member.
+ * The splice run's report: the data counts (deduplication), per-class errors of the model beside
+ * the baselines with per-fold mean ± sd (the best value of each column in bold, the model row
+ * highlighted only when it is the most accurate system), the verdict against the strongest
+ * baseline (paired per-fold margins) and the best published row, the published table with its
+ * protocol and whether this run matches it, nested-selection choices, confusion matrices, and
+ * training curves of every fold and ensemble member.
  */
 import { bestCells, historyCharts, type ReportChart, type ReportData } from '../common/report.js';
 import { runEnvironment } from '../common/environment.js';
+import { describeDedup } from './data.js';
+import { selectionLines } from './result.js';
 import type { SpliceResult } from './run.js';
-import { spliceVerdict, type ErrorRow } from './table.js';
+import { publishedProtocolNote, spliceVerdict, type ErrorRow } from './table.js';
 
 function verdictLines(r: SpliceResult): string[] {
-  const rows: ErrorRow[] = r.systems.map((s) => ({ system: s.label, ...s.perClassError, accuracy: s.metrics.accuracy }));
-  const v = spliceVerdict(rows);
+  const multi = r.folds.length > 1;
+  const rows: ErrorRow[] = r.systems.map((s) => ({
+    system: s.label, ...s.perClassError, accuracy: s.metrics.accuracy,
+    ...(multi ? { folds: { EI: s.foldErrors.map((e) => e[0]!), IE: s.foldErrors.map((e) => e[1]!), N: s.foldErrors.map((e) => e[2]!) } } : {}),
+  }));
+  const v = spliceVerdict(rows, { examples: r.protocol.examples, cv: r.protocol.cv });
   const base = v.baseline === null ? null : rows[v.baseline]!.system.replace(/^baseline: /, '');
   return [
-    ...v.perClass.map((c) => `${c.label}: model ${c.model.toFixed(2)} %${base ? `; strongest baseline (${base}) ${c.baseline!.toFixed(2)} %: ${c.vsBaseline}` : ''}; best published ${c.published.toFixed(2)} % (${c.publishedSystem}): ${c.vsPublished}.`),
+    ...v.perClass.map((c) => `${c.label}: model ${c.model.toFixed(2)} %${base ? `; strongest baseline (${base}) ${c.baseline!.toFixed(2)} %: ${c.vsBaseline}${c.margin ? ' (points, mean ± sd over folds of the paired difference)' : ''}` : ''}; best published ${c.published.toFixed(2)} % (${c.publishedSystem}): ${c.vsPublished}.`),
     v.summary,
   ];
 }
@@ -38,26 +46,38 @@ function curves(r: SpliceResult): ReportChart[] {
 export function spliceReport(config: Record<string, unknown>, r: SpliceResult): ReportData {
   const model = r.systems[0]!;
   const pct = (v: number): number => Number(v.toFixed(2));
-  const rows = r.systems.map((s) => [s.label, pct(s.perClassError.EI), pct(s.perClassError.IE), pct(s.perClassError.N), s.metrics.accuracy, s.metrics.macroF1, s.metrics.macroAuc]);
+  const sd = (s: SpliceResult['systems'][number], c: 'EI' | 'IE' | 'N'): string => `${s.foldMean[c].toFixed(2)} ± ${s.foldSd[c].toFixed(2)}`;
+  const multi = r.folds.length > 1;
+  const rows = r.systems.map((s) => [
+    s.label, pct(s.perClassError.EI), pct(s.perClassError.IE), pct(s.perClassError.N), s.metrics.accuracy, s.metrics.macroF1, s.metrics.macroAuc,
+    ...(multi ? [sd(s, 'EI'), sd(s, 'IE'), sd(s, 'N')] : []),
+  ]);
+  const protocol = { examples: r.protocol.examples, cv: r.protocol.cv };
+  const sel = selectionLines(r);
   const mostAccurate = r.systems.every((s) => s.metrics.accuracy <= model.metrics.accuracy);
   const single = r.folds.length === 1 && r.folds[0]!.members.length === 1 ? r.folds[0]!.members[0]!.history : null;
   return {
     title: `splice — ${model.label}`, kind: 'classification', created: new Date().toISOString(),
     facts: [
-      ['protocol', r.protocol.description], ['parameters', String(r.parameters)],
+      ['protocol', r.protocol.description], ['data', describeDedup(r.data)], ['parameters', String(r.parameters)],
+      ...(sel.length ? [['hyperparameters', sel.join('\n')] as [string, string]] : []),
+      ['one-hot baseline L2 per fold', r.folds.map((f) => f.onehotL2).join(', ')],
       ['runtime', `${(r.timings.totalMs / 1000).toFixed(1)} s on the ${r.timings.backend} backend`],
     ],
     tables: [
       {
-        title: 'Per-class error (%) against the baselines', columns: ['system', 'EI', 'IE', 'N', 'accuracy', 'macro F1', 'macro AUC'],
+        title: 'Per-class error (%) against the baselines', columns: ['system', 'EI', 'IE', 'N', 'accuracy', 'macro F1', 'macro AUC', ...(multi ? ['EI fold mean ± sd', 'IE fold mean ± sd', 'N fold mean ± sd'] : [])],
         rows, emphasise: mostAccurate ? [0] : [],
         best: bestCells(rows, [1, 2, 3, 4, 5, 6].map((col) => ({ col, better: col <= 3 ? 'lower' : 'higher' }))),
         verdict: verdictLines(r),
-        caption: 'Bold: the best value of each column in this run. The model row is highlighted only when it is the most accurate system.',
+        caption: 'Errors pooled over the test folds; "fold mean ± sd": over the per-fold errors. Bold: the best value of each column in this run. The model row is highlighted only when it is the most accurate system.',
       },
       {
-        title: 'Published systems (10-fold CV on 1,000 examples)', columns: ['system', 'EI', 'IE', 'N'],
+        title: `Published systems — ${publishedProtocolNote(protocol).replace(/^published rows: /, '')}`, columns: ['system', 'EI', 'IE', 'N'],
         rows: r.published.map((p) => [p.system, p.EI, p.IE, p.N]),
+        caption: r.protocol.matchesPublished
+          ? 'Same size and folds as the published rows (their 1,000 were drawn from the data with duplicates; these are deduplicated unless --keep-duplicates).'
+          : `Not like for like: the published rows used 10-fold CV on 1,000 examples; this run used ${r.protocol.examples.toLocaleString('en-US')}. Run with --cv 10 --limit 1000 for the published protocol.`,
       },
     ],
     confusion: r.systems.map((s) => ({ title: `Confusion matrix — ${s.label} (pooled test folds)`, labels: r.classes, matrix: s.metrics.confusion })),

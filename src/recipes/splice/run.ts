@@ -1,25 +1,27 @@
 /**
  * `runSplice`: the built-in default recipe. Trains a bidirectional recurrent classifier on the
- * UCI splice-junction data under stratified cross-validation (or one stratified 90/10 split),
- * computes the baselines (majority class, k-mer logistic regression) on the same folds, and
- * compares per-class errors with the published table.
+ * UCI splice-junction data (deduplicated unless `keepDuplicates`) under stratified
+ * cross-validation (or one stratified 90/10 split), computes the baselines (majority class,
+ * position-aware one-hot logistic regression, position-free k-mer logistic regression) on the
+ * same folds, and compares per-class errors with the published table. With `select`, the
+ * architecture is chosen per fold on the inner validation split (nested; see select.ts).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import {
-  OptionError, Rng, ValueError, classificationReport, argmaxRows, getBackend, oneHot, writeFileAtomicSync, type ClassificationReport,
+  OptionError, Rng, ValueError, classificationReport, argmaxRows, getBackend, oneHot, type ClassificationReport,
 } from '../../index.js';
-import { SPLICE_CLASSES, loadSplice, type SpliceData } from './data.js';
+import { SPLICE_CLASSES, loadSplice, type DedupCounts, type SpliceData } from './data.js';
 import { stratifiedKFold, stratifiedSample, stratifiedSplit, type Fold } from './folds.js';
 import type { SpliceNet, Pooling } from './model.js';
 import { buildNet, loadMember, memberFile, saveMember, type SpliceNetSpec } from './checkpoint.js';
 import { fitClassifier, predictProbs, subset, type EncodedSet, type EpochRecord } from './train.js';
-import { kmerLogisticBaseline, majorityProbs } from './baselines.js';
-import { formatSpliceTable, type ErrorRow } from './table.js';
-import { PUBLISHED_SPLICE, bestPublished, type PublishedRow } from './published.js';
+import { kmerLogisticBaseline, majorityProbs, oneHotLogisticBaseline } from './baselines.js';
+import type { PublishedRow } from './published.js';
+import { finish } from './result.js';
+import { SELECT_GRID, selectMembers, type FoldSelection } from './select.js';
 
 export interface SpliceOptions {
-  /** Folds of stratified cross-validation (>= 2); omitted: one stratified 90/10 split. `cv: 10` is the published protocol. */
+  /** Folds of stratified cross-validation (>= 2); omitted: one stratified 90/10 split. `cv: 10` with `limit: 1000` is the published protocol. */
   cv?: number;
   /** Most epochs per fold; early stopping on a validation split may end sooner (default 20). */
   epochs?: number;
@@ -53,6 +55,17 @@ export interface SpliceOptions {
   seed?: number;
   /** splice.data to read (default the copy in data/uci-splice/). */
   dataPath?: string;
+  /**
+   * Keep exact duplicate sequences and conflicting labels as read (the old protocol, where a test
+   * sequence can have a copy in its training fold). Default false: deduplicated.
+   */
+  keepDuplicates?: boolean;
+  /**
+   * Nested selection: per fold, choose pooling × hidden × ensemble from {@link SELECT_GRID} on
+   * the fold's inner validation split (never the test fold); `pooling`, `hidden` and `ensemble`
+   * are then ignored. About 2× the networks of the default.
+   */
+  select?: boolean;
   /** Progress events. */
   onProgress?: (e: SpliceProgress) => void;
   /** Write result.json and table.txt here. */
@@ -78,12 +91,15 @@ export type SpliceProgress =
 
 /** One system of this run (the model or a baseline), on the pooled out-of-fold predictions. */
 export interface SpliceSystemResult {
-  name: 'model' | 'majority' | 'logreg-kmer';
+  name: 'model' | 'majority' | 'logreg-onehot' | 'logreg-kmer';
   label: string;
   /** Percent error per true class, pooled over folds. */
   perClassError: Record<'EI' | 'IE' | 'N', number>;
   /** Per-fold percent errors [EI, IE, N]. */
   foldErrors: number[][];
+  /** Per class: mean and sample standard deviation of the per-fold errors (sd 0 with one fold). */
+  foldMean: Record<'EI' | 'IE' | 'N', number>;
+  foldSd: Record<'EI' | 'IE' | 'N', number>;
   metrics: ClassificationReport;
 }
 
@@ -105,10 +121,24 @@ export interface SpliceFoldResult {
   members: SpliceMember[];
   modelMs: number;
   baselineMs: number;
+  /** Networks trained (or reloaded) in this fold, selection candidates included. */
+  networks: number;
+  /** The one-hot baseline's L2, chosen on its validation split of the training fold. */
+  onehotL2: number;
+  /** With `select`: what was chosen on the inner validation split, and from what. */
+  selection?: FoldSelection;
 }
 
 export interface SpliceResult {
-  protocol: { cv: number | null; folds: number; examples: number; valFraction: number; seed: number; description: string };
+  protocol: {
+    cv: number | null; folds: number; examples: number; valFraction: number; seed: number; description: string;
+    /** Nested selection per fold (`select`). */
+    select: boolean;
+    /** 10 folds on 1,000 examples: the published rows' protocol (their sample had duplicates). */
+    matchesPublished: boolean;
+  };
+  /** Deduplication counts (rows read, duplicates removed, conflicting dropped, kept). */
+  data: DedupCounts;
   hyper: Required<Pick<SpliceOptions, 'epochs' | 'hidden' | 'cell' | 'pooling' | 'convChannels' | 'batchSize' | 'lr' | 'weightDecay' | 'dropout' | 'ema' | 'ensemble' | 'patience'>>;
   classes: string[];
   /** The model first, then the baselines. */
@@ -127,9 +157,11 @@ export interface SpliceResult {
 }
 
 const POOLINGS: readonly Pooling[] = ['center', 'max', 'mean', 'last', 'max+last', 'flatten'];
-const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'onProgress', 'outDir', 'stateDir', 'savedOnly', 'stop'];
+const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'keepDuplicates', 'select', 'onProgress', 'outDir', 'stateDir', 'savedOnly', 'stop'];
 
-function resolve(o: SpliceOptions): SpliceResult['hyper'] & { cv: number | null; valFraction: number; seed: number } {
+export type Resolved = SpliceResult['hyper'] & { cv: number | null; valFraction: number; seed: number; select: boolean; keepDuplicates: boolean };
+
+function resolve(o: SpliceOptions): Resolved {
   const where = 'runSplice';
   for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new OptionError(where, `options among {${KEYS.join(', ')}}`, `unknown option '${k}'`);
   if (o.savedOnly && !o.stateDir) throw new OptionError(where, 'savedOnly together with stateDir (the folder of the saved networks)', 'no stateDir');
@@ -149,7 +181,7 @@ function resolve(o: SpliceOptions): SpliceResult['hyper'] & { cv: number | null;
   if (o.cell !== undefined && o.cell !== 'gru' && o.cell !== 'lstm') throw new ValueError(where, "cell 'gru' or 'lstm'", JSON.stringify(o.cell));
   if (o.pooling !== undefined && !POOLINGS.includes(o.pooling)) throw new ValueError(where, `pooling among ${POOLINGS.join(', ')}`, JSON.stringify(o.pooling));
   return {
-    cv, valFraction, seed: int('seed', o.seed, 0, 0),
+    cv, valFraction, seed: int('seed', o.seed, 0, 0), select: o.select ?? false, keepDuplicates: o.keepDuplicates ?? false,
     epochs: int('epochs', o.epochs, 20, 1), hidden: int('hidden', o.hidden, 32, 1), cell: o.cell ?? 'gru', pooling: o.pooling ?? 'center',
     convChannels: int('convChannels', o.convChannels, 0, 0), batchSize: int('batchSize', o.batchSize, 32, 1),
     lr: num('lr', o.lr, 3e-3, (x) => x > 0 && x < 1, 'in (0, 1)'), weightDecay: num('weightDecay', o.weightDecay, 1e-2, (x) => x >= 0 && x < 1, 'in [0, 1)'),
@@ -187,30 +219,36 @@ function pctErrors(labels: ArrayLike<number>, probs: Float64Array): number[] {
 const SYSTEMS = [
   { name: 'model', label: '' },
   { name: 'majority', label: 'baseline: majority class' },
-  { name: 'logreg-kmer', label: 'baseline: logistic regression, k-mers 1-3' },
+  { name: 'logreg-onehot', label: 'baseline: one-hot LR (position-aware)' },
+  { name: 'logreg-kmer', label: 'baseline: k-mer LR (position-free)' },
 ] as const;
 
 /** What a fold needs besides its data: the settings, the shared Rng, where networks are saved. */
-interface FoldEnv {
+export interface FoldEnv {
   d: SpliceData;
   all: EncodedSet;
   folds: number;
-  h: ReturnType<typeof resolve>;
+  h: Resolved;
   rng: Rng;
   oof: Float64Array[];
   o: SpliceOptions;
 }
 
-type FoldOutcome = SpliceFoldResult & { params: number; errs: number[][] };
+export type FoldOutcome = SpliceFoldResult & { params: number; errs: number[][] };
+
+/** A trained (or reloaded) network and its training record. */
+export type Member = { net: SpliceNet; rec: SpliceMember };
 
 /**
  * Fold f's member m: loaded from `stateDir` when saved there, else trained (and saved).
  * The two forks of the shared Rng happen either way, so later members draw the same numbers
  * whether or not this one was reused. Null when a stop was requested during training.
  */
-async function member(e: FoldEnv, f: number, m: number, fitSet: EncodedSet, valSet: EncodedSet): Promise<{ net: SpliceNet; rec: SpliceMember } | null> {
+export async function member(
+  e: FoldEnv, f: number, m: number, fitSet: EncodedSet, valSet: EncodedSet, arch: Partial<Pick<SpliceNetSpec, 'hidden' | 'pooling'>> = {},
+): Promise<Member | null> {
   const { h, o } = e;
-  const spec: SpliceNetSpec = { cell: h.cell, hidden: h.hidden, pooling: h.pooling, convChannels: h.convChannels, dropout: h.dropout };
+  const spec: SpliceNetSpec = { cell: h.cell, hidden: arch.hidden ?? h.hidden, pooling: arch.pooling ?? h.pooling, convChannels: h.convChannels, dropout: h.dropout };
   const net = buildNet(spec, e.rng.fork());
   const rng = e.rng.fork();
   const file = o.stateDir ? memberFile(o.stateDir, f, m) : '';
@@ -241,28 +279,45 @@ async function runFold(e: FoldEnv, fold: Fold, f: number): Promise<FoldOutcome |
   o.onProgress?.({ kind: 'fold_start', fold: f, folds: e.folds, train: fitIdx.length, val: valIdx.length, test: fold.test.length });
   const t0 = performance.now();
   const [fitSet, valSet, test] = [subset(all, fitIdx), subset(all, valIdx), subset(all, fold.test)];
-  const members: SpliceMember[] = [];
-  const avg = new Float64Array(fold.test.length * 3);
-  let params = 0;
-  for (let m = 0; m < h.ensemble; m++) {
-    const got = await member(e, f, m, fitSet, valSet);
-    if (!got) return null;
-    const p = predictProbs(got.net, test).probs;
-    for (let i = 0; i < avg.length; i++) avg[i]! += p[i]! / h.ensemble;
-    members.push(got.rec);
-    params += got.net.numParameters();
+  let chosen: Member[] = [];
+  let selection: FoldSelection | undefined;
+  let networks = 0;
+  if (h.select) {
+    const s = await selectMembers(valSet, (m, arch) => member(e, f, m, fitSet, valSet, arch));
+    if (!s) return null;
+    [chosen, selection, networks] = [s.chosen, s.selection, s.networks];
+  } else {
+    for (let m = 0; m < h.ensemble; m++) {
+      const got = await member(e, f, m, fitSet, valSet);
+      if (!got) return null;
+      chosen.push(got);
+    }
+    networks = chosen.length;
   }
+  const avg = new Float64Array(fold.test.length * 3);
+  for (const got of chosen) {
+    const p = predictProbs(got.net, test).probs;
+    for (let i = 0; i < avg.length; i++) avg[i]! += p[i]! / chosen.length;
+  }
+  const members = chosen.map((c) => c.rec);
+  const params = chosen.reduce((a, c) => a + c.net.numParameters(), 0);
   const probs: Float64Array[] = [avg];
   const t1 = performance.now();
   const trainY = fold.train.map((i) => d.labels[i]!);
+  const [trainSeqs, testSeqs] = [fold.train.map((i) => d.sequences[i]!), fold.test.map((i) => d.sequences[i]!)];
   probs.push(majorityProbs(trainY, fold.test.length, 3));
-  probs.push(kmerLogisticBaseline(fold.train.map((i) => d.sequences[i]!), trainY, fold.test.map((i) => d.sequences[i]!), 3));
+  // Its own Rng (from the seed and fold), so the shared stream, and with it every network, is
+  // what it was before this baseline existed: --keep-duplicates reproduces the old figures.
+  const onehot = oneHotLogisticBaseline(trainSeqs, trainY, testSeqs, 3, new Rng(h.seed * 1000 + 7919 + f));
+  probs.push(onehot.probs);
+  probs.push(kmerLogisticBaseline(trainSeqs, trainY, testSeqs, 3));
   const t2 = performance.now();
   probs.forEach((p, s) => fold.test.forEach((i, j) => e.oof[s]!.set(p.subarray(j * 3, j * 3 + 3), i * 3)));
   const errs = probs.map((p) => pctErrors(test.labels, p));
   o.onProgress?.({ kind: 'fold_end', fold: f, perClassError: Object.fromEntries(SYSTEMS.map((s, k) => [s.name, errs[k]!])), ms: t2 - t0 });
   return {
     fold: f, train: fitIdx.length, val: valIdx.length, test: fold.test.length, members, modelMs: t1 - t0, baselineMs: t2 - t1, params, errs,
+    networks, onehotL2: onehot.l2, ...(selection ? { selection } : {}),
   };
 }
 
@@ -278,11 +333,11 @@ export async function runSplice(options: SpliceOptions = {}): Promise<SpliceResu
   const h = resolve(options);
   const t0 = performance.now();
   const rng = new Rng(h.seed);
-  const d = limitData(loadSplice(options.dataPath), options.limit, rng);
+  const d = limitData(loadSplice(options.dataPath, { keepDuplicates: h.keepDuplicates }), options.limit, rng);
   const all = encode(d);
   const folds = h.cv ? stratifiedKFold(d.labels, h.cv, rng) : [stratifiedSplit(d.labels, 0.1, rng)];
   const backend = getBackend().name;
-  options.onProgress?.({ kind: 'start', folds: folds.length, members: h.ensemble, epochs: h.epochs, batchSize: h.batchSize, examples: d.labels.length, backend });
+  options.onProgress?.({ kind: 'start', folds: folds.length, members: h.select ? SELECT_GRID.length + 2 : h.ensemble, epochs: h.epochs, batchSize: h.batchSize, examples: d.labels.length, backend });
   const env: FoldEnv = { d, all, folds: folds.length, h, rng, oof: SYSTEMS.map(() => new Float64Array(d.labels.length * 3)), o: options };
   const foldRes: FoldOutcome[] = [];
   for (const [f, fold] of folds.entries()) {
@@ -298,84 +353,22 @@ export async function runSplice(options: SpliceOptions = {}): Promise<SpliceResu
     const pc = metrics.perClass;
     const front = h.convChannels ? `conv${h.convChannels} + ` : '';
     const ens = h.ensemble > 1 ? `, ensemble of ${h.ensemble}` : '';
-    const label = s.name === 'model' ? `recur ${front}bi-${h.cell.toUpperCase()} (H=${h.hidden}, ${h.pooling}${ens})` : s.label;
+    const arch = h.select ? 'nested selection per fold' : `H=${h.hidden}, ${h.pooling}${ens}`;
+    const label = s.name === 'model' ? `recur ${front}bi-${h.cell.toUpperCase()} (${arch})` : s.label;
+    const foldErrors = foldRes.map((fr) => fr.errs[k]!);
+    const stat = (c: number): [number, number] => meanSd(foldErrors.map((r) => r[c]!));
     return {
       name: s.name, label, perClassError: { EI: 100 * pc[0]!.error, IE: 100 * pc[1]!.error, N: 100 * pc[2]!.error },
-      foldErrors: foldRes.map((fr) => fr.errs[k]!), metrics,
+      foldErrors, foldMean: { EI: stat(0)[0], IE: stat(1)[0], N: stat(2)[0] }, foldSd: { EI: stat(0)[1], IE: stat(1)[1], N: stat(2)[1] }, metrics,
     };
   });
   return finish(options, h, d, systems, foldRes, t0, backend);
 }
 
-function finish(
-  o: SpliceOptions, h: ReturnType<typeof resolve>, d: SpliceData, systems: SpliceSystemResult[],
-  foldRes: FoldOutcome[], t0: number, backend: string,
-): SpliceResult {
-  const nf = foldRes.length;
-  const n = d.labels.length.toLocaleString('en-US');
-  const description = h.cv
-    ? `${h.cv}-fold stratified CV on ${n} examples (published rows: 10-fold CV on 1,000)`
-    : `one stratified 90/10 split of ${n} examples, ${foldRes[0]!.test} tested (published rows: 10-fold CV on 1,000; use cv: 10 for the full protocol)`;
-  const spread = (k: number, c: number): number => {
-    const v = foldRes.map((fr) => fr.errs[k]![c]!);
-    const m = v.reduce((a, b) => a + b, 0) / v.length;
-    return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1));
-  };
-  const rows: ErrorRow[] = systems.map((s, k) => ({
-    system: s.label, ...s.perClassError, accuracy: s.metrics.accuracy,
-    note: nf > 1 ? `fold sd ±${spread(k, 2).toFixed(1)} / ±${spread(k, 0).toFixed(1)} / ±${spread(k, 1).toFixed(1)}` : undefined,
-  }));
-  const title = `Splice-junction per-class error (%): ${description}; backend ${backend}`;
-  const comparison = (['N', 'EI', 'IE'] as const).map((cls) => {
-    const b = bestPublished(cls);
-    const model = systems[0]!.perClassError[cls];
-    return { cls, model, bestPublished: b.error, system: b.system, better: model < b.error };
-  });
-  const modelMs = foldRes.reduce((a, f) => a + f.modelMs, 0);
-  const baselineMs = foldRes.reduce((a, f) => a + f.baselineMs, 0);
-  const result: SpliceResult = {
-    protocol: { cv: h.cv, folds: nf, examples: d.labels.length, valFraction: h.valFraction, seed: h.seed, description },
-    hyper: { epochs: h.epochs, hidden: h.hidden, cell: h.cell, pooling: h.pooling, convChannels: h.convChannels, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, dropout: h.dropout, ema: h.ema, ensemble: h.ensemble, patience: h.patience },
-    classes: [...SPLICE_CLASSES], systems, published: PUBLISHED_SPLICE, comparison,
-    beatsAllPublished: comparison.every((c) => c.better),
-    table: formatSpliceTable({ title, rows }),
-    folds: foldRes.map(({ params: _p, errs: _e, ...rest }) => rest),
-    history: foldRes.map((f) => f.members[0]!.history),
-    timings: { totalMs: performance.now() - t0, modelMs, baselineMs, backend },
-    parameters: foldRes[0]!.params,
-  };
-  o.onProgress?.({ kind: 'done', ms: result.timings.totalMs });
-  if (o.outDir) writeOutputs(o.outDir, result);
-  return result;
-}
-
-function writeOutputs(dir: string, r: SpliceResult): void {
-  mkdirSync(dir, { recursive: true });
-  const json = JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
-  writeFileAtomicSync(join(dir, 'result.json'), json);
-  writeFileAtomicSync(join(dir, 'table.txt'), `${r.table}\n`);
-}
-
-/**
- * The whole result as text: the comparison table, then per system accuracy, macro-F1, macro
- * one-vs-rest AUC and per-class F1, the model's confusion matrix, and timings.
- * @example console.log(formatSpliceSummary(runSplice()));
- */
-export function formatSpliceSummary(r: SpliceResult): string {
-  const pct = (v: number): string => (100 * v).toFixed(2);
-  const lines = [r.table, '', 'system metrics (pooled out-of-fold predictions):'];
-  for (const s of r.systems) {
-    const m = s.metrics;
-    const f1 = m.perClass.map((c) => `${c.label} ${c.f1.toFixed(3)}`).join(', ');
-    lines.push(`  ${s.label}: accuracy ${pct(m.accuracy)}%, macro-F1 ${m.macroF1.toFixed(3)}, macro AUC (one-vs-rest) ${m.macroAuc.toFixed(4)}; F1 ${f1}`);
-  }
-  const m = r.systems[0]!.metrics;
-  const w = Math.max(...m.confusion.flat().map((v) => String(v).length), 4) + 2;
-  lines.push('', `confusion matrix of ${r.systems[0]!.label} (rows true, columns predicted):`);
-  lines.push(`  ${''.padEnd(6)}${m.classes.map((c) => c.padStart(w)).join('')}`);
-  m.confusion.forEach((row, i) => lines.push(`  ${m.classes[i]!.padEnd(6)}${row.map((v) => String(v).padStart(w)).join('')}`));
-  const t = r.timings;
-  const epochs = r.folds.map((f) => f.members.map((m) => m.epochsRun).join('+')).join(', ');
-  lines.push('', `time ${(t.totalMs / 1000).toFixed(1)} s (model ${(t.modelMs / 1000).toFixed(1)} s, baselines ${(t.baselineMs / 1000).toFixed(1)} s) on backend ${t.backend}; epochs per fold: ${epochs}; ${r.parameters} parameters`);
-  return lines.join('\n');
+/** Mean and sample standard deviation (0 for fewer than two values; NaNs skipped). */
+export function meanSd(v: readonly number[]): [number, number] {
+  const x = v.filter((a) => !Number.isNaN(a));
+  if (!x.length) return [NaN, NaN];
+  const m = x.reduce((a, b) => a + b, 0) / x.length;
+  return [m, x.length < 2 ? 0 : Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1))];
 }
