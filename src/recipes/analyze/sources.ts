@@ -86,7 +86,7 @@ export function forecastSubject(dir: string, o: RunSubjectOptions): Subject {
 function spliceFoldSequences(dir: string, part: 'test' | 'train'): string[] {
   const o = spliceRunOptions(dir);
   const rng = new Rng(o.seed ?? 0);
-  let d = loadSplice(o.dataPath);
+  let d = loadSplice(o.dataPath, { keepDuplicates: !!o.keepDuplicates });
   // Mirrors runSplice: the same Rng draws the --limit subset, then the folds.
   if (o.limit !== undefined && o.limit < d.labels.length) {
     const keep = stratifiedSample(d.labels, o.limit, rng);
