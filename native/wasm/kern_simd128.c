@@ -5,8 +5,10 @@
  * C element is one chain acc = acc + a·b over k in order (mul and add rounded separately), which keeps
  * the value independent of mr, nr and the tile's position, as on the other paths.
  *
- * Legend: MR = 6 rows, NR = 8 columns = 2 vectors; acc[i][v] covers C(i, 4v .. 4v+3). 12 accumulators
- * + 2 B vectors + 1 broadcast A = 15 of the 16 xmm registers V8 allocates on x86-64 (4 x 16 spills).
+ * Legend: MR = 4 rows, NR = 8 columns = NV = 2 vectors; acc[i][v] covers C(i, 4v .. 4v+3). 8 accumulators
+ * + 2 B vectors + 4 broadcast A (clang loads them together) = 14 of the 16 xmm registers V8 allocates on
+ * x86-64. Measured (Node 20, GEMM 256³, one run on a loaded machine): 4 x 8 25 GFLOP/s; 6 x 8, 4 x 12,
+ * 3 x 16, 8 x 8, 4 x 16 (17–24 live vectors: spills) 5–7. -DRC_WASM_MR / -DRC_WASM_NV pick another.
  * Phases: zero acc; k loop (load B row, broadcast a(i, k), mul-add); store alpha·acc (+ beta·C).
  */
 #include <math.h>
@@ -16,21 +18,27 @@
 #include "../recurrent_cells.h"
 
 #define INL static inline __attribute__((always_inline))
-#ifndef MR
-#define MR 6
+#ifndef RC_WASM_MR
+#define RC_WASM_MR 4
 #endif
-#define NR 8
+#ifndef RC_WASM_NV
+#define RC_WASM_NV 2
+#endif
+#define MR RC_WASM_MR
+#define NV RC_WASM_NV /* vectors per row: NR = 4·NV */
+#define NR (4 * NV)
 
 INL void body(const int mr, int nr, int kc, const float *restrict Ap, const float *restrict Bp, long ldbp,
               float *restrict C, long ldc, float alpha, float beta) {
-  v128_t acc[MR][2];
-  for (int i = 0; i < mr; i++) acc[i][0] = acc[i][1] = wasm_f32x4_splat(0.0f);
+  v128_t acc[MR][NV];
+  for (int i = 0; i < mr; i++)
+    for (int v = 0; v < NV; v++) acc[i][v] = wasm_f32x4_splat(0.0f);
   for (int k = 0; k < kc; k++) {
-    const v128_t b0 = wasm_v128_load(Bp), b1 = wasm_v128_load(Bp + 4);
+    v128_t b[NV];
+    for (int v = 0; v < NV; v++) b[v] = wasm_v128_load(Bp + 4 * v);
     for (int i = 0; i < mr; i++) {
       const v128_t a = wasm_f32x4_splat(Ap[i]);
-      acc[i][0] = wasm_f32x4_add(acc[i][0], wasm_f32x4_mul(a, b0));
-      acc[i][1] = wasm_f32x4_add(acc[i][1], wasm_f32x4_mul(a, b1));
+      for (int v = 0; v < NV; v++) acc[i][v] = wasm_f32x4_add(acc[i][v], wasm_f32x4_mul(a, b[v]));
     }
     Ap += MR;
     Bp += ldbp;
@@ -38,18 +46,16 @@ INL void body(const int mr, int nr, int kc, const float *restrict Ap, const floa
   const v128_t va = wasm_f32x4_splat(alpha), vb = wasm_f32x4_splat(beta);
   for (int i = 0; i < mr; i++) {
     float *c = C + i * ldc;
-    v128_t r0 = wasm_f32x4_mul(va, acc[i][0]), r1 = wasm_f32x4_mul(va, acc[i][1]);
+    v128_t r[NV];
+    for (int v = 0; v < NV; v++) r[v] = wasm_f32x4_mul(va, acc[i][v]);
     if (nr == NR) {
-      if (beta != 0.0f) {
-        r0 = wasm_f32x4_add(wasm_f32x4_mul(vb, wasm_v128_load(c)), r0);
-        r1 = wasm_f32x4_add(wasm_f32x4_mul(vb, wasm_v128_load(c + 4)), r1);
+      for (int v = 0; v < NV; v++) {
+        if (beta != 0.0f) r[v] = wasm_f32x4_add(wasm_f32x4_mul(vb, wasm_v128_load(c + 4 * v)), r[v]);
+        wasm_v128_store(c + 4 * v, r[v]);
       }
-      wasm_v128_store(c, r0);
-      wasm_v128_store(c + 4, r1);
     } else { /* partial tile: the same arithmetic, element by element */
       float t[NR];
-      wasm_v128_store(t, r0);
-      wasm_v128_store(t + 4, r1);
+      for (int v = 0; v < NV; v++) wasm_v128_store(t + 4 * v, r[v]);
       if (beta == 0.0f)
         for (int j = 0; j < nr; j++) c[j] = t[j];
       else
@@ -60,13 +66,15 @@ INL void body(const int mr, int nr, int kc, const float *restrict Ap, const floa
 
 #define KERN(m) \
   static void k##m(int nr, int kc, const float *A, const float *B, long l, float *C, long c, float al, float be) { \
-    body(m, nr, kc, A, B, l, C, c, al, be);                                                                       \
+    body(m < MR ? m : MR, nr, kc, A, B, l, C, c, al, be);                                                        \
   }
-KERN(1) KERN(2) KERN(3) KERN(4) KERN(5) KERN(6)
+KERN(1) KERN(2) KERN(3) KERN(4) KERN(5) KERN(6) KERN(7) KERN(8)
 
 static void kern(int mr, int nr, int kc, const float *Ap, const float *Bp, long ldbp, float *C, long ldc,
                  float alpha, float beta) {
   switch (mr) {
+    case 8: k8(nr, kc, Ap, Bp, ldbp, C, ldc, alpha, beta); break;
+    case 7: k7(nr, kc, Ap, Bp, ldbp, C, ldc, alpha, beta); break;
     case 6: k6(nr, kc, Ap, Bp, ldbp, C, ldc, alpha, beta); break;
     case 5: k5(nr, kc, Ap, Bp, ldbp, C, ldc, alpha, beta); break;
     case 4: k4(nr, kc, Ap, Bp, ldbp, C, ldc, alpha, beta); break;
