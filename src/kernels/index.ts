@@ -1,7 +1,7 @@
 import type { Backend } from './backend.js';
 import { refBackend } from './ref/index.js';
-import { loadNative, type NativeCpuPath } from './native/index.js';
-import { loadWasm } from './wasm/node.js';
+import type { NativeCpuPath } from './native/index.js';
+import { platform } from './platform.js';
 import { BackendError, OptionError } from '../util/errors.js';
 
 export * from './backend.js';
@@ -77,30 +77,29 @@ export function setBackend(name: BackendName | Backend, opts: BackendOptions = {
     if (threads !== undefined && threads !== 1) throw new OptionError('setBackend', `threads 1 with the ${name} backend (it is single-threaded)`, `${threads}`);
     return name === 'ref' ? useRef('ref', null) : useWasm('wasm', null);
   }
-  const n = loadNative();
+  const n = platform.native();
   if ('error' in n) {
     if (name === 'native') throw new BackendError('setBackend', 'the native addon to load', n.error);
-    const w = loadWasm();
+    const w = platform.wasm();
     const fallback = 'error' in w ? `${n.error}; wasm: ${w.error}` : n.error;
-    if (!warned && process.env.RECUR_QUIET !== '1') {
+    if (!warned && platform.env('RECUR_QUIET') !== '1') {
       warned = true;
       const using = 'error' in w ? 'the TypeScript "ref" backend' : 'the WebAssembly "wasm" backend';
-      process.stderr.write(`recur: native backend unavailable (${fallback}); using ${using}\n`);
+      platform.warn(`recur: native backend unavailable (${fallback}); using ${using}`);
     }
     return 'error' in w ? useRef('auto', fallback) : useWasm('auto', fallback);
   }
-  if (threads !== undefined) n.addon.setThreads(threads);
+  if (threads !== undefined) n.setThreads(threads);
   current = n.backend;
   info = {
-    name: 'native', requested: name, fallback: null, threads: n.addon.getThreads(),
-    cpuPath: n.addon.cpuFeatures().path, nativeRecurrent: true,
+    name: 'native', requested: name, fallback: null, threads: n.threads(), cpuPath: n.cpuPath(), nativeRecurrent: true,
   };
   return current;
 }
 
 /** The wasm kernels (an explicit request throws when they do not load; auto checked before). */
 function useWasm(requested: BackendName, fallback: string | null): Backend {
-  const w = loadWasm();
+  const w = platform.wasm();
   if ('error' in w) throw new BackendError('setBackend', 'the wasm kernels to load', w.error);
   current = w.backend;
   info = { name: 'wasm', requested, fallback, threads: 1, cpuPath: null, nativeRecurrent: false };
@@ -115,10 +114,10 @@ export function backendInfo(): BackendInfo {
 // Default at import: env RECUR_BACKEND (auto | native | wasm | ref, default auto) and RECUR_NUM_THREADS
 // (the addon reads it too; checked here so a bad value fails loudly).
 {
-  const env = process.env.RECUR_BACKEND;
+  const env = platform.env('RECUR_BACKEND');
   const name = env === undefined || env === '' ? 'auto' : env;
   if (!NAMES.includes(name)) throw new OptionError('RECUR_BACKEND', '"auto", "native", "wasm" or "ref"', `"${name}"`);
-  const t = process.env.RECUR_NUM_THREADS;
+  const t = platform.env('RECUR_NUM_THREADS');
   const threads = t === undefined || t === '' ? undefined : checkThreads('RECUR_NUM_THREADS', Number(t));
   setBackend(name as BackendName, name === 'ref' || name === 'wasm' ? {} : { threads });
 }

@@ -69,6 +69,7 @@ function float32Backend(ex: WasmExports): Backend {
   const hp = new Heap(ex);
   const DIMS = hp.hdr, PTRS = hp.hdr + 64, HYPER = hp.hdr + 256; // i32[9], u32[31], f64[9] of the 1 KB header
   const f32 = (b: Buf): Float32Array => b as Float32Array;
+  const slotOf = new Int32Array(WASM_PTRS.length);
 
   function rec(e: Entry, kind: Kind, bwd: boolean, inp: RecurrentInputs, P: number, relu: number, o: object, g: object | null): void {
     const d = dimsOf(e, kind, inp, P);
@@ -81,14 +82,14 @@ function float32Backend(ex: WasmExports): Backend {
     const src = inp as unknown as Record<string, Buf | Int32Array | null | undefined>;
     const out = o as Record<string, Buf | null | undefined>, grads = (g ?? {}) as Record<string, Buf | null | undefined>;
     const infer = !bwd && kind !== 'rnn' && inp.inference === true;
-    const at = new Int32Array(WASM_PTRS.length).fill(-1); // slot of each pointer, -1 = null
+    const at = slotOf.fill(-1); // slot of each pointer, -1 = null
     hp.begin();
     for (const name of RECURRENT_ARGS.head) {
       if (name === 'dims') continue;
-      if (name === 'ws') { at[PTR_INDEX.get('ws')!] = hp.arg(`${e}.ws`, null, ex.rc_rec_workspace(KIND[kind], d.T, d.B, d.I, d.H, d.P), SCRATCH); continue; }
+      if (name === 'ws') { at[PTR_INDEX.get('ws')!] = hp.arg(e, 'ws', null, ex.rc_rec_workspace(KIND[kind], d.T, d.B, d.I, d.H, d.P), SCRATCH); continue; }
       if ((name === 'c0' && kind !== 'lstm') || (name === 'wHr' && P === 0)) continue;
       const nullable = name === 'bIh' || name === 'bHh' || name === 'lengths' || name === 'maskX' || name === 'maskH';
-      at[PTR_INDEX.get(name)!] = hp.arg(`${e}.${name}`, src[name] as Buf | null, size(name, d), IN, nullable, name === 'lengths' ? 'i32' : 'f32');
+      at[PTR_INDEX.get(name)!] = hp.arg(e, name, src[name] as Buf | null, size(name, d), IN, nullable, name === 'lengths' ? 'i32' : 'f32');
     }
     for (const name of RECURRENT_ARGS[e]) {
       if ((name === 'm' || name === 'dWHr') && P === 0) continue;
@@ -97,7 +98,7 @@ function float32Backend(ex: WasmExports): Backend {
       const a = isGrad ? grads[name] : out[name];
       // forward: outputs written; backward: saved and upstream read, parameter / input gradients accumulated
       const mode = !bwd ? OUT : !isGrad || name === 'dy' || name === 'dhN' || name === 'dcN' ? IN : INOUT;
-      at[PTR_INDEX.get(name)!] = hp.arg(`${e}.${name}`, a, size(name, d), mode, isGrad);
+      at[PTR_INDEX.get(name)!] = hp.arg(e, name, a, size(name, d), mode, isGrad);
     }
     hp.place();
     const i32 = hp.i32;
@@ -124,19 +125,19 @@ function float32Backend(ex: WasmExports): Backend {
       const { M, N, K } = a;
       if (M <= 0 || N <= 0) return;
       const ext = (rows: number, cols: number, ld: number): number => (rows <= 0 || cols <= 0 ? 0 : (rows - 1) * ld + cols);
-      const aOff = a.aOff ?? 0, bOff = a.bOff ?? 0, cOff = a.cOff ?? 0;
+      const at = (b: Buf, off: number | undefined): Float32Array => (off ? f32(b).subarray(off) : f32(b));
       hp.begin();
-      const sa = hp.arg('gemm.A', f32(a.A).subarray(aOff), a.transA ? ext(K, M, a.lda) : ext(M, K, a.lda), IN);
-      const sb = hp.arg('gemm.B', f32(a.B).subarray(bOff), a.transB ? ext(N, K, a.ldb) : ext(K, N, a.ldb), IN);
+      const sa = hp.arg('gemm', 'A', at(a.A, a.aOff), a.transA ? ext(K, M, a.lda) : ext(M, K, a.lda), IN);
+      const sb = hp.arg('gemm', 'B', at(a.B, a.bOff), a.transB ? ext(N, K, a.ldb) : ext(K, N, a.ldb), IN);
       // C is read when beta != 0, and copied in anyway when rows are padded (the padding is copied back)
-      const sc = hp.arg('gemm.C', f32(a.C).subarray(cOff), ext(M, N, a.ldc), a.beta === 0 && a.ldc === N ? OUT : INOUT);
+      const sc = hp.arg('gemm', 'C', at(a.C, a.cOff), ext(M, N, a.ldc), a.beta === 0 && a.ldc === N ? OUT : INOUT);
       hp.place();
       ex.rc_sgemm(a.transA ? 1 : 0, a.transB ? 1 : 0, M, N, K, a.alpha, hp.ptr(sa), a.lda, hp.ptr(sb), a.ldb, a.beta, hp.ptr(sc), a.ldc);
       hp.finish();
     },
     unary(kind, x, y) {
       hp.begin();
-      const sx = hp.arg('unary.x', x, x.length, IN), sy = hp.arg('unary.y', y, x.length, OUT);
+      const sx = hp.arg('unary', 'x', x, x.length, IN), sy = hp.arg('unary', 'y', y, x.length, OUT);
       hp.place();
       ex.rc_unary(UNARY_CODE[kind], hp.ptr(sx), hp.ptr(sy), x.length);
       hp.finish();
@@ -144,8 +145,8 @@ function float32Backend(ex: WasmExports): Backend {
     unaryBackward(kind, x, y, dy, dx) {
       const n = x.length;
       hp.begin();
-      const sx = hp.arg('unaryBackward.x', x, n, IN), sy = hp.arg('unaryBackward.y', y, n, IN);
-      const sd = hp.arg('unaryBackward.dy', dy, n, IN), so = hp.arg('unaryBackward.dx', dx, n, INOUT);
+      const sx = hp.arg('unaryBackward', 'x', x, n, IN), sy = hp.arg('unaryBackward', 'y', y, n, IN);
+      const sd = hp.arg('unaryBackward', 'dy', dy, n, IN), so = hp.arg('unaryBackward', 'dx', dx, n, INOUT);
       hp.place();
       ex.rc_unary_backward(UNARY_CODE[kind], hp.ptr(sx), hp.ptr(sy), hp.ptr(sd), hp.ptr(so), n);
       hp.finish();
@@ -159,7 +160,7 @@ function float32Backend(ex: WasmExports): Backend {
     rnnBackward: (inp, saved, g, _ws) => rec('rnnBackward', 'rnn', true, inp, 0, relu('rnnBackward', inp), saved, g),
     firstNonFinite(x) {
       hp.begin();
-      const s = hp.arg('firstNonFinite.x', x, x.length, IN);
+      const s = hp.arg('firstNonFinite', 'x', x, x.length, IN);
       hp.place();
       const r = ex.rc_first_nonfinite(hp.ptr(s), x.length);
       hp.finish();
@@ -168,9 +169,9 @@ function float32Backend(ex: WasmExports): Backend {
     adamStep(a: AdamStepArgs) {
       const n = a.p.length;
       hp.begin();
-      const sp = hp.arg('adamStep.p', a.p, n, INOUT), sg = hp.arg('adamStep.g', a.g, n, IN);
-      const sm = hp.arg('adamStep.m', a.m, n, INOUT), sv = hp.arg('adamStep.v', a.v, n, INOUT);
-      const sx = hp.arg('adamStep.vmax', a.vmax, n, INOUT, true);
+      const sp = hp.arg('adamStep', 'p', a.p, n, INOUT), sg = hp.arg('adamStep', 'g', a.g, n, IN);
+      const sm = hp.arg('adamStep', 'm', a.m, n, INOUT), sv = hp.arg('adamStep', 'v', a.v, n, INOUT);
+      const sx = hp.arg('adamStep', 'vmax', a.vmax, n, INOUT, true);
       hp.place();
       const h = hyper([a.lr, 1 - a.beta1, a.beta2, 1 - a.beta2, a.eps, a.weightDecay, a.stepSize, a.bc2Sqrt,
         (a.maximize ? 1 : 0) | (a.decoupled ? 2 : 0)]);
@@ -180,8 +181,8 @@ function float32Backend(ex: WasmExports): Backend {
     sgdStep(a: SgdStepArgs) {
       const n = a.p.length;
       hp.begin();
-      const sp = hp.arg('sgdStep.p', a.p, n, INOUT), sg = hp.arg('sgdStep.g', a.g, n, IN);
-      const sb = hp.arg('sgdStep.buf', a.buf, n, INOUT, true);
+      const sp = hp.arg('sgdStep', 'p', a.p, n, INOUT), sg = hp.arg('sgdStep', 'g', a.g, n, IN);
+      const sb = hp.arg('sgdStep', 'buf', a.buf, n, INOUT, true);
       hp.place();
       const h = hyper([a.lr, a.momentum, a.dampening, a.weightDecay, (a.maximize ? 1 : 0) | (a.nesterov ? 2 : 0) | (a.init ? 4 : 0)]);
       ex.rc_sgd(hp.ptr(sp), hp.ptr(sg), hp.ptr(sb), n, h);
@@ -189,14 +190,14 @@ function float32Backend(ex: WasmExports): Backend {
     },
     colSumAdd(g, rows, cols, out) {
       hp.begin();
-      const sg = hp.arg('colSumAdd.g', g, rows * cols, IN), so = hp.arg('colSumAdd.out', out, cols, INOUT);
+      const sg = hp.arg('colSumAdd', 'g', g, rows * cols, IN), so = hp.arg('colSumAdd', 'out', out, cols, INOUT);
       hp.place();
       ex.rc_col_sum_add(hp.ptr(sg), rows, cols, hp.ptr(so));
       hp.finish();
     },
     sumSquaredDiff(x, t) {
       hp.begin();
-      const sx = hp.arg('sumSquaredDiff.x', x, x.length, IN), st = hp.arg('sumSquaredDiff.t', t, x.length, IN);
+      const sx = hp.arg('sumSquaredDiff', 'x', x, x.length, IN), st = hp.arg('sumSquaredDiff', 't', t, x.length, IN);
       hp.place();
       const r = ex.rc_sum_sq_diff(hp.ptr(sx), hp.ptr(st), x.length);
       hp.finish();
@@ -204,8 +205,8 @@ function float32Backend(ex: WasmExports): Backend {
     },
     scaledDiff(x, t, c, a, out) {
       hp.begin();
-      const sx = hp.arg('scaledDiff.x', x, x.length, IN), st = hp.arg('scaledDiff.t', t, x.length, IN);
-      const so = hp.arg('scaledDiff.out', out, x.length, OUT);
+      const sx = hp.arg('scaledDiff', 'x', x, x.length, IN), st = hp.arg('scaledDiff', 't', t, x.length, IN);
+      const so = hp.arg('scaledDiff', 'out', out, x.length, OUT);
       hp.place();
       ex.rc_scaled_diff(hp.ptr(sx), hp.ptr(st), c, a, hp.ptr(so), x.length);
       hp.finish();

@@ -49,7 +49,6 @@ export class Heap {
   private cap = 0;
   private readonly slots: Slot[] = Array.from({ length: MAX_SLOTS }, () => ({ a: null, n: 0, mode: 0, ptr: 0 }));
   private ns = 0;
-  private buf: ArrayBuffer | null = null;
   private f32v = new Float32Array(0);
   private f64v = new Float64Array(0);
   private i32v = new Int32Array(0);
@@ -60,11 +59,11 @@ export class Heap {
     if (this.hdr === 0) throw new BackendError('wasm', 'memory for the kernels', 'rc_malloc failed');
   }
 
-  /** Views of the module's memory (re-made after memory.grow detached the old buffer). */
+  /** Views of the module's memory, re-made after memory.grow detached the old buffer (its views then
+   * have length 0; reading memory.buffer itself costs a call into V8). */
   private views(): void {
+    if (this.f32v.length !== 0) return;
     const b = this.ex.memory.buffer as ArrayBuffer;
-    if (b === this.buf) return;
-    this.buf = b;
     this.f32v = new Float32Array(b);
     this.f64v = new Float64Array(b);
     this.i32v = new Int32Array(b);
@@ -77,17 +76,17 @@ export class Heap {
   begin(): void { this.ns = 0; }
 
   /**
-   * Declare buffer `a` of the call (`where` names it in errors): n elements used; null / undefined
-   * allowed when `nullable` (pointer 0). Returns the slot index for ptr(). Scratch: a = null, n elements
-   * of float32 memory, not copied.
+   * Declare buffer `a` of the call (`op.name` in errors): n elements used; null / undefined allowed when
+   * `nullable` (pointer 0). Returns the slot index for ptr(). Scratch: a = null, n elements of float32
+   * memory, not copied.
    */
-  arg(where: string, a: Arr | null | undefined, n: number, mode: number, nullable = false, type: 'f32' | 'f64' | 'i32' = 'f32'): number {
+  arg(op: string, name: string, a: Arr | null | undefined, n: number, mode: number, nullable = false, type: 'f32' | 'f64' | 'i32' = 'f32'): number {
     if (a == null && mode !== SCRATCH) {
-      if (!nullable) throw new ShapeError(where, `a ${NAMES[type]}`, String(a));
+      if (!nullable) throw new ShapeError(`${op}.${name}`, `a ${NAMES[type]}`, String(a));
       a = null;
     } else if (a != null) {
-      if (!(a instanceof CTORS[type])) throw new ValueError(where, `a ${NAMES[type]}`, a.constructor?.name ?? typeof a);
-      if (a.length < n) throw new ShapeError(where, `at least ${n} elements`, `${a.length}`);
+      if (!(a instanceof CTORS[type])) throw new ValueError(`${op}.${name}`, `a ${NAMES[type]}`, a.constructor?.name ?? typeof a);
+      if (a.length < n) throw new ShapeError(`${op}.${name}`, `at least ${n} elements`, `${a.length}`);
     }
     const s = this.slots[this.ns]!;
     s.a = a ?? null; s.n = n; s.mode = mode; s.ptr = 0;
@@ -114,7 +113,7 @@ export class Heap {
       if (s.a === null && s.mode !== SCRATCH) continue;
       s.ptr = p;
       p += up64(s.n * (s.a ? s.a.BYTES_PER_ELEMENT : 4));
-      if (s.a !== null && (s.mode & IN) && s.n > 0) this.view(s.a).set(s.a.subarray(0, s.n), s.ptr / s.a.BYTES_PER_ELEMENT);
+      if (s.a !== null && (s.mode & IN) && s.n > 0) this.view(s.a).set(s.a.length === s.n ? s.a : s.a.subarray(0, s.n), s.ptr / s.a.BYTES_PER_ELEMENT);
     }
   }
 
