@@ -1,6 +1,6 @@
 /**
  * The browser's ./platform.ts (package.json "browser" field maps one to the other): no native addon,
- * the wasm kernels once `initWasm()` compiled them (fetch + WebAssembly.compileStreaming), no
+ * the wasm kernels once `initWasm()` (src/browser.ts) compiled them (fetch + WebAssembly.compile), no
  * environment, console.warn.
  */
 import type { Backend } from './backend.js';
@@ -29,6 +29,7 @@ export async function compileWasm(source?: string | URL | ArrayBuffer | Uint8Arr
 export const platform: Platform = {
   native: (): NativeHandle | { error: string } => ({ error: 'no native addon in a browser' }),
   wasm: () => wasm ?? { error: 'not compiled yet (await initWasm() first)' },
-  env: () => undefined,
+  // No environment; quiet: a page starts on "ref" until initWasm(), which is no fault to warn about.
+  env: (name) => (name === 'RECUR_QUIET' ? '1' : undefined),
   warn: (line) => console.warn(line),
 };
