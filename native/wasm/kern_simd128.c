@@ -27,6 +27,13 @@
 #define MR RC_WASM_MR
 #define NV RC_WASM_NV /* vectors per row: NR = 4·NV */
 #define NR (4 * NV)
+/* acc + a·b: relaxed-SIMD builds (-mrelaxed-simd) may fuse it into one FMA (the engine decides, so a
+ * result can differ from the plain build's in the last bits); the plain build rounds twice. */
+#ifdef __wasm_relaxed_simd__
+#define MADD(a, b, acc) __builtin_wasm_relaxed_madd_f32x4(a, b, acc)
+#else
+#define MADD(a, b, acc) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+#endif
 
 INL void body(const int mr, int nr, int kc, const float *restrict Ap, const float *restrict Bp, long ldbp,
               float *restrict C, long ldc, float alpha, float beta) {
@@ -38,7 +45,7 @@ INL void body(const int mr, int nr, int kc, const float *restrict Ap, const floa
     for (int v = 0; v < NV; v++) b[v] = wasm_v128_load(Bp + 4 * v);
     for (int i = 0; i < mr; i++) {
       const v128_t a = wasm_f32x4_splat(Ap[i]);
-      for (int v = 0; v < NV; v++) acc[i][v] = wasm_f32x4_add(acc[i][v], wasm_f32x4_mul(a, b[v]));
+      for (int v = 0; v < NV; v++) acc[i][v] = MADD(a, b[v], acc[i][v]);
     }
     Ap += MR;
     Bp += ldbp;
