@@ -54,14 +54,14 @@ function cli(argv: string[]): Options {
     },
   });
   if (v.help) {
-    console.log('usage: npm run bench -- [--backend auto|native|ref] [--workloads W1,W3] [--reps N] [--warmup N] [--threads N]\n' +
+    console.log('usage: npm run bench -- [--backend auto|native|wasm|ref] [--workloads W1,W3] [--reps N] [--warmup N] [--threads N]\n' +
       '       [--rounds N] [--quick] [--peers [torch,ort,tfjs-cpu,tfjs-wasm,brain.js]] [--gemm-n N] [--timeout S]\n' +
       '       [--quiet-wait S] [--json out.json] [--from earlier.json (re-print its table, measure nothing)]');
     process.exit(0);
   }
   const workloads = v.workloads!.split(',').map((w) => w.trim().toUpperCase());
   for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`--workloads: unknown "${w}" (W1..W5)`);
-  if (!['auto', 'native', 'ref'].includes(v.backend!)) throw new Error(`--backend: auto, native or ref, got "${v.backend}"`);
+  if (!['auto', 'native', 'wasm', 'ref'].includes(v.backend!)) throw new Error(`--backend: auto, native, wasm or ref, got "${v.backend}"`);
   const peers = v.peers === undefined ? [] : v.peers === 'all' ? [...ALL_PEERS] : v.peers.split(',').map((p) => p.trim());
   for (const p of peers) if (!(ALL_PEERS as readonly string[]).includes(p)) throw new Error(`--peers: unknown "${p}" (${ALL_PEERS.join(', ')})`);
   const int = (s: string | undefined, name: string, min: number): number | null => {

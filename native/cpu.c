@@ -51,7 +51,11 @@ static const rc_path *pick(int cap) {
   if (cap <= 1 && rc_cpu_avx2() && rc_cpu_fma()) return &rc_path_avx2;
 #endif
   (void)cap;
+#ifdef RC_WASM
+  return &rc_path_wasm;
+#else
   return &rc_path_portable;
+#endif
 }
 
 static int cap_of(const char *name) {
@@ -60,7 +64,11 @@ static int cap_of(const char *name) {
   return 0;
 }
 
+#ifdef RC_WASM
+static void init(void) { active = pick(0); } /* no environment in wasm32 (and no getenv import) */
+#else
 static void init(void) { __atomic_store_n(&active, pick(cap_of(getenv("RECUR_CPU"))), __ATOMIC_RELEASE); }
+#endif
 
 const rc_path *rc_active_path(void) {
   pthread_once(&once, init);

@@ -11,7 +11,8 @@
 #ifndef RC_CPU_H
 #define RC_CPU_H
 
-/* RC_X86: compile the AVX paths. -DRC_NO_X86 builds the portable path alone, as on aarch64. */
+/* RC_X86: compile the AVX paths. -DRC_NO_X86 builds the portable path alone, as on aarch64.
+ * RC_WASM (tools/build-wasm.mjs, wasm32): the SIMD128 path alone, no threads (native/wasm/). */
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(RC_NO_X86)
 #define RC_X86 1
 #endif
@@ -52,6 +53,9 @@ void rc_packbt_avx2(const float *B, long ldb, int kc, int nr, int ldd, float *d)
 #endif
 
 extern const rc_path rc_path_portable;
+#ifdef RC_WASM
+extern const rc_path rc_path_wasm; /* native/wasm/kern_simd128.c: the only path of the wasm32 build */
+#endif
 #ifdef RC_X86
 extern const rc_path rc_path_avx2;
 extern const rc_path rc_path_avx512;

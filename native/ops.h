@@ -29,7 +29,9 @@
 #ifndef RC_OPS_H
 #define RC_OPS_H
 
+#ifndef RC_NO_NAPI /* the wasm32 build (native/wasm/api.c) has no N-API */
 #include <node_api.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,6 +47,26 @@ typedef struct {
   int maximize, nesterov, init;
 } rc_sgd_hyper;
 
+/* The hyper-parameter vectors of adamStep / sgdStep (layout above) as the kernels take them (shared by the
+ * N-API layer, ops_napi.c, and the wasm exports, native/wasm/api.c). */
+static inline rc_adam_hyper rc_adam_hyper_of(const double *hy) {
+  const int flags = (int)hy[8];
+  const rc_adam_hyper h = {
+    .lr = (float)hy[0], .w1 = (float)hy[1], .b2 = (float)hy[2], .w2 = (float)hy[3], .eps = (float)hy[4],
+    .wd = (float)hy[5], .neg_step_size = (float)-hy[6], .bc2_sqrt = (float)hy[7], .decay = (float)(1.0 - hy[0] * hy[5]),
+    .maximize = flags & 1, .decoupled = (flags & 2) != 0,
+  };
+  return h;
+}
+static inline rc_sgd_hyper rc_sgd_hyper_of(const double *hy) {
+  const int flags = (int)hy[4];
+  const rc_sgd_hyper h = {
+    .neg_lr = (float)-hy[0], .mu = (float)hy[1], .damp1 = (float)(1.0 - hy[2]), .wd = (float)hy[3],
+    .maximize = flags & 1, .nesterov = (flags & 2) != 0, .init = (flags & 4) != 0,
+  };
+  return h;
+}
+
 void rc_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, long n, const rc_adam_hyper *h);
 void rc_sgd_f32(float *p, const float *g, float *buf, long n, const rc_sgd_hyper *h);
 long rc_first_nonfinite_f32(const float *x, long n);
@@ -52,12 +74,14 @@ void rc_col_sum_add_f32(const float *g, long rows, long cols, float *out);
 double rc_sum_sq_diff_f32(const float *x, const float *t, long n);
 void rc_scaled_diff_f32(const float *x, const float *t, double c, double a, float *out, long n);
 
+#ifndef RC_NO_NAPI
 napi_value rc_js_adam_step(napi_env env, napi_callback_info info);
 napi_value rc_js_sgd_step(napi_env env, napi_callback_info info);
 napi_value rc_js_first_nonfinite(napi_env env, napi_callback_info info);
 napi_value rc_js_col_sum_add(napi_env env, napi_callback_info info);
 napi_value rc_js_sum_sq_diff(napi_env env, napi_callback_info info);
 napi_value rc_js_scaled_diff(napi_env env, napi_callback_info info);
+#endif
 
 /* X(jsName, cFunction) for every entry point, as RC_RECURRENT_EXPORTS (recurrent.h). */
 #define RC_OPS(X)                                                                                \

@@ -31,12 +31,7 @@ napi_value rc_js_adam_step(napi_env env, napi_callback_info info) {
       rc_get_f32(env, a[3], 0, p.n, &v, "adamStep.v") || rc_get_f32(env, a[4], 1, p.n, &vmax, "adamStep.vmax") ||
       get_hyper(env, a[5], 9, &hy, "adamStep.hyper"))
     return NULL;
-  const int flags = (int)hy[8];
-  const rc_adam_hyper h = {
-    .lr = (float)hy[0], .w1 = (float)hy[1], .b2 = (float)hy[2], .w2 = (float)hy[3], .eps = (float)hy[4],
-    .wd = (float)hy[5], .neg_step_size = (float)-hy[6], .bc2_sqrt = (float)hy[7], .decay = (float)(1.0 - hy[0] * hy[5]),
-    .maximize = flags & 1, .decoupled = (flags & 2) != 0,
-  };
+  const rc_adam_hyper h = rc_adam_hyper_of(hy);
   rc_adam_f32(p.p, g.p, m.p, v.p, vmax.p, (long)p.n, &h);
   return NULL;
 }
@@ -49,11 +44,7 @@ napi_value rc_js_sgd_step(napi_env env, napi_callback_info info) {
       rc_get_f32(env, a[1], 0, p.n, &g, "sgdStep.g") || rc_get_f32(env, a[2], 1, p.n, &buf, "sgdStep.buf") ||
       get_hyper(env, a[3], 5, &hy, "sgdStep.hyper"))
     return NULL;
-  const int flags = (int)hy[4];
-  const rc_sgd_hyper h = {
-    .neg_lr = (float)-hy[0], .mu = (float)hy[1], .damp1 = (float)(1.0 - hy[2]), .wd = (float)hy[3],
-    .maximize = flags & 1, .nesterov = (flags & 2) != 0, .init = (flags & 4) != 0,
-  };
+  const rc_sgd_hyper h = rc_sgd_hyper_of(hy);
   rc_sgd_f32(p.p, g.p, buf.p, (long)p.n, &h);
   return NULL;
 }

@@ -16,7 +16,7 @@ fail() { echo "pack-test: FAILED: $*" >&2; exit 1; }
 tgz=$(ls "$d"/recur-*.tgz)
 tar tzf "$tgz" | sed 's|^package/||' | sort >"$d/files.txt"
 step "$(basename "$tgz"): $(wc -l <"$d/files.txt") files, $(du -k "$tgz" | cut -f1) KB"
-for f in dist/index.js dist/index.d.ts dist/cli/main.js bin/recur.js binding.gyp tools/build-native.mjs data/uci-splice/splice.data README.md; do
+for f in dist/index.js dist/index.d.ts dist/cli/main.js bin/recur.js binding.gyp tools/build-native.mjs wasm/recur.wasm data/uci-splice/splice.data README.md; do
   grep -qx "$f" "$d/files.txt" || fail "the tarball lacks $f"
 done
 if grep -E '^(src|test|bench|experiments|examples|build)/|\.test\.' "$d/files.txt"; then fail "the tarball ships development files (above)"; fi
@@ -70,11 +70,12 @@ npx --no-install recur train --limit 200 --epochs 1 --runs-dir runs >"$d/train.l
 grep -q 'uPlot' runs/*/report.html || fail "the training report lacks the uPlot assets"
 step "recur train --limit 200 --epochs 1 on the shipped splice data: $(grep -c . runs/*/events.jsonl) events, report written"
 
-# Without the addon (npm skipped the install script): ref backend, and info says how to build it.
+# Without the addon (npm skipped the install script): the shipped wasm kernels, and info says how to build it.
 mv node_modules/recur/build "$d/build.aside"
 npx --no-install recur info >"$d/info-ref.log" 2>/dev/null || { cat "$d/info-ref.log"; fail "recur info without the addon"; }
 grep -q '^native backend: not built .*build-native.mjs' "$d/info-ref.log" || { cat "$d/info-ref.log"; fail "recur info must say the native backend is not built and how to build it"; }
-node readme.mjs >/dev/null 2>&1 || fail "README example on the ref backend"
+grep -q '^backend: wasm' "$d/info-ref.log" || { cat "$d/info-ref.log"; fail "without the addon, auto must take the shipped wasm kernels (wasm/recur.wasm)"; }
+node readme.mjs >/dev/null 2>&1 || fail "README example on the wasm backend"
 mv "$d/build.aside" node_modules/recur/build
-step "without the addon: ref backend, README example runs, info says: $(grep '^native backend' "$d/info-ref.log")"
+step "without the addon: $(grep '^backend' "$d/info-ref.log"), README example runs, info says: $(grep '^native backend' "$d/info-ref.log")"
 step "ok ($((SECONDS - t0)) s)"

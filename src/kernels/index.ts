@@ -1,12 +1,13 @@
 import type { Backend } from './backend.js';
 import { refBackend } from './ref/index.js';
-import { loadNative, type NativeCpuPath } from './native/index.js';
+import type { NativeCpuPath } from './native/index.js';
+import { platform } from './platform.js';
 import { BackendError, OptionError } from '../util/errors.js';
 
 export * from './backend.js';
 export { refBackend } from './ref/index.js';
 
-export type BackendName = 'auto' | 'ref' | 'native';
+export type BackendName = 'auto' | 'ref' | 'native' | 'wasm';
 
 export interface BackendOptions {
   /** Kernel threads of the native backend (≥ 1; default: available cores, or env RECUR_NUM_THREADS). */
@@ -15,13 +16,13 @@ export interface BackendOptions {
 
 /** What `backendInfo()` (and `recur info`) reports. */
 export interface BackendInfo {
-  /** The backend in use: 'native', 'ref', or a custom backend's name. */
+  /** The backend in use: 'native', 'wasm', 'ref', or a custom backend's name. */
   name: string;
-  /** What was asked for: 'auto' | 'native' | 'ref' | 'custom'. */
+  /** What was asked for: 'auto' | 'native' | 'wasm' | 'ref' | 'custom'. */
   requested: BackendName | 'custom';
   /** Why 'auto' did not take the native backend (null when it did or was not asked to). */
   fallback: string | null;
-  /** Threads the kernels use (1 for ref). */
+  /** Threads the kernels use (1 for ref and wasm). */
   threads: number;
   /** Native CPU path ('avx512' | 'avx2' | 'portable'), null for other backends. */
   cpuPath: NativeCpuPath | null;
@@ -29,7 +30,7 @@ export interface BackendInfo {
   nativeRecurrent: boolean;
 }
 
-const NAMES: readonly string[] = ['auto', 'ref', 'native'];
+const NAMES: readonly string[] = ['auto', 'ref', 'native', 'wasm'];
 
 let current: Backend = refBackend;
 let info: BackendInfo = { name: 'ref', requested: 'ref', fallback: null, threads: 1, cpuPath: null, nativeRecurrent: false };
@@ -52,10 +53,11 @@ function useRef(requested: BackendName, fallback: string | null): Backend {
 }
 
 /**
- * Select the backend. `"auto"` (the default at import) takes the native addon when it loads and
- * falls back to `"ref"` with one warning line on stderr (silenced by env RECUR_QUIET=1); an explicit
- * `"native"` that cannot load throws a BackendError with the reason. Float64 calls (gradient
- * checks) always run on the reference kernels.
+ * Select the backend. `"auto"` (the default at import) takes the native addon when it loads, else the
+ * WebAssembly kernels (`"wasm"`: the same C kernels compiled to wasm32 + SIMD128, single-threaded), else
+ * `"ref"`, with one warning line on stderr (silenced by env RECUR_QUIET=1); an explicit `"native"` or
+ * `"wasm"` that cannot load throws a BackendError with the reason. Float64 calls (gradient checks)
+ * always run on the reference kernels.
  *
  * @example setBackend('native', { threads: 2 });
  */
@@ -70,26 +72,37 @@ export function setBackend(name: BackendName | Backend, opts: BackendOptions = {
     info = { name: name.name, requested: 'custom', fallback: null, threads: 1, cpuPath: null, nativeRecurrent: false };
     return current;
   }
-  if (!NAMES.includes(name)) throw new OptionError('setBackend', '"auto", "native" or "ref"', `"${String(name)}"`);
-  if (name === 'ref') {
-    if (threads !== undefined && threads !== 1) throw new OptionError('setBackend', 'threads 1 with the ref backend (it is single-threaded)', `${threads}`);
-    return useRef('ref', null);
+  if (!NAMES.includes(name)) throw new OptionError('setBackend', '"auto", "native", "wasm" or "ref"', `"${String(name)}"`);
+  if (name === 'ref' || name === 'wasm') {
+    if (threads !== undefined && threads !== 1) throw new OptionError('setBackend', `threads 1 with the ${name} backend (it is single-threaded)`, `${threads}`);
+    return name === 'ref' ? useRef('ref', null) : useWasm('wasm', null);
   }
-  const n = loadNative();
+  const n = platform.native();
   if ('error' in n) {
     if (name === 'native') throw new BackendError('setBackend', 'the native addon to load', n.error);
-    if (!warned && process.env.RECUR_QUIET !== '1') {
+    const w = platform.wasm();
+    const fallback = 'error' in w ? `${n.error}; wasm: ${w.error}` : n.error;
+    if (!warned && platform.env('RECUR_QUIET') !== '1') {
       warned = true;
-      process.stderr.write(`recur: native backend unavailable (${n.error}); using the TypeScript "ref" backend\n`);
+      const using = 'error' in w ? 'the TypeScript "ref" backend' : 'the WebAssembly "wasm" backend';
+      platform.warn(`recur: native backend unavailable (${fallback}); using ${using}`);
     }
-    return useRef('auto', n.error);
+    return 'error' in w ? useRef('auto', fallback) : useWasm('auto', fallback);
   }
-  if (threads !== undefined) n.addon.setThreads(threads);
+  if (threads !== undefined) n.setThreads(threads);
   current = n.backend;
   info = {
-    name: 'native', requested: name, fallback: null, threads: n.addon.getThreads(),
-    cpuPath: n.addon.cpuFeatures().path, nativeRecurrent: true,
+    name: 'native', requested: name, fallback: null, threads: n.threads(), cpuPath: n.cpuPath(), nativeRecurrent: true,
   };
+  return current;
+}
+
+/** The wasm kernels (an explicit request throws when they do not load; auto checked before). */
+function useWasm(requested: BackendName, fallback: string | null): Backend {
+  const w = platform.wasm();
+  if ('error' in w) throw new BackendError('setBackend', 'the wasm kernels to load', w.error);
+  current = w.backend;
+  info = { name: 'wasm', requested, fallback, threads: 1, cpuPath: null, nativeRecurrent: false };
   return current;
 }
 
@@ -98,13 +111,13 @@ export function backendInfo(): BackendInfo {
   return { ...info };
 }
 
-// Default at import: env RECUR_BACKEND (auto | native | ref, default auto) and RECUR_NUM_THREADS
+// Default at import: env RECUR_BACKEND (auto | native | wasm | ref, default auto) and RECUR_NUM_THREADS
 // (the addon reads it too; checked here so a bad value fails loudly).
 {
-  const env = process.env.RECUR_BACKEND;
+  const env = platform.env('RECUR_BACKEND');
   const name = env === undefined || env === '' ? 'auto' : env;
-  if (!NAMES.includes(name)) throw new OptionError('RECUR_BACKEND', '"auto", "native" or "ref"', `"${name}"`);
-  const t = process.env.RECUR_NUM_THREADS;
+  if (!NAMES.includes(name)) throw new OptionError('RECUR_BACKEND', '"auto", "native", "wasm" or "ref"', `"${name}"`);
+  const t = platform.env('RECUR_NUM_THREADS');
   const threads = t === undefined || t === '' ? undefined : checkThreads('RECUR_NUM_THREADS', Number(t));
-  setBackend(name as BackendName, name === 'ref' ? {} : { threads });
+  setBackend(name as BackendName, name === 'ref' || name === 'wasm' ? {} : { threads });
 }

@@ -3,7 +3,7 @@
  * build/Release/recur_native.node) and the `native` Backend on top of it.
  *
  * - float32 calls go to C; float64 calls (gradient checks) go to the reference backend, decided in
- *   one place (`routed`), so `native` is complete and exact where exactness is asked for.
+ *   one place (`routed`, ../routed.ts), so `native` is complete and exact where exactness is asked for.
  * - The recurrent kernels come from native/recurrent*.c through recurrent-adapter.ts.
  * - Native errors are thrown by the addon as the typed errors of src/util/errors.ts (setErrorClasses).
  * - Threads: the addon's pool (default: available cores, or env RECUR_NUM_THREADS);
@@ -19,6 +19,7 @@ import type { AdamStepArgs, Backend, Buf, GemmArgs, GruForwardOut, LstmForwardOu
 import { refBackend } from '../ref/index.js';
 import { OptionError, ShapeError, ValueError } from '../../util/errors.js';
 import { makeRecurrentMethods, type RecurrentAddon } from './recurrent-adapter.js';
+import { routed } from '../routed.js';
 
 /** The functions native/addon.c exports (the recurrent kernels: RecurrentAddon). */
 export interface NativeAddon extends RecurrentAddon {
@@ -128,44 +129,6 @@ function float32Backend(addon: NativeAddon): Backend {
     sumSquaredDiff: (x, t) => addon.sumSquaredDiff(f(x), f(t)),
     scaledDiff: (x, t, c, a, out) => addon.scaledDiff(f(x), f(t), c, a, f(out)),
   };
-}
-
-type Kernel = Exclude<keyof Backend, 'name'>;
-/**
- * The one place float64 calls (gradient checks) go to the reference backend: per method, the value
- * whose dtype decides. A call mixing dtypes reaches C with a Float64Array and throws a ValueError.
- */
-const DECIDES: { [K in Kernel]: (...a: Parameters<Backend[K]>) => Buf | 'float32' | 'float64' } = {
-  gemm: (a) => a.A,
-  unary: (_k, x) => x,
-  unaryBackward: (_k, x) => x,
-  recurrentWorkspace: (_k, _d, dtype) => dtype,
-  lstmForward: (inp) => inp.x,
-  lstmBackward: (inp) => inp.x,
-  gruForward: (inp) => inp.x,
-  gruBackward: (inp) => inp.x,
-  rnnForward: (inp) => inp.x,
-  rnnBackward: (inp) => inp.x,
-  firstNonFinite: (x) => x,
-  adamStep: (a) => a.p,
-  sgdStep: (a) => a.p,
-  colSumAdd: (g) => g,
-  sumSquaredDiff: (x) => x,
-  scaledDiff: (x) => x,
-};
-
-/** `native` for float32, `ref` for float64, method by method through DECIDES. */
-function routed(native: Backend, ref: Backend): Backend {
-  const out: Record<string, unknown> = { name: native.name };
-  for (const k of Object.keys(DECIDES) as Kernel[]) {
-    const decide = DECIDES[k] as (...a: unknown[]) => unknown;
-    const n = native[k] as (...a: unknown[]) => unknown, r = ref[k] as (...a: unknown[]) => unknown;
-    out[k] = (...a: unknown[]) => {
-      const d = decide(...a);
-      return d instanceof Float64Array || d === 'float64' ? r(...a) : n(...a);
-    };
-  }
-  return out as unknown as Backend;
 }
 
 let cached: NativeLoaded | { error: string } | undefined;

@@ -1,0 +1,28 @@
+/**
+ * What the backend selection (./index.ts) needs from the platform, in Node: the native addon and the
+ * wasm kernels read from the package's files, the environment, stderr. A browser bundle gets
+ * ./platform-browser.ts instead (package.json "browser" field), so no Node built-in is on its path.
+ */
+import { loadNative, type NativeCpuPath } from './native/index.js';
+import { loadWasm } from './wasm/node.js';
+import type { Backend } from './backend.js';
+
+export interface NativeHandle { backend: Backend; setThreads(n: number): void; threads(): number; cpuPath(): NativeCpuPath }
+
+export interface Platform {
+  native(): NativeHandle | { error: string };
+  wasm(): { backend: Backend } | { error: string };
+  env(name: string): string | undefined;
+  warn(line: string): void;
+}
+
+export const platform: Platform = {
+  native() {
+    const n = loadNative();
+    if ('error' in n) return n;
+    return { backend: n.backend, setThreads: (t) => n.addon.setThreads(t), threads: () => n.addon.getThreads(), cpuPath: () => n.addon.cpuFeatures().path };
+  },
+  wasm: loadWasm,
+  env: (name) => process.env[name],
+  warn: (line) => void process.stderr.write(`${line}\n`),
+};

@@ -1,0 +1,72 @@
+/**
+ * The browser bundle: src/browser.ts (what `import … from 'recur'` gives a bundler under the "browser"
+ * export condition) bundled by esbuild for the browser, with package.json's "browser" field applied
+ * (kernels/platform → kernels/platform-browser). esbuild cannot resolve a Node built-in for the
+ * browser platform, so the build fails if one is reachable. Budget (issue 12): core JS (minified) +
+ * wasm/recur.wasm ≤ 300 KB gzipped; the figures are printed. The bundle then runs (here, in Node: it is
+ * platform-neutral): initWasm(bytes) selects the wasm backend and an LSTM trains a step on it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type Plugin } from 'esbuild';
+import { wasmFilePath } from '../src/kernels/wasm/node.js';
+import { needWasm, wasmSkip as skip } from './wasm-helpers.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { browser: Record<string, string>; exports: Record<string, Record<string, string>> };
+
+/** package.json "browser" replacements (dist/…js) applied to the sources (src/…ts). */
+const browserField: Plugin = {
+  name: 'browser-field',
+  setup(b) {
+    const map = new Map(Object.entries(pkg.browser).map(([from, to]) => [join(ROOT, from.replace(/^\.\/dist/, 'src').replace(/\.js$/, '.ts')), join(ROOT, to.replace(/^\.\/dist/, 'src').replace(/\.js$/, '.ts'))]));
+    b.onResolve({ filter: /platform\.js$/ }, (a) => {
+      const file = join(a.resolveDir, a.path).replace(/\.js$/, '.ts');
+      return map.has(file) ? { path: map.get(file)! } : undefined;
+    });
+  },
+};
+
+test('browser bundle: no Node built-in reachable from src/browser.ts; core JS + wasm ≤ 300 KB gzipped', { skip }, async () => {
+  needWasm();
+  assert.equal(pkg.exports['.']!['browser'], './dist/browser.js');
+  const r = await build({
+    entryPoints: [join(ROOT, 'src', 'browser.ts')], bundle: true, platform: 'browser', format: 'esm', minify: true,
+    write: false, metafile: true, logLevel: 'silent', plugins: [browserField], target: 'es2022',
+  });
+  const inputs = Object.keys(r.metafile.inputs);
+  assert.ok(inputs.some((f) => f.endsWith('platform-browser.ts')) && !inputs.some((f) => /kernels\/platform\.ts$|native\/index\.ts|wasm\/node\.ts/.test(f)), inputs.join('\n'));
+  const js = gzipSync(r.outputFiles[0]!.contents).length, wasm = gzipSync(readFileSync(wasmFilePath())).length;
+  console.log(`browser bundle: core JS ${(r.outputFiles[0]!.contents.length / 1024).toFixed(0)} KB minified, ${(js / 1024).toFixed(0)} KB gzipped; wasm ${(wasm / 1024).toFixed(0)} KB gzipped; total ${((js + wasm) / 1024).toFixed(0)} KB`);
+  assert.ok(js + wasm <= 300 * 1024, `${js + wasm} bytes gzipped > 300 KB`);
+  // Run the bundle: initWasm from bytes, one LSTM training step on the wasm kernels, the loss falls.
+  const dir = mkdtempSync(join(tmpdir(), 'recur-bundle-'));
+  try {
+    const file = join(dir, 'recur.mjs');
+    writeFileSync(file, r.outputFiles[0]!.contents);
+    const m = await import(pathToFileURL(file).href);
+    assert.equal(m.getBackend().name, 'ref'); // nothing loaded until initWasm
+    await m.initWasm(new Uint8Array(readFileSync(wasmFilePath())));
+    assert.equal(m.getBackend().name, 'wasm');
+    const rng = new m.Rng(5);
+    const lstm = new m.LSTM(3, 8, { rng }), head = new m.Linear(8, 1, { rng });
+    const opt = new m.Adam([...lstm.parameters(), ...head.parameters()], { lr: 0.05 });
+    const x = m.randn([5, 4, 3], rng), y = m.randn([5, 4, 1], rng);
+    const losses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      opt.zeroGrad();
+      const loss = m.F.mseLoss(head.forward(lstm.forward(x).output), y);
+      loss.backward();
+      opt.step();
+      losses.push(loss.item());
+    }
+    assert.ok(losses[4]! < losses[0]!, losses.join(' '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

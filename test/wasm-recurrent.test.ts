@@ -1,0 +1,196 @@
+/**
+ * The wasm fused recurrent kernels (native/recurrent*.c compiled to wasm32, src/kernels/wasm/backend.ts)
+ * against the reference backend on random float32 problems: every output, every saved buffer (gates,
+ * c, h, m, q) and every gradient; odd sizes, variable lengths with length-1 rows, reverse, maskX / maskH,
+ * null biases, relu / tanh, projections, the streaming path (T = 1, B ≤ 2: weights read unpacked), a
+ * backward in several time chunks, inference (no saved buffer), null gradients and upstream gradients,
+ * accumulation (+=), and both mixes with the reference (wasm forward + ref backward and the reverse).
+ *
+ * Tolerance (as test/native-recurrent.test.ts): per tensor, max|wasm − ref| / max(1, max|ref|) ≤ 2e-5.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Buf, LstmInputs, RnnNonlinearity } from '../src/kernels/backend.js';
+import { refBackend } from '../src/kernels/ref/index.js';
+import { ShapeError, ValueError } from '../src/util/errors.js';
+import { Rng } from '../src/util/rng.js';
+import { needWasm, wasm, wasmSkip as skip } from './wasm-helpers.js';
+
+type Kind = 'lstm' | 'gru' | 'rnn';
+type Inputs = LstmInputs & { nonlinearity: RnnNonlinearity };
+interface Cfg {
+  kind: Kind; T: number; B: number; I: number; H: number; P?: number; reverse?: boolean; lengths?: number[];
+  maskX?: boolean; maskH?: boolean; noBias?: boolean; relu?: boolean; seed?: number;
+}
+type Bufs = Record<string, Float32Array | null>;
+const GATES = { lstm: 4, gru: 3, rnn: 1 };
+
+function setup(cfg: Cfg): Inputs {
+  const { kind, T, B, I, H } = cfg;
+  const P = kind === 'lstm' ? cfg.P ?? 0 : 0, Hout = P > 0 ? P : H, G = GATES[kind] * H;
+  const rng = new Rng(cfg.seed ?? 1);
+  const rand = (n: number, lo = -1, hi = 1) => Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
+  return {
+    T, B, I, H, P, reverse: cfg.reverse ?? false, nonlinearity: cfg.relu ? 'relu' : 'tanh',
+    x: rand(T * B * I, -2, 2), h0: rand(B * Hout), c0: rand(B * H, -2, 2), wIh: rand(G * I, -0.8, 0.8), wHh: rand(G * Hout, -0.8, 0.8),
+    bIh: cfg.noBias ? null : rand(G, -0.5, 0.5), bHh: cfg.noBias ? null : rand(G, -0.5, 0.5), wHr: P > 0 ? rand(P * H, -0.8, 0.8) : null,
+    lengths: cfg.lengths ? Int32Array.from(cfg.lengths) : null,
+    maskX: cfg.maskX ? rand(B * I, 0, 2) : null, maskH: cfg.maskH ? rand(B * Hout, 0, 2) : null,
+  };
+}
+
+const nan = (n: number) => new Float32Array(n).fill(NaN);
+
+function forward(be: typeof wasm, kind: Kind, inp: Inputs, inference = false): Bufs {
+  const { T, B, H, P } = inp, Hout = P > 0 ? P : H;
+  const ws = nan(be.recurrentWorkspace(kind, inp, 'float32'));
+  const base = { y: nan(T * B * Hout), hN: nan(B * Hout), h: nan(T * B * Hout) };
+  const i = { ...inp, inference };
+  if (kind === 'lstm') {
+    const out = { ...base, cN: nan(B * H), gates: nan(T * B * 4 * H), c: nan(T * B * H), m: P > 0 ? nan(T * B * H) : null };
+    be.lstmForward(i, out, ws);
+    return inference ? { y: out.y, hN: out.hN, cN: out.cN } : out;
+  }
+  if (kind === 'gru') {
+    const out = { ...base, gates: nan(T * B * 3 * H), q: nan(T * B * H) };
+    be.gruForward(i, out, ws);
+    return inference ? { y: out.y, hN: out.hN } : out;
+  }
+  be.rnnForward(i, base, ws);
+  return base;
+}
+
+function upstream(kind: Kind, inp: Inputs, seed: number, none = false): Bufs {
+  const rng = new Rng(seed), Hout = inp.P > 0 ? inp.P : inp.H;
+  const r = (n: number) => (none ? null : Float32Array.from({ length: n }, () => rng.uniform(-1, 1)));
+  return { dy: r(inp.T * inp.B * Hout), dhN: r(inp.B * Hout), dcN: kind === 'lstm' ? r(inp.B * inp.H) : null };
+}
+
+/** Gradient buffers for every input (null where the input is null), filled with `fill`. */
+function gradBuffers(kind: Kind, inp: Inputs, fill = 0): Bufs {
+  const z = (b: Buf | null) => (b === null ? null : new Float32Array(b.length).fill(fill));
+  const g: Bufs = { dx: z(inp.x), dh0: z(inp.h0), dWIh: z(inp.wIh), dWHh: z(inp.wHh), dBIh: z(inp.bIh), dBHh: z(inp.bHh) };
+  if (kind === 'lstm') Object.assign(g, { dc0: z(inp.c0), dWHr: z(inp.wHr) });
+  return g;
+}
+
+function backward(be: typeof wasm, kind: Kind, inp: Inputs, saved: Bufs, up: Bufs, g: Bufs): void {
+  const ws = nan(be.recurrentWorkspace(kind, inp, 'float32'));
+  const all = { ...g, ...up } as any;
+  if (kind === 'lstm') be.lstmBackward(inp, saved as any, { dc0: null, dWHr: null, dcN: null, ...all }, ws);
+  else if (kind === 'gru') be.gruBackward(inp, saved as any, all, ws);
+  else be.rnnBackward(inp, saved as any, all, ws);
+}
+
+function assertClose(got: Bufs, want: Bufs, what: string): void {
+  for (const k of Object.keys(want)) {
+    const w = want[k]!, g = got[k]!;
+    if (w === null) { assert.equal(g, null, `${what} ${k}: expected null`); continue; }
+    let d = 0, scale = 1;
+    for (let i = 0; i < w.length; i++) {
+      if (Number.isNaN(g[i]!) !== Number.isNaN(w[i]!)) assert.fail(`${what} ${k}[${i}]: ${g[i]} vs ref ${w[i]}`);
+      d = Math.max(d, Math.abs(g[i]! - w[i]!));
+      scale = Math.max(scale, Math.abs(w[i]!));
+    }
+    assert.ok(d / scale <= 2e-5, `${what} ${k}: relative max diff ${(d / scale).toExponential(2)} > 2e-5`);
+  }
+}
+
+const label = (c: Cfg) => JSON.stringify(c).replace(/"/g, '');
+const shapes: Omit<Cfg, 'kind'>[] = [
+  { T: 1, B: 1, I: 1, H: 1 },
+  { T: 3, B: 3, I: 3, H: 5, P: 2, reverse: true },
+  { T: 7, B: 5, I: 17, H: 33, lengths: [7, 1, 4, 1, 6], maskX: true, maskH: true },
+  { T: 7, B: 5, I: 17, H: 33, P: 2, reverse: true, lengths: [1, 7, 3, 1, 5], maskX: true, maskH: true, noBias: true },
+  { T: 7, B: 3, I: 1, H: 33, reverse: true, lengths: [7, 1, 2], relu: true, seed: 3 },
+  { T: 1, B: 2, I: 9, H: 40, P: 3, maskX: true, maskH: true, seed: 36 }, // streaming: weights unpacked
+  { T: 1, B: 1, I: 33, H: 70, maskH: true, seed: 37 },
+  { T: 7, B: 3, I: 3, H: 70, reverse: true, lengths: [3, 7, 1], maskX: true, maskH: true, relu: true, seed: 7 },
+  { T: 3, B: 19, I: 5, H: 128, reverse: true, lengths: [3, 1, 2, 3, 3, 1, 2, 3, 3, 3, 1, 3, 2, 3, 3, 1, 3, 3, 2], maskH: true, seed: 11 },
+];
+
+for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+  for (const shape of shapes) {
+    const cfg: Cfg = { kind, ...shape, P: kind === 'lstm' ? shape.P ?? 0 : 0 };
+    test(`wasm = ref, forward, saved buffers and gradients: ${label(cfg)}`, { skip }, () => {
+      needWasm();
+      const inp = setup(cfg);
+      const want = forward(refBackend, kind, inp);
+      const up = upstream(kind, inp, 11);
+      const gWant = gradBuffers(kind, inp);
+      backward(refBackend, kind, inp, want, up, gWant);
+      assertClose(forward(wasm, kind, inp), want, 'forward');
+      const g = gradBuffers(kind, inp);
+      backward(wasm, kind, inp, want, up, g);
+      assertClose(g, gWant, 'backward');
+      if (kind !== 'rnn') {
+        const inf = forward(wasm, kind, inp, true), train = forward(wasm, kind, inp);
+        for (const k of Object.keys(inf)) assert.deepEqual(inf[k], train[k], `inference ${k} = training forward`);
+      }
+    });
+  }
+}
+
+test('wasm = ref when the backward runs in several time chunks (dW after each chunk)', { skip }, () => {
+  // Backward only, on the reference's saved buffers: at T = 70 with weights of ±0.8 the forward is chaotic
+  // (H = 128), so float32 rounding differences grow to ~1e-2 over the sequence on any backend.
+  needWasm();
+  const lengths = Array.from({ length: 17 }, (_, b) => (b % 5 === 0 ? 70 : 1 + ((b * 13) % 70)));
+  for (const cfg of [
+    { kind: 'lstm', T: 70, B: 17, I: 5, H: 128, reverse: true, lengths, maskX: true, maskH: true, seed: 51 },
+    { kind: 'gru', T: 70, B: 17, I: 5, H: 128, lengths, maskH: true, seed: 53 },
+  ] as Cfg[]) {
+    const inp = setup(cfg);
+    const saved = forward(refBackend, cfg.kind, inp), up = upstream(cfg.kind, inp, 9);
+    const want = gradBuffers(cfg.kind, inp), got = gradBuffers(cfg.kind, inp);
+    backward(refBackend, cfg.kind, inp, saved, up, want);
+    backward(wasm, cfg.kind, inp, saved, up, got);
+    assertClose(got, want, `${label(cfg)} backward`);
+  }
+});
+
+test('wasm and ref interoperate: wasm forward + ref backward, ref forward + wasm backward', { skip }, () => {
+  needWasm();
+  for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+    const cfg: Cfg = { kind, T: 5, B: 3, I: 4, H: 33, P: kind === 'lstm' ? 3 : 0, reverse: true, lengths: [2, 5, 1], maskX: true, maskH: true, seed: 21 };
+    const inp = setup(cfg);
+    const up = upstream(kind, inp, 12);
+    const refFwd = forward(refBackend, kind, inp), wasmFwd = forward(wasm, kind, inp);
+    const grads = (saved: Bufs, be: typeof wasm) => { const g = gradBuffers(kind, inp); backward(be, kind, inp, saved, up, g); return g; };
+    const refRef = grads(refFwd, refBackend);
+    assertClose(grads(wasmFwd, refBackend), refRef, `${label(cfg)} wasm fwd + ref bwd`);
+    assertClose(grads(refFwd, wasm), refRef, `${label(cfg)} ref fwd + wasm bwd`);
+  }
+});
+
+test('wasm backward accumulates (+=), skips null gradients, treats null dy / dhN / dcN as zero', { skip }, () => {
+  needWasm();
+  for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+    const cfg: Cfg = { kind, T: 4, B: 3, I: 3, H: 33, P: kind === 'lstm' ? 2 : 0, lengths: [4, 1, 3], maskX: true, maskH: true };
+    const inp = setup(cfg);
+    const saved = forward(refBackend, kind, inp);
+    for (const none of [false, true]) {
+      const up = upstream(kind, inp, 5, none);
+      const want = gradBuffers(kind, inp, 0.25), got = gradBuffers(kind, inp, 0.25);
+      backward(refBackend, kind, inp, saved, up, want);
+      backward(wasm, kind, inp, saved, up, got);
+      assertClose(got, want, `${kind} none=${none} accumulate`);
+      const partial = { ...gradBuffers(kind, inp), dx: null, dWHh: null };
+      const wantP = { ...gradBuffers(kind, inp), dx: null, dWHh: null };
+      backward(refBackend, kind, inp, saved, up, wantP);
+      backward(wasm, kind, inp, saved, up, partial);
+      assertClose(partial, wantP, `${kind} none=${none} null gradients`);
+    }
+  }
+});
+
+test('wasm recurrent kernels throw typed errors on bad calls', { skip }, () => {
+  needWasm();
+  const inp = setup({ kind: 'lstm', T: 3, B: 2, I: 2, H: 4 });
+  const out = () => ({ y: new Float32Array(24), hN: new Float32Array(8), cN: new Float32Array(8), gates: new Float32Array(96), c: new Float32Array(24), h: new Float32Array(24), m: null });
+  assert.throws(() => wasm.lstmForward({ ...inp, x: new Float32Array(5) }, out(), new Float32Array(0)), (e: unknown) => e instanceof ShapeError && /lstmForward\.x/.test(e.message));
+  assert.throws(() => wasm.lstmForward({ ...inp, lengths: Int32Array.from([3, 4]) }, out(), new Float32Array(0)), ValueError);
+  assert.throws(() => wasm.lstmForward({ ...inp, T: 0 }, out(), new Float32Array(0)), ShapeError);
+  assert.throws(() => wasm.lstmForward(inp, { ...out(), gates: new Float32Array(3) }, new Float32Array(0)), /lstmForward\.gates/);
+  assert.throws(() => wasm.gruForward({ ...inp, wHh: new Float64Array(48) as any }, out() as any, new Float32Array(0)), ValueError);
+});
