@@ -26,6 +26,12 @@ function parseSplit(v: string): number[] {
   return parts;
 }
 
+function parseList(v: string): string[] {
+  const parts = v.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw new InvalidArgumentError(`expected comma-separated column names, got "${v}"`);
+  return parts;
+}
+
 function parseLambda(v: string): number | 'auto' {
   return v === 'auto' ? 'auto' : parseNumberArg(v);
 }
@@ -53,7 +59,13 @@ export function forecastOptions(): Option[] {
   return ([
     new Option('--csv <file>', 'CSV file with a header line (with --preset: relative to --data-dir)'),
     new Option('--time-col <name>', 'time column; times must increase; a step longer than usual starts a new stretch that no window spans'),
-    new Option('--time-format <fmt>', 'how to read --time-col (default auto: ISO 8601, "DD MM YYYY HH:MM", or numbers)').choices(['auto', 'iso', 'dmy', 'number']),
+    new Option('--time-cols <names>', 'time from several columns, comma-separated (e.g. Day,Tmstamp: a day number and a clock time, or a date and a time)').argParser(parseList),
+    new Option('--time-format <fmt>', 'how to read the time (default auto: ISO 8601, "DD MM YYYY HH:MM", numbers, or day number + clock time)').choices(['auto', 'iso', 'dmy', 'number', 'day-clock']),
+    new Option('--group-col <name>', 'series id column: several series in one file (e.g. TurbID); windows never cross series, metrics per series and pooled'),
+    new Option('--series <id>', 'use only this series of --group-col'),
+    new Option('--per-group', 'one model per series instead of one global model (a sweep over --series; with --redis, across workers)'),
+    new Option('--farm-mean', 'inputs: the mean over all series at the same time of every target and covariate'),
+    new Option('--neighbours <k>', 'inputs: the mean target of the k series most correlated with each series on the training rows').argParser(parseIntArg),
     new Option('--target <name>', 'column to forecast (repeat for several)').argParser(collect),
     new Option('--covariate <name>', 'extra input column (repeat for several)').argParser(collect),
     new Option('--angular <name>', 'a covariate in degrees, fed to the models as sin and cos (repeat)').argParser(collect),

@@ -7,7 +7,8 @@ import {
   fitRidgeAR, persistence, referenceForecast, ridgeForecast, seasonalNaive, truthOf, type Forecast, type RidgeAR,
 } from './baselines.js';
 import type { ForecastConfig } from './config.js';
-import { fitNormaliser, normalise, splitWindows, type Normaliser, type Series, type Split, type WindowSpec } from './dataset.js';
+import { fitNormaliser, normalise, splitWindows, type Normaliser, type Range, type Series, type Split, type WindowSpec } from './dataset.js';
+import { rangesOf } from './groups.js';
 import { targetScales, type MethodForecast } from './evaluate.js';
 import { Forecaster, modelForecast, type ForecasterSpec } from './model.js';
 
@@ -40,11 +41,11 @@ export function prepareFold(s: Series, c: ForecastConfig, split: Split, index: n
 }
 
 /** Each target's [min, max] on rows [start, end). */
-export function targetBounds(s: Series, [start, end]: [number, number]): [number, number][] {
+export function targetBounds(s: Series, part: Range | readonly Range[]): [number, number][] {
   return Array.from({ length: s.k }, (_, j) => {
     let lo = Infinity;
     let hi = -Infinity;
-    for (let i = start; i < end; i++) {
+    for (const [start, end] of rangesOf(part)) for (let i = start; i < end; i++) {
       const v = s.raw[i * s.F + j]!;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
