@@ -11,7 +11,7 @@ import {
   FormatError, ValueError, cellWhere, columnIndex, readCsvFile, type CsvTable, type TimeFormat,
 } from '../../index.js';
 import { COLUMN_ALIASES, type ForecastConfig } from './config.js';
-import { fillBySeries, fleetColumns, groupTable, rangesOf, rowCount, seriesTimes, type Range, type Split } from './groups.js';
+import { fillBySeries, fleetColumns, groupTable, rangesOf, rowCount, seriesBounds, seriesTimes, type Range, type Split } from './groups.js';
 
 export type { Range, Split } from './groups.js';
 
@@ -145,7 +145,8 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
     t = { ...t, rows: t.rows.slice(0, c.maxRows), lines: t.lines.slice(0, c.maxRows), cols: t.cols.slice(0, c.maxRows * t.header.length) };
   }
   const cols = resolveColumns(t, c, notes);
-  const grouped = groupTable(t, c, cols.group);
+  const fleetOnly = c.series !== undefined && (c.farmMean || c.neighbours > 0);
+  const grouped = groupTable(t, fleetOnly ? { ...c, series: undefined } : c, cols.group);
   t = grouped.t;
   const used = [...cols.targets, ...cols.covariates, ...(cols.reference ? [cols.reference] : [])];
   const filled = fillBySeries(grouped, used, c.fill);
@@ -198,11 +199,24 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
   const seg = segments(n, times, filled.rows, step, filled.group);
   if (seg.gaps) notes.push(`${seg.gaps} gap${seg.gaps > 1 ? 's' : ''} in the rows: no window spans one`);
   if (groups.length > 1) notes.push(`${groups.length} series (column "${cols.group}"): no window crosses from one series into another`);
-  return {
+  const s: Series = {
     file: t.file, n, times, timeFormat: time?.format ?? null, step, features, raw, F, k: cols.targets.length, targets: cols.targets,
     reference: cols.reference ? byName.get(cols.reference)! : null, referenceName: cols.reference,
     segment: seg.segment, segStart: seg.segStart, lines: Int32Array.from(filled.rows, (r) => t.lines[r]!), notes,
     groups, group: filled.group, dayClock: time?.dayClock ?? false,
+  };
+  return fleetOnly ? onlySeries(s, c.series!) : s;
+}
+
+/** One series of a multi-series file, its fleet inputs computed from all of them (a per-series fleet model). */
+function onlySeries(s: Series, name: string): Series {
+  const g = s.groups.indexOf(name);
+  if (g < 0) throw new ValueError('--series', `one of the series (${s.groups.slice(0, 8).join(', ')}${s.groups.length > 8 ? ', …' : ''})`, JSON.stringify(name));
+  const [a, b] = seriesBounds(s.group, s.groups.length)[g]!;
+  return {
+    ...s, n: b - a, times: s.times?.slice(a, b) ?? null, raw: s.raw.slice(a * s.F, b * s.F), reference: s.reference?.slice(a, b) ?? null,
+    segment: s.segment.slice(a, b), segStart: s.segStart.slice(a, b).map((v) => v - a), lines: s.lines.slice(a, b), groups: [name], group: new Int32Array(b - a),
+    notes: s.notes.filter((x) => !x.includes('series (column')),
   };
 }
 
