@@ -54,3 +54,22 @@ test('recur sweep --workers 2: run folders, leaderboard.html, finished trials no
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /4 trial\(s\) already finished; 0 to run/);
 });
+
+test('recur train --per-group: one model per series, each an ordinary run of that series only', async () => {
+  const cwd = tempDir('recur-fleet-');
+  writeFileSync(join(cwd, 'farm.csv'), syntheticFarmCsv({ turbines: 2, steps: 300, seed: 6 }));
+  const r = await runInProcess(['train', '--task', 'forecast', '--csv', 'farm.csv', '--group-col', 'TurbID', '--time-cols', 'Day,Tmstamp', '--target', 'Patv', '--lookback', '6', '--horizon', '3',
+    '--epochs', '1', '--hidden', '4', '--per-group', '--workers', '2', '--farm-mean', '--runs-dir', join(cwd, 'runs'), '--name', 'f'], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /per-series models: beat persistence on MAE in [0-2] of 2 series/);
+  for (const g of ['1', '2']) {
+    const c = JSON.parse(readFileSync(join(cwd, 'runs', 'f', `series-${g}`, 'config.json'), 'utf8')) as { series: string; farmMean: boolean };
+    assert.deepEqual([c.series, c.farmMean], [g, true]);
+    const m = JSON.parse(readFileSync(join(cwd, 'runs', 'f', `series-${g}`, 'metrics.json'), 'utf8')) as { rows: number; features: string[] };
+    assert.equal(m.rows, 300, 'only its own rows');
+    assert.ok(m.features.includes('farm mean: Patv'), 'fleet inputs from all series');
+  }
+  const bad = await runInProcess(['train', '--task', 'forecast', '--csv', 'farm.csv', '--target', 'Patv', '--redis', 'redis://x'], cwd);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--redis: expected a --per-group run/);
+});

@@ -64,6 +64,8 @@ export function forecastOptions(): Option[] {
     new Option('--group-col <name>', 'series id column: several series in one file (e.g. TurbID); windows never cross series, metrics per series and pooled'),
     new Option('--series <id>', 'use only this series of --group-col'),
     new Option('--per-group', 'one model per series instead of one global model (a sweep over --series; with --redis, across workers)'),
+    new Option('--workers <n>', 'with --per-group: local worker processes (default one per core)').argParser(parseIntArg),
+    new Option('--redis <url>', 'with --per-group: run the series\' models as trials on this Redis queue (recur worker --redis URL)'),
     new Option('--farm-mean', 'inputs: the mean over all series at the same time of every target and covariate'),
     new Option('--neighbours <k>', 'inputs: the mean target of the k series most correlated with each series on the training rows').argParser(parseIntArg),
     new Option('--target <name>', 'column to forecast (repeat for several)').argParser(collect),

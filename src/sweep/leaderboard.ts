@@ -43,10 +43,23 @@ export function rankPoints(results: readonly TrialResult[]): PointRow[] {
 
 const show = (o: Record<string, unknown>): string => Object.entries(o).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`).join(' ') || '(base)';
 const pm = (x: { mean: number; sd: number; n: number }, pct = false): string =>
-  pct ? `${signedPct(x.mean)} ± ${(100 * x.sd).toFixed(1)}` : `${Number(x.mean.toPrecision(4))} ± ${Number(x.sd.toPrecision(2))}`;
+  pct ? `${signedPct(x.mean).replace(' %', '')} ± ${(100 * x.sd).toFixed(1)}` : `${Number(x.mean.toPrecision(4))} ± ${Number(x.sd.toPrecision(2))}`;
 
-/** The terminal leaderboard (the best 20 points) and a plain verdict on the best one. */
-export function leaderboardText(rows: readonly PointRow[], trials: number): string {
+/** A fleet's verdict: in how many series the per-series model beats persistence. */
+export function fleetText(rows: readonly PointRow[]): string {
+  const part = (k: 'maeSkill' | 'rmseSkill', m: string): string => {
+    const s = rows.map((r) => r[k].mean);
+    return `on ${m} in ${s.filter((x) => x > 0).length} of ${rows.length} series (mean skill ${signedPct(meanSd(s).mean)})`;
+  };
+  return `per-series models: beat persistence ${part('maeSkill', 'MAE')}, ${part('rmseSkill', 'RMSE')}`;
+}
+
+/** The terminal leaderboard (the best 20 points) and a plain verdict on the best one (a fleet: per series). */
+export function leaderboardText(rows: readonly PointRow[], trials: number, fleet = false): string {
+  if (fleet && rows.length) {
+    const t = textTable(['series', 'val loss', 'test MAE skill %', 'test RMSE skill %'], rows.slice(0, 50).map((r) => [String(r.overrides.series), r.valLoss?.mean ?? null, signedPct(r.maeSkill.mean), signedPct(r.rmseSkill.mean)]));
+    return `${t}${rows.length > 50 ? `\n(the first 50 of ${rows.length} series; all in leaderboard.html)` : ''}\n\n${fleetText(rows)}`;
+  }
   const table = textTable(['rank', 'point', 'options', 'seeds', 'val loss', 'test MAE skill %', 'test RMSE skill %'],
     rows.slice(0, 20).map((r, i) => [i + 1, r.point, show(r.overrides), r.seeds.length, r.valLoss ? pm(r.valLoss) : null, pm(r.maeSkill, true), pm(r.rmseSkill, true)]));
   const best = rows[0];

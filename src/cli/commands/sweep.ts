@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { OptionError, checkSchema } from '../../index.js';
 import { PRESETS, type ForecastConfig } from '../../recipes/forecast/index.js';
 import { writeJson } from '../../recipes/common/index.js';
-import { expandTrials, leaderboardText, rankPoints, runLocalPool, runQueueSweep, sweepSchema, writeLeaderboard, type SweepOutcome, type Trial } from '../../sweep/index.js';
+import { expandTrials, fleetTrials, leaderboardText, rankPoints, runLocalPool, runQueueSweep, sweepSchema, writeLeaderboard, type SweepOutcome, type Trial } from '../../sweep/index.js';
 import { readConfigFile } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir, packageRoot } from '../paths.js';
@@ -27,7 +27,7 @@ function baseConfig(base: string | Record<string, unknown>, sweepFile: string): 
 }
 
 /** Run trials locally or on the queue, write the leaderboard, print it; exit 1 when a trial failed. */
-export async function runTrials(dir: string, name: string, trials: Trial[], o: { redis?: string; workers?: number }, io: Io): Promise<number> {
+export async function runTrials(dir: string, name: string, trials: Trial[], o: { redis?: string; workers?: number; fleet?: boolean }, io: Io): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const log = (s: string): void => io.err(`${s}\n`);
   const out: SweepOutcome = o.redis
@@ -35,7 +35,7 @@ export async function runTrials(dir: string, name: string, trials: Trial[], o: {
     : await runLocalPool(dir, trials, { workers: o.workers, bin: join(packageRoot(), 'bin', 'recur.js'), log });
   const html = writeLeaderboard(dir, name, out.results, { facts: [['mode', o.redis ? `BullMQ queue on ${o.redis.replace(/\/\/[^@]*@/, '//***@')}` : `local pool`], ['wall time', `${out.seconds.toFixed(1)} s`]] });
   if (io.json) io.out(`${JSON.stringify({ sweep: name, dir, seconds: out.seconds, points: rankPoints(out.results), failed: out.failed }, null, 2)}\n`);
-  else io.out(`${leaderboardText(rankPoints(out.results), out.results.length)}\n${out.failed.length ? `\n${out.failed.length} trial(s) FAILED: ${out.failed.map((f) => `${f.trial} (${f.error})`).join('; ')}\n` : ''}\nwall time ${out.seconds.toFixed(1)} s\nleaderboard: ${html}\n`);
+  else io.out(`${leaderboardText(rankPoints(out.results), out.results.length, o.fleet)}\n${out.failed.length ? `\n${out.failed.length} trial(s) FAILED: ${out.failed.map((f) => `${f.trial} (${f.error})`).join('; ')}\n` : ''}\nwall time ${out.seconds.toFixed(1)} s\nleaderboard: ${html}\n`);
   return out.failed.length ? 1 : 0;
 }
 
@@ -75,4 +75,10 @@ Exit status: 0 done, 1 a trial failed or bad data, 2 bad options.`)
     });
 }
 
-export type { ForecastConfig };
+/** `recur train --per-group`: one model per series, as trials on the local pool or the queue. */
+export async function trainFleet(config: ForecastConfig, o: { redis?: string; workers?: number }, io: Io): Promise<number> {
+  const runsDir = resolve(io.cwd, config.runsDir);
+  const { name, trials } = fleetTrials(config, runsDir);
+  io.err(`fleet ${name}: one model per series, ${trials.length} series, in ${join(runsDir, name)}\n`);
+  return runTrials(join(runsDir, name), name, trials, { ...o, fleet: true }, io);
+}
