@@ -1,9 +1,10 @@
 /**
- * Local mode: a pool of worker processes on this machine (default one per core), each running one
- * trial at a time as `recur worker --trial <file>` — the same code a distributed worker runs.
+ * Local mode: a pool of worker processes on this machine (default one per core), each a long-lived
+ * `recur worker --stdin` running one trial at a time — the same code a distributed worker runs,
+ * started once per worker rather than once per trial (a start costs seconds: Node, tsx, the addon).
  * Finished trials (metrics.json present) are read back, not rerun, so a sweep can be restarted.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -35,15 +36,40 @@ export function trialFile(dir: string, t: Trial): string {
   return p;
 }
 
-function runChild(bin: string, file: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, 'worker', '--trial', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out, err }));
-  });
+/** A long-lived `recur worker --stdin` process: one trial file per line in, one JSON line out. */
+class ChildWorker {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buf = '';
+  private err = '';
+  private pending: ((line: string) => void) | null = null;
+
+  constructor(bin: string) {
+    this.child = spawn(process.execPath, [bin, 'worker', '--stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      let i: number;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, i);
+        this.buf = this.buf.slice(i + 1);
+        const p = this.pending;
+        this.pending = null;
+        p?.(line);
+      }
+    });
+    this.child.stderr.on('data', (d: Buffer) => (this.err = (this.err + d.toString()).slice(-4000)));
+    this.child.on('close', (code) => this.pending?.(JSON.stringify({ ok: false, error: this.err.trim().split('\n').at(-1) ?? `worker exited (${code})` })));
+  }
+
+  run(file: string): Promise<{ ok: true; result: TrialResult } | { ok: false; error: string }> {
+    return new Promise((resolve) => {
+      this.pending = (line) => resolve(JSON.parse(line) as { ok: true; result: TrialResult } | { ok: false; error: string });
+      this.child.stdin.write(`${file}\n`);
+    });
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
 }
 
 /** Run the trials with a local pool; returns every result (and failures). */
@@ -61,19 +87,23 @@ export async function runLocalPool(dir: string, trials: readonly Trial[], o: Poo
   if (results.length) o.log(`${results.length} trial(s) already finished; ${todo.length} to run on ${workers} local worker(s)`);
   let next = 0;
   const one = async (): Promise<void> => {
-    while (next < todo.length) {
-      const t = todo[next++]!;
-      const r = await runChild(o.bin, trialFile(dir, t));
-      const done = results.length + failed.length + 1;
-      if (r.code === 0) {
-        const res = JSON.parse(r.out.trim().split('\n').at(-1)!) as TrialResult;
-        results.push(res);
-        o.log(`[${done}/${trials.length}] ${t.id} done in ${res.seconds.toFixed(1)} s: test MAE skill ${(100 * res.test.maeSkill).toFixed(1)} %`);
-      } else {
-        const error = r.err.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${r.code}`;
-        failed.push({ trial: t.id, error });
-        o.log(`[${done}/${trials.length}] ${t.id} FAILED: ${error}`);
+    if (next >= todo.length) return;
+    const w = new ChildWorker(o.bin);
+    try {
+      while (next < todo.length) {
+        const t = todo[next++]!;
+        const r = await w.run(trialFile(dir, t));
+        const done = results.length + failed.length + 1;
+        if (r.ok) {
+          results.push(r.result);
+          o.log(`[${done}/${trials.length}] ${t.id} done in ${r.result.seconds.toFixed(1)} s: test MAE skill ${(100 * r.result.test.maeSkill).toFixed(1)} %`);
+        } else {
+          failed.push({ trial: t.id, error: r.error });
+          o.log(`[${done}/${trials.length}] ${t.id} FAILED: ${r.error}`);
+        }
       }
+    } finally {
+      w.close();
     }
   };
   await Promise.all(Array.from({ length: workers }, one));

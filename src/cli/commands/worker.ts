@@ -5,20 +5,39 @@
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { OptionError, checkSchema } from '../../index.js';
+import { createInterface } from 'node:readline';
+import { OptionError, RecurError, checkSchema } from '../../index.js';
 import { forecastSchema } from '../../recipes/forecast/index.js';
 import { readJson } from '../../recipes/common/index.js';
 import { runTrial, startQueueWorker, workerId } from '../../sweep/index.js';
 import { parseIntArg } from '../options.js';
 import type { Io } from './io.js';
 
-interface WorkerOpts { redis?: string; trial?: string; runsDir?: string; dataRoot?: string; lockMs?: number; idleExit?: number }
+interface WorkerOpts { redis?: string; trial?: string; stdin?: boolean; runsDir?: string; dataRoot?: string; lockMs?: number; idleExit?: number }
 
 async function oneTrial(file: string, io: Io): Promise<number> {
   const t = readJson(file) as { trial: string; point: string; seed: number; overrides: Record<string, unknown>; config: unknown };
   const c = checkSchema(forecastSchema, t.config, `${file}: config`);
   const r = await runTrial(c, { trial: t.trial, point: t.point, seed: t.seed, overrides: t.overrides }, workerId());
   io.out(`${JSON.stringify(r)}\n`);
+  return 0;
+}
+
+/** `--stdin`: one trial file per line; one JSON line each ({ok, result} or {ok: false, error}). */
+async function stdinTrials(io: Io): Promise<number> {
+  const rl = createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    if (!line.trim()) continue;
+    let out = '';
+    const sub: Io = { ...io, out: (s) => void (out += s) };
+    try {
+      await oneTrial(line.trim(), sub);
+      io.out(`${JSON.stringify({ ok: true, result: JSON.parse(out) as unknown })}\n`);
+    } catch (e) {
+      const msg = e instanceof RecurError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+      io.out(`${JSON.stringify({ ok: false, error: msg.slice(0, 1000) })}\n`);
+    }
+  }
   return 0;
 }
 
@@ -52,6 +71,7 @@ export function workerCommand(io: Io): Command {
     .description('run sweep trials: from the BullMQ queue on Redis (--redis), or one trial file (--trial, used by local sweeps)')
     .option('--redis <url>', 'take trials from this Redis (redis://[:password@]host:port[/db], rediss:// for TLS; or $RECUR_REDIS_PASSWORD)')
     .option('--trial <file>', 'run this one trial file and print its result as JSON')
+    .option('--stdin', 'run the trial files named on stdin, one per line (what local sweeps start)')
     .option('--runs-dir <dir>', 'where trials are written: <runs-dir>/<sweep>/<trial>/ (default runs; share it between machines to gather checkpoints in place)')
     .option('--data-root <dir>', 'read CSV files only under this folder')
     .option('--lock-ms <ms>', 'job lock time: a dead worker\'s trial is retried after about this long (default 30000)', parseIntArg)
@@ -64,7 +84,8 @@ Examples:
   $ recur worker --redis redis://queue-host:6379 --runs-dir /shared/runs
   $ RECUR_REDIS_PASSWORD=secret recur worker --redis rediss://queue-host:6380 --data-root /shared/data`)
     .action(async (o: WorkerOpts) => {
-      if (!o.redis === !o.trial) throw new OptionError('recur worker', 'one of --redis URL or --trial FILE', o.redis ? 'both' : 'neither');
-      io.exitCode = o.trial ? await oneTrial(resolve(io.cwd, o.trial), io) : await serve(o, io);
+      const modes = [o.redis, o.trial, o.stdin].filter(Boolean).length;
+      if (modes !== 1) throw new OptionError('recur worker', 'one of --redis URL, --trial FILE or --stdin', modes ? 'several' : 'none');
+      io.exitCode = o.trial ? await oneTrial(resolve(io.cwd, o.trial), io) : o.stdin ? await stdinTrials(io) : await serve(o, io);
     });
 }
