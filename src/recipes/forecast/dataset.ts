@@ -123,6 +123,16 @@ function segments(n: number, times: Float64Array | null, rows: Int32Array, step:
   return { segment, segStart, gaps };
 }
 
+/** Times going back in a file without --group-col are often the start of the next series: say so. */
+function timesWithHint<T>(read: () => T, single: boolean): T {
+  try {
+    return read();
+  } catch (e) {
+    if (single && e instanceof FormatError && /expected times increasing/.test(e.message)) e.message += ' (several series in one file, e.g. one per turbine? name their id column with --group-col)';
+    throw e;
+  }
+}
+
 /** Median step between consecutive rows of the same series (1 without times). */
 function typicalStep(times: Float64Array | null, group: Int32Array): number {
   if (!times) return 1;
@@ -153,7 +163,7 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
   used.forEach((u, i) => checkOutliers(t, u, filled.columns[i]!, filled.rows, notes));
   const n = filled.rows.length;
   if (n < t.rows.length) notes.push(`dropped ${t.rows.length - n} rows with missing values (--fill drop)`);
-  const time = cols.time.length ? seriesTimes(t, cols.time, c.timeFormat, filled.rows, filled.group) : null;
+  const time = cols.time.length ? timesWithHint(() => seriesTimes(t, cols.time, c.timeFormat, filled.rows, filled.group), !cols.group) : null;
   const times = time?.times ?? null;
   const step = typicalStep(times, filled.group);
   const features: string[] = [];
