@@ -107,3 +107,20 @@ test('recur train --group-col: pooled and per-series metrics; recur predict fore
   assert.deepEqual([...new Set(rows.slice(1).map((l) => l.split(',')[0]))], ['1', '2', '3', '4']);
   assert.match(rows[1]!, /^1,3 23:50,4 00:00,1,/);
 });
+
+test('--shrink: the blend weight with persistence is chosen on validation windows', async () => {
+  const { fitShrink, applyShrink } = await import('../src/recipes/forecast/shrink.js');
+  const { truthOf, persistence } = await import('../src/recipes/forecast/index.js');
+  const s = loadSeries(farm, config());
+  const origins = Int32Array.from({ length: 200 }, (_, i) => 10 + i);
+  const y = truthOf(s, origins, 3);
+  const p = persistence(s, origins, 3);
+  assert.deepEqual(fitShrink(s, origins, 3, y), [1, 1, 1], 'a perfect model keeps its weight 1');
+  assert.deepEqual(fitShrink(s, origins, 3, p), [0, 0, 0], 'persistence itself: every weight ties; the first tried (0) is kept');
+  const wild = y.map((v, i) => v + (i % 2 ? 5000 : -5000));
+  assert.deepEqual(fitShrink(s, origins, 3, wild), [0, 0, 0], 'a useless model gets weight 0');
+  const half = y.map((v, i) => p[i]! + 2 * (v - p[i]!)); // overshoots twice the change
+  assert.deepEqual(fitShrink(s, origins, 3, half), [0.5, 0.5, 0.5]);
+  const blended = applyShrink(s, origins, 3, half, [0.5, 0.5, 0.5]);
+  blended.forEach((v, i) => assert.ok(Math.abs(v - y[i]!) < 1e-9));
+});

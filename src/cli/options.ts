@@ -89,6 +89,7 @@ export function forecastOptions(): Option[] {
     new Option('--huber-delta <x>', 'threshold of --loss huber, in standard deviations of the target (default 1)').argParser(parseNumberArg),
     new Option('--schedule <kind>', 'learning rate: constant (default) or plateau (÷4 after each epoch without a better validation loss)').choices(['constant', 'plateau']),
     new Option('--clip-output', "clip the model's forecasts to each target's range on the training rows (e.g. 0 to rated power)"),
+    new Option('--shrink', "blend the model with persistence per horizon step, weights chosen on the validation windows (for MAE where persistence is hard to beat)"),
     new Option('--no-clip-output', "leave the model's forecasts unclipped (the default unless a preset sets it)"),
     new Option('--clip <x>', 'gradient-norm clipping (default 1)').argParser(parseNumberArg),
     new Option('--train-stride <n>', 'use every n-th training window (quick runs; default 1)').argParser(parseIntArg),

@@ -96,6 +96,8 @@ export const forecastSchema = z.strictObject({
   huberDelta: z.number().positive().default(1),
   schedule: z.enum(['constant', 'plateau']).default('constant'),
   clipOutput: z.boolean().default(false),
+  /** Blend the model with persistence per horizon step, the weights chosen on validation (see shrink.ts). */
+  shrink: z.boolean().default(false),
   seed: z.number().int().min(0).default(0),
   trainStride: posInt.default(1),
   ridgeLambda: z.union([z.literal('auto'), z.number().min(0)]).default('auto'),

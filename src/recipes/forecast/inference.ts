@@ -14,6 +14,7 @@ import { loadSeries, normalise, splitWindows, type Normaliser, type Series, type
 import { scoreForecasts, type ForecastScores, type MethodForecast } from './evaluate.js';
 import { Forecaster, modelForecast } from './model.js';
 import { forecastAll, windowSpec } from './pipeline.js';
+import { applyShrink } from './shrink.js';
 import { stepLabeller, summaryText } from './report.js';
 
 /** A trained run loaded back. */
@@ -29,6 +30,8 @@ export interface LoadedRun {
   features: string[];
   /** Series names the normaliser's `groups` belong to (series-level normalisation), or null. */
   series: string[] | null;
+  /** Blend weights with persistence (--shrink), or null. */
+  shrink: number[] | null;
 }
 
 /**
@@ -45,7 +48,7 @@ export function loadForecastRun(dir: string, command = 'eval'): LoadedRun {
   const model = new Forecaster(x.spec, new Rng(0));
   model.loadStateDict(ck.model);
   const ridge: RidgeAR = { W: Float64Array.from(x.ridge.W), lambda: x.ridge.lambda, d: x.ridge.d, search: [] };
-  return { dir: run.path, config, model, norm: x.normaliser, ridge, scales: x.scales, bounds: x.bounds ?? null, features: x.features, series: x.series ?? null };
+  return { dir: run.path, config, model, norm: x.normaliser, ridge, scales: x.scales, bounds: x.bounds ?? null, features: x.features, series: x.series ?? null, shrink: x.shrink ?? null };
 }
 
 function seriesFor(run: LoadedRun, csvPath: string): Series {
@@ -94,7 +97,7 @@ export function evalForecastRun(dir: string, opts: { csvPath?: string; part?: Ev
   }
   const norm = normFor(run, s);
   const z = normalise(s, norm);
-  const fc = forecastAll(s, c, origins, run.model, run.ridge, z, norm, run.bounds);
+  const fc = forecastAll(s, c, origins, run.model, run.ridge, z, norm, run.bounds, run.shrink);
   const scores = scoreForecasts(fc.truth, fc.methods, s.targets, w.H, run.scales);
   return { scores, methods: fc.methods.map((m: MethodForecast) => ({ key: m.key, label: m.label })), windows: origins.length, summary: summaryText(scores, fc.methods, w.H, stepLabeller(s)) };
 }
@@ -139,7 +142,8 @@ export function predictForecastRun(dir: string, opts: { csvPath?: string; all?: 
   if (!origins.length) throw new ValueError('predict', `a window of ${w.L} gap-free rows`, 'none');
   const norm = normFor(run, s);
   const z = normalise(s, norm);
-  const f = modelForecast(run.model, z, s, w, origins, norm, c.clipOutput ? run.bounds : null);
+  const m = modelForecast(run.model, z, s, w, origins, norm, c.clipOutput ? run.bounds : null);
+  const f = run.shrink ? applyShrink(s, origins, w.H, m, run.shrink) : m;
   const multi = s.groups.length > 0;
   const lines = [[...(multi ? ['series'] : []), 'origin', 'time', 'horizon', ...s.targets].map(quote).join(',')];
   origins.forEach((t, i) => {

@@ -11,6 +11,7 @@ import { fitNormaliser, normalise, splitWindows, type Normaliser, type Range, ty
 import { rangesOf } from './groups.js';
 import { targetScales, type MethodForecast } from './evaluate.js';
 import { Forecaster, modelForecast, type ForecasterSpec } from './model.js';
+import { applyShrink } from './shrink.js';
 
 /** The window geometry of a config. */
 export function windowSpec(c: ForecastConfig): WindowSpec {
@@ -84,12 +85,13 @@ export const METHOD_LABELS: Record<string, string> = {
 
 /** Forecasts of the model and every baseline for `origins`, plus the truth. */
 export function forecastAll(
-  s: Series, c: ForecastConfig, origins: Int32Array, model: Forecaster, ridge: RidgeAR, z: Float32Array, norm: Normaliser, bounds: [number, number][] | null,
+  s: Series, c: ForecastConfig, origins: Int32Array, model: Forecaster, ridge: RidgeAR, z: Float32Array, norm: Normaliser, bounds: [number, number][] | null, shrink: number[] | null = null,
 ): { truth: Forecast; methods: MethodForecast[] } {
   const w = windowSpec(c);
   const refName = s.referenceName ? `"${s.referenceName}"` : '';
+  const raw = modelForecast(model, z, s, w, origins, norm, c.clipOutput ? bounds : null);
   const methods: MethodForecast[] = [
-    { key: 'model', label: modelLabel(c), forecast: modelForecast(model, z, s, w, origins, norm, c.clipOutput ? bounds : null) },
+    { key: 'model', label: modelLabel(c) + (shrink ? ', blended with persistence' : ''), forecast: shrink ? applyShrink(s, origins, w.H, raw, shrink) : raw },
     { key: 'persistence', label: METHOD_LABELS.persistence!, forecast: persistence(s, origins, w.H) },
   ];
   if (w.season !== null) methods.push({ key: 'seasonal_naive', label: `seasonal naive (${w.season} steps)`, forecast: seasonalNaive(s, origins, w.H, w.season) });

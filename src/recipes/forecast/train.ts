@@ -21,6 +21,8 @@ import { scoreForecasts, type ForecastScores, type MethodForecast } from './eval
 import { fitForecaster, type EpochRecord } from './fit.js';
 import { buildModel, fitRidge, forecastAll, modelSpec, prepareFold, windowSpec, type PreparedFold } from './pipeline.js';
 import { perSeriesScores, seriesTable, seriesVerdict, type SeriesScore } from './series-metrics.js';
+import { fitShrink } from './shrink.js';
+import { modelForecast } from './model.js';
 import { forecastCharts, horizonChart, horizonTable, lossCurve, metricsTable, stepLabeller, summaryText } from './report.js';
 
 /** Where the recipe reads and writes, and how it talks. */
@@ -84,8 +86,9 @@ const foldFile = (run: RunDir, i: number, folds: number, name: string): string =
   join(run.path, folds > 1 ? `fold-${i + 1}.${name}` : name);
 
 /** The JSON stored beside the best weights: what eval/predict need to rebuild inputs. */
-function modelExtra(s: Series, c: ForecastConfig, f: PreparedFold, ridge: RidgeAR): unknown {
+function modelExtra(s: Series, c: ForecastConfig, f: PreparedFold, ridge: RidgeAR, shrink: number[] | null): unknown {
   return {
+    ...(shrink ? { shrink } : {}),
     kind: 'forecast', features: s.features, targets: s.targets, normaliser: f.norm, ...(f.norm.groups ? { series: s.groups } : {}), scales: f.scales, bounds: f.bounds, spec: modelSpec(s, c), window: windowSpec(c),
     ridge: { lambda: ridge.lambda, d: ridge.d, W: Array.from(ridge.W) }, fold: f.index,
   };
@@ -102,8 +105,10 @@ async function runFold(s: Series, c: ForecastConfig, f: PreparedFold, run: RunDi
   });
   if (fit.reason === 'stopped') return null;
   // The model to use: the best weights (or the last, without validation), with what eval/predict need.
-  await saveCheckpoint(foldFile(run, f.index, folds, RUN_FILES.checkpoint), { model: model.stateDict(), extra: modelExtra(s, c, f, ridge) as JsonValue });
-  const fc = forecastAll(s, c, f.windows.test, model, ridge, f.z, f.norm, f.bounds);
+  const shrink = c.shrink ? fitShrink(s, f.windows.val, c.horizon, modelForecast(model, f.z, s, windowSpec(c), f.windows.val, f.norm, c.clipOutput ? f.bounds : null)) : null;
+  if (shrink) emit({ type: 'shrink', fold: f.index, alpha: shrink });
+  await saveCheckpoint(foldFile(run, f.index, folds, RUN_FILES.checkpoint), { model: model.stateDict(), extra: modelExtra(s, c, f, ridge, shrink) as JsonValue });
+  const fc = forecastAll(s, c, f.windows.test, model, ridge, f.z, f.norm, f.bounds, shrink);
   emit({ type: 'fold_end', fold: f.index, reason: fit.reason, bestEpoch: fit.bestEpoch });
   return {
     fold: f.index, origins: Array.from(f.windows.test), truth: Array.from(fc.truth),
