@@ -12,8 +12,8 @@
  * ```
  */
 import { z } from 'zod';
-import { OptionError, Rng, checkSchema } from '../index.js';
-import { forecastSchema, type ForecastConfig } from '../recipes/forecast/index.js';
+import { OptionError, Rng, expectedOf, nearestName, showValue } from '../index.js';
+import { FORECAST_KEYS, forecastSchema, type ForecastConfig } from '../recipes/forecast/index.js';
 
 const value = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
 const dist = z.union([
@@ -47,6 +47,24 @@ export interface Trial {
   config: ForecastConfig;
 }
 
+/**
+ * Validate options like `recur train --config` does: a bad or unknown option is a usage error (exit 2).
+ * @throws OptionError naming the key (and the nearest known one).
+ */
+export function checkOptions<S extends z.ZodType>(schema: S, value: Record<string, unknown>, where: string, keys: readonly string[]): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const near = nearestName(issue.keys[0]!, keys);
+    throw new OptionError(where, `a known option${near ? ` (did you mean "${near}"?)` : ''}`, `unknown key "${issue.keys[0]}"`);
+  }
+  const key = issue.path.map(String).join('.');
+  let got: unknown = value;
+  for (const p of issue.path) got = typeof got === 'object' && got !== null ? (got as Record<PropertyKey, unknown>)[p] : undefined;
+  throw new OptionError(`${where}: "${key}"`, got === undefined ? 'a value (required)' : expectedOf(issue), got === undefined ? 'nothing' : showValue(got));
+}
+
 function gridPoints(grid: Record<string, unknown[]>): Record<string, unknown>[] {
   return Object.entries(grid).reduce<Record<string, unknown>[]>((acc, [k, vs]) => acc.flatMap((p) => vs.map((v) => ({ ...p, [k]: v }))), [{}]);
 }
@@ -76,7 +94,7 @@ export function expandTrials(spec: SweepSpec, base: Record<string, unknown>, run
   return points.flatMap((overrides, i) => spec.seeds.map((seed) => {
     const point = `p${String(i).padStart(width, '0')}`;
     const id = `${point}-seed${seed}`;
-    const config = checkSchema(forecastSchema, { ...base, ...overrides, task: 'forecast', seed, name: id, runsDir: `${runsDir}/${spec.name}`, quiet: true, perGroup: false }, `sweep "${spec.name}", trial ${id}`);
+    const config = checkOptions(forecastSchema, { ...base, ...overrides, task: 'forecast', seed, name: id, runsDir: `${runsDir}/${spec.name}`, quiet: true, perGroup: false }, `sweep "${spec.name}", trial ${id}`, FORECAST_KEYS);
     return { id, point, overrides, seed, config };
   }));
 }

@@ -6,10 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { OptionError, checkSchema } from '../../index.js';
+import { OptionError } from '../../index.js';
 import { PRESETS, type ForecastConfig } from '../../recipes/forecast/index.js';
 import { writeJson } from '../../recipes/common/index.js';
-import { expandTrials, fleetTrials, leaderboardText, rankPoints, runLocalPool, runQueueSweep, sweepSchema, writeLeaderboard, type SweepOutcome, type Trial } from '../../sweep/index.js';
+import { checkOptions, expandTrials, fleetTrials, leaderboardText, rankPoints, runLocalPool, runQueueSweep, sweepSchema, writeLeaderboard, type SweepOutcome, type Trial } from '../../sweep/index.js';
 import { readConfigFile } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir, packageRoot } from '../paths.js';
@@ -63,7 +63,7 @@ Exit status: 0 done, 1 a trial failed or bad data, 2 bad options.`)
     .action(async (o: { config: string; workers?: number; redis?: string; runsDir?: string; json?: boolean }) => {
       io.json = !!o.json;
       const file = resolve(io.cwd, o.config);
-      const spec = checkSchema(sweepSchema, readConfigFile(file), file);
+      const spec = checkOptions(sweepSchema, readConfigFile(file), file, Object.keys(sweepSchema.shape));
       const base = baseConfig(spec.base, file);
       const runsDir = resolve(io.cwd, o.runsDir ?? (typeof base.runsDir === 'string' ? base.runsDir : 'runs'));
       const trials = expandTrials(spec, base, runsDir);
