@@ -22,7 +22,7 @@ test('trials: grid × random draws × seeds, seeded draws, every trial a valid c
   assert.deepEqual(expandTrials(spec, base, '/runs').map((x) => x.overrides), t.map((x) => x.overrides), 'the same draws from the same sweep seed');
   const other = expandTrials({ ...spec, seed: 1 }, base, '/runs').map((x) => x.overrides.lr);
   assert.notDeepEqual(other, t.map((x) => x.overrides.lr));
-  assert.throws(() => expandTrials(sweepSchema.parse({ name: 's', base, grid: { hiden: [8] } }), base, '/runs'), /unknown key "hiden" .*did you mean "hidden"/);
+  assert.throws(() => expandTrials(sweepSchema.parse({ name: 's', base, grid: { hiden: [8] } }), base, '/runs'), /did you mean "hidden".*unknown key "hiden"/);
   assert.throws(() => expandTrials(sweepSchema.parse({ name: 's', base, grid: { seed: [1] } }), base, '/runs'), /seeds go in "seeds"/);
   assert.throws(() => sweepSchema.parse({ name: '../x', base }), /letters, digits/);
 });
