@@ -112,3 +112,30 @@ test('queue: password-protected Redis; a wrong password is refused by the worker
     await redis.stop();
   }
 });
+
+test('queue: a fleet (--per-group --redis) whose worker has its own runs folder: results and checkpoints come back through Redis', { skip: !haveRedis() && 'redis-server not installed', timeout: 90_000 }, async () => {
+  const redis = await startRedis();
+  const procs: Proc[] = [];
+  try {
+    const cwd = tempDir('recur-queue-fleet-');
+    writeFileSync(join(cwd, 'farm.csv'), syntheticFarmCsv({ turbines: 2, steps: 300, seed: 8 }));
+    const train = start(['train', '--task', 'forecast', '--csv', 'farm.csv', '--group-col', 'TurbID', '--time-cols', 'Day,Tmstamp', '--target', 'Patv', '--lookback', '6', '--horizon', '3',
+      '--epochs', '1', '--hidden', '4', '--per-group', '--redis', redis.url, '--runs-dir', 'runs', '--name', 'fl'], cwd);
+    procs.push(train);
+    const w = start(['worker', '--redis', redis.url, '--runs-dir', 'elsewhere', '--data-root', cwd, '--idle-exit', '3'], cwd);
+    procs.push(w);
+    assert.equal(await train.done, 0, train.err());
+    assert.match(train.out(), /per-series models: beat persistence on MAE in [0-2] of 2 series/);
+    for (const g of ['1', '2']) {
+      for (const f of ['metrics.json', 'checkpoint.safetensors', 'report.html']) assert.ok(existsSync(join(cwd, 'runs', 'fl', `series-${g}`, f)), `gathered ${f}`);
+      assert.ok(existsSync(join(cwd, 'elsewhere', 'fl', `series-${g}`, 'metrics.json')), 'the worker wrote its own copy');
+    }
+    const p = start(['predict', '--run', join('runs', 'fl', 'series-2')], cwd);
+    assert.equal(await p.done, 0, p.err());
+    assert.match(p.out(), /^series,origin,time,horizon,Patv\n2,/);
+    assert.equal(await w.done, 0);
+  } finally {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await redis.stop();
+  }
+});
