@@ -11,7 +11,7 @@ import {
   FormatError, ValueError, cellWhere, columnIndex, readCsvFile, type CsvTable, type TimeFormat,
 } from '../../index.js';
 import { COLUMN_ALIASES, type ForecastConfig } from './config.js';
-import { fillBySeries, fleetColumns, groupTable, rangesOf, rowCount, seriesBounds, seriesTimes, type Range, type Split } from './groups.js';
+import { fillBySeries, fleetColumns, groupTable, onlySeries, rangesOf, rowCount, seriesTimes, timesWithHint, type Range, type Split } from './groups.js';
 
 export type { Range, Split } from './groups.js';
 
@@ -123,16 +123,6 @@ function segments(n: number, times: Float64Array | null, rows: Int32Array, step:
   return { segment, segStart, gaps };
 }
 
-/** Times going back in a file without --group-col are often the start of the next series: say so. */
-function timesWithHint<T>(read: () => T, single: boolean): T {
-  try {
-    return read();
-  } catch (e) {
-    if (single && e instanceof FormatError && /expected times increasing/.test(e.message)) e.message += ' (several series in one file, e.g. one per turbine? name their id column with --group-col)';
-    throw e;
-  }
-}
-
 /** Median step between consecutive rows of the same series (1 without times). */
 function typicalStep(times: Float64Array | null, group: Int32Array): number {
   if (!times) return 1;
@@ -216,18 +206,6 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
     groups, group: filled.group, dayClock: time?.dayClock ?? false,
   };
   return fleetOnly ? onlySeries(s, c.series!) : s;
-}
-
-/** One series of a multi-series file, its fleet inputs computed from all of them (a per-series fleet model). */
-function onlySeries(s: Series, name: string): Series {
-  const g = s.groups.indexOf(name);
-  if (g < 0) throw new ValueError('--series', `one of the series (${s.groups.slice(0, 8).join(', ')}${s.groups.length > 8 ? ', …' : ''})`, JSON.stringify(name));
-  const [a, b] = seriesBounds(s.group, s.groups.length)[g]!;
-  return {
-    ...s, n: b - a, times: s.times?.slice(a, b) ?? null, raw: s.raw.slice(a * s.F, b * s.F), reference: s.reference?.slice(a, b) ?? null,
-    segment: s.segment.slice(a, b), segStart: s.segStart.slice(a, b).map((v) => v - a), lines: s.lines.slice(a, b), groups: [name], group: new Int32Array(b - a),
-    notes: s.notes.filter((x) => !x.includes('series (column')),
-  };
 }
 
 /** A value this many robust deviations from its column's median is refused (a sentinel or corruption). */

@@ -12,7 +12,7 @@ import {
   FormatError, ValueError, cellWhere, fillMissing, numericColumn, timeColumn, type CsvTable, type Filled, type TimeFormat,
 } from '../../index.js';
 import type { ForecastConfig } from './config.js';
-import { rollingOriginSplits } from './dataset.js';
+import { rollingOriginSplits, type Series } from './dataset.js';
 
 /** A half-open row range [start, end). */
 export type Range = [number, number];
@@ -289,4 +289,26 @@ function neighbourMean(s: SplitInput, c: ForecastConfig, keys: Float64Array, y: 
     const vals = near[s.group[i]!]!.map((h) => all[h]!.get(keys[i]!)).filter((v): v is number => v !== undefined);
     return vals.length ? vals.reduce((a, v) => a + v, 0) / vals.length : y[i]!;
   });
+}
+
+/** Times going back in a file without --group-col are often the start of the next series: say so. */
+export function timesWithHint<T>(read: () => T, single: boolean): T {
+  try {
+    return read();
+  } catch (e) {
+    if (single && e instanceof FormatError && /expected times increasing/.test(e.message)) e.message += ' (several series in one file, e.g. one per turbine? name their id column with --group-col)';
+    throw e;
+  }
+}
+
+/** One series of a multi-series file, its fleet inputs computed from all of them (a per-series fleet model). */
+export function onlySeries(s: Series, name: string): Series {
+  const g = s.groups.indexOf(name);
+  if (g < 0) throw new ValueError('--series', `one of the series (${s.groups.slice(0, 8).join(', ')}${s.groups.length > 8 ? ', …' : ''})`, JSON.stringify(name));
+  const [a, b] = seriesBounds(s.group, s.groups.length)[g]!;
+  return {
+    ...s, n: b - a, times: s.times?.slice(a, b) ?? null, raw: s.raw.slice(a * s.F, b * s.F), reference: s.reference?.slice(a, b) ?? null,
+    segment: s.segment.slice(a, b), segStart: s.segStart.slice(a, b).map((v) => v - a), lines: s.lines.slice(a, b), groups: [name], group: new Int32Array(b - a),
+    notes: s.notes.filter((x) => !x.includes('series (column')),
+  };
 }
