@@ -24,7 +24,8 @@ const ALLOWED: Record<string, string[]> = {
   analysis: ['tensor', 'ops', 'autograd', 'nn', 'util'],
   index: ['*'],
   recipes: ['index'],
-  cli: ['index', 'recipes'],
+  sweep: ['index', 'recipes'],
+  cli: ['index', 'recipes', 'sweep'],
 };
 
 function walk(dir: string): string[] {

@@ -13,6 +13,8 @@ import { infoCommand } from './commands/info.js';
 import type { Io } from './commands/io.js';
 import { evalCommand, predictCommand, reportCommand } from './commands/run-commands.js';
 import { trainCommand } from './commands/train.js';
+import { sweepCommand } from './commands/sweep.js';
+import { workerCommand } from './commands/worker.js';
 import { packageVersion } from './paths.js';
 
 /** Build the program (exposed for tests). */
@@ -23,7 +25,7 @@ export function program(io: Io): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(s.startsWith('error') ? `recur: ${s}` : s) })
     .exitOverride();
-  for (const c of [trainCommand(io), evalCommand(io), predictCommand(io), reportCommand(io), exportCommand(io), analyzeCommand(io), infoCommand(io)]) {
+  for (const c of [trainCommand(io), evalCommand(io), predictCommand(io), reportCommand(io), exportCommand(io), analyzeCommand(io), sweepCommand(io), workerCommand(io), infoCommand(io)]) {
     c.exitOverride().showSuggestionAfterError(true).configureOutput(p.configureOutput());
     p.addCommand(c);
   }

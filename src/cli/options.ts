@@ -26,6 +26,12 @@ function parseSplit(v: string): number[] {
   return parts;
 }
 
+function parseList(v: string): string[] {
+  const parts = v.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw new InvalidArgumentError(`expected comma-separated column names, got "${v}"`);
+  return parts;
+}
+
 function parseLambda(v: string): number | 'auto' {
   return v === 'auto' ? 'auto' : parseNumberArg(v);
 }
@@ -53,7 +59,15 @@ export function forecastOptions(): Option[] {
   return ([
     new Option('--csv <file>', 'CSV file with a header line (with --preset: relative to --data-dir)'),
     new Option('--time-col <name>', 'time column; times must increase; a step longer than usual starts a new stretch that no window spans'),
-    new Option('--time-format <fmt>', 'how to read --time-col (default auto: ISO 8601, "DD MM YYYY HH:MM", or numbers)').choices(['auto', 'iso', 'dmy', 'number']),
+    new Option('--time-cols <names>', 'time from several columns, comma-separated (e.g. Day,Tmstamp: a day number and a clock time, or a date and a time)').argParser(parseList),
+    new Option('--time-format <fmt>', 'how to read the time (default auto: ISO 8601, "DD MM YYYY HH:MM", numbers, or day number + clock time)').choices(['auto', 'iso', 'dmy', 'number', 'day-clock']),
+    new Option('--group-col <name>', 'series id column: several series in one file (e.g. TurbID); windows never cross series, metrics per series and pooled'),
+    new Option('--series <id>', 'use only this series of --group-col'),
+    new Option('--per-group', 'one model per series instead of one global model (a sweep over --series; with --redis, across workers)'),
+    new Option('--workers <n>', 'with --per-group: local worker processes (default one per core)').argParser(parseIntArg),
+    new Option('--redis <url>', 'with --per-group: run the series\' models as trials on this Redis queue (recur worker --redis URL)'),
+    new Option('--farm-mean', 'inputs: the mean over all series at the same time of every target and covariate'),
+    new Option('--neighbours <k>', 'inputs: the mean target of the k series most correlated with each series on the training rows').argParser(parseIntArg),
     new Option('--target <name>', 'column to forecast (repeat for several)').argParser(collect),
     new Option('--covariate <name>', 'extra input column (repeat for several)').argParser(collect),
     new Option('--angular <name>', 'a covariate in degrees, fed to the models as sin and cos (repeat)').argParser(collect),
@@ -75,6 +89,7 @@ export function forecastOptions(): Option[] {
     new Option('--huber-delta <x>', 'threshold of --loss huber, in standard deviations of the target (default 1)').argParser(parseNumberArg),
     new Option('--schedule <kind>', 'learning rate: constant (default) or plateau (÷4 after each epoch without a better validation loss)').choices(['constant', 'plateau']),
     new Option('--clip-output', "clip the model's forecasts to each target's range on the training rows (e.g. 0 to rated power)"),
+    new Option('--shrink', "blend the model with persistence per horizon step, weights chosen on the validation windows (for MAE where persistence is hard to beat)"),
     new Option('--no-clip-output', "leave the model's forecasts unclipped (the default unless a preset sets it)"),
     new Option('--clip <x>', 'gradient-norm clipping (default 1)').argParser(parseNumberArg),
     new Option('--train-stride <n>', 'use every n-th training window (quick runs; default 1)').argParser(parseIntArg),

@@ -10,10 +10,11 @@ import { commonTrainOptions, forecastOptions, keyOf, sharedModelOptions, spliceO
 import { dataDir } from '../paths.js';
 import { resumeSpliceTask, runSpliceTask } from './splice-task.js';
 import { decodeOptions, isDecodeTask, resumeDecodeTask, runDecodeTask } from './decode-task.js';
+import { trainFleet } from './sweep.js';
 import type { Io } from './io.js';
 
 /** Keys that steer the command itself and are not recipe options. */
-const CLI_ONLY = ['config', 'resume', 'backend', 'json'];
+const CLI_ONLY = ['config', 'resume', 'backend', 'json', 'redis', 'workers'];
 
 const EXAMPLES = `
 Examples:
@@ -95,6 +96,8 @@ async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> 
   if (layered.sources.csv?.kind === 'preset' && !existsSync(config.csv)) {
     throw new ValueError(`--preset ${presetName}`, `the data file ${config.csv} (set --data-dir or RECUR_DATA_DIR to the folder holding ${preset!.csv})`, 'no such file');
   }
+  if (config.perGroup) return trainFleet(config, { redis: opts.redis as string | undefined, workers: opts.workers as number | undefined }, io);
+  if (opts.redis || opts.workers) throw new OptionError(opts.redis ? '--redis' : '--workers', 'a --per-group run (one model per series, spread over workers)', 'a single model');
   return forecast(config, layered, io);
 }
 

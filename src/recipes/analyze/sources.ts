@@ -75,10 +75,13 @@ export function forecastSubject(dir: string, o: RunSubjectOptions): Subject {
     return lossOf(c.loss, F.reshape(pred, [origins.length, w.H * s.k]), target, c.huberDelta);
   };
   const where = file ? basename(file) : `the run's ${part === 'test' ? 'test' : 'training'} part`;
+  // A multi-series run's split holds one row range per series: the drive is the first series' stretch.
+  const p = split[part];
+  const rows: Range = typeof p[0] === 'number' ? (p as Range) : (p as readonly Range[])[0]!;
   return subjectOf(rnn, o.layer ?? 0, o.direction ?? 0, {
-    batch, drive: rowsSequence(z, s, split[part]), loss, lossLabel: `the run's training loss (${c.loss}) of the ${w.H}-step forecast`,
+    batch, drive: rowsSequence(z, s, rows), loss, lossLabel: `the run's training loss (${c.loss}) of the ${w.H}-step forecast`,
     description: `forecast run ${basename(run.dir)}: ${c.cell.toUpperCase()} ${c.hidden}, ${c.layers} layer${c.layers > 1 ? 's' : ''}`,
-    inputsLabel: `${origins.length} windows of ${w.L} steps from ${where}; drive: its ${split[part][1] - split[part][0]} consecutive rows`,
+    inputsLabel: `${origins.length} windows of ${w.L} steps from ${where}; drive: its ${rows[1] - rows[0]} consecutive rows`,
   });
 }
 

@@ -7,7 +7,7 @@
  * Every forecast is a Float64Array (W, H, k) in the data's own units, W windows (origins).
  */
 import type { Normaliser, Series, WindowSpec } from './dataset.js';
-import { rowIndexOfTimes, seasonalRow } from './dataset.js';
+import { rowIndexOfTimes, rowNorm, seasonalRow } from './dataset.js';
 
 /** (W, H, k) forecast in data units. */
 export type Forecast = Float64Array;
@@ -196,11 +196,12 @@ export function ridgeForecast(ar: RidgeAR, z: Float32Array, s: Series, w: Window
   const out = new Float64Array(origins.length * m);
   origins.forEach((t, i) => {
     designRow(z, s.F, w.L, t, x);
+    const nm = rowNorm(norm, s, t);
     for (let c = 0; c < m; c++) {
       const j = c % s.k;
       let p = z[t * s.F + j]!;
       for (let a = 0; a < ar.d; a++) p += x[a]! * ar.W[a * m + c]!;
-      out[i * m + c] = p * norm.std[j]! + norm.mean[j]!;
+      out[i * m + c] = p * nm.std[j]! + nm.mean[j]!;
     }
   });
   return out;

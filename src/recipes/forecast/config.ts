@@ -56,7 +56,19 @@ export const forecastSchema = z.strictObject({
   csv: z.string().min(1).describe('CSV file (a relative path is taken from the working directory; with --preset, from --data-dir)'),
   dataDir: z.string().min(1).optional(),
   timeCol: z.string().min(1).optional(),
-  timeFormat: z.enum(['auto', 'iso', 'dmy', 'number']).default('auto'),
+  /** Time built from several columns (e.g. Day + Tmstamp), joined by a space; see timeFormat 'day-clock'. */
+  timeCols: names.optional(),
+  timeFormat: z.enum(['auto', 'iso', 'dmy', 'number', 'day-clock']).default('auto'),
+  /** Series id column: several series in one file (e.g. one per turbine); no window crosses series. */
+  groupCol: z.string().min(1).optional(),
+  /** Only this series of --group-col (one model per series: the fleet's trials). */
+  series: z.string().min(1).optional(),
+  /** One model per series (`recur train --per-group`), as a sweep over --series. */
+  perGroup: z.boolean().default(false),
+  /** Inputs from the other series at the same time: the fleet's mean of every target and covariate. */
+  farmMean: z.boolean().default(false),
+  /** Inputs from the other series: the mean target of the k series most correlated on the training rows. */
+  neighbours: z.number().int().min(0).default(0),
   target: names,
   covariate: names.default([]),
   angular: names.default([]),
@@ -84,6 +96,8 @@ export const forecastSchema = z.strictObject({
   huberDelta: z.number().positive().default(1),
   schedule: z.enum(['constant', 'plateau']).default('constant'),
   clipOutput: z.boolean().default(false),
+  /** Blend the model with persistence per horizon step, the weights chosen on validation (see shrink.ts). */
+  shrink: z.boolean().default(false),
   seed: z.number().int().min(0).default(0),
   trainStride: posInt.default(1),
   ridgeLambda: z.union([z.literal('auto'), z.number().min(0)]).default('auto'),

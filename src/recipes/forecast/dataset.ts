@@ -8,9 +8,12 @@
  * t+1 … t+H, all in one segment; it belongs to the split holding t and t+H.
  */
 import {
-  FormatError, ValueError, cellWhere, columnIndex, fillMissing, numericColumn, readCsvFile, timeColumn, type CsvTable, type TimeFormat,
+  FormatError, ValueError, cellWhere, columnIndex, readCsvFile, type CsvTable, type TimeFormat,
 } from '../../index.js';
 import { COLUMN_ALIASES, type ForecastConfig } from './config.js';
+import { fillBySeries, fleetColumns, groupTable, onlySeries, rangesOf, rowCount, seriesTimes, timesWithHint, type Range, type Split } from './groups.js';
+
+export type { Range, Split } from './groups.js';
 
 /** The series used by the recipe. */
 export interface Series {
@@ -43,6 +46,12 @@ export interface Series {
   lines: Int32Array;
   /** Notes for the user (aliases used, rows dropped, gaps). */
   notes: string[];
+  /** Series names (--group-col) in order of first appearance; [] for a file of one series. */
+  groups: string[];
+  /** Series index of every row (all 0 for one series). */
+  group: Int32Array;
+  /** Times built from a day number and a clock time (printed as "day D HH:MM"). */
+  dayClock: boolean;
 }
 
 /** The header name to use for `name`, following {@link COLUMN_ALIASES}; throws like columnIndex if none. */
@@ -67,7 +76,8 @@ interface Columns {
   covariates: string[];
   angular: Set<string>;
   reference: string | null;
-  time: string | null;
+  time: string[];
+  group: string | null;
 }
 
 function resolveColumns(t: CsvTable, c: ForecastConfig, notes: string[]): Columns {
@@ -82,19 +92,27 @@ function resolveColumns(t: CsvTable, c: ForecastConfig, notes: string[]): Column
   if (dup) throw new ValueError('--target/--covariate', 'each column once', `"${dup}" twice`);
   const reference = c.referenceCol ? resolveColumn(t, c.referenceCol, 'reference column', notes) : null;
   if (reference && targets.length !== 1) throw new ValueError('--reference-col', 'exactly one --target (the reference forecasts it)', `${targets.length} targets`);
-  const time = c.timeCol ? resolveColumn(t, c.timeCol, 'time column', notes) : null;
-  if (time && all.includes(time)) throw new ValueError('--time-col', 'a column that is not a target or covariate', JSON.stringify(time));
-  return { targets, covariates, angular, reference, time };
+  if (c.timeCol && c.timeCols) throw new ValueError('--time-cols', 'either --time-col or --time-cols', 'both');
+  const time = (c.timeCols ?? (c.timeCol ? [c.timeCol] : [])).map((n) => resolveColumn(t, n, 'time column', notes));
+  const clash = time.find((n) => all.includes(n));
+  if (clash) throw new ValueError(c.timeCols ? '--time-cols' : '--time-col', 'a column that is not a target or covariate', JSON.stringify(clash));
+  const group = c.groupCol ? resolveColumn(t, c.groupCol, 'series id column (--group-col)', notes) : null;
+  if (group && [...all, ...time].includes(group)) throw new ValueError('--group-col', 'a column that is not a target, covariate or time', JSON.stringify(group));
+  return { targets, covariates, angular, reference, time, group };
 }
 
-/** Segments: a new one where the time step differs from the typical one or rows were dropped. */
-function segments(n: number, times: Float64Array | null, rows: Int32Array, step: number): { segment: Int32Array; segStart: Int32Array; gaps: number } {
+/** Segments: a new one at each series, and where the time step differs from the typical one or rows were dropped. */
+function segments(n: number, times: Float64Array | null, rows: Int32Array, step: number, group: Int32Array): { segment: Int32Array; segStart: Int32Array; gaps: number } {
   const segment = new Int32Array(n);
   const segStart = new Int32Array(n);
   let s = 0;
   let start = 0;
+  let gaps = 0;
   for (let i = 1; i < n; i++) {
-    const jump = rows[i]! !== rows[i - 1]! + 1 || (times !== null && Math.abs(times[i]! - times[i - 1]! - step) > 1e-9 * Math.max(1, step));
+    const other = group[i] !== group[i - 1];
+    const gap = !other && (rows[i]! !== rows[i - 1]! + 1 || (times !== null && Math.abs(times[i]! - times[i - 1]! - step) > 1e-9 * Math.max(1, step)));
+    if (gap) gaps++;
+    const jump = other || gap;
     if (jump) {
       s++;
       start = i;
@@ -102,7 +120,15 @@ function segments(n: number, times: Float64Array | null, rows: Int32Array, step:
     segment[i] = s;
     segStart[i] = start;
   }
-  return { segment, segStart, gaps: s };
+  return { segment, segStart, gaps };
+}
+
+/** Median step between consecutive rows of the same series (1 without times). */
+function typicalStep(times: Float64Array | null, group: Int32Array): number {
+  if (!times) return 1;
+  const d: number[] = [];
+  for (let i = 1; i < times.length && d.length < 10_000; i++) if (group[i] === group[i - 1]) d.push(times[i]! - times[i - 1]!);
+  return median(d);
 }
 
 /**
@@ -119,14 +145,17 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
     t = { ...t, rows: t.rows.slice(0, c.maxRows), lines: t.lines.slice(0, c.maxRows), cols: t.cols.slice(0, c.maxRows * t.header.length) };
   }
   const cols = resolveColumns(t, c, notes);
+  const fleetOnly = c.series !== undefined && (c.farmMean || c.neighbours > 0);
+  const grouped = groupTable(t, fleetOnly ? { ...c, series: undefined } : c, cols.group);
+  t = grouped.t;
   const used = [...cols.targets, ...cols.covariates, ...(cols.reference ? [cols.reference] : [])];
-  const filled = fillMissing(t, used, used.map((u) => numericColumn(t, u)), c.fill);
+  const filled = fillBySeries(grouped, used, c.fill);
   used.forEach((u, i) => checkOutliers(t, u, filled.columns[i]!, filled.rows, notes));
   const n = filled.rows.length;
   if (n < t.rows.length) notes.push(`dropped ${t.rows.length - n} rows with missing values (--fill drop)`);
-  const time = cols.time ? timeColumn(t, cols.time, c.timeFormat, filled.rows) : null;
+  const time = cols.time.length ? timesWithHint(() => seriesTimes(t, cols.time, c.timeFormat, filled.rows, filled.group), !cols.group) : null;
   const times = time?.times ?? null;
-  const step = times ? median(Array.from({ length: Math.min(n - 1, 10_000) }, (_, i) => times[i + 1]! - times[i]!)) : 1;
+  const step = typicalStep(times, filled.group);
   const features: string[] = [];
   const colData: Float64Array[] = [];
   const byName = new Map(used.map((u, i) => [u, filled.columns[i]!]));
@@ -139,6 +168,12 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
       features.push(name);
       colData.push(v);
     }
+  }
+  const groups = grouped.names;
+  const fleet = fleetColumns({ n, times, groups, group: filled.group }, c, features.map((name, f) => ({ name, values: colData[f]! })), colData[0]!, features[0]!);
+  for (const f of fleet) {
+    features.push(f.name);
+    colData.push(f.values);
   }
   if (c.referenceInput) {
     // The reference (e.g. the power curve of the measured wind speed) as an input: windows read
@@ -161,13 +196,16 @@ export function loadSeries(csvPath: string, c: ForecastConfig): Series {
   if (n < need) {
     throw new FormatError(`${t.file}:${t.lines[t.rows.length - 1]}:1`, `at least ${need} data rows for one window (--lookback ${c.lookback} + --horizon ${c.horizon}${c.season ? ` + --season ${c.season}` : ''})`, `${n}`);
   }
-  const seg = segments(n, times, filled.rows, step);
+  const seg = segments(n, times, filled.rows, step, filled.group);
   if (seg.gaps) notes.push(`${seg.gaps} gap${seg.gaps > 1 ? 's' : ''} in the rows: no window spans one`);
-  return {
+  if (groups.length > 1) notes.push(`${groups.length} series (column "${cols.group}"): no window crosses from one series into another`);
+  const s: Series = {
     file: t.file, n, times, timeFormat: time?.format ?? null, step, features, raw, F, k: cols.targets.length, targets: cols.targets,
     reference: cols.reference ? byName.get(cols.reference)! : null, referenceName: cols.reference,
     segment: seg.segment, segStart: seg.segStart, lines: Int32Array.from(filled.rows, (r) => t.lines[r]!), notes,
+    groups, group: filled.group, dayClock: time?.dayClock ?? false,
   };
+  return fleetOnly ? onlySeries(s, c.series!) : s;
 }
 
 /** A value this many robust deviations from its column's median is refused (a sentinel or corruption). */
@@ -202,16 +240,6 @@ export function checkOutliers(t: CsvTable, name: string, v: Float64Array, rows: 
   notes.push(`extreme value ${what} (line ${t.lines[rows[worst]!]}): it will dominate the normalisation`);
 }
 
-/** A half-open row range [start, end). */
-export type Range = [number, number];
-
-/** Rows of one train/validation/test split. */
-export interface Split {
-  train: Range;
-  val: Range;
-  test: Range;
-}
-
 /**
  * Rolling-origin (expanding-window) backtest splits over n rows: the last `fractions[2]` of the
  * rows are cut into `folds` consecutive test blocks; fold i trains on everything before its
@@ -236,10 +264,12 @@ export function rollingOriginSplits(n: number, folds: number, fractions: readonl
   return out;
 }
 
-/** Per-feature mean and standard deviation. */
+/** Per-feature mean and standard deviation (with several series: each series' own, in `groups`). */
 export interface Normaliser {
   mean: number[];
   std: number[];
+  /** Series-level normalisation: per series (by index), fitted on that series' training rows. */
+  groups?: { mean: number[]; std: number[] }[];
 }
 
 /**
@@ -248,32 +278,58 @@ export interface Normaliser {
  */
 const CONSTANT_REL = 1e-9;
 
+function moments(s: Series, ranges: readonly Range[], only = -1): { mean: number[]; std: number[]; m: number } {
+  const mean = new Array<number>(s.F).fill(0);
+  const sq = new Array<number>(s.F).fill(0);
+  const use = (i: number): boolean => only < 0 || s.group[i] === only;
+  let m = 0;
+  for (const [a, b] of ranges) for (let i = a; i < b; i++) if (use(i)) m++;
+  for (const [a, b] of ranges) for (let i = a; i < b; i++) if (use(i)) for (let f = 0; f < s.F; f++) mean[f]! += s.raw[i * s.F + f]! / m;
+  for (const [a, b] of ranges) for (let i = a; i < b; i++) if (use(i)) for (let f = 0; f < s.F; f++) sq[f]! += (s.raw[i * s.F + f]! - mean[f]!) ** 2 / m;
+  const std = sq.map((v, f) => (Math.sqrt(v) > CONSTANT_REL * Math.abs(mean[f]!) && v > 0 ? Math.sqrt(v) : NaN));
+  return { mean, std, m };
+}
+
 /**
- * Fit mean/std per feature on rows [start, end) only. A constant covariate gets std 1 (it
+ * Fit mean/std per feature on the training rows only. A constant covariate gets std 1 (it
  * centres to 0 and carries nothing); a constant target is refused: there is nothing to forecast
- * and the range that scales nMAE is 0.
+ * and the range that scales nMAE is 0. With several series, each series also gets its own
+ * mean/std (series-level normalisation); a series without training rows, or flat on them, uses
+ * the pooled values.
  * @throws FormatError at the target's header cell when a target is constant on the rows.
  * @example const norm = fitNormaliser(series, split.train);
  */
-export function fitNormaliser(s: Series, [start, end]: Range): Normaliser {
-  const mean = new Array<number>(s.F).fill(0);
-  const sq = new Array<number>(s.F).fill(0);
-  const m = end - start;
-  for (let i = start; i < end; i++) for (let f = 0; f < s.F; f++) mean[f]! += s.raw[i * s.F + f]! / m;
-  for (let i = start; i < end; i++) for (let f = 0; f < s.F; f++) sq[f]! += (s.raw[i * s.F + f]! - mean[f]!) ** 2 / m;
-  const std = sq.map((v, f) => Math.sqrt(v) > CONSTANT_REL * Math.abs(mean[f]!) && v > 0 ? Math.sqrt(v) : NaN);
+export function fitNormaliser(s: Series, part: Range | readonly Range[]): Normaliser {
+  const ranges = rangesOf(part);
+  const { mean, std } = moments(s, ranges);
   const flat = std.findIndex((v, f) => f < s.k && Number.isNaN(v));
   if (flat >= 0) {
-    throw new FormatError(`${s.file}:${s.lines[start] ?? 1}:1`, `a target column "${s.targets[flat]}" that varies over the training rows (${start + 1}–${end}) to learn from`,
+    const [start, end] = ranges[0]!;
+    throw new FormatError(`${s.file}:${s.lines[start] ?? 1}:1`, `a target column "${s.targets[flat]}" that varies over the training rows (${start + 1}–${end}${ranges.length > 1 ? ' and the other series\' ones' : ''}) to learn from`,
       `the constant ${s.raw[start * s.F + flat]}; nothing to forecast (and nMAE, scaled by the range, is undefined)`);
   }
-  return { mean, std: std.map((v) => (Number.isNaN(v) ? 1 : v)) };
+  const pooled = { mean, std: std.map((v) => (Number.isNaN(v) ? 1 : v)) };
+  if (s.groups.length < 2) return pooled;
+  const groups = s.groups.map((_, g) => {
+    const x = moments(s, ranges, g);
+    if (x.m === 0) return pooled;
+    return { mean: x.mean, std: x.std.map((v, f) => (Number.isNaN(v) ? pooled.std[f]! : v)) };
+  });
+  return { ...pooled, groups };
+}
+
+/** The mean/std that row `t` is normalised with (its series' own with series-level normalisation). */
+export function rowNorm(norm: Normaliser, s: Series, t: number): { mean: number[]; std: number[] } {
+  return norm.groups ? norm.groups[s.group[t]!]! : norm;
 }
 
 /** The normalised features, row-major (n, F), float32 for the model. */
 export function normalise(s: Series, norm: Normaliser): Float32Array {
   const out = new Float32Array(s.n * s.F);
-  for (let i = 0; i < s.n; i++) for (let f = 0; f < s.F; f++) out[i * s.F + f] = (s.raw[i * s.F + f]! - norm.mean[f]!) / norm.std[f]!;
+  for (let i = 0; i < s.n; i++) {
+    const { mean, std } = rowNorm(norm, s, i);
+    for (let f = 0; f < s.F; f++) out[i * s.F + f] = (s.raw[i * s.F + f]! - mean[f]!) / std[f]!;
+  }
   return out;
 }
 
@@ -288,23 +344,31 @@ export interface WindowSpec {
 /** Row holding the seasonal-naive value for target row `target` seen from origin `t`, or -1. */
 export function seasonalRow(s: Series, t: number, target: number, season: number, rowOfTime: Map<number, number> | null): number {
   const k = Math.ceil((target - t) / season);
-  if (!s.times) return target - k * season >= 0 ? target - k * season : -1;
+  if (!s.times) {
+    const r = target - k * season;
+    return r >= 0 && s.group[r] === s.group[target] ? r : -1;
+  }
   const want = s.times[target]! - k * season * s.step;
-  return rowOfTime!.get(want) ?? -1;
+  return rowOfTime!.get(timeKey(s, want, s.group[target]!)) ?? -1;
 }
 
-/** time → row, for seasonal look-ups across gaps. */
+/** The look-up key of a time in series g (the time itself for one series). */
+function timeKey(s: Series, time: number, g: number): number {
+  return s.groups.length > 1 ? time * s.groups.length + g : time;
+}
+
+/** time → row (per series), for seasonal look-ups across gaps. */
 export function rowIndexOfTimes(s: Series): Map<number, number> | null {
-  return s.times ? new Map(Array.from(s.times, (v, i) => [v, i])) : null;
+  return s.times ? new Map(Array.from(s.times, (v, i) => [timeKey(s, v, s.group[i]!), i])) : null;
 }
 
 /**
  * Origins of all windows inside `range` (inputs and targets within one segment, targets inside
  * the range, and — with a season — a seasonal-naive value for every horizon step).
  */
-export function windowOrigins(s: Series, [start, end]: Range, w: WindowSpec, rowOfTime: Map<number, number> | null): Int32Array {
+export function windowOrigins(s: Series, part: Range | readonly Range[], w: WindowSpec, rowOfTime: Map<number, number> | null): Int32Array {
   const out: number[] = [];
-  for (let t = Math.max(start, w.L - 1); t + w.H < end; t++) {
+  for (const [start, end] of rangesOf(part)) for (let t = Math.max(start, w.L - 1); t + w.H < end; t++) {
     if (t - w.L + 1 < s.segStart[t]! || s.segment[t + w.H] !== s.segment[t]) continue;
     if (w.season !== null) {
       let ok = true;
@@ -322,10 +386,12 @@ export function splitWindows(s: Series, split: Split, w: WindowSpec, fold: strin
   const out = { train: windowOrigins(s, split.train, w, rot), val: windowOrigins(s, split.val, w, rot), test: windowOrigins(s, split.test, w, rot) };
   for (const [part, o] of Object.entries(out)) {
     if (o.length === 0) {
-      const [a, b] = split[part as keyof Split];
+      const ranges = rangesOf(split[part as keyof Split]);
+      const [a, b] = ranges[0] ?? [0, 0];
       const need = `${w.L} lookback + ${w.H} horizon rows${w.season ? ` and a season of ${w.season}` : ''}`;
-      throw new FormatError(`${s.file}:${s.lines[a] ?? 1}:1`, `a ${part} part (rows ${a + 1}–${b}${fold}) long enough for one window (${need}) within a gap-free stretch`,
-        `${b - a} rows; shorten --lookback/--horizon/--season, lengthen the data or change --split`);
+      const where = ranges.length > 1 ? `${ranges.length} series, ${rowCount(ranges)} rows in all` : `rows ${a + 1}–${b}`;
+      throw new FormatError(`${s.file}:${s.lines[a] ?? 1}:1`, `a ${part} part (${where}${fold}) long enough for one window (${need}) within a gap-free stretch`,
+        `${ranges.length > 1 ? `at most ${Math.max(...ranges.map(([x, y]) => y - x))}` : b - a} rows; shorten --lookback/--horizon/--season, lengthen the data or change --split`);
     }
   }
   return out;

@@ -63,11 +63,12 @@ export function scoreForecasts(truth: Forecast, methods: readonly MethodForecast
 }
 
 /** Range of each target on rows [start, end) of a row-major (n, F) array (1 when constant). */
-export function targetScales(raw: Float64Array, F: number, k: number, [start, end]: [number, number]): number[] {
+export function targetScales(raw: Float64Array, F: number, k: number, part: [number, number] | readonly [number, number][]): number[] {
+  const ranges = (typeof part[0] === 'number' ? [part] : part) as [number, number][];
   return Array.from({ length: k }, (_, j) => {
     let lo = Infinity;
     let hi = -Infinity;
-    for (let i = start; i < end; i++) {
+    for (const [start, end] of ranges) for (let i = start; i < end; i++) {
       const v = raw[i * F + j]!;
       if (v < lo) lo = v;
       if (v > hi) hi = v;

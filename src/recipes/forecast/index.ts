@@ -11,3 +11,6 @@ export {
   type Forecast, type RidgeAR,
 } from './baselines.js';
 export { scoreForecasts, targetScales, pick, type ForecastScores, type MethodForecast } from './evaluate.js';
+export { syntheticFarmCsv, powerCurve, type FarmOptions } from './synthetic-farm.js';
+export { seriesSplits, seriesBounds, rangesOf, type Grouped } from './groups.js';
+export { perSeriesScores, seriesVerdict, type SeriesScore } from './series-metrics.js';

@@ -9,10 +9,12 @@ import { RUN_FILES, openFinishedRun, readJson } from '../common/run-dir.js';
 import type { RidgeAR } from './baselines.js';
 import { forecastSchema, type ForecastConfig } from './config.js';
 import { checkModelExtra } from './model-meta.js';
-import { loadSeries, normalise, rollingOriginSplits, splitWindows, type Normaliser, type Series, type WindowSpec } from './dataset.js';
+import { seriesBounds, seriesSplits } from './groups.js';
+import { loadSeries, normalise, splitWindows, type Normaliser, type Series, type WindowSpec } from './dataset.js';
 import { scoreForecasts, type ForecastScores, type MethodForecast } from './evaluate.js';
 import { Forecaster, modelForecast } from './model.js';
 import { forecastAll, windowSpec } from './pipeline.js';
+import { applyShrink } from './shrink.js';
 import { stepLabeller, summaryText } from './report.js';
 
 /** A trained run loaded back. */
@@ -26,6 +28,10 @@ export interface LoadedRun {
   /** Each target's training range (absent in runs from before output clipping). */
   bounds: [number, number][] | null;
   features: string[];
+  /** Series names the normaliser's `groups` belong to (series-level normalisation), or null. */
+  series: string[] | null;
+  /** Blend weights with persistence (--shrink), or null. */
+  shrink: number[] | null;
 }
 
 /**
@@ -42,7 +48,7 @@ export function loadForecastRun(dir: string, command = 'eval'): LoadedRun {
   const model = new Forecaster(x.spec, new Rng(0));
   model.loadStateDict(ck.model);
   const ridge: RidgeAR = { W: Float64Array.from(x.ridge.W), lambda: x.ridge.lambda, d: x.ridge.d, search: [] };
-  return { dir: run.path, config, model, norm: x.normaliser, ridge, scales: x.scales, bounds: x.bounds ?? null, features: x.features };
+  return { dir: run.path, config, model, norm: x.normaliser, ridge, scales: x.scales, bounds: x.bounds ?? null, features: x.features, series: x.series ?? null, shrink: x.shrink ?? null };
 }
 
 function seriesFor(run: LoadedRun, csvPath: string): Series {
@@ -51,6 +57,16 @@ function seriesFor(run: LoadedRun, csvPath: string): Series {
     throw new FormatError(s.file, `the features the model was trained on (${run.features.join(', ')})`, s.features.join(', '));
   }
   return s;
+}
+
+/** The run's normaliser for the series of `s` (each series' own statistics, by name). */
+function normFor(run: LoadedRun, s: Series): Normaliser {
+  if (!run.norm.groups || !run.series) return run.norm;
+  const trained = new Map(run.series.map((n, i) => [n, i]));
+  const names = s.groups.length ? s.groups : [''];
+  const unknown = names.find((n) => !trained.has(n));
+  if (unknown !== undefined) throw new FormatError(s.file, `only series the model was trained on (${run.series.slice(0, 8).join(', ')}${run.series.length > 8 ? ', …' : ''}): their normalisation is per series`, `series ${JSON.stringify(unknown)}`);
+  return { ...run.norm, groups: names.map((n) => run.norm.groups![trained.get(n)!]!) };
 }
 
 export type EvalPart = 'train' | 'val' | 'test';
@@ -76,16 +92,21 @@ export function evalForecastRun(dir: string, opts: { csvPath?: string; part?: Ev
     const whole: [number, number] = [0, s.n];
     origins = splitWindows(s, { train: whole, val: whole, test: whole }, w, '').test;
   } else {
-    const splits = rollingOriginSplits(s.n, Math.max(1, c.backtest), c.split);
+    const splits = seriesSplits(s, Math.max(1, c.backtest), c.split);
     origins = splitWindows(s, splits.at(-1)!, w, '')[opts.part ?? 'test'];
   }
-  const z = normalise(s, run.norm);
-  const fc = forecastAll(s, c, origins, run.model, run.ridge, z, run.norm, run.bounds);
+  const norm = normFor(run, s);
+  const z = normalise(s, norm);
+  const fc = forecastAll(s, c, origins, run.model, run.ridge, z, norm, run.bounds, run.shrink);
   const scores = scoreForecasts(fc.truth, fc.methods, s.targets, w.H, run.scales);
   return { scores, methods: fc.methods.map((m: MethodForecast) => ({ key: m.key, label: m.label })), windows: origins.length, summary: summaryText(scores, fc.methods, w.H, stepLabeller(s)) };
 }
 
 function fmtTime(s: Series, v: number): string {
+  if (s.dayClock) {
+    const day = Math.floor(v / 86_400_000);
+    return `${day} ${new Date(v - day * 86_400_000).toISOString().slice(11, 16)}`;
+  }
   return s.times && s.timeFormat !== 'number' ? new Date(v).toISOString().replace('.000Z', 'Z') : String(v);
 }
 
@@ -93,12 +114,17 @@ function quote(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-/** Origins with a full lookback in their segment (no future needed). */
+/** Origins with a full lookback in their segment (no future needed): the last row of each series, or all. */
 function inputOrigins(s: Series, w: WindowSpec, all: boolean): Int32Array {
   const ok = (t: number): boolean => t - w.L + 1 >= s.segStart[t]!;
   if (!all) {
-    if (!ok(s.n - 1)) throw new FormatError(`${s.file}:${s.lines[s.n - 1]}:1`, `${w.L} gap-free rows (--lookback) ending at the last row`, `${s.n - s.segStart[s.n - 1]!}`);
-    return Int32Array.of(s.n - 1);
+    const last = seriesBounds(s.group, Math.max(1, s.groups.length)).map(([, b]) => b - 1);
+    const bad = last.find((t) => !ok(t));
+    if (bad !== undefined) {
+      const name = s.groups.length ? ` of series ${JSON.stringify(s.groups[s.group[bad]!])}` : '';
+      throw new FormatError(`${s.file}:${s.lines[bad]}:1`, `${w.L} gap-free rows (--lookback) ending at the last row${name}`, `${bad + 1 - s.segStart[bad]!}`);
+    }
+    return Int32Array.from(last);
   }
   return Int32Array.from({ length: s.n }, (_, t) => t).filter(ok);
 }
@@ -114,14 +140,17 @@ export function predictForecastRun(dir: string, opts: { csvPath?: string; all?: 
   const w = windowSpec(c);
   const origins = inputOrigins(s, w, opts.all ?? false);
   if (!origins.length) throw new ValueError('predict', `a window of ${w.L} gap-free rows`, 'none');
-  const z = normalise(s, run.norm);
-  const f = modelForecast(run.model, z, s, w, origins, run.norm, c.clipOutput ? run.bounds : null);
-  const lines = [['origin', 'time', 'horizon', ...s.targets].map(quote).join(',')];
+  const norm = normFor(run, s);
+  const z = normalise(s, norm);
+  const m = modelForecast(run.model, z, s, w, origins, norm, c.clipOutput ? run.bounds : null);
+  const f = run.shrink ? applyShrink(s, origins, w.H, m, run.shrink) : m;
+  const multi = s.groups.length > 0;
+  const lines = [[...(multi ? ['series'] : []), 'origin', 'time', 'horizon', ...s.targets].map(quote).join(',')];
   origins.forEach((t, i) => {
     for (let h = 1; h <= w.H; h++) {
       const at = s.times ? fmtTime(s, s.times[t]! + h * s.step) : String(t + h);
       const vals = s.targets.map((_, j) => String(Number(f[(i * w.H + h - 1) * s.k + j]!.toPrecision(7))));
-      lines.push([s.times ? fmtTime(s, s.times[t]!) : String(t), at, String(h), ...vals].map(quote).join(','));
+      lines.push([...(multi ? [s.groups[s.group[t]!]!] : []), s.times ? fmtTime(s, s.times[t]!) : String(t), at, String(h), ...vals].map(quote).join(','));
     }
   });
   const csv = `${lines.join('\n')}\n`;

@@ -30,7 +30,12 @@ const extraSchema = z.strictObject({
   kind: z.literal('forecast'),
   features: z.array(z.string()).min(1).max(LIMITS.features),
   targets: z.array(z.string()).min(1).max(LIMITS.targets).optional(),
-  normaliser: z.strictObject({ mean: z.array(finite), std: z.array(finite.refine((v) => v > 0, 'a positive number')) }),
+  normaliser: z.strictObject({
+    mean: z.array(finite), std: z.array(finite.refine((v) => v > 0, 'a positive number')),
+    groups: z.array(z.strictObject({ mean: z.array(finite), std: z.array(finite.refine((v) => v > 0, 'a positive number')) })).max(1_000_000).optional(),
+  }),
+  series: z.array(z.string()).max(1_000_000).optional(),
+  shrink: z.array(finite.refine((v) => v >= 0 && v <= 1, 'a weight in [0, 1]')).optional(),
   scales: z.array(finite),
   bounds: z.array(z.tuple([finite, finite])).optional(),
   spec: specSchema,
@@ -85,6 +90,12 @@ export function checkModelExtra(extra: unknown, model: Record<string, Tensor>, c
   same(loc, 'spec.features', F, 'features (as extra.features lists)', spec.features);
   same(loc, 'normaliser.mean.length', F, 'values, one per feature', x.normaliser.mean.length);
   same(loc, 'normaliser.std.length', F, 'values, one per feature', x.normaliser.std.length);
+  x.normaliser.groups?.forEach((g, i) => {
+    same(loc, `normaliser.groups.${i}.mean.length`, F, 'values, one per feature', g.mean.length);
+    same(loc, `normaliser.groups.${i}.std.length`, F, 'values, one per feature', g.std.length);
+  });
+  if (x.normaliser.groups) same(loc, 'series.length', x.normaliser.groups.length, 'names, one per normalised series', x.series?.length ?? 0);
+  if (x.shrink) same(loc, 'shrink.length', spec.horizon * spec.targets, 'weights (horizon × targets)', x.shrink.length);
   same(loc, 'scales.length', spec.targets, 'values, one per target', x.scales.length);
   if (x.bounds) same(loc, 'bounds.length', spec.targets, 'ranges, one per target', x.bounds.length);
   same(loc, 'spec.horizon', c.horizon, 'steps (the run config\'s horizon)', spec.horizon);

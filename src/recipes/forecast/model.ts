@@ -6,7 +6,7 @@
  * Legend: L lookback, B batch, F features, Hd hidden size, H horizon, k targets.
  */
 import { F, GRU, LSTM, Linear, Module, RNN, Tensor, noGrad, type Rng } from '../../index.js';
-import type { Normaliser, Series, WindowSpec } from './dataset.js';
+import { rowNorm, type Normaliser, type Series, type WindowSpec } from './dataset.js';
 import type { Forecast } from './baselines.js';
 
 export interface ForecasterSpec {
@@ -83,7 +83,8 @@ export function modelForecast(
       const p = model.forward(windowBatch(z, s, w.L, o)).data;
       for (let q = 0; q < o.length * m; q++) {
         const j = q % s.k;
-        const v = p[q]! * norm.std[j]! + norm.mean[j]!;
+        const nm = rowNorm(norm, s, o[Math.floor(q / m)]!);
+        const v = p[q]! * nm.std[j]! + nm.mean[j]!;
         out[i * m + q] = bounds ? Math.min(bounds[j]![1], Math.max(bounds[j]![0], v)) : v;
       }
     }

@@ -7,9 +7,11 @@ import {
   fitRidgeAR, persistence, referenceForecast, ridgeForecast, seasonalNaive, truthOf, type Forecast, type RidgeAR,
 } from './baselines.js';
 import type { ForecastConfig } from './config.js';
-import { fitNormaliser, normalise, splitWindows, type Normaliser, type Series, type Split, type WindowSpec } from './dataset.js';
+import { fitNormaliser, normalise, splitWindows, type Normaliser, type Range, type Series, type Split, type WindowSpec } from './dataset.js';
+import { rangesOf } from './groups.js';
 import { targetScales, type MethodForecast } from './evaluate.js';
 import { Forecaster, modelForecast, type ForecasterSpec } from './model.js';
+import { applyShrink } from './shrink.js';
 
 /** The window geometry of a config. */
 export function windowSpec(c: ForecastConfig): WindowSpec {
@@ -40,11 +42,11 @@ export function prepareFold(s: Series, c: ForecastConfig, split: Split, index: n
 }
 
 /** Each target's [min, max] on rows [start, end). */
-export function targetBounds(s: Series, [start, end]: [number, number]): [number, number][] {
+export function targetBounds(s: Series, part: Range | readonly Range[]): [number, number][] {
   return Array.from({ length: s.k }, (_, j) => {
     let lo = Infinity;
     let hi = -Infinity;
-    for (let i = start; i < end; i++) {
+    for (const [start, end] of rangesOf(part)) for (let i = start; i < end; i++) {
       const v = s.raw[i * s.F + j]!;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
@@ -83,12 +85,13 @@ export const METHOD_LABELS: Record<string, string> = {
 
 /** Forecasts of the model and every baseline for `origins`, plus the truth. */
 export function forecastAll(
-  s: Series, c: ForecastConfig, origins: Int32Array, model: Forecaster, ridge: RidgeAR, z: Float32Array, norm: Normaliser, bounds: [number, number][] | null,
+  s: Series, c: ForecastConfig, origins: Int32Array, model: Forecaster, ridge: RidgeAR, z: Float32Array, norm: Normaliser, bounds: [number, number][] | null, shrink: number[] | null = null,
 ): { truth: Forecast; methods: MethodForecast[] } {
   const w = windowSpec(c);
   const refName = s.referenceName ? `"${s.referenceName}"` : '';
+  const raw = modelForecast(model, z, s, w, origins, norm, c.clipOutput ? bounds : null);
   const methods: MethodForecast[] = [
-    { key: 'model', label: modelLabel(c), forecast: modelForecast(model, z, s, w, origins, norm, c.clipOutput ? bounds : null) },
+    { key: 'model', label: modelLabel(c) + (shrink ? ', blended with persistence' : ''), forecast: shrink ? applyShrink(s, origins, w.H, raw, shrink) : raw },
     { key: 'persistence', label: METHOD_LABELS.persistence!, forecast: persistence(s, origins, w.H) },
   ];
   if (w.season !== null) methods.push({ key: 'seasonal_naive', label: `seasonal naive (${w.season} steps)`, forecast: seasonalNaive(s, origins, w.H, w.season) });

@@ -15,10 +15,14 @@ import { runEnvironment } from '../common/environment.js';
 import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, readJson, resumeRunDir, writeJson, type RunDir } from '../common/run-dir.js';
 import type { Forecast, RidgeAR } from './baselines.js';
 import type { ForecastConfig } from './config.js';
-import { loadSeries, rollingOriginSplits, type Series } from './dataset.js';
+import { loadSeries, type Series } from './dataset.js';
+import { rangesOf, seriesSplits } from './groups.js';
 import { scoreForecasts, type ForecastScores, type MethodForecast } from './evaluate.js';
 import { fitForecaster, type EpochRecord } from './fit.js';
 import { buildModel, fitRidge, forecastAll, modelSpec, prepareFold, windowSpec, type PreparedFold } from './pipeline.js';
+import { perSeriesScores, seriesTable, seriesVerdict, type SeriesScore } from './series-metrics.js';
+import { fitShrink } from './shrink.js';
+import { modelForecast } from './model.js';
 import { forecastCharts, horizonChart, horizonTable, lossCurve, metricsTable, stepLabeller, summaryText } from './report.js';
 
 /** Where the recipe reads and writes, and how it talks. */
@@ -58,6 +62,10 @@ export interface ForecastMetrics {
   windows: { train: number; val: number; test: number }[];
   folds: { fold: number; split: unknown; bestEpoch: number | null; epochs: number; ridgeLambda: number; scores: ForecastScores }[];
   scores: ForecastScores;
+  /** Per series (with --group-col and several series): model and persistence on each series' test windows. */
+  series?: SeriesScore[];
+  /** Best validation loss of each fold (normalised units; what sweeps rank trials by). */
+  validation: { loss: number | null }[];
   seconds: number;
   backend: string;
 }
@@ -78,9 +86,10 @@ const foldFile = (run: RunDir, i: number, folds: number, name: string): string =
   join(run.path, folds > 1 ? `fold-${i + 1}.${name}` : name);
 
 /** The JSON stored beside the best weights: what eval/predict need to rebuild inputs. */
-function modelExtra(s: Series, c: ForecastConfig, f: PreparedFold, ridge: RidgeAR): unknown {
+function modelExtra(s: Series, c: ForecastConfig, f: PreparedFold, ridge: RidgeAR, shrink: number[] | null): unknown {
   return {
-    kind: 'forecast', features: s.features, targets: s.targets, normaliser: f.norm, scales: f.scales, bounds: f.bounds, spec: modelSpec(s, c), window: windowSpec(c),
+    ...(shrink ? { shrink } : {}),
+    kind: 'forecast', features: s.features, targets: s.targets, normaliser: f.norm, ...(f.norm.groups ? { series: s.groups } : {}), scales: f.scales, bounds: f.bounds, spec: modelSpec(s, c), window: windowSpec(c),
     ridge: { lambda: ridge.lambda, d: ridge.d, W: Array.from(ridge.W) }, fold: f.index,
   };
 }
@@ -96,8 +105,10 @@ async function runFold(s: Series, c: ForecastConfig, f: PreparedFold, run: RunDi
   });
   if (fit.reason === 'stopped') return null;
   // The model to use: the best weights (or the last, without validation), with what eval/predict need.
-  await saveCheckpoint(foldFile(run, f.index, folds, RUN_FILES.checkpoint), { model: model.stateDict(), extra: modelExtra(s, c, f, ridge) as JsonValue });
-  const fc = forecastAll(s, c, f.windows.test, model, ridge, f.z, f.norm, f.bounds);
+  const shrink = c.shrink ? fitShrink(s, f.windows.val, c.horizon, modelForecast(model, f.z, s, windowSpec(c), f.windows.val, f.norm, c.clipOutput ? f.bounds : null)) : null;
+  if (shrink) emit({ type: 'shrink', fold: f.index, alpha: shrink });
+  await saveCheckpoint(foldFile(run, f.index, folds, RUN_FILES.checkpoint), { model: model.stateDict(), extra: modelExtra(s, c, f, ridge, shrink) as JsonValue });
+  const fc = forecastAll(s, c, f.windows.test, model, ridge, f.z, f.norm, f.bounds, shrink);
   emit({ type: 'fold_end', fold: f.index, reason: fit.reason, bestEpoch: fit.bestEpoch });
   return {
     fold: f.index, origins: Array.from(f.windows.test), truth: Array.from(fc.truth),
@@ -124,7 +135,7 @@ export async function trainForecast(c: ForecastConfig, env: ForecastEnv): Promis
   const t0 = performance.now();
   const s = loadSeries(env.csvPath, c);
   const folds = Math.max(1, c.backtest);
-  const prepared = rollingOriginSplits(s.n, folds, c.split).map((sp, i) => prepareFold(s, c, sp, i, folds));
+  const prepared = seriesSplits(s, folds, c.split).map((sp, i) => prepareFold(s, c, sp, i, folds));
   const run = env.resumeDir ? resumeRunDir(env.resumeDir) : createRunDir(env.runsDir, c.name);
   const progress = new TrainProgress({ folds, members: 1, epochs: c.epochs, batchSize: c.batchSize }, {
     quiet: c.quiet, stream: env.progressStream, tty: env.tty, ...(env.progressIntervalMs !== undefined ? { intervalMs: env.progressIntervalMs } : {}),
@@ -179,6 +190,8 @@ function finish(s: Series, c: ForecastConfig, prepared: PreparedFold[], results:
     stepMs: s.times && s.timeFormat !== 'number' ? s.step : null, methods: p.methods.map((m) => ({ key: m.key, label: m.label, oracle: !!m.oracle })),
     windows: prepared.map((f) => ({ train: f.windows.train.length, val: f.windows.val.length, test: f.windows.test.length })),
     folds: foldScores, scores, seconds, backend: getBackend().name,
+    validation: results.map((r) => ({ loss: r.history.find((h) => h.epoch === r.bestEpoch)?.valLoss ?? null })),
+    ...(s.groups.length > 1 ? { series: perSeriesScores(s, p.origins, p.truth, p.methods, H) } : {}),
   };
   writeJson(join(run.path, RUN_FILES.metrics), metrics);
   const label = stepLabeller(s);
@@ -186,6 +199,7 @@ function finish(s: Series, c: ForecastConfig, prepared: PreparedFold[], results:
   writeJson(join(run.path, RUN_FILES.reportData), report);
   writeReport(join(run.path, RUN_FILES.report), report);
   let summary = summaryText(scores, p.methods, H, label);
+  if (metrics.series) summary += `\n${seriesVerdict(metrics.series)}`;
   if (s.notes.length) summary = `${s.notes.map((n) => `note: ${n}`).join('\n')}\n\n${summary}`;
   return { metrics, summary };
 }
@@ -193,17 +207,18 @@ function finish(s: Series, c: ForecastConfig, prepared: PreparedFold[], results:
 function reportData(s: Series, c: ForecastConfig, m: ForecastMetrics, results: FoldResult[], p: ReturnType<typeof pool>, label: (h: number) => string): ReportData {
   const H = c.horizon;
   const tables = s.targets.flatMap((t) => [metricsTable(m.scores, p.methods, t, `Test metrics — ${t}`, label), horizonTable(m.scores, p.methods, t, H, label)]);
+  if (m.series) tables.push(seriesTable(m.series, s.targets[0]!));
   if (results.length > 1) {
     tables.push({
       title: 'Rolling-origin backtest: MAE per fold', columns: ['fold', 'test rows', ...p.methods.map((x) => x.label)],
       rows: m.folds.map((f) => {
-        const sp = f.split as { test: [number, number] };
-        return [`${f.fold + 1}`, `${sp.test[0] + 1}–${sp.test[1]}`, ...p.methods.map((x) => f.scores.overall[s.targets[0]!]![x.key]!.mae)];
+        const sp = rangesOf((f.split as { test: [number, number] }).test);
+        return [`${f.fold + 1}`, sp.length > 1 ? `${sp.length} series` : `${sp[0]![0] + 1}–${sp[0]![1]}`, ...p.methods.map((x) => f.scores.overall[s.targets[0]!]![x.key]!.mae)];
       }),
     });
   }
   const facts: [string, string][] = [
-    ['data', `${s.file} (${s.n} rows${s.times ? `, step ${label(1)}` : ''})`],
+    ['data', `${s.file} (${s.n} rows${s.groups.length > 1 ? ` in ${s.groups.length} series` : ''}${s.times ? `, step ${label(1)}` : ''})`],
     ['targets', s.targets.join(', ')], ['features', s.features.join(', ')],
     ['windows', `lookback ${c.lookback}, horizon ${H}${c.season ? `, season ${c.season}` : ''}; ${m.windows.map((w) => `train ${w.train} / val ${w.val} / test ${w.test}`).join('; ')}`],
     ['model', `${c.cell.toUpperCase()} hidden ${c.hidden} × ${c.layers} layer(s); ${results.map((r) => `${results.length > 1 ? `fold ${r.fold + 1}: ` : ''}${r.history.length} epochs run, best epoch ${(r.bestEpoch ?? -1) + 1}`).join('; ')}`],
