@@ -9,6 +9,7 @@ import { flagName, merge, readConfigFile, resolvePath, validate, type Layered } 
 import { commonTrainOptions, forecastOptions, keyOf, sharedModelOptions, spliceOptions } from '../options.js';
 import { dataDir } from '../paths.js';
 import { resumeSpliceTask, runSpliceTask } from './splice-task.js';
+import { isSpikefinder, resumeSpikefinderTask, runSpikefinderTask, spikefinderOptions, withSpikefinderChoices } from './spikefinder-task.js';
 import type { Io } from './io.js';
 
 /** Keys that steer the command itself and are not recipe options. */
@@ -23,6 +24,7 @@ Examples:
   $ recur train --task forecast --preset wind-t1 --max-rows 5000 --epochs 2   # a quick run
   $ recur train --task forecast --csv load.csv --time-col timestamp --target load \\
       --covariate temp --covariate wind_dir --angular wind_dir --lookback 48 --horizon 12 --season 144
+  $ recur train --preset spikefinder               # calcium → spike rates, spikefinder ds 4, 5, 6 (--data-dir)
   $ recur train --config forecast.yaml --epochs 10   # flags override the file
   $ recur train --resume runs/20250131-120000        # continue a run stopped with Ctrl-C (or killed)
 
@@ -50,7 +52,7 @@ export function trainCommand(io: Io): Command {
 }
 
 function allOptions() {
-  return [...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions()];
+  return withSpikefinderChoices([...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...spikefinderOptions()]);
 }
 
 const FORECAST_ONLY = forecastOptions().map(keyOf).concat(['preset']);
@@ -73,6 +75,7 @@ async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> 
   if (opts.resume) return resumeTrain(opts, io);
   const configPath = opts.config ? resolve(io.cwd, String(opts.config)) : '';
   const file = configPath ? readConfigFile(configPath) : {};
+  if (isSpikefinder(opts, file)) return runSpikefinderTask(opts, file, configPath, io);
   const task = (opts.task ?? file.task ?? (opts.preset ?? file.preset ? 'forecast' : 'splice')) as string;
   if (task === 'splice' || task === 'forecast') checkTaskFlags(opts, task);
   if (task === 'splice') return runSpliceTask(opts, file, configPath, io);
@@ -123,6 +126,7 @@ async function resumeTrain(opts: Record<string, unknown>, io: Io): Promise<numbe
       if (opts.epochs !== undefined) throw new OptionError('--epochs', 'no --epochs with --resume of a splice run (its saved networks were trained with the saved epochs)', String(opts.epochs));
       return await resumeSpliceTask(run, opts.quiet === undefined ? {} : { quiet: !!opts.quiet }, io);
     }
+    if (saved.task === 'spikefinder') return await resumeSpikefinderTask(run, io);
     if (saved.task !== 'forecast') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(saved.task));
     const layered = merge({ values: saved, source: { kind: 'file', path } }, { values: { epochs: opts.epochs, quiet: opts.quiet }, source: { kind: 'flag' } });
     const config = validate(forecastSchema, layered, FORECAST_KEYS, 'recur train --resume');
