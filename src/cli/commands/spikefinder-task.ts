@@ -32,6 +32,7 @@ export const spikefinderSchema = z.strictObject({
   window: pos.default(200),
   batchSize: pos.default(16),
   lr: z.number().positive().default(3e-3),
+  loss: z.enum(['mse', 'corr']).default('corr'),
   cell: z.enum(['gru', 'lstm']).default('gru'),
   hidden: pos.default(32),
   layers: pos.default(1),
@@ -60,10 +61,12 @@ export function spikefinderOptions(): Option[] {
   ]).map((o) => o.helpGroup('Spikefinder options (--preset spikefinder):'));
 }
 
-/** Let --task and --preset accept "spikefinder" (their choices are defined with the other tasks). */
+/** Let --task and --preset accept "spikefinder" and --loss "corr" (these flags are defined with the other tasks). */
 export function withSpikefinderChoices(opts: Option[]): Option[] {
+  const extra: Record<string, string> = { task: 'spikefinder', preset: 'spikefinder', loss: 'corr' };
   for (const o of opts) {
-    if (o.attributeName() === 'task' || o.attributeName() === 'preset') o.choices([...(o.argChoices ?? []), 'spikefinder']);
+    const add = extra[o.attributeName()];
+    if (add && o.argChoices) o.choices([...o.argChoices, add]);
   }
   return opts;
 }

@@ -2,7 +2,8 @@
  * `recur predict` for spikefinder runs: spike rates for every neuron of a calcium file, in the
  * file's own layout (header 0..N-1, one row per 100 Hz sample, empty cells where the input is
  * padding). Each trace is normalised on its own and run through every final network of the run;
- * the rates are averaged over the networks (one per seed).
+ * the rates (each network's scaled to spikes per sample on the training cells) are averaged over
+ * the networks (one per seed).
  */
 import { join } from 'node:path';
 import { FormatError, writeFileAtomicSync } from '../../index.js';
@@ -30,7 +31,7 @@ export function predictSpikefinderRun(dir: string, calciumPath: string, out?: st
   const preds = file.traces.map((y) => {
     const x = normalise(y);
     const sum = new Float64Array(y.length);
-    for (const net of nets) predictTrace(net, x).forEach((v, t) => (sum[t] += v / nets.length));
+    for (const { net, scale } of nets) predictTrace(net, x).forEach((v, t) => (sum[t] += (scale * v) / nets.length));
     return sum;
   });
   const csv = tracesCsv(preds, file.rows);

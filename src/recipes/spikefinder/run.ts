@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, loadStateDictFileSync, saveStateDictFile, writeFileAtomicSync } from '../../index.js';
+import { Rng, loadStateDictFileSync, readSafetensorsSync, saveStateDictFile, writeFileAtomicSync } from '../../index.js';
 import { oasisLono, type BaselineScore } from './baselines.js';
 import { loadTrainSet, meanScore, type Dataset } from './data.js';
 import { fitLinearRecurrence, predictTrace, SpikeNet, type GammaFit, type NetSpec } from './model.js';
@@ -35,7 +35,16 @@ export interface SpikefinderOptions extends Omit<TrainOptions, 'onEpoch' | 'stop
 }
 
 /** Held-out scores of one (candidate, seed, fold). */
-interface FoldResult { scores: { dataset: string; index: number; r: number }[]; losses: number[]; ms: number }
+interface FoldResult {
+  scores: { dataset: string; index: number; r: number }[];
+  losses: number[];
+  ms: number;
+  /** First 30 s of the held-out prediction of every held-out neuron (seed 1 only), for the report. */
+  excerpts?: { dataset: string; index: number; pred: number[] }[];
+}
+
+/** Length of the report's trace excerpts (samples). */
+const EXCERPT = 3000;
 
 export interface CandidateScore {
   spec: NetSpec;
@@ -51,7 +60,7 @@ export interface SpikefinderResult {
   baselines: Record<string, { ar1: BaselineScore; ar2: BaselineScore }>;
   candidates: CandidateScore[];
   selected: number;
-  /** Held-out prediction excerpts (first neuron of each dataset, selected candidate, seed 1). */
+  /** Held-out prediction excerpts (neuron 0 of each dataset, selected candidate, seed 1, its CV fold). */
   excerpts: Record<string, { pred: number[]; spikes: number[]; calcium: number[] }>;
   folds: number;
   seeds: number;
@@ -86,8 +95,10 @@ async function cvFold(o: SpikefinderOptions, cells: Cell[], fold: number[][], id
   const t0 = performance.now();
   const r = await trainNet(o.candidates[c]!, cells.filter((x) => !held(x)), { ...o }, o.seed + 1000 * s + 17 * f + 7919 * c);
   if (!r) return null;
-  const scores = cells.filter(held).map((x) => ({ dataset: x.dataset, index: x.index, r: meanScore([predictTrace(r.net, x.x)], [x.spikes]).mean }));
-  const res = { scores, losses: r.losses, ms: performance.now() - t0 };
+  const preds = cells.filter(held).map((x) => ({ x, p: predictTrace(r.net, x.x) }));
+  const scores = preds.map(({ x, p }) => ({ dataset: x.dataset, index: x.index, r: meanScore([p], [x.spikes]).mean }));
+  const excerpts = s === 0 ? preds.map(({ x, p }) => ({ dataset: x.dataset, index: x.index, pred: Array.from(p.subarray(0, EXCERPT), (v) => Number(v.toPrecision(4))) })) : undefined;
+  const res: FoldResult = { scores, losses: r.losses, ms: performance.now() - t0, ...(excerpts ? { excerpts } : {}) };
   writeFileAtomicSync(path, JSON.stringify(res));
   o.log?.(`candidate ${c + 1} seed ${s + 1} fold ${f + 1}/${o.folds}: ${scores.map((x) => `${x.dataset}.${x.index} ${x.r.toFixed(3)}`).join(', ')} (${(res.ms / 1000).toFixed(1)} s)`);
   return res;
@@ -130,40 +141,50 @@ async function trainFinal(o: SpikefinderOptions, spec: NetSpec, cells: Cell[]): 
     const t0 = performance.now();
     const r = await trainNet(spec, cells, { ...o }, o.seed + 1000 * s + 99991);
     if (!r) return false;
-    await saveStateDictFile(path, r.net.stateDict());
+    await saveStateDictFile(path, r.net.stateDict(), { scale: String(rateScale(r.net, cells)) });
     o.log?.(`final network seed ${s + 1}: trained on all ${cells.length} cells (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
   return true;
 }
 
-/** Load the final networks of a run (one per seed). */
-export function loadFinalNets(dir: string, spec: NetSpec, seeds: number): SpikeNet[] {
+/**
+ * Σ true spikes / Σ predicted over the training cells: a correlation-trained network's output has
+ * an arbitrary scale, so predictions are multiplied by this to read as spikes per sample.
+ */
+function rateScale(net: SpikeNet, cells: Cell[]): number {
+  let t = 0;
+  let p = 0;
+  for (const c of cells) {
+    t += c.spikes.reduce((a, b) => a + b, 0);
+    p += predictTrace(net, c.x).reduce((a, b) => a + b, 0);
+  }
+  return p > 0 ? t / p : 1;
+}
+
+/** Load the final networks of a run (one per seed) with their rate scales. */
+export function loadFinalNets(dir: string, spec: NetSpec, seeds: number): { net: SpikeNet; scale: number }[] {
   return Array.from({ length: seeds }, (_, s) => {
     const net = new SpikeNet(spec, new Rng(0));
-    net.loadStateDict(loadStateDictFileSync(finalNetFile(dir, s)));
-    return net;
+    const path = finalNetFile(dir, s);
+    net.loadStateDict(loadStateDictFileSync(path));
+    const scale = Number(readSafetensorsSync(path).metadata?.scale ?? 1);
+    return { net, scale: Number.isFinite(scale) && scale > 0 ? scale : 1 };
   });
 }
 
-function excerpt(o: SpikefinderOptions, cells: Cell[], spec: NetSpec, ids: string[], counts: number[]): Promise<SpikefinderResult['excerpts']> {
-  // Held-out predictions for the report: retrain nothing; reuse fold 1 of seed 1 is not saved, so
-  // the excerpt comes from the fold that holds each dataset's neuron 0, retrained once here.
-  return (async () => {
-    const fold = foldOf(counts, o.folds, o.seed);
-    const out: SpikefinderResult['excerpts'] = {};
-    const f = fold[0]![0]!;
-    const r = await trainNet(spec, cells.filter((x) => fold[ids.indexOf(x.dataset)]![x.index] !== f), { ...o }, o.seed + 17 * f);
-    if (!r) return out;
-    for (const id of ids) {
-      const i = fold[ids.indexOf(id)]!.indexOf(f);
-      if (i < 0) continue;
-      const cell = cells.find((x) => x.dataset === id && x.index === i)!;
-      const p = predictTrace(r.net, cell.x);
-      const n = Math.min(3000, cell.x.length);
-      out[id] = { pred: Array.from(p.subarray(0, n)), spikes: Array.from(cell.spikes.subarray(0, n)), calcium: Array.from(cell.x.subarray(0, n)) };
-    }
-    return out;
-  })();
+/** Held-out prediction excerpts of the selected candidate (seed 1): the first neuron of each dataset. */
+function excerpt(o: SpikefinderOptions, cells: Cell[], c: number, ids: string[], counts: number[]): SpikefinderResult['excerpts'] {
+  const fold = foldOf(counts, o.folds, o.seed);
+  const out: SpikefinderResult['excerpts'] = {};
+  ids.forEach((id, d) => {
+    const path = join(o.stateDir, `cv-${c + 1}-1-${fold[d]![0]! + 1}.json`);
+    const e = (JSON.parse(readFileSync(path, 'utf8')) as FoldResult).excerpts?.find((x) => x.dataset === id && x.index === 0);
+    const cell = cells.find((x) => x.dataset === id && x.index === 0);
+    if (!e || !cell) return;
+    const n = e.pred.length;
+    out[id] = { pred: e.pred, spikes: Array.from(cell.spikes.subarray(0, n)), calcium: Array.from(cell.x.subarray(0, n), (v) => Number(v.toPrecision(4))) };
+  });
+  return out;
 }
 
 /** Run the whole recipe; null when stopped (finished folds and networks are kept for --resume). */
@@ -190,7 +211,7 @@ export async function runSpikefinder(o: SpikefinderOptions): Promise<Spikefinder
   let selected = 0;
   candidates.forEach((c, i) => (c.overall > candidates[selected]!.overall ? (selected = i) : 0));
   if (!(await trainFinal(o, candidates[selected]!.spec, cells))) return null;
-  const excerpts = await excerpt(o, cells, candidates[selected]!.spec, ids, counts);
+  const excerpts = excerpt(o, cells, selected, ids, counts);
   const partial = {
     datasets: data.map((d) => ({ id: d.id, neurons: d.calcium.length, samples: d.calcium.reduce((a, c) => a + c.length, 0) })),
     gamma, baselines, candidates, selected, excerpts, folds: o.folds, seeds: o.seeds, totalMs: performance.now() - t0,

@@ -31,6 +31,8 @@ export interface TrainOptions {
   window: number;
   batchSize: number;
   lr: number;
+  /** 'mse' on the counts per bin, or 'corr': 1 − mean Pearson r per window (the score's own measure). */
+  loss?: 'mse' | 'corr';
   /** Checked between steps; training returns null once requested. */
   stop?: { readonly requested: boolean };
   onEpoch?: (epoch: number, loss: number) => void;
@@ -65,6 +67,15 @@ function epochPicks(cells: Cell[], W: number, rng: Rng): { cell: number; start: 
   });
 }
 
+/** 1 − mean over the batch of the Pearson r along time of out and y (W, B). */
+function corrLoss(out: Tensor, y: Tensor): Tensor {
+  const po = F.sub(out, F.mean(out, { axis: 0, keepDim: true }));
+  const yo = F.sub(y, F.mean(y, { axis: 0, keepDim: true }));
+  const num = F.sum(F.mul(po, yo), { axis: 0 });
+  const den = F.sqrt(F.addScalar(F.mul(F.sum(F.square(po), { axis: 0 }), F.sum(F.square(yo), { axis: 0 })), 1e-6));
+  return F.addScalar(F.neg(F.mean(F.div(num, den))), 1);
+}
+
 /**
  * Train a new network of `spec` on `cells` (MSE between predicted and true counts per 40 ms bin;
  * Adam with a cosine-decayed learning rate; gradient norm clipped at 1).
@@ -86,7 +97,8 @@ export async function trainNet(spec: NetSpec, cells: Cell[], o: TrainOptions, se
     for (let i = 0; i < picks.length; i += o.batchSize) {
       opt.groups[0]!.lr = o.lr * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * step++) / totalSteps)));
       const { x, y } = batchOf(cells, picks.slice(i, i + o.batchSize), W);
-      const loss = F.mseLoss(net.forward(x), y);
+      const out = net.forward(x);
+      const loss = o.loss === 'corr' ? corrLoss(out, y) : F.mseLoss(out, y);
       opt.zeroGrad();
       loss.backward();
       clipGradNorm(net.parameters(), 1);
