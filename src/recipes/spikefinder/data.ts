@@ -154,5 +154,5 @@ export function tracesCsv(traces: ArrayLike<number>[], rows: number): string {
 }
 
 function fmt(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }

@@ -232,9 +232,9 @@ export function resultTable(r: Omit<SpikefinderResult, 'table'>): string {
     `PUBLISHED (Berens et al. 2018, baseline_results_24_07_17.csv): TEST-cell figures (other neurons: not like for like),`,
     `and the same TRAINING cells scored after the entries were fitted to them (in-sample: an upper reference, not like for like).`,
     '',
-    `${'system'.padEnd(44)}${r.datasets.map((d) => `  ds ${d.id} (n=${d.neurons})`.padStart(18)).join('')}`,
+    `${'system'.padEnd(58)}${r.datasets.map((d) => `  ds ${d.id} (n=${d.neurons})`.padStart(18)).join('')}`,
   ];
-  const row = (label: string, vals: (string)[]): string => `${label.padEnd(44)}${vals.map((v) => v.padStart(18)).join('')}`;
+  const row = (label: string, vals: (string)[]): string => `${label.padEnd(58)}${vals.map((v) => v.padStart(18)).join('')}`;
   r.candidates.forEach((c, i) => lines.push(row(`${i === r.selected ? '* ' : '  '}model ${specLabel(c.spec)} (LONO)`, r.datasets.map((d) => `${c.perDataset[d.id]!.mean.toFixed(3)} ± ${c.perDataset[d.id]!.sd.toFixed(3)}`))));
   lines.push(row('  OASIS AR(1), γ from autocov (LONO)', r.datasets.map((d) => f(r.baselines[d.id]!.ar1.mean))));
   lines.push(row('  OASIS AR(2), g1,g2 from autocov (LONO)', r.datasets.map((d) => f(r.baselines[d.id]!.ar2.mean))));
