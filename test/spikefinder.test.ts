@@ -103,4 +103,10 @@ test('CLI: train --preset spikefinder on synthetic files, then predict keeps the
   assert.ok(cells.slice(1400).every((r) => r[2] === '' && r[0] !== '' && r[1] !== ''));
   const bad = await runInProcess(['predict', '--run', join(dir, 'runs', 'tiny'), '--out', out], dir);
   assert.equal(bad.code, 2, 'a spikefinder run needs --calcium');
+  // A gap inside a trace (not trailing padding) is bad data, reported at file:line:col.
+  const gap = join(dir, 'gap.csv');
+  writeFileSync(gap, `0,1\n${Array.from({ length: 20 }, (_, i) => (i === 5 ? ',0.5' : `${i / 10},0.5`)).join('\n')}\n`);
+  const g = await runInProcess(['predict', '--run', join(dir, 'runs', 'tiny'), '--calcium', gap, '--out', out], dir);
+  assert.equal(g.code, 1, g.stderr);
+  assert.match(g.stderr, /gap\.csv:8:1/);
 });

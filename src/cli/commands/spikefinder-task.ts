@@ -6,6 +6,7 @@
  * report.html. `--resume` reuses the finished folds and networks. `recur predict --run DIR
  * --calcium FILE.csv` writes spike rates in the calcium file's layout.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { z } from 'zod';
@@ -89,7 +90,9 @@ export async function runSpikefinderTask(opts: Record<string, unknown>, file: Re
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json'].includes(k)));
   const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'spikefinder' }, source: { kind: 'flag' } });
   const c = validate(spikefinderSchema, layered, KEYS, 'recur train (spikefinder task)');
-  c.dataDir = dataDir(c.dataDir ? resolve(io.cwd, c.dataDir) : undefined);
+  // The data directory holds the CSVs directly or in a spikefinder/ folder (../shared/data/spikefinder).
+  const dir = dataDir(c.dataDir ? resolve(io.cwd, c.dataDir) : undefined);
+  c.dataDir = existsSync(join(dir, `${c.datasets[0]}.train.calcium.csv`)) || !existsSync(join(dir, 'spikefinder')) ? dir : join(dir, 'spikefinder');
   const root = resolve(io.cwd, c.runsDir);
   const stale = staleRunsWarning(root);
   if (stale) io.err(stale);
@@ -103,10 +106,12 @@ export async function runSpikefinderTask(opts: Record<string, unknown>, file: Re
   return trainSpikefinder(c, run, io);
 }
 
-/** Continue a stopped or killed run: finished folds and networks are reused. */
-export async function resumeSpikefinderTask(run: RunDir, io: Io): Promise<number> {
+/** Continue a stopped or killed run with its own config: finished folds and networks are reused (only --quiet may change). */
+export async function resumeSpikefinderTask(run: RunDir, opts: Record<string, unknown>, io: Io): Promise<number> {
+  if (opts.epochs !== undefined) throw new OptionError('--epochs', 'no --epochs with --resume of a spikefinder run (its finished folds were trained with the saved epochs)', String(opts.epochs));
   const path = join(run.path, RUN_FILES.config);
-  const c = validate(spikefinderSchema, merge({ values: readJson(path) as Record<string, unknown>, source: { kind: 'file', path } }), KEYS, 'recur train --resume');
+  const quiet = opts.quiet === undefined ? {} : { quiet: !!opts.quiet };
+  const c = validate(spikefinderSchema, merge({ values: readJson(path) as Record<string, unknown>, source: { kind: 'file', path } }, { values: quiet, source: { kind: 'flag' } }), KEYS, 'recur train --resume');
   return trainSpikefinder(c, run, io);
 }
 

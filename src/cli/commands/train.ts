@@ -126,7 +126,7 @@ async function resumeTrain(opts: Record<string, unknown>, io: Io): Promise<numbe
       if (opts.epochs !== undefined) throw new OptionError('--epochs', 'no --epochs with --resume of a splice run (its saved networks were trained with the saved epochs)', String(opts.epochs));
       return await resumeSpliceTask(run, opts.quiet === undefined ? {} : { quiet: !!opts.quiet }, io);
     }
-    if (saved.task === 'spikefinder') return await resumeSpikefinderTask(run, io);
+    if (saved.task === 'spikefinder') return await resumeSpikefinderTask(run, opts, io);
     if (saved.task !== 'forecast') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(saved.task));
     const layered = merge({ values: saved, source: { kind: 'file', path } }, { values: { epochs: opts.epochs, quiet: opts.quiet }, source: { kind: 'flag' } });
     const config = validate(forecastSchema, layered, FORECAST_KEYS, 'recur train --resume');
