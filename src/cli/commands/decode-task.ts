@@ -26,7 +26,7 @@ export function decodeOptions(): Option[] {
     new Option('--input-cols <cols>', "decode task: neural input columns, names or globs such as 'unit*' (default unit*)"),
     new Option('--test-csv <file>', 'decode task: train on --csv, test on this file (same columns) instead of cross-validation'),
     new Option('--lags <n>', 'decode task: bins before the current one in the causal window (default 13)').argParser(parseIntArg),
-    new Option('--seeds <n>', 'decode task: recurrent decoders trained per fold and setting (default 3)').argParser(parseIntArg),
+    new Option('--seeds <n>', 'decode and spikefinder tasks: networks trained per fold and setting (default 3)').argParser(parseIntArg),
     new Option('--cells <list>', 'decode task: recurrent decoders to train, comma-separated among lstm,gru (default lstm,gru)'),
   ];
 }

@@ -10,13 +10,14 @@ import { evalForecastRun, predictForecastRun } from '../../recipes/forecast/inde
 import { csvSequences, evalSpliceRun, fastaSequences, predictSpliceRun } from '../../recipes/splice/index.js';
 import { RUN_FILES, openFinishedRun, readJson, writeJson, writeReport, type ReportData } from '../../recipes/common/index.js';
 import type { Io } from './io.js';
+import { predictSpikefinder } from './spikefinder-task.js';
 
 /** The task of a finished run. */
-function taskOf(dir: string, command: string): 'splice' | 'forecast' {
+function taskOf(dir: string, command: string): 'splice' | 'forecast' | 'spikefinder' {
   const run = openFinishedRun(dir, command);
   const path = join(run.path, RUN_FILES.config);
   const task = (readJson(path) as { task?: unknown }).task;
-  if (task !== 'forecast' && task !== 'splice') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(task));
+  if (task !== 'forecast' && task !== 'splice' && task !== 'spikefinder') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(task));
   return task;
 }
 
@@ -55,7 +56,9 @@ Examples:
   $ recur eval --run runs/splice-cv10${EXIT}`)
     .action(async (o: EvalOpts) => {
       if (o.backend) setBackend(o.backend);
-      const payload = taskOf(o.run, 'eval') === 'forecast' ? evalForecast(o, io) : await evalSplice(o);
+      const task = taskOf(o.run, 'eval');
+      if (task === 'spikefinder') throw new OptionError('recur eval', 'a forecast or splice run (a spikefinder run\'s scores are in its table.txt and report.html)', 'a spikefinder run');
+      const payload = task === 'forecast' ? evalForecast(o, io) : await evalSplice(o);
       if (o.out) writeJson(resolve(io.cwd, o.out), payload.json);
       io.out(o.json ? `${JSON.stringify(payload.json, null, 2)}\n` : `${payload.text}\n`);
       io.exitCode = 0;
@@ -73,7 +76,7 @@ async function evalSplice(o: EvalOpts): Promise<{ json: unknown; text: string }>
   return { json: { run: resolve(o.run), protocol: r.protocol, systems: r.systems, comparison: r.comparison }, text: r.table };
 }
 
-interface PredictOpts { run: string; csv?: string; all?: boolean; out?: string; fasta?: string; seqCol?: string; idCol?: string; backend?: BackendName }
+interface PredictOpts { run: string; calcium?: string; csv?: string; all?: boolean; out?: string; fasta?: string; seqCol?: string; idCol?: string; backend?: BackendName }
 
 export function predictCommand(io: Io): Command {
   return new Command('predict')
@@ -84,6 +87,7 @@ export function predictCommand(io: Io): Command {
     .option('--fasta <file>', 'splice runs: sequences to label (60 nt each)')
     .option('--seq-col <name>', 'splice runs: the --csv column holding the sequences')
     .option('--id-col <name>', 'splice runs: the --csv column naming each sequence (default: the row number)')
+    .option('--calcium <file>', 'spikefinder runs: calcium CSV (header 0..N-1, 100 Hz rows); writes spike rates in its layout')
     .option('--out <file>', 'write the predictions as CSV to this file (default: stdout)')
     .addOption(backendOption())
     .addHelpText('after', `
@@ -97,7 +101,8 @@ Examples:
   $ recur predict --run runs/splice-cv10 --csv windows.csv --seq-col sequence --id-col name${EXIT}`)
     .action((o: PredictOpts) => {
       if (o.backend) setBackend(o.backend);
-      const r = taskOf(o.run, 'predict') === 'forecast' ? predictForecast(o, io) : predictSplice(o, io);
+      const task = taskOf(o.run, 'predict');
+      const r = task === 'spikefinder' ? predictSpikefinder(o, io) : task === 'forecast' ? predictForecast(o, io) : predictSplice(o, io);
       if (o.out) io.err(`wrote ${r.rows} predictions to ${o.out}\n`);
       else io.out(r.csv);
       io.exitCode = 0;
@@ -105,12 +110,12 @@ Examples:
 }
 
 function predictForecast(o: PredictOpts, io: Io): { csv: string; rows: number } {
-  only('forecast', o as unknown as Record<string, unknown>, ['fasta', 'seqCol', 'idCol']);
+  only('forecast', o as unknown as Record<string, unknown>, ['fasta', 'seqCol', 'idCol', 'calcium']);
   return predictForecastRun(o.run, { ...(o.csv ? { csvPath: resolve(io.cwd, o.csv) } : {}), all: !!o.all, ...(o.out ? { out: resolve(io.cwd, o.out) } : {}) });
 }
 
 function predictSplice(o: PredictOpts, io: Io): { csv: string; rows: number } {
-  only('splice', o as unknown as Record<string, unknown>, ['all']);
+  only('splice', o as unknown as Record<string, unknown>, ['all', 'calcium']);
   if (!o.fasta === !o.csv) throw new OptionError('recur predict', 'one input for a splice run: --fasta FILE, or --csv FILE --seq-col NAME', o.fasta ? 'both' : 'neither');
   if (o.csv && !o.seqCol) throw new OptionError('--seq-col', 'the column of --csv holding the sequences', 'none');
   if (o.fasta && (o.seqCol || o.idCol)) throw new OptionError(o.seqCol ? '--seq-col' : '--id-col', 'a column option together with --csv', 'it with --fasta');

@@ -11,6 +11,7 @@ import { dataDir } from '../paths.js';
 import { resumeSpliceTask, runSpliceTask } from './splice-task.js';
 import { decodeOptions, isDecodeTask, resumeDecodeTask, runDecodeTask } from './decode-task.js';
 import { trainFleet } from './sweep.js';
+import { isSpikefinder, resumeSpikefinderTask, runSpikefinderTask, spikefinderOptions, withSpikefinderChoices } from './spikefinder-task.js';
 import type { Io } from './io.js';
 
 /** Keys that steer the command itself and are not recipe options. */
@@ -27,6 +28,7 @@ Examples:
       --covariate temp --covariate wind_dir --angular wind_dir --lookback 48 --horizon 12 --season 144
   $ recur train --preset bmi-chewie --data-dir ../shared/data   # BMI decoding: Wiener, Kalman, LSTM/GRU
   $ recur train --task decode --csv rec.csv --target-cols vel_x,vel_y --input-cols 'unit*'
+  $ recur train --preset spikefinder               # calcium → spike rates, spikefinder ds 4, 5, 6 (--data-dir)
   $ recur train --config forecast.yaml --epochs 10   # flags override the file
   $ recur train --resume runs/20250131-120000        # continue a run stopped with Ctrl-C (or killed)
 
@@ -54,7 +56,7 @@ export function trainCommand(io: Io): Command {
 }
 
 function allOptions() {
-  return [...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions()];
+  return withSpikefinderChoices([...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions(), ...spikefinderOptions()]);
 }
 
 const FORECAST_ONLY = forecastOptions().map(keyOf).concat(['preset']);
@@ -78,6 +80,7 @@ async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> 
   const configPath = opts.config ? resolve(io.cwd, String(opts.config)) : '';
   const file = configPath ? readConfigFile(configPath) : {};
   if (isDecodeTask(opts, file)) return runDecodeTask(opts, file, configPath, io);
+  if (isSpikefinder(opts, file)) return runSpikefinderTask(opts, file, configPath, io);
   const task = (opts.task ?? file.task ?? (opts.preset ?? file.preset ? 'forecast' : 'splice')) as string;
   if (task === 'splice' || task === 'forecast') checkTaskFlags(opts, task);
   if (task === 'splice') return runSpliceTask(opts, file, configPath, io);
@@ -131,6 +134,7 @@ async function resumeTrain(opts: Record<string, unknown>, io: Io): Promise<numbe
       return await resumeSpliceTask(run, opts.quiet === undefined ? {} : { quiet: !!opts.quiet }, io);
     }
     if (saved.task === 'decode') return await resumeDecodeTask(run, opts, io);
+    if (saved.task === 'spikefinder') return await resumeSpikefinderTask(run, opts, io);
     if (saved.task !== 'forecast') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(saved.task));
     const layered = merge({ values: saved, source: { kind: 'file', path } }, { values: { epochs: opts.epochs, quiet: opts.quiet }, source: { kind: 'flag' } });
     const config = validate(forecastSchema, layered, FORECAST_KEYS, 'recur train --resume');
