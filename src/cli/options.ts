@@ -33,8 +33,8 @@ function parseLambda(v: string): number | 'auto' {
 /** The options every `recur train` task accepts. */
 export function commonTrainOptions(): Option[] {
   return ([
-    new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(['splice', 'forecast']),
-    new Option('--preset <name>', 'known data set settings (implies --task forecast): wind-t1').choices(['wind-t1']),
+    new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(['splice', 'forecast', 'irregular']),
+    new Option('--preset <name>', 'known data set settings: wind-t1 (implies --task forecast), physionet2012 (--task irregular)').choices(['wind-t1', 'physionet2012']),
     new Option('--config <file>', 'options from a YAML or JSON file (keys are the flag names in camelCase; flags override it)'),
     new Option('--name <name>', 'run folder name (default: a timestamp)'),
     new Option('--runs-dir <dir>', 'parent of run folders (default: runs)'),

@@ -64,6 +64,14 @@ export abstract class RecurrentCell<S extends CellState = { h: Tensor }> extends
     return { h: new Tensor(allocBuf(dtype, batch * this.hiddenSize), [batch, this.hiddenSize]) } as unknown as S;
   }
 
+  /**
+   * Optional: compute everything that does not depend on the state for all steps at once,
+   * before the loop (e.g. the input projection as one (T·B, I)×(I, G) product instead of T
+   * small ones). Receives the whole x (T, B, I) and side inputs (T, B, ·); returns the
+   * sequences `forward` then sees step by step. Gradients flow through it like any op.
+   */
+  precompute?(x: Tensor, inputs: Record<string, Tensor>): { x: Tensor; inputs: Record<string, Tensor> };
+
   /** The per-step output, (B, hiddenSize) (default `state.h`). */
   output(state: S): Tensor {
     const h = state['h'];
@@ -144,8 +152,9 @@ export function scan<S extends CellState>(cell: RecurrentCell<S>, x: Tensor, opt
   const where = `scan(${cell.constructor.name})`;
   checkScan(where, x, opts as ScanOptions<CellState>);
   const [T, B] = x.shape as [number, number];
-  const xs = unbindTime(x);
-  const side = Object.entries(opts.inputs ?? {}).map(([k, s]) => [k, unbindTime(s)] as const);
+  const pre = cell.precompute ? cell.precompute(x, opts.inputs ?? {}) : { x, inputs: opts.inputs ?? {} };
+  const xs = unbindTime(pre.x);
+  const side = Object.entries(pre.inputs).map(([k, s]) => [k, unbindTime(s)] as const);
   const training = opts.training ?? cell.training;
   let state = opts.state ?? cell.initialState(B, x.dtype);
   const outs: Tensor[] = [];

@@ -17,7 +17,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { allocBuf } from '../tensor/create.js';
 import { add, exp, mul, neg, relu, sigmoid, sub, tanh } from '../ops/elementwise.js';
 import { linear } from '../ops/matmul.js';
-import { concat, slice } from '../ops/shape.js';
+import { concat, reshape, slice } from '../ops/shape.js';
 import { uniformParam } from './init.js';
 import { RecurrentCell, type CellStepContext } from './custom-cell.js';
 import { globalRng, type Rng } from '../util/rng.js';
@@ -31,8 +31,9 @@ export interface GRUDCellOptions {
 }
 
 /**
- * The GRU-D cell. Side inputs per step (give them to `scan`/`Recurrent` as `inputs`, each (T, B, I)):
- * `mask`, `delta` and `xLast`. Parameters: `weight_ih` (3H, 2I) acting on [x̂, m], `bias` (3H),
+ * The GRU-D cell. Side inputs (give them to `scan`/`Recurrent` as `inputs`, each (T, B, I)):
+ * `mask`, `delta` and `xLast`. Everything that does not depend on h (input decay, x̂, the input
+ * projection, γ_h) runs once for all steps in `precompute`; the loop runs only the recurrence. Parameters: `weight_ih` (3H, 2I) acting on [x̂, m], `bias` (3H),
  * `weight_hh` (3H, H) (rows r, z, n), `decay_x_weight`/`decay_x_bias` (I), `decay_h_weight` (H, I),
  * `decay_h_bias` (H).
  * @remarks Gate order r, z, n as in nn.GRU, but with one bias and the reset gate applied to h
@@ -67,18 +68,34 @@ export class GRUDCell extends RecurrentCell {
     this.xMean = new Tensor(m, [I]);
   }
 
-  forward(x: Tensor, state: { h: Tensor }, ctx: CellStepContext): { h: Tensor } {
-    const { mask, delta, xLast } = ctx.inputs;
-    if (!mask || !delta || !xLast) throw new ValueError('GRUDCell', 'side inputs mask, delta and xLast', Object.keys(ctx.inputs).join(', ') || 'none');
-    if (mask.shape[1] !== this.inputSize) throw new ShapeError('GRUDCell: mask', `(B, ${this.inputSize})`, fmtShape(mask.shape));
+  /**
+   * The state-independent part for all steps at once: the input decay, x̂, the input
+   * projection W[x̂; m] + b (T, B, 3H) and the hidden decay γ_h (T, B, H).
+   */
+  override precompute(x: Tensor, inputs: Record<string, Tensor>): { x: Tensor; inputs: Record<string, Tensor> } {
+    const { mask, delta, xLast } = inputs;
+    if (!mask || !delta || !xLast) throw new ValueError('GRUDCell', 'side inputs mask, delta and xLast', Object.keys(inputs).join(', ') || 'none');
+    for (const [k, t] of [['mask', mask], ['delta', delta], ['xLast', xLast]] as const) {
+      if (t.ndim !== 3 || t.shape[0] !== x.shape[0] || t.shape[1] !== x.shape[1] || t.shape[2] !== this.inputSize) {
+        throw new ShapeError(`GRUDCell: ${k}`, fmtShape([x.shape[0]!, x.shape[1]!, this.inputSize]), fmtShape(t.shape));
+      }
+    }
+    const [T, B] = x.shape as [number, number];
+    const I = this.inputSize;
     const H = this.hiddenSize;
     const gx = exp(neg(relu(add(mul(delta, this.param('decay_x_weight')), this.param('decay_x_bias')))));
-    const gh = exp(neg(relu(linear(delta, this.param('decay_h_weight'), this.param('decay_h_bias')))));
-    const xbar = this.xMeanAs(x);
-    const filled = add(mul(gx, xLast), mul(sub(ones(gx), gx), xbar));
+    const filled = add(mul(gx, xLast), mul(sub(ones(gx), gx), this.xMeanAs(x)));
     const xhat = add(mul(mask, x), mul(sub(ones(mask), mask), filled));
-    const h = mul(gh, state.h);
-    const gi = linear(concat([xhat, mask], 1), this.param('weight_ih'), this.param('bias'));
+    const flat = (t: Tensor): Tensor => reshape(t, [T * B, I]);
+    const gi = linear(concat([flat(xhat), flat(mask)], 1), this.param('weight_ih'), this.param('bias'));
+    const gh = exp(neg(relu(linear(flat(delta), this.param('decay_h_weight'), this.param('decay_h_bias')))));
+    return { x: reshape(gi, [T, B, 3 * H]), inputs: { gammaH: reshape(gh, [T, B, H]) } };
+  }
+
+  /** One step on the precomputed input projection gi (B, 3H) and γ_h (B, H). */
+  forward(gi: Tensor, state: { h: Tensor }, ctx: CellStepContext): { h: Tensor } {
+    const H = this.hiddenSize;
+    const h = mul(ctx.inputs['gammaH']!, state.h);
     const whh = this.param('weight_hh');
     const ghzr = linear(h, slice(whh, 0, 0, 2 * H));
     const r = sigmoid(add(slice(gi, 1, 0, H), slice(ghzr, 1, 0, H)));

@@ -9,6 +9,7 @@ import { flagName, merge, readConfigFile, resolvePath, validate, type Layered } 
 import { commonTrainOptions, forecastOptions, keyOf, sharedModelOptions, spliceOptions } from '../options.js';
 import { dataDir } from '../paths.js';
 import { resumeSpliceTask, runSpliceTask } from './splice-task.js';
+import { IRREGULAR_ONLY, irregularOptions, runIrregularTask } from './irregular-task.js';
 import type { Io } from './io.js';
 
 /** Keys that steer the command itself and are not recipe options. */
@@ -50,11 +51,11 @@ export function trainCommand(io: Io): Command {
 }
 
 function allOptions() {
-  return [...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions()];
+  return [...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...irregularOptions()];
 }
 
 const FORECAST_ONLY = forecastOptions().map(keyOf).concat(['preset']);
-const SPLICE_ONLY = spliceOptions().map(keyOf);
+const SPLICE_ONLY = spliceOptions().map(keyOf).concat(IRREGULAR_ONLY);
 
 /** Refuse a flag that belongs to the other task (rather than ignoring it). */
 function checkTaskFlags(opts: Record<string, unknown>, task: string): void {
@@ -73,8 +74,9 @@ async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> 
   if (opts.resume) return resumeTrain(opts, io);
   const configPath = opts.config ? resolve(io.cwd, String(opts.config)) : '';
   const file = configPath ? readConfigFile(configPath) : {};
-  const task = (opts.task ?? file.task ?? (opts.preset ?? file.preset ? 'forecast' : 'splice')) as string;
+  const task = (opts.task ?? file.task ?? ((opts.preset ?? file.preset) === 'physionet2012' ? 'irregular' : opts.preset ?? file.preset ? 'forecast' : 'splice')) as string;
   if (task === 'splice' || task === 'forecast') checkTaskFlags(opts, task);
+  if (task === 'irregular') return runIrregularTask(opts, file, configPath, io);
   if (task === 'splice') return runSpliceTask(opts, file, configPath, io);
   if (task !== 'forecast') throw new OptionError(configPath ? `${configPath}: "task"` : '--task', '"splice" or "forecast"', JSON.stringify(task));
   const presetName = (opts.preset ?? file.preset) as keyof typeof PRESETS | undefined;
