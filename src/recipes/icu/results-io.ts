@@ -28,9 +28,12 @@ export function mergeResults(rs: readonly IcuResults[]): IcuResults {
     if (r.labels.length !== a.labels.length || r.config.seed !== a.config.seed || r.config.folds !== a.config.folds || r.labels.some((y, i) => y !== a.labels[i])) {
       throw new FileError('(merge)', 'results over the same stays, seed and folds', `seed ${r.config.seed}, ${r.labels.length} stays`);
     }
+    // Fold results are keyed by (method, fold); predictions merge per stay where finite.
     for (const m of r.config.methods) {
-      out.folds = out.folds.filter((f) => f.method !== m).concat(r.folds.filter((f) => f.method === m));
-      out.oof[m] = r.oof[m]!;
+      const folds = new Set(r.folds.filter((f) => f.method === m).map((f) => f.fold));
+      out.folds = out.folds.filter((f) => f.method !== m || !folds.has(f.fold)).concat(r.folds.filter((f) => f.method === m));
+      const prev = out.oof[m] ?? new Array<number>(a.labels.length).fill(NaN);
+      out.oof[m] = prev.map((v, i) => (Number.isFinite(r.oof[m]![i]!) ? r.oof[m]![i]! : v));
       if (!out.config.methods.includes(m)) out.config.methods.push(m);
     }
   }

@@ -32,6 +32,8 @@ export interface IcuConfig {
   valFraction: number;
   /** Run only the first n folds (quick looks; the protocol is all of them). */
   foldsToRun?: number;
+  /** Run only these folds (0-based), e.g. to split the protocol over processes and merge the results. */
+  onlyFolds?: number[];
 }
 
 export const DEFAULT_CONFIG: IcuConfig = {
@@ -124,13 +126,15 @@ function runNet(kind: ModelKind, cfg: IcuConfig, seqs: SeqInputs[], st: Float64A
 }
 
 /** Run every method on every fold. `onFold` sees each result as it lands (for progress files). */
-export function runIcu(data: IrregularData, cfg: IcuConfig, log: Log = () => {}, onFold: (r: FoldResult) => void = () => {}): IcuResults {
+export function runIcu(data: IrregularData, cfg: IcuConfig, log: Log = () => {}, onFold: (r: FoldResult, sofar: IcuResults) => void = () => {}): IcuResults {
   const y = data.stays.map((s) => s.label);
   const folds = stratifiedKFold(y, cfg.folds, new Rng(cfg.seed));
   const binned = binHourly(data);
   const oof: Record<string, number[]> = Object.fromEntries(cfg.methods.map((m) => [m, new Array<number>(y.length).fill(NaN)]));
   const results: FoldResult[] = [];
+  const out: IcuResults = { config: cfg, folds: results, oof, labels: y, n: y.length, positives: y.reduce((a, b) => a + b, 0) };
   folds.slice(0, cfg.foldsToRun ?? cfg.folds).forEach((f, k) => {
+    if (cfg.onlyFolds && !cfg.onlyFolds.includes(k)) return;
     const split = stratifiedSplit(f.train.map((i) => y[i]!), cfg.valFraction, new Rng(cfg.seed + 100 + k));
     const fd: FoldData = { fit: split.train.map((j) => f.train[j]!), val: split.test.map((j) => f.train[j]!), test: f.test };
     const scaler = fitScaler(data.stays, f.train, binned.V);
@@ -153,8 +157,8 @@ export function runIcu(data: IrregularData, cfg: IcuConfig, log: Log = () => {},
       r.seconds = (Date.now() - t0) / 1000;
       log(`fold ${k + 1}/${cfg.folds} ${METHOD_LABELS[m]}: AUROC ${r.auroc.toFixed(4)} AUPRC ${r.auprc.toFixed(4)} event-1 ${r.event1.toFixed(4)} (${r.seconds.toFixed(0)} s)`);
       results.push(r);
-      onFold(r);
+      onFold(r, out);
     }
   });
-  return { config: cfg, folds: results, oof, labels: y, n: y.length, positives: y.reduce((a, b) => a + b, 0) };
+  return out;
 }
