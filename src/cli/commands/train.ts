@@ -24,6 +24,8 @@ Examples:
   $ recur train --task forecast --preset wind-t1 --max-rows 5000 --epochs 2   # a quick run
   $ recur train --task forecast --csv load.csv --time-col timestamp --target load \\
       --covariate temp --covariate wind_dir --angular wind_dir --lookback 48 --horizon 12 --season 144
+  $ recur train --preset physionet2012            # ICU mortality: GRU-D & co. vs logistic, 5-fold CV (data from --data-dir)
+  $ recur train --task irregular --csv stays.csv --labels outcome.csv --static Age   # long format id,time,variable,value
   $ recur train --config forecast.yaml --epochs 10   # flags override the file
   $ recur train --resume runs/20250131-120000        # continue a run stopped with Ctrl-C (or killed)
 
@@ -61,7 +63,8 @@ const SPLICE_ONLY = spliceOptions().map(keyOf).concat(IRREGULAR_ONLY);
 function checkTaskFlags(opts: Record<string, unknown>, task: string): void {
   const foreign = task === 'splice' ? FORECAST_ONLY : SPLICE_ONLY;
   const k = Object.keys(opts).find((key) => foreign.includes(key));
-  if (k) throw new OptionError(flagName(k), `an option of the ${task} task`, `an option of the ${task === 'splice' ? 'forecast' : 'splice'} task (add --task ${task === 'splice' ? 'forecast' : 'splice'}?)`);
+  const owner = k && IRREGULAR_ONLY.includes(k) ? 'irregular' : task === 'splice' ? 'forecast' : 'splice';
+  if (k) throw new OptionError(flagName(k), `an option of the ${task} task`, `an option of the ${owner} task (add --task ${owner}?)`);
 }
 
 function flagLayer(opts: Record<string, unknown>): Record<string, unknown> {
