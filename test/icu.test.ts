@@ -9,7 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFAULT_CONFIG, auprc, bestEvent1Threshold, binHourly, event1, fitLogistic, fitScaler, parseLongFormat, parseTime, predictLogistic,
-  runIcu, sequenceInputs, syntheticIrregular, toLongCsv, meanStd, type IrregularData,
+  runIcu, sequenceInputs, syntheticIrregular, toLongCsv, meanStd, mergeResults, verdicts, pairedDiff,
+  type FoldResult, type IcuResults, type IrregularData, type MethodKind,
 } from '../src/recipes/icu/index.js';
 import { runInProcess, runsIn, tempDir } from './cli-helpers.js';
 
@@ -114,4 +115,26 @@ test('recur train --task irregular on a small long-format CSV writes a run with 
   assert.equal(broken.code, 1, broken.stderr);
   assert.match(broken.stderr, /broken\.csv:2:/);
   assert.ok(meanStd([1, 3]).std > 1.4);
+});
+
+function fakeResults(methods: MethodKind[], aucs: Record<string, number[]>): IcuResults {
+  const folds: FoldResult[] = methods.flatMap((m) => aucs[m]!.map((auroc, fold) => ({
+    method: m, fold, auroc, auprc: 0.4, event1: 0.4, se: 0.4, ppv: 0.4, threshold: 0.2, valAuroc: 0.8, epochs: 1, seconds: 1,
+  })));
+  return { config: { ...DEFAULT_CONFIG, methods }, folds, oof: Object.fromEntries(methods.map((m) => [m, [0.1, 0.9]])), labels: [0, 1], n: 2, positives: 1 };
+}
+
+test('merging split runs and the worded verdicts: "does not beat" when the paired differences say so', () => {
+  const a = fakeResults(['logistic', 'gru-mean'], { logistic: [0.85, 0.86, 0.84], 'gru-mean': [0.82, 0.83, 0.81] });
+  const b = fakeResults(['grud'], { grud: [0.84, 0.87, 0.83] });
+  const r = mergeResults([a, b]);
+  assert.deepEqual(r.config.methods, ['logistic', 'gru-mean', 'grud']);
+  assert.deepEqual(pairedDiff(r, 'grud', 'logistic').map((x) => +x.toFixed(4)), [-0.01, 0.01, -0.01]);
+  const v = verdicts(r).join(' ');
+  assert.match(v, /GRU-D vs the logistic baseline: Δ AUROC -0\.0033/);
+  assert.match(v, /do not beat the summary-feature baseline/);
+  assert.match(v, /not met/);
+  assert.match(v, /GRU-D − GRU-Mean: Δ AUROC \+0\.0267 ± 0\.0115 \(better on 3\/3 folds\)/);
+  const win = mergeResults([a, fakeResults(['grud'], { grud: [0.87, 0.88, 0.86] })]);
+  assert.match(verdicts(win).join(' '), /beats the summary-feature baseline on every fold.*met \(0\.8700\)/);
 });
