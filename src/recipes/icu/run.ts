@@ -38,7 +38,7 @@ export interface IcuConfig {
 
 export const DEFAULT_CONFIG: IcuConfig = {
   folds: 5, seed: 0, methods: ['logistic', 'logistic-mean', 'gru-mean', 'gru-forward', 'gru-simple', 'grud'],
-  hidden: 49, epochs: 30, patience: 5, batchSize: 64, lr: 3e-3, dropout: 0.3, valFraction: 0.2,
+  hidden: 49, epochs: 12, patience: 3, batchSize: 64, lr: 3e-3, dropout: 0.3, valFraction: 0.2,
 };
 
 export interface FoldResult {
