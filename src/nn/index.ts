@@ -4,3 +4,8 @@ export {
   RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, maskToLengths,
   type RecurrentModuleOptions, type ForwardOptions, type CellOptions,
 } from './recurrent.js';
+export {
+  RecurrentCell, Recurrent, scan, unbindTime,
+  type CellState, type CellStepContext, type ScanOptions,
+} from './custom-cell.js';
+export { GRUDCell, type GRUDCellOptions } from './grud.js';

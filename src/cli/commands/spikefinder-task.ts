@@ -55,7 +55,7 @@ const KEYS = Object.keys(spikefinderSchema.shape);
 export function spikefinderOptions(): Option[] {
   return ([
     // --seeds is shared with the decode task (its Option lives in decode-task.ts): networks per fold, default 3.
-    new Option('--folds <k>', 'spikefinder: neuron groups per dataset for leave-neurons-out CV (default 3)').argParser(parseIntArg),
+    new Option('--folds <k>', 'spikefinder: neuron groups per dataset for leave-neurons-out CV (default 3); irregular task: stratified CV folds (default 5)').argParser(parseIntArg),
     new Option('--max-neurons <n>', 'spikefinder: first n neurons of each dataset (quick runs)').argParser(parseIntArg),
     new Option('--window <bins>', 'spikefinder: training window in 25 Hz bins (default 200 = 8 s)').argParser(parseIntArg),
     new Option('--gamma-iters <n>', 'spikefinder: iterations of the linear-recurrence γ fit (default 300)').argParser(parseIntArg),

@@ -12,6 +12,7 @@ import { resumeSpliceTask, runSpliceTask } from './splice-task.js';
 import { decodeOptions, isDecodeTask, resumeDecodeTask, runDecodeTask } from './decode-task.js';
 import { trainFleet } from './sweep.js';
 import { isSpikefinder, resumeSpikefinderTask, runSpikefinderTask, spikefinderOptions, withSpikefinderChoices } from './spikefinder-task.js';
+import { IRREGULAR_ONLY, irregularOptions, runIrregularTask } from './irregular-task.js';
 import type { Io } from './io.js';
 
 /** Keys that steer the command itself and are not recipe options. */
@@ -29,6 +30,8 @@ Examples:
   $ recur train --preset bmi-chewie --data-dir ../shared/data   # BMI decoding: Wiener, Kalman, LSTM/GRU
   $ recur train --task decode --csv rec.csv --target-cols vel_x,vel_y --input-cols 'unit*'
   $ recur train --preset spikefinder               # calcium → spike rates, spikefinder ds 4, 5, 6 (--data-dir)
+  $ recur train --preset physionet2012            # ICU mortality: GRU-D & co. vs logistic, 5-fold CV (data from --data-dir)
+  $ recur train --task irregular --csv stays.csv --labels outcome.csv --static Age   # long format id,time,variable,value
   $ recur train --config forecast.yaml --epochs 10   # flags override the file
   $ recur train --resume runs/20250131-120000        # continue a run stopped with Ctrl-C (or killed)
 
@@ -56,17 +59,18 @@ export function trainCommand(io: Io): Command {
 }
 
 function allOptions() {
-  return withSpikefinderChoices([...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions(), ...spikefinderOptions()]);
+  return withSpikefinderChoices([...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions()]);
 }
 
 const FORECAST_ONLY = forecastOptions().map(keyOf).concat(['preset']);
-const SPLICE_ONLY = spliceOptions().map(keyOf);
+const SPLICE_ONLY = spliceOptions().map(keyOf).concat(IRREGULAR_ONLY);
 
 /** Refuse a flag that belongs to the other task (rather than ignoring it). */
 function checkTaskFlags(opts: Record<string, unknown>, task: string): void {
   const foreign = task === 'splice' ? FORECAST_ONLY : SPLICE_ONLY;
   const k = Object.keys(opts).find((key) => foreign.includes(key));
-  if (k) throw new OptionError(flagName(k), `an option of the ${task} task`, `an option of the ${task === 'splice' ? 'forecast' : 'splice'} task (add --task ${task === 'splice' ? 'forecast' : 'splice'}?)`);
+  const owner = k && IRREGULAR_ONLY.includes(k) ? 'irregular' : task === 'splice' ? 'forecast' : 'splice';
+  if (k) throw new OptionError(flagName(k), `an option of the ${task} task`, `an option of the ${owner} task (add --task ${owner}?)`);
 }
 
 function flagLayer(opts: Record<string, unknown>): Record<string, unknown> {
@@ -81,8 +85,9 @@ async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> 
   const file = configPath ? readConfigFile(configPath) : {};
   if (isDecodeTask(opts, file)) return runDecodeTask(opts, file, configPath, io);
   if (isSpikefinder(opts, file)) return runSpikefinderTask(opts, file, configPath, io);
-  const task = (opts.task ?? file.task ?? (opts.preset ?? file.preset ? 'forecast' : 'splice')) as string;
+  const task = (opts.task ?? file.task ?? ((opts.preset ?? file.preset) === 'physionet2012' ? 'irregular' : opts.preset ?? file.preset ? 'forecast' : 'splice')) as string;
   if (task === 'splice' || task === 'forecast') checkTaskFlags(opts, task);
+  if (task === 'irregular') return runIrregularTask(opts, file, configPath, io);
   if (task === 'splice') return runSpliceTask(opts, file, configPath, io);
   if (task !== 'forecast') throw new OptionError(configPath ? `${configPath}: "task"` : '--task', '"splice" or "forecast"', JSON.stringify(task));
   const presetName = (opts.preset ?? file.preset) as keyof typeof PRESETS | undefined;
