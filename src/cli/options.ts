@@ -48,7 +48,7 @@ export function commonTrainOptions(): Option[] {
     new Option('--epochs <n>', 'training epochs').argParser(parseIntArg),
     new Option('--seed <n>', 'random seed (same seed, same backend: same run)').argParser(parseIntArg),
     new Option('--resume <run>', 'continue a stopped run folder (its config.json; only --epochs may change)'),
-    new Option('--backend <name>', 'compute backend: auto, ref or native (an explicit one that cannot load is an error)').choices(['auto', 'ref', 'native']),
+    new Option('--backend <name>', 'compute backend: auto (native, else wasm, else ref), native, wasm or ref (an explicit one that cannot load is an error)').choices(['auto', 'native', 'wasm', 'ref']),
     new Option('--quiet', 'no progress output'),
     new Option('--json', 'print metrics.json to stdout instead of the summary table'),
   ]).map((o) => o.helpGroup('Run options:'));

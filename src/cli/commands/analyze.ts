@@ -34,7 +34,7 @@ export function analyzeCommand(io: Io): Command {
     .option('--out <dir>', 'where to write analysis.html and analysis.json (default: the run folder; with --weights the current folder)')
     .option('--seed <n>', 'seed of the random choices (fixed-point seeds, random inputs; default 0)', parseIntArg)
     .option('--json', 'print analysis.json instead of the readings')
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'ref', 'native']))
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'native', 'wasm', 'ref']))
     .addOption(new Option('--cell <kind>', 'with --weights: the expected cell (checked; inferred from the tensors otherwise)').choices(['lstm', 'gru', 'rnn']).helpGroup('PyTorch weights (--weights):'))
     .addOption(new Option('--nonlinearity <f>', 'with --weights, an RNN: tanh (PyTorch default) or relu; not stored in a state dict').choices(['tanh', 'relu']).helpGroup('PyTorch weights (--weights):'))
     .addOption(new Option('--input-size <n>', 'expected input size (checked against the tensors)').argParser(parseIntArg).helpGroup('PyTorch weights (--weights):'))

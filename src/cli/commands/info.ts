@@ -67,7 +67,7 @@ export function infoCommand(io: Io): Command {
   return new Command('info')
     .description('print versions, the compute backend in use, CPU features and the data directory')
     .option('--json', 'as JSON')
-    .addOption(new Option('--backend <name>', 'select this backend first (shows whether it loads)').choices(['auto', 'ref', 'native']))
+    .addOption(new Option('--backend <name>', 'select this backend first (shows whether it loads)').choices(['auto', 'native', 'wasm', 'ref']))
     .addHelpText('after', `
 Examples:
   $ recur info

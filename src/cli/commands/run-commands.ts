@@ -27,7 +27,7 @@ function only(task: string, o: Record<string, unknown>, foreign: string[]): void
   if (k) throw new OptionError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, `an option for this ${task} run`, `an option for ${task === 'splice' ? 'forecasting' : 'splice'} runs`);
 }
 
-const backendOption = (): Option => new Option('--backend <name>', 'compute backend').choices(['auto', 'ref', 'native']);
+const backendOption = (): Option => new Option('--backend <name>', 'compute backend').choices(['auto', 'native', 'wasm', 'ref']);
 
 const EXIT = `
 
