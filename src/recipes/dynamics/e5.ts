@@ -86,7 +86,7 @@ const TOL_UNIT = 0.002;
  * step 0 gets a random pulse at step 0, so the targets are always ±1 (as in Sussillo & Barak) and
  * the memory has exactly 8 states.
  */
-function flipFlop8(T: number, B: number, rng: Rng): { x: Tensor; y: Tensor } {
+export function flipFlop8(T: number, B: number, rng: Rng): { x: Tensor; y: Tensor } {
   const d = flipFlop(T, B, { rng });
   for (let b = 0; b < B; b++) {
     for (let c = 0; c < 3; c++) {
@@ -121,7 +121,7 @@ function rowsOf(traj: Float64Array, S: number, max: number): number[][] {
  * input x* (they settle on the attractors), mixtures w·a + (1 − w)·b of two relaxed states with
  * w ∈ [0.3, 0.7] (they start between attractors, near the saddles), and trajectory states + noise.
  */
-function initialStates(cell: analysis.Cell, xs: Tensor, xStar: number[], n: number, rng: Rng): Float64Array {
+export function initialStates(cell: analysis.Cell, xs: Tensor, xStar: number[], n: number, rng: Rng): Float64Array {
   const S = cell.stateSize;
   const out = analysis.sampleStates(cell, xs, { count: n, noise: 0.02, rng });
   const third = Math.ceil(n / 3);

@@ -3,8 +3,9 @@
  * Jacobian spectra at the fixed points that analysis.findFixedPoints reports. The data are the
  * hidden states at zero input (runs between input pulses), i.e. the autonomous map h → F(h, 0).
  */
-import { Adam, F, Rng, Tensor, analysis, flipFlop } from '../../index.js';
+import { Adam, F, Rng, Tensor, analysis } from '../../index.js';
 import { Report, SeqModel, fit, fmt, round, scatterSvg, type Ctx } from './common.js';
+import { flipFlop8, initialStates } from './e5.js';
 import { zeroInputRuns } from './koopman-systems.js';
 
 export interface E7FlipFlop {
@@ -50,20 +51,6 @@ export interface E7FlipFlop {
 const TOL = 0.02;
 const RADIUS = 0.2;
 
-/** The flip-flop with every bit set at step 0 (as in E5), so the memory has exactly 8 states. */
-function flipFlop8(T: number, B: number, rng: Rng): { x: Tensor; y: Tensor } {
-  const d = flipFlop(T, B, { rng });
-  for (let b = 0; b < B; b++) {
-    for (let c = 0; c < 3; c++) {
-      if (d.x.data[b * 3 + c] !== 0) continue;
-      const s = rng.bernoulli(0.5) ? 1 : -1;
-      d.x.data[b * 3 + c] = s;
-      for (let t = 0; t < T && d.y.data[(t * B + b) * 3 + c] === 0; t++) d.y.data[(t * B + b) * 3 + c] = s;
-    }
-  }
-  return d;
-}
-
 interface FlipCfg { hidden: number; T: number; batch: number; steps: number; candidates: number; maxIters: number; evalEvery: number }
 
 function train(ctx: Ctx, cfg: FlipCfg): { m: SeqModel; valMse: number; val: { x: Tensor; y: Tensor } } {
@@ -80,23 +67,6 @@ function train(ctx: Ctx, cfg: FlipCfg): { m: SeqModel; valMse: number; val: { x:
   return { m, valMse: r.final, val };
 }
 
-/** Initial states for the finder: trajectory samples, a third relaxed at zero input, a third mixtures of two relaxed ones. */
-function initialStates(cell: analysis.Cell, xs: Tensor, n: number, rng: Rng): Float64Array {
-  const S = cell.stateSize;
-  const out = analysis.sampleStates(cell, xs, { count: n, noise: 0.02, rng });
-  const third = Math.ceil(n / 3);
-  for (let k = 0; k < third; k++) {
-    let s: Float64Array = out.slice(k * S, (k + 1) * S);
-    for (let t = 0; t < 500; t++) s = analysis.stepValues(cell, s, [0, 0, 0]);
-    out.set(s, k * S);
-  }
-  for (let k = third; k < Math.min(n, 2 * third); k++) {
-    const [i, j] = [rng.int(third), rng.int(third)];
-    const w = rng.uniform(0.3, 0.7);
-    for (let d = 0; d < S; d++) out[k * S + d] = w * out[i * S + d]! + (1 - w) * out[j * S + d]!;
-  }
-  return out;
-}
 
 /** Orthonormal basis of the span of the given vectors (at most `max` leading directions, none below 1e-8 of the largest) and each direction's share of the squared norm. */
 function orthoBasis(vectors: number[][], max = Infinity): { basis: number[][]; share: number[] } {
@@ -152,7 +122,7 @@ export function flipFlopPart(ctx: Ctx, cfg: FlipCfg, rep: Report): E7FlipFlop {
   const Y = runs.flatMap((t) => t.slice(1));
   const d = analysis.dmd(X, Y);
   const e = analysis.edmd({ trajectories: runs }, { dictionary: analysis.monomials(1) });
-  const init = initialStates(cell, xs, cfg.candidates, ctx.rng('e7-fp'));
+  const init = initialStates(cell, xs, [0, 0, 0], cfg.candidates, ctx.rng('e7-fp'));
   const pts = analysis.findFixedPoints(cell, { initialStates: init, input: [0, 0, 0], maxIters: cfg.maxIters, tolUnique: 1e-2 }).points.filter((p) => p.q < 1e-8);
   const stable = pts.filter((p) => p.stability === 'stable');
   const saddles = pts.filter((p) => p.unstableDims > 0);
