@@ -1,35 +1,15 @@
 /**
  * recur — recurrent neural networks for Node.js. The one public entry: everything users,
- * recipes and the CLI need is re-exported here by name.
+ * recipes and the CLI need is re-exported here by name: the platform-neutral core (./core.ts, also
+ * the browser entry's) plus file I/O, checkpoints, the Trainer, CSV/FASTA and ONNX export.
  */
-export { Tensor } from './tensor/tensor.js';
-export { tensor, zeros, ones, full, randn, uniform, arange, toDType, type CreateOptions } from './tensor/create.js';
-export { backward, noGrad, isGradEnabled, recordOp, defineOp, type OpDefinition, gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/index.js';
-export * as F from './ops/index.js';
-export type { RecurrentOptions, RecurrentResult, RecurrentState, RecurrentMode, VariationalDropout } from './ops/recurrent.js';
-export type { LayerWeights } from './ops/recurrent-layer.js';
-export * as nn from './nn/index.js';
-export * from './nn/index.js';
-export { getBackend, setBackend, backendInfo, refBackend, type Backend, type BackendName, type BackendInfo, type BackendOptions, type DType } from './kernels/index.js';
-export { Rng, globalRng, manualSeed } from './util/rng.js';
-export * from './util/errors.js';
+export * from './core.js';
 export { decodeText } from './util/text.js';
 export {
   readSafetensors, readSafetensorsSync, writeSafetensors, writeSafetensorsSync, encodeSafetensors, decodeSafetensors,
   type StTensor, type StDType, type StFile,
 } from './io/safetensors.js';
 export { loadStateDictFile, loadStateDictFileSync, saveStateDictFile } from './io/state-dict.js';
-export * as optim from './optim/index.js';
-export {
-  Optimizer, SGD, Adam, AdamW, RMSprop, makeOptimizer, clipGradNorm, clipGradValue, gradNorm,
-  StepLR, CosineWithWarmup, ReduceLROnPlateau, makeSchedule,
-  type OptimizerConfig, type OptimizerState, type LRSchedule, type Schedule, type ScheduleState,
-} from './optim/index.js';
-export {
-  padSequences, collateSequences, sliceTime, batchSizeOf, timeStepsOf,
-  type Seq, type SequenceBatch, type SequenceExample, type PadOptions, type Padded,
-} from './data/batch.js';
-export { epochOrder, chunkOrder, batchIndices, batches, select, splitChronological, randomSplit, type BatchOptions } from './data/loader.js';
 export {
   saveCheckpoint, saveCheckpointSync, loadCheckpoint, loadCheckpointSync, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT,
   type Checkpoint, type CheckpointOptimizerState, type JsonValue,
@@ -39,28 +19,13 @@ export {
   type ValidationConfig, type EarlyStoppingConfig, type CheckpointConfig, type TrainEvent, type TrainEventType, type DoneReason,
   type CheckpointReason, type EventSink, type EpochRecord,
 } from './train/index.js';
-export {
-  DNA, RNA, PROTEIN, customAlphabet, resolveAlphabet, isSymbol, firstInvalid, oneHot, oneHotBatch, vocabulary, indexEncode,
-  kmerNames, kmerCounts, kmerFeatures, type Alphabet, type AlphabetName, type EncodedBatch,
-} from './data/encode.js';
 export { parseFasta, readFasta, readFastaSync, fastaLabel, FastaError, type FastaRecord, type FastaOptions } from './data/fasta.js';
-export {
-  accuracy, confusionMatrix, perClassError, precisionRecallF1, prfFromConfusion, macroF1, rocAuc, rocAucOvR, argmaxRows,
-  classificationReport, type PrecisionRecallF1, type OvrAuc, type ClassificationReport,
-} from './train/metrics-classification.js';
 export {
   parseCsv, readCsvFile, numericColumn, fillMissing, timeColumn, columnIndex, cellWhere, csvWhere, nearestName, editDistance,
   type CsvTable, type CsvParseOptions, type FillPolicy, type Filled, type TimeFormat,
 } from './data/csv.js';
-export { mae, rmse, nmae, skillScore, regressionMetrics, type RegressionMetrics } from './train/metrics-regression.js';
 export { writeFileAtomic, writeFileAtomicSync } from './io/atomic.js';
 export { checkSchema, expectedOf } from './io/schema.js';
-export * as analysis from './analysis/index.js';
-export {
-  addingProblem, copyTask, flipFlop, delayedResponse, firstTokenTask,
-  type SyntheticOptions, type AddingProblem, type CopyTask, type CopyTaskOptions, type FlipFlop, type FlipFlopOptions,
-  type DelayedResponse, type DelayedResponseOptions, type FirstToken, type FirstTokenOptions,
-} from './data/synthetic.js';
 export {
   exportOnnx, onnxRecurrent, onnxLinear, onnxConv1d, onnxEmbedding, OnnxGraph, OnnxExportError, ONNX_OPSETS, ONNX_IR_VERSION,
   type OnnxExportOptions, type OnnxValue, type OnnxAttr, type OnnxElemType, type Dim as OnnxDim,

@@ -37,7 +37,7 @@ function walk(dir: string): string[] {
 
 function folderOf(file: string): string {
   const rel = relative(SRC, file);
-  return rel === 'index.ts' || rel === 'browser.ts' ? 'index' : rel.split('/')[0]!; // browser.ts: the browser entry
+  return rel === 'index.ts' || rel === 'browser.ts' || rel === 'core.ts' ? 'index' : rel.split('/')[0]!; // browser.ts: the browser entry
 }
 
 const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
