@@ -8,14 +8,13 @@
 import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { OptionError, ValueError, writeFileAtomicSync } from '../../index.js';
+import { OptionError, ValueError } from '../../index.js';
 import { BMI_PRESETS, bmiReport, formatSummary, runBmi, type BmiProgress, type SplitSpec } from '../../recipes/bmi/index.js';
-import {
-  RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, writeReport, type RunDir,
-} from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, type RunDir } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
+import { finishRun } from './finish-run.js';
 import type { Io } from './io.js';
 import { runSpikeHistoryTask } from './spikehistory-task.js';
 
@@ -160,15 +159,7 @@ async function trainDecode(c: DecodeConfig, cwd: string, run: RunDir, io: Io): P
     }
     const table = formatSummary(r.summary);
     const metrics = { task: 'decode', summary: r.summary.map((s) => ({ ...s, streaming: s.streaming })), settings: r.settings, timings: r.timings };
-    writeJson(join(run.path, RUN_FILES.metrics), metrics);
-    writeFileAtomicSync(join(run.path, 'table.txt'), `${table}\n`);
-    const report = bmiReport(c, r);
-    writeJson(join(run.path, RUN_FILES.reportData), report);
-    writeReport(join(run.path, RUN_FILES.report), report);
-    appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });
-    commitRunDir(run);
-    io.out(io.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${table}\n\nrun:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
-    return 0;
+    return finishRun(run, events, io, { metrics, table, report: bmiReport(c, r) });
   } catch (e) {
     abortRunDir(run);
     throw e;

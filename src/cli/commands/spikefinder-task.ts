@@ -12,13 +12,11 @@ import { Option } from 'commander';
 import { z } from 'zod';
 import { OptionError, getBackend } from '../../index.js';
 import { predictSpikefinderRun, runSpikefinder, spikefinderReport, type NetSpec } from '../../recipes/spikefinder/index.js';
-import {
-  RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, writeReport, type RunDir,
-} from '../../recipes/common/index.js';
-import { writeFileAtomicSync } from '../../index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, type RunDir } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
+import { finishRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 const int = z.number().int();
@@ -133,15 +131,8 @@ async function trainSpikefinder(c: SpikefinderConfig, run: RunDir, io: Io): Prom
     }
     const { table, excerpts: _e, ...rest } = r;
     const metrics = { task: 'spikefinder', backend: getBackend().name, model: { spec: r.candidates[r.selected]!.spec, seeds: c.seeds }, ...rest };
-    writeJson(join(run.path, RUN_FILES.metrics), metrics);
-    writeFileAtomicSync(join(run.path, 'table.txt'), `${table}\n`);
     const report = spikefinderReport(c as unknown as Record<string, unknown>, r);
-    writeJson(join(run.path, RUN_FILES.reportData), report);
-    writeReport(join(run.path, RUN_FILES.report), report);
-    appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });
-    commitRunDir(run);
-    io.out(io.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${table}\n\nwall time: ${(r.totalMs / 1000).toFixed(0)} s\nrun:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
-    return 0;
+    return finishRun(run, events, io, { metrics, table, report, note: `wall time: ${(r.totalMs / 1000).toFixed(0)} s` });
   } catch (e) {
     abortRunDir(run);
     throw e;

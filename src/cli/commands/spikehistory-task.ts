@@ -5,10 +5,10 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomicSync } from '../../index.js';
 import { formatSpikeHistory, runSpikeHistory, spikeHistoryReport } from '../../recipes/spikehistory/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, staleRunsWarning, writeJson, writeReport } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, createRunDir, staleRunsWarning, writeJson } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
+import { finishRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 const int = z.number().int();
@@ -47,15 +47,7 @@ export async function runSpikeHistoryTask(opts: Record<string, unknown>, file: R
     const table = formatSpikeHistory(r);
     const { stimulus: _s, glmHistory: _g, ...rest } = r;
     const metrics = { task: 'spike-history', ...rest, models: r.models.map(({ raster: _r, ratio: _q, ...m }) => m), truth: { ...r.truth, raster: undefined, ratio: undefined } };
-    writeJson(join(run.path, RUN_FILES.metrics), metrics);
-    writeFileAtomicSync(join(run.path, 'table.txt'), `${table}\n`);
-    const report = spikeHistoryReport(c, r);
-    writeJson(join(run.path, RUN_FILES.reportData), report);
-    writeReport(join(run.path, RUN_FILES.report), report);
-    appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });
-    commitRunDir(run);
-    io.out(io.json ? `${JSON.stringify(metrics, null, 2)}\n` : `${table}\n\nrun:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
-    return 0;
+    return finishRun(run, events, io, { metrics, table, report: spikeHistoryReport(c, r) });
   } catch (e) {
     abortRunDir(run);
     throw e;

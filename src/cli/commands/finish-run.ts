@@ -1,0 +1,22 @@
+/** The end of a finished recipe run, the same for every task that keeps a table.txt. */
+import { join } from 'node:path';
+import { writeFileAtomicSync } from '../../index.js';
+import { RUN_FILES, appendJsonl, commitRunDir, writeJson, writeReport, type ReportData, type RunDir } from '../../recipes/common/index.js';
+import type { Io } from './io.js';
+
+/**
+ * Write metrics.json, table.txt, report-data.json and report.html, log `run_end`, move the run
+ * folder into place and print the table (or, with --json, the metrics). Returns the exit status 0.
+ * `note` is printed between the table and the run path (e.g. the wall time).
+ */
+export function finishRun(run: RunDir, events: string, io: Io, out: { metrics: unknown; table: string; report: ReportData; note?: string }): number {
+  writeJson(join(run.path, RUN_FILES.metrics), out.metrics);
+  writeFileAtomicSync(join(run.path, 'table.txt'), `${out.table}\n`);
+  writeJson(join(run.path, RUN_FILES.reportData), out.report);
+  writeReport(join(run.path, RUN_FILES.report), out.report);
+  appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });
+  commitRunDir(run);
+  const note = out.note ? `${out.note}\n` : '';
+  io.out(io.json ? `${JSON.stringify(out.metrics, null, 2)}\n` : `${out.table}\n\n${note}run:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
+  return 0;
+}
