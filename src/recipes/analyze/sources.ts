@@ -5,16 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { F, FormatError, Rng, Tensor, analysis, oneHot, toDType, type Module } from '../../index.js';
+import { F, FormatError, Tensor, analysis, oneHot, toDType, type Module } from '../../index.js';
 import { RUN_FILES, openFinishedRun, readJson } from '../common/index.js';
 import { loadForecastRun } from '../forecast/inference.js';
 import { loadSeries, normalise, rollingOriginSplits, splitWindows, type Range, type Series } from '../forecast/dataset.js';
 import { lossOf, targetBatch, windowBatch } from '../forecast/model.js';
 import { windowSpec } from '../forecast/pipeline.js';
 import { loadMember, memberFile } from '../splice/checkpoint.js';
-import { loadSplice } from '../splice/data.js';
 import { fastaSequences, spliceRunOptions } from '../splice/inference.js';
-import { stratifiedKFold, stratifiedSample, stratifiedSplit } from '../splice/folds.js';
+import { spliceFolds } from '../splice/run.js';
 import type { Subject } from './instruments.js';
 import { spread, subjectOf } from './subject.js';
 
@@ -85,19 +84,10 @@ export function forecastSubject(dir: string, o: RunSubjectOptions): Subject {
   });
 }
 
-/** The indices of the examples of fold 0's test (or training) part, as `runSplice` draws them from the seed. */
+/** The sequences of fold 0's test (or training) part, as `runSplice` drew them from the run's seed. */
 function spliceFoldSequences(dir: string, part: 'test' | 'train'): string[] {
-  const o = spliceRunOptions(dir);
-  const rng = new Rng(o.seed ?? 0);
-  let d = loadSplice(o.dataPath, { keepDuplicates: !!o.keepDuplicates });
-  // Mirrors runSplice: the same Rng draws the --limit subset, then the folds.
-  if (o.limit !== undefined && o.limit < d.labels.length) {
-    const keep = stratifiedSample(d.labels, o.limit, rng);
-    d = { ...d, sequences: keep.map((i) => d.sequences[i]!), labels: keep.map((i) => d.labels[i]!) };
-  }
-  const cv = o.cv === undefined || o.cv === 1 ? null : o.cv;
-  const fold = cv ? stratifiedKFold(d.labels, cv, rng)[0]! : stratifiedSplit(d.labels, 0.1, rng);
-  return fold[part].map((i) => d.sequences[i]!);
+  const { d, folds } = spliceFolds(spliceRunOptions(dir));
+  return folds[0]![part].map((i) => d.sequences[i]!);
 }
 
 /** One-hot sequences as a (T, B, 4) batch. */

@@ -322,6 +322,18 @@ async function runFold(e: FoldEnv, fold: Fold, f: number): Promise<FoldOutcome |
 }
 
 /**
+ * The data and folds of a run with these options, drawn from its seed as {@link runSplice} draws
+ * them (the `--limit` subset, then the folds); `rng` is left where training continues from it.
+ */
+export function spliceFolds(options: SpliceOptions): { d: SpliceData; folds: Fold[]; rng: Rng } {
+  const h = resolve(options);
+  const rng = new Rng(h.seed);
+  const d = limitData(loadSplice(options.dataPath, { keepDuplicates: h.keepDuplicates }), options.limit, rng);
+  const folds = h.cv ? stratifiedKFold(d.labels, h.cv, rng) : [stratifiedSplit(d.labels, 0.1, rng)];
+  return { d, folds, rng };
+}
+
+/**
  * Run the splice-junction recipe. With `stateDir`, every trained network is saved there at once
  * and networks already saved there are reused (resume at network granularity: the result equals
  * an uninterrupted run's); with `stop`, a requested stop ends training and returns null.
@@ -332,10 +344,8 @@ async function runFold(e: FoldEnv, fold: Fold, f: number): Promise<FoldOutcome |
 export async function runSplice(options: SpliceOptions = {}): Promise<SpliceResult | null> {
   const h = resolve(options);
   const t0 = performance.now();
-  const rng = new Rng(h.seed);
-  const d = limitData(loadSplice(options.dataPath, { keepDuplicates: h.keepDuplicates }), options.limit, rng);
+  const { d, folds, rng } = spliceFolds(options);
   const all = encode(d);
-  const folds = h.cv ? stratifiedKFold(d.labels, h.cv, rng) : [stratifiedSplit(d.labels, 0.1, rng)];
   const backend = getBackend().name;
   options.onProgress?.({ kind: 'start', folds: folds.length, members: h.select ? SELECT_GRID.length + 2 : h.ensemble, epochs: h.epochs, batchSize: h.batchSize, examples: d.labels.length, backend });
   const env: FoldEnv = { d, all, folds: folds.length, h, rng, oof: SYSTEMS.map(() => new Float64Array(d.labels.length * 3)), o: options };
