@@ -36,11 +36,9 @@ function parseLambda(v: string): number | 'auto' {
   return v === 'auto' ? 'auto' : parseNumberArg(v);
 }
 
-/** The options every `recur train` task accepts. */
+/** The options every `recur train` task accepts (--task and --preset come from the task list, tasks.ts). */
 export function commonTrainOptions(): Option[] {
   return ([
-    new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(['splice', 'forecast', 'decode', 'irregular']),
-    new Option('--preset <name>', 'known data set settings: wind-t1 (forecast), bmi-chewie, bmi-mihi (decode), spike-history, physionet2012 (irregular)').choices(['wind-t1', 'bmi-chewie', 'bmi-mihi', 'spike-history', 'physionet2012']),
     new Option('--config <file>', 'options from a YAML or JSON file (keys are the flag names in camelCase; flags override it)'),
     new Option('--name <name>', 'run folder name (default: a timestamp)'),
     new Option('--runs-dir <dir>', 'parent of run folders (default: runs)'),
@@ -85,7 +83,7 @@ export function forecastOptions(): Option[] {
     new Option('--split <fractions>', 'chronological train,val,test fractions (default 0.7,0.15,0.15)').argParser(parseSplit),
     new Option('--backtest <folds>', 'rolling-origin backtest: cut the test part into this many folds, retrain per fold (default 0: one split)').argParser(parseIntArg),
     new Option('--layers <n>', 'stacked layers (default 1)').argParser(parseIntArg),
-    new Option('--loss <kind>', 'training loss on normalised values (default mse; mae favours MAE, huber is between)').choices(['mse', 'mae', 'huber']),
+    new Option('--loss <kind>', 'training loss on normalised values (default mse; mae favours MAE, huber is between; corr: spikefinder only, its default)').choices(['mse', 'mae', 'huber', 'corr']),
     new Option('--huber-delta <x>', 'threshold of --loss huber, in standard deviations of the target (default 1)').argParser(parseNumberArg),
     new Option('--schedule <kind>', 'learning rate: constant (default) or plateau (÷4 after each epoch without a better validation loss)').choices(['constant', 'plateau']),
     new Option('--clip-output', "clip the model's forecasts to each target's range on the training rows (e.g. 0 to rated power)"),

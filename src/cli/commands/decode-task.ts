@@ -10,13 +10,12 @@ import { Option } from 'commander';
 import { z } from 'zod';
 import { OptionError, ValueError } from '../../index.js';
 import { BMI_PRESETS, bmiReport, formatSummary, runBmi, type BmiProgress, type SplitSpec } from '../../recipes/bmi/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, type RunDir } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, onInterrupt, readJson, type RunDir } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
-import { finishRun } from './finish-run.js';
+import { finishRun, startRun } from './finish-run.js';
 import type { Io } from './io.js';
-import { runSpikeHistoryTask } from './spikehistory-task.js';
 
 /** Flags of the decode task only (the others are shared with the forecast and splice tasks). */
 export function decodeOptions(): Option[] {
@@ -28,12 +27,6 @@ export function decodeOptions(): Option[] {
     new Option('--seeds <n>', 'decode and spikefinder tasks: networks trained per fold and setting (default 3)').argParser(parseIntArg),
     new Option('--cells <list>', 'decode task: recurrent decoders to train, comma-separated among lstm,gru (default lstm,gru)'),
   ];
-}
-
-/** Whether `recur train` should run this file's tasks: --task decode, a BMI preset or --preset spike-history. */
-export function isDecodeTask(opts: Record<string, unknown>, file: Record<string, unknown>): boolean {
-  const preset = opts.preset ?? file.preset;
-  return (opts.task ?? file.task) === 'decode' || (typeof preset === 'string' && (preset in BMI_PRESETS || preset === 'spike-history'));
 }
 
 const int = z.number().int();
@@ -61,7 +54,7 @@ const decodeSchema = z.strictObject({
   runsDir: z.string().min(1).default('runs'),
   quiet: z.boolean().default(false),
 });
-const DECODE_KEYS = Object.keys(decodeSchema.shape);
+export const DECODE_KEYS = Object.keys(decodeSchema.shape);
 type DecodeConfig = z.output<typeof decodeSchema>;
 
 /** The splits a configuration asks for (paths made absolute). */
@@ -94,25 +87,11 @@ function cellsOf(c: DecodeConfig): ('gru' | 'lstm')[] | undefined {
 
 /** Run the decode task in a new run folder (flags over --config over the preset). */
 export async function runDecodeTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
-  const preset = opts.preset ?? file.preset;
-  const task = opts.task ?? file.task;
-  const want = preset === 'spike-history' ? undefined : 'decode';
-  if (task !== undefined && task !== want) throw new OptionError('--task', `${want ? `"${want}" or none` : 'no --task'} with --preset ${String(preset)}`, JSON.stringify(task));
-  if (preset === 'spike-history') return runSpikeHistoryTask(opts, file, configPath, io);
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json'].includes(k)));
   const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'decode' }, source: { kind: 'flag' } });
   const c = validate(decodeSchema, layered, DECODE_KEYS, 'recur train (decode task)');
   splitsOf(c, io.cwd);
-  const root = resolve(io.cwd, c.runsDir);
-  const stale = staleRunsWarning(root);
-  if (stale) io.err(stale);
-  const run = createRunDir(root, c.name);
-  try {
-    writeJson(join(run.path, RUN_FILES.config), { ...c, cwd: io.cwd });
-  } catch (e) {
-    abortRunDir(run);
-    throw e;
-  }
+  const run = startRun(resolve(io.cwd, c.runsDir), c.name, { ...c, cwd: io.cwd }, io);
   return trainDecode(c, io.cwd, run, io);
 }
 

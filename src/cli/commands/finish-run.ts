@@ -1,8 +1,25 @@
-/** The end of a finished recipe run, the same for every task that keeps a table.txt. */
+/** The start and the end of a recipe run, the same for every task. */
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../../index.js';
-import { RUN_FILES, appendJsonl, commitRunDir, writeJson, writeReport, type ReportData, type RunDir } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, staleRunsWarning, writeJson, writeReport, type ReportData, type RunDir } from '../../recipes/common/index.js';
 import type { Io } from './io.js';
+
+/**
+ * A new run folder under `runsDir` (warning about killed runs' folders there) holding `config`
+ * as config.json; the folder is removed again if that write fails.
+ */
+export function startRun(runsDir: string, name: string | undefined, config: unknown, io: Io): RunDir {
+  const stale = staleRunsWarning(runsDir);
+  if (stale) io.err(stale);
+  const run = createRunDir(runsDir, name);
+  try {
+    writeJson(join(run.path, RUN_FILES.config), config);
+  } catch (e) {
+    abortRunDir(run);
+    throw e;
+  }
+  return run;
+}
 
 /**
  * Write metrics.json, table.txt, report-data.json and report.html, log `run_end`, move the run

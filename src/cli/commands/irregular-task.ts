@@ -13,10 +13,11 @@ import { OptionError, getBackend, writeFileAtomicSync } from '../../index.js';
 import {
   DEFAULT_CONFIG, METHOD_KINDS, loadIrregularCsv, loadPhysionet2012, runIcu, icuReport, saveResults, summaryText, type IcuConfig, type IrregularData,
 } from '../../recipes/icu/index.js';
-import { RUN_FILES, abortRunDir, commitRunDir, createRunDir, staleRunsWarning, writeJson, writeReport } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, commitRunDir, writeJson, writeReport } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
+import { startRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -33,8 +34,6 @@ export function irregularOptions(): Option[] {
     new Option('--folds-to-run <n>', 'irregular task: run only the first n folds (quick looks)').argParser(parseIntArg),
   ]).map((o) => o.helpGroup('Irregular series options (--task irregular, --preset physionet2012):'));
 }
-
-export const IRREGULAR_ONLY = ['labels', 'labelCol', 'static', 'hours', 'methods', 'folds', 'foldsToRun'];
 
 const int = (min: number) => z.number().int().min(min);
 const schema = z.strictObject({
@@ -60,6 +59,7 @@ const schema = z.strictObject({
   runsDir: z.string().min(1).default('runs'),
   quiet: z.boolean().default(false),
 });
+export const IRREGULAR_KEYS = Object.keys(schema.shape);
 type IrregularCli = z.output<typeof schema>;
 
 function loadData(c: IrregularCli, opts: Record<string, unknown>, io: Io): { data: IrregularData; source: string } {
@@ -77,7 +77,7 @@ function loadData(c: IrregularCli, opts: Record<string, unknown>, io: Io): { dat
 export async function runIrregularTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json', 'dataDir'].includes(k)));
   const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'irregular' }, source: { kind: 'flag' } });
-  const c = validate(schema, layered, Object.keys(schema.shape), 'recur train (irregular task)');
+  const c = validate(schema, layered, IRREGULAR_KEYS, 'recur train (irregular task)');
   const t0 = Date.now();
   const { data, source } = loadData(c, opts, io);
   const cfg: IcuConfig = {
@@ -86,12 +86,8 @@ export async function runIrregularTask(opts: Record<string, unknown>, file: Reco
     hidden: c.hidden ?? DEFAULT_CONFIG.hidden, batchSize: c.batchSize ?? DEFAULT_CONFIG.batchSize, lr: c.lr ?? DEFAULT_CONFIG.lr,
     dropout: c.dropout ?? DEFAULT_CONFIG.dropout, valFraction: c.valFraction ?? DEFAULT_CONFIG.valFraction, seed: c.seed ?? DEFAULT_CONFIG.seed,
   };
-  const root = resolve(io.cwd, c.runsDir);
-  const stale = staleRunsWarning(root);
-  if (stale) io.err(stale);
-  const run = createRunDir(root, c.name);
+  const run = startRun(resolve(io.cwd, c.runsDir), c.name, { ...c, resolved: cfg }, io);
   try {
-    writeJson(join(run.path, RUN_FILES.config), { ...c, resolved: cfg });
     const log = c.quiet ? () => {} : (m: string) => io.err(`${m}\n`);
     const r = runIcu(data, cfg, log);
     saveResults(join(run.path, 'results.json'), r);

@@ -1,30 +1,19 @@
 /**
- * `recur eval`, `recur predict` and `recur report`: use a finished run folder, of either task.
+ * `recur eval`, `recur predict` and `recur report`: use a finished run folder; what each does depends on the run's task (tasks.ts).
  * A folder that is not a finished run (not a run, a stopped run, a killed run's staging folder)
  * is refused with what to do instead (exit 2); a finished run with a bad file gives exit 1.
  */
 import { resolve, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { FormatError, OptionError, setBackend, type BackendName } from '../../index.js';
-import { evalForecastRun, predictForecastRun } from '../../recipes/forecast/index.js';
-import { csvSequences, evalSpliceRun, fastaSequences, predictSpliceRun } from '../../recipes/splice/index.js';
+import { FormatError, OptionError, setBackend } from '../../index.js';
 import { RUN_FILES, openFinishedRun, readJson, writeJson, writeReport, type ReportData } from '../../recipes/common/index.js';
+import { TASKS, taskOfRun } from './tasks.js';
+import type { EvalOpts, PredictOpts } from './run-options.js';
 import type { Io } from './io.js';
-import { predictSpikefinder } from './spikefinder-task.js';
 
-/** The task of a finished run. */
-function taskOf(dir: string, command: string): 'splice' | 'forecast' | 'spikefinder' {
-  const run = openFinishedRun(dir, command);
-  const path = join(run.path, RUN_FILES.config);
-  const task = (readJson(path) as { task?: unknown }).task;
-  if (task !== 'forecast' && task !== 'splice' && task !== 'spikefinder') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(task));
-  return task;
-}
-
-/** Refuse options of the other task (rather than ignoring them). */
-function only(task: string, o: Record<string, unknown>, foreign: string[]): void {
-  const k = foreign.find((f) => o[f] !== undefined);
-  if (k) throw new OptionError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, `an option for this ${task} run`, `an option for ${task === 'splice' ? 'forecasting' : 'splice'} runs`);
+/** Refuse a command the run's task does not have, naming the tasks that have it. */
+function unsupported(command: string, task: string, has: string[]): OptionError {
+  return new OptionError(`recur ${command}`, `a run of ${has.join(', ')} (a ${task} run's scores are in its table.txt and report.html)`, `a ${task} run`);
 }
 
 const backendOption = (): Option => new Option('--backend <name>', 'compute backend').choices(['auto', 'native', 'wasm', 'ref']);
@@ -35,7 +24,6 @@ Exit status: 0 done; 1 bad data (a malformed input file, a damaged run file); 2 
 or --run pointing at something that is not a finished run: not a run folder, a run stopped with Ctrl-C
 or a killed one; the message says how to continue it).`;
 
-interface EvalOpts { run: string; csv?: string; part?: 'train' | 'val' | 'test'; out?: string; json?: boolean; backend?: BackendName }
 
 export function evalCommand(io: Io): Command {
   return new Command('eval')
@@ -56,27 +44,14 @@ Examples:
   $ recur eval --run runs/splice-cv10${EXIT}`)
     .action(async (o: EvalOpts) => {
       if (o.backend) setBackend(o.backend);
-      const task = taskOf(o.run, 'eval');
-      if (task === 'spikefinder') throw new OptionError('recur eval', 'a forecast or splice run (a spikefinder run\'s scores are in its table.txt and report.html)', 'a spikefinder run');
-      const payload = task === 'forecast' ? evalForecast(o, io) : await evalSplice(o);
+      const task = taskOfRun(o.run, 'eval');
+      if (!task.evaluate) throw unsupported('eval', task.name, TASKS.filter((t) => t.evaluate).map((t) => t.name));
+      const payload = await task.evaluate(o, io);
       if (o.out) writeJson(resolve(io.cwd, o.out), payload.json);
       io.out(o.json ? `${JSON.stringify(payload.json, null, 2)}\n` : `${payload.text}\n`);
       io.exitCode = 0;
     });
 }
-
-function evalForecast(o: EvalOpts, io: Io): { json: unknown; text: string } {
-  const r = evalForecastRun(o.run, { ...(o.csv ? { csvPath: resolve(io.cwd, o.csv) } : {}), ...(o.part ? { part: o.part } : {}) });
-  return { json: { run: resolve(io.cwd, o.run), windows: r.windows, methods: r.methods, scores: r.scores }, text: r.summary };
-}
-
-async function evalSplice(o: EvalOpts): Promise<{ json: unknown; text: string }> {
-  only('splice', o as unknown as Record<string, unknown>, ['csv', 'part']);
-  const r = await evalSpliceRun(o.run);
-  return { json: { run: resolve(o.run), protocol: r.protocol, systems: r.systems, comparison: r.comparison }, text: r.table };
-}
-
-interface PredictOpts { run: string; calcium?: string; csv?: string; all?: boolean; out?: string; fasta?: string; seqCol?: string; idCol?: string; backend?: BackendName }
 
 export function predictCommand(io: Io): Command {
   return new Command('predict')
@@ -101,27 +76,13 @@ Examples:
   $ recur predict --run runs/splice-cv10 --csv windows.csv --seq-col sequence --id-col name${EXIT}`)
     .action((o: PredictOpts) => {
       if (o.backend) setBackend(o.backend);
-      const task = taskOf(o.run, 'predict');
-      const r = task === 'spikefinder' ? predictSpikefinder(o, io) : task === 'forecast' ? predictForecast(o, io) : predictSplice(o, io);
+      const task = taskOfRun(o.run, 'predict');
+      if (!task.predict) throw unsupported('predict', task.name, TASKS.filter((t) => t.predict).map((t) => t.name));
+      const r = task.predict(o, io);
       if (o.out) io.err(`wrote ${r.rows} predictions to ${o.out}\n`);
       else io.out(r.csv);
       io.exitCode = 0;
     });
-}
-
-function predictForecast(o: PredictOpts, io: Io): { csv: string; rows: number } {
-  only('forecast', o as unknown as Record<string, unknown>, ['fasta', 'seqCol', 'idCol', 'calcium']);
-  return predictForecastRun(o.run, { ...(o.csv ? { csvPath: resolve(io.cwd, o.csv) } : {}), all: !!o.all, ...(o.out ? { out: resolve(io.cwd, o.out) } : {}) });
-}
-
-function predictSplice(o: PredictOpts, io: Io): { csv: string; rows: number } {
-  only('splice', o as unknown as Record<string, unknown>, ['all', 'calcium']);
-  if (!o.fasta === !o.csv) throw new OptionError('recur predict', 'one input for a splice run: --fasta FILE, or --csv FILE --seq-col NAME', o.fasta ? 'both' : 'neither');
-  if (o.csv && !o.seqCol) throw new OptionError('--seq-col', 'the column of --csv holding the sequences', 'none');
-  if (o.fasta && (o.seqCol || o.idCol)) throw new OptionError(o.seqCol ? '--seq-col' : '--id-col', 'a column option together with --csv', 'it with --fasta');
-  const seqs = o.fasta ? fastaSequences(resolve(io.cwd, o.fasta)) : csvSequences(resolve(io.cwd, o.csv!), o.seqCol!, o.idCol);
-  const r = predictSpliceRun(o.run, seqs, o.out ? { out: resolve(io.cwd, o.out) } : {});
-  return { csv: r.csv, rows: r.rows.length };
 }
 
 export function reportCommand(io: Io): Command {

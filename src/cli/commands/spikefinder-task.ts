@@ -12,11 +12,11 @@ import { Option } from 'commander';
 import { z } from 'zod';
 import { OptionError, getBackend } from '../../index.js';
 import { predictSpikefinderRun, runSpikefinder, spikefinderReport, type NetSpec } from '../../recipes/spikefinder/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, type RunDir } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, onInterrupt, readJson, type RunDir } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
-import { finishRun } from './finish-run.js';
+import { finishRun, startRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 const int = z.number().int();
@@ -47,7 +47,7 @@ export const spikefinderSchema = z.strictObject({
   quiet: z.boolean().default(false),
 });
 export type SpikefinderConfig = z.output<typeof spikefinderSchema>;
-const KEYS = Object.keys(spikefinderSchema.shape);
+export const SPIKEFINDER_KEYS = Object.keys(spikefinderSchema.shape);
 
 /** Flags of this task only (the others are shared with the other tasks). */
 export function spikefinderOptions(): Option[] {
@@ -58,21 +58,6 @@ export function spikefinderOptions(): Option[] {
     new Option('--window <bins>', 'spikefinder: training window in 25 Hz bins (default 200 = 8 s)').argParser(parseIntArg),
     new Option('--gamma-iters <n>', 'spikefinder: iterations of the linear-recurrence γ fit (default 300)').argParser(parseIntArg),
   ]).map((o) => o.helpGroup('Spikefinder options (--preset spikefinder):'));
-}
-
-/** Let --task and --preset accept "spikefinder" and --loss "corr" (these flags are defined with the other tasks). */
-export function withSpikefinderChoices(opts: Option[]): Option[] {
-  const extra: Record<string, string> = { task: 'spikefinder', preset: 'spikefinder', loss: 'corr' };
-  for (const o of opts) {
-    const add = extra[o.attributeName()];
-    if (add && o.argChoices) o.choices([...o.argChoices, add]);
-  }
-  return opts;
-}
-
-/** Whether the flags or config file ask for this task. */
-export function isSpikefinder(opts: Record<string, unknown>, file: Record<string, unknown>): boolean {
-  return (opts.task ?? file.task) === 'spikefinder' || (opts.preset ?? file.preset) === 'spikefinder';
 }
 
 /**
@@ -87,20 +72,11 @@ function candidates(c: SpikefinderConfig): NetSpec[] {
 export async function runSpikefinderTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json'].includes(k)));
   const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'spikefinder' }, source: { kind: 'flag' } });
-  const c = validate(spikefinderSchema, layered, KEYS, 'recur train (spikefinder task)');
+  const c = validate(spikefinderSchema, layered, SPIKEFINDER_KEYS, 'recur train (spikefinder task)');
   // The data directory holds the CSVs directly or in a spikefinder/ folder (../shared/data/spikefinder).
   const dir = dataDir(c.dataDir ? resolve(io.cwd, c.dataDir) : undefined);
   c.dataDir = existsSync(join(dir, `${c.datasets[0]}.train.calcium.csv`)) || !existsSync(join(dir, 'spikefinder')) ? dir : join(dir, 'spikefinder');
-  const root = resolve(io.cwd, c.runsDir);
-  const stale = staleRunsWarning(root);
-  if (stale) io.err(stale);
-  const run = createRunDir(root, c.name);
-  try {
-    writeJson(join(run.path, RUN_FILES.config), c);
-  } catch (e) {
-    abortRunDir(run);
-    throw e;
-  }
+  const run = startRun(resolve(io.cwd, c.runsDir), c.name, c, io);
   return trainSpikefinder(c, run, io);
 }
 
@@ -109,7 +85,7 @@ export async function resumeSpikefinderTask(run: RunDir, opts: Record<string, un
   if (opts.epochs !== undefined) throw new OptionError('--epochs', 'no --epochs with --resume of a spikefinder run (its finished folds were trained with the saved epochs)', String(opts.epochs));
   const path = join(run.path, RUN_FILES.config);
   const quiet = opts.quiet === undefined ? {} : { quiet: !!opts.quiet };
-  const c = validate(spikefinderSchema, merge({ values: readJson(path) as Record<string, unknown>, source: { kind: 'file', path } }, { values: quiet, source: { kind: 'flag' } }), KEYS, 'recur train --resume');
+  const c = validate(spikefinderSchema, merge({ values: readJson(path) as Record<string, unknown>, source: { kind: 'file', path } }, { values: quiet, source: { kind: 'flag' } }), SPIKEFINDER_KEYS, 'recur train --resume');
   return trainSpikefinder(c, run, io);
 }
 

@@ -6,9 +6,9 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatSpikeHistory, runSpikeHistory, spikeHistoryReport } from '../../recipes/spikehistory/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, createRunDir, staleRunsWarning, writeJson } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
-import { finishRun } from './finish-run.js';
+import { finishRun, startRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 const int = z.number().int();
@@ -24,16 +24,14 @@ const schema = z.strictObject({
   quiet: z.boolean().default(false),
 });
 
+export const SPIKE_HISTORY_KEYS = Object.keys(schema.shape);
+
 export async function runSpikeHistoryTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json', 'task'].includes(k)));
   const layered = merge({ values: { ...file, task: undefined }, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'spike-history' }, source: { kind: 'flag' } });
-  const c = validate(schema, layered, Object.keys(schema.shape), 'recur train --preset spike-history');
-  const root = resolve(io.cwd, c.runsDir);
-  const stale = staleRunsWarning(root);
-  if (stale) io.err(stale);
-  const run = createRunDir(root, c.name);
+  const c = validate(schema, layered, SPIKE_HISTORY_KEYS, 'recur train --preset spike-history');
+  const run = startRun(resolve(io.cwd, c.runsDir), c.name, c, io);
   try {
-    writeJson(join(run.path, RUN_FILES.config), c);
     const events = join(run.path, RUN_FILES.events);
     appendJsonl(events, { type: 'run_start', task: 'spike-history', time: Date.now() });
     const r = runSpikeHistory({

@@ -9,13 +9,14 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { getBackend } from '../../index.js';
+import { OptionError, getBackend } from '../../index.js';
 import { runSplice, selectionLines, spliceReport, type SpliceProgress } from '../../recipes/splice/index.js';
 import {
-  RUN_FILES, TrainProgress, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson, writeReport,
+  RUN_FILES, TrainProgress, abortRunDir, appendJsonl, commitRunDir, onInterrupt, readJson, writeJson, writeReport,
   type ProgressOptions, type RunDir,
 } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
+import { startRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 const int = (min: number) => z.number().int().min(min);
@@ -82,16 +83,7 @@ export async function runSpliceTask(opts: Record<string, unknown>, file: Record<
   const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'splice' }, source: { kind: 'flag' } });
   const c = validate(spliceSchema, layered, SPLICE_KEYS, 'recur train (splice task)');
   if (c.dataPath) c.dataPath = resolve(io.cwd, c.dataPath);
-  const root = resolve(io.cwd, c.runsDir);
-  const stale = staleRunsWarning(root);
-  if (stale) io.err(stale);
-  const run = createRunDir(root, c.name);
-  try {
-    writeJson(join(run.path, RUN_FILES.config), c);
-  } catch (e) {
-    abortRunDir(run);
-    throw e;
-  }
+  const run = startRun(resolve(io.cwd, c.runsDir), c.name, c, io);
   return trainSplice(c, run, io);
 }
 
@@ -99,7 +91,9 @@ export async function runSpliceTask(opts: Record<string, unknown>, file: Record<
  * Continue a stopped or killed splice run (`run` opened by resumeRunDir): the saved networks are
  * reused, the rest trained, with the run's own config (only --quiet may change).
  */
-export async function resumeSpliceTask(run: RunDir, overrides: { quiet?: boolean }, io: Io): Promise<number> {
+export async function resumeSpliceTask(run: RunDir, opts: Record<string, unknown>, io: Io): Promise<number> {
+  if (opts.epochs !== undefined) throw new OptionError('--epochs', 'no --epochs with --resume of a splice run (its saved networks were trained with the saved epochs)', String(opts.epochs));
+  const overrides = opts.quiet === undefined ? {} : { quiet: !!opts.quiet };
   const path = join(run.path, RUN_FILES.config);
   const saved = readJson(path) as Record<string, unknown>;
   // A run from before deduplication has no keepDuplicates key: its networks saw the data as read.

@@ -1,22 +1,16 @@
-/** `recur train`: the splice recipe by default, `--task forecast` for CSV forecasting. */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Command } from 'commander';
-import { FormatError, OptionError, ValueError, setBackend, type BackendName } from '../../index.js';
-import { FORECAST_KEYS, PRESETS, forecastSchema, trainForecast, type ForecastConfig } from '../../recipes/forecast/index.js';
-import { RUN_FILES, readJson, releaseRunDir, resumeRunDir, runStatus, staleRunsWarning, writeJson } from '../../recipes/common/index.js';
-import { flagName, merge, readConfigFile, resolvePath, validate, type Layered } from '../config.js';
+/** `recur train`: the task chosen by --task or --preset (tasks.ts); the splice recipe by default. */
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { OptionError, setBackend, type BackendName } from '../../index.js';
+import { RUN_FILES, releaseRunDir, resumeRunDir, runStatus } from '../../recipes/common/index.js';
+import { readConfigFile } from '../config.js';
 import { commonTrainOptions, forecastOptions, keyOf, sharedModelOptions, spliceOptions } from '../options.js';
-import { dataDir } from '../paths.js';
-import { resumeSpliceTask, runSpliceTask } from './splice-task.js';
-import { decodeOptions, isDecodeTask, resumeDecodeTask, runDecodeTask } from './decode-task.js';
-import { trainFleet } from './sweep.js';
-import { isSpikefinder, resumeSpikefinderTask, runSpikefinderTask, spikefinderOptions, withSpikefinderChoices } from './spikefinder-task.js';
-import { IRREGULAR_ONLY, irregularOptions, runIrregularTask } from './irregular-task.js';
+import { decodeOptions } from './decode-task.js';
+import { spikefinderOptions } from './spikefinder-task.js';
+import { irregularOptions } from './irregular-task.js';
+import { PRESET_NAMES, TASKS, TASK_NAMES, chooseTask, taskOfConfig } from './tasks.js';
 import type { Io } from './io.js';
-
-/** Keys that steer the command itself and are not recipe options. */
-const CLI_ONLY = ['config', 'resume', 'backend', 'json', 'redis', 'workers'];
+import { join } from 'node:path';
 
 const EXAMPLES = `
 Examples:
@@ -58,23 +52,12 @@ export function trainCommand(io: Io): Command {
   return cmd;
 }
 
-function allOptions() {
-  return withSpikefinderChoices([...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions()]);
-}
-
-const FORECAST_ONLY = forecastOptions().map(keyOf).concat(['preset']);
-const SPLICE_ONLY = spliceOptions().map(keyOf).concat(IRREGULAR_ONLY);
-
-/** Refuse a flag that belongs to the other task (rather than ignoring it). */
-function checkTaskFlags(opts: Record<string, unknown>, task: string): void {
-  const foreign = task === 'splice' ? FORECAST_ONLY : SPLICE_ONLY;
-  const k = Object.keys(opts).find((key) => foreign.includes(key));
-  const owner = k && IRREGULAR_ONLY.includes(k) ? 'irregular' : task === 'splice' ? 'forecast' : 'splice';
-  if (k) throw new OptionError(flagName(k), `an option of the ${task} task`, `an option of the ${owner} task (add --task ${owner}?)`);
-}
-
-function flagLayer(opts: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(opts).filter(([k]) => !CLI_ONLY.includes(k)));
+function allOptions(): Option[] {
+  const choose = [
+    new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(TASK_NAMES),
+    new Option('--preset <name>', `known data set settings: ${TASKS.filter((t) => t.presets.length).map((t) => (t.presets.join() === t.name ? t.name : `${t.presets.join(', ')} (${t.name})`)).join('; ')}`).choices(PRESET_NAMES),
+  ].map((o) => o.helpGroup('Run options:'));
+  return [...choose, ...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions()];
 }
 
 async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> {
@@ -83,43 +66,7 @@ async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> 
   if (opts.resume) return resumeTrain(opts, io);
   const configPath = opts.config ? resolve(io.cwd, String(opts.config)) : '';
   const file = configPath ? readConfigFile(configPath) : {};
-  if (isDecodeTask(opts, file)) return runDecodeTask(opts, file, configPath, io);
-  if (isSpikefinder(opts, file)) return runSpikefinderTask(opts, file, configPath, io);
-  const task = (opts.task ?? file.task ?? ((opts.preset ?? file.preset) === 'physionet2012' ? 'irregular' : opts.preset ?? file.preset ? 'forecast' : 'splice')) as string;
-  if (task === 'splice' || task === 'forecast') checkTaskFlags(opts, task);
-  if (task === 'irregular') return runIrregularTask(opts, file, configPath, io);
-  if (task === 'splice') return runSpliceTask(opts, file, configPath, io);
-  if (task !== 'forecast') throw new OptionError(configPath ? `${configPath}: "task"` : '--task', '"splice" or "forecast"', JSON.stringify(task));
-  const presetName = (opts.preset ?? file.preset) as keyof typeof PRESETS | undefined;
-  const preset = presetName ? PRESETS[presetName] : undefined;
-  if (presetName && !preset) throw new OptionError('--preset', `one of ${Object.keys(PRESETS).join(', ')}`, JSON.stringify(presetName));
-  const layered = merge(
-    { values: { task: 'forecast', ...(preset ?? {}) }, source: { kind: 'preset', name: presetName ?? '' } },
-    { values: file, source: { kind: 'file', path: configPath } },
-    { values: { ...flagLayer(opts), task: 'forecast' }, source: { kind: 'flag' } },
-  );
-  const config = validate(forecastSchema, layered, FORECAST_KEYS, 'recur train');
-  const dir = dataDir(config.dataDir);
-  config.csv = resolvePath(config.csv, layered.sources.csv, io.cwd, dir);
-  if (layered.sources.csv?.kind === 'preset' && !existsSync(config.csv)) {
-    throw new ValueError(`--preset ${presetName}`, `the data file ${config.csv} (set --data-dir or RECUR_DATA_DIR to the folder holding ${preset!.csv})`, 'no such file');
-  }
-  if (config.perGroup) return trainFleet(config, { redis: opts.redis as string | undefined, workers: opts.workers as number | undefined }, io);
-  if (opts.redis || opts.workers) throw new OptionError(opts.redis ? '--redis' : '--workers', 'a --per-group run (one model per series, spread over workers)', 'a single model');
-  return forecast(config, layered, io);
-}
-
-async function forecast(config: ForecastConfig, _layered: Layered | null, io: Io, resumeDir?: string): Promise<number> {
-  const runsDir = resolvePath(config.runsDir, { kind: 'flag' }, io.cwd, '');
-  const stale = resumeDir ? null : staleRunsWarning(runsDir);
-  if (stale) io.err(stale);
-  const r = await trainForecast(config, { csvPath: config.csv, runsDir, ...(resumeDir ? { resumeDir } : {}), ...io.progress });
-  if (r.reason === 'stopped') {
-    io.err(`${r.summary}\n`);
-    return 130;
-  }
-  io.out(io.json ? `${JSON.stringify(r.metrics, null, 2)}\n` : `${r.summary}\n\nrun:    ${r.runDir}\nreport: ${join(r.runDir, RUN_FILES.report)}\n`);
-  return 0;
+  return chooseTask(opts, file, configPath).train(opts, file, configPath, io);
 }
 
 /**
@@ -132,19 +79,9 @@ async function resumeTrain(opts: Record<string, unknown>, io: Io): Promise<numbe
   const run = resumeRunDir(String(opts.resume));
   try {
     if (runStatus(run.path) === 'finished') throw new OptionError('--resume', 'a stopped or killed run', `${JSON.stringify(opts.resume)}: a finished run (nothing to continue; see recur eval --run ${String(opts.resume)})`);
-    const path = join(run.path, RUN_FILES.config);
-    const saved = readJson(path) as Record<string, unknown>;
-    if (saved.task === 'splice') {
-      if (opts.epochs !== undefined) throw new OptionError('--epochs', 'no --epochs with --resume of a splice run (its saved networks were trained with the saved epochs)', String(opts.epochs));
-      return await resumeSpliceTask(run, opts.quiet === undefined ? {} : { quiet: !!opts.quiet }, io);
-    }
-    if (saved.task === 'decode') return await resumeDecodeTask(run, opts, io);
-    if (saved.task === 'spikefinder') return await resumeSpikefinderTask(run, opts, io);
-    if (saved.task !== 'forecast') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(saved.task));
-    const layered = merge({ values: saved, source: { kind: 'file', path } }, { values: { epochs: opts.epochs, quiet: opts.quiet }, source: { kind: 'flag' } });
-    const config = validate(forecastSchema, layered, FORECAST_KEYS, 'recur train --resume');
-    if (opts.epochs !== undefined && opts.epochs !== saved.epochs) writeJson(path, config);
-    return await forecast(config, layered, io, run.path);
+    const task = taskOfConfig(join(run.path, RUN_FILES.config));
+    if (!task.resume) throw new OptionError('--resume', `a run of a resumable task (${TASKS.filter((t) => t.resume).map((t) => t.name).join(', ')})`, `a ${task.name} run (start it again instead)`);
+    return await task.resume(run, opts, io);
   } finally {
     releaseRunDir(run);
   }
