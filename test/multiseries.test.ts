@@ -124,3 +124,42 @@ test('--shrink: the blend weight with persistence is chosen on validation window
   const blended = applyShrink(s, origins, 3, half, [0.5, 0.5, 0.5]);
   blended.forEach((v, i) => assert.ok(Math.abs(v - y[i]!) < 1e-9));
 });
+
+test('a learned series embedding tells apart series whose history alone cannot (AR(1) of opposite sign, lookback 1)', async () => {
+  // Two series with the same marginal distribution: y_{t+1} = ±0.9·y_t + e. With one step of history,
+  // a global model without the series' identity can only predict the average coefficient (0).
+  const { Rng } = await import('../src/index.js');
+  const rng = new Rng(5);
+  const rows = ['id,t,y'];
+  for (const [id, a] of [['up', 0.9], ['down', -0.9]] as const) {
+    let y = 0;
+    for (let t = 0; t < 600; t++) {
+      y = a * y + rng.normal() * 0.44;
+      rows.push(`${id},${t},${y.toFixed(5)}`);
+    }
+  }
+  const csv = join(dir, 'ar.csv');
+  writeFileSync(csv, `${rows.join('\n')}\n`);
+  const cwd = tempDir('recur-embed-');
+  const args = (name: string, extra: string[]) => ['train', '--task', 'forecast', '--csv', csv, '--group-col', 'id', '--time-col', 't', '--target', 'y', '--lookback', '1', '--horizon', '1',
+    '--epochs', '12', '--hidden', '8', '--lr', '0.01', '--runs-dir', 'runs', '--name', name, '--quiet', '--json', ...extra];
+  const rmse = async (name: string, extra: string[]): Promise<number> => {
+    const r = await runInProcess(args(name, extra), cwd);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { scores: { overall: { y: { model: { rmse: number } } } } }).scores.overall.y.model.rmse;
+  };
+  const plain = await rmse('plain', []);
+  const embedded = await rmse('embedded', ['--series-embedding', '2']);
+  assert.ok(embedded < 0.8 * plain, `with the embedding ${embedded} vs without ${plain}`);
+  const p = await runInProcess(['predict', '--run', join(cwd, 'runs', 'embedded')], cwd);
+  assert.equal(p.code, 0, p.stderr);
+  assert.equal(p.stdout.trim().split('\n').length, 3, 'one forecast per series');
+  const other = join(dir, 'other.csv');
+  writeFileSync(other, 'id,t,y\nnew,0,0.1\nnew,1,0.2\n');
+  const bad = await runInProcess(['predict', '--run', join(cwd, 'runs', 'embedded'), '--csv', other], cwd);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /only series the model was trained on .*got series "new"/);
+  const fleet = await runInProcess([...args('fleet', ['--series-embedding', '2', '--per-group'])], cwd);
+  assert.equal(fleet.code, 2);
+  assert.match(fleet.stderr, /--series-embedding: expected one global model/);
+});

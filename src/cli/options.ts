@@ -65,6 +65,7 @@ export function forecastOptions(): Option[] {
     new Option('--workers <n>', 'with --per-group: local worker processes (default one per core)').argParser(parseIntArg),
     new Option('--redis <url>', 'with --per-group: run the series\' models as trials on this Redis queue (recur worker --redis URL)'),
     new Option('--farm-mean', 'inputs: the mean over all series at the same time of every target and covariate'),
+    new Option('--series-embedding <dim>', 'one global model over --group-col series with a learned embedding of dim values per series, fed to the encoder at every step (default 0: none)').argParser(parseIntArg),
     new Option('--neighbours <k>', 'inputs: the mean target of the k series most correlated with each series on the training rows').argParser(parseIntArg),
     new Option('--target <name>', 'column to forecast (repeat for several)').argParser(collect),
     new Option('--covariate <name>', 'extra input column (repeat for several)').argParser(collect),

@@ -27,6 +27,8 @@ export interface SequenceBatch {
   y: Tensor;
   lengths?: Int32Array;
   mask?: Tensor;
+  /** Per-sequence integer ids (B), e.g. the series each window comes from, for models that embed them. */
+  ids?: Int32Array;
   /** Layout of x, y and mask (default false: time first, as PyTorch). */
   batchFirst?: boolean;
 }
@@ -163,5 +165,6 @@ export function sliceTime(batch: SequenceBatch, start: number, end: number): Seq
   const out: SequenceBatch = { x: narrow(batch.x, ax, start, end), y: narrow(y, ax, start, end), batchFirst: batch.batchFirst ?? false };
   if (batch.mask) out.mask = narrow(batch.mask, ax, start, end);
   if (batch.lengths) out.lengths = batch.lengths.map((L) => Math.min(Math.max(L - start, 0), end - start));
+  if (batch.ids) out.ids = batch.ids;
   return out;
 }

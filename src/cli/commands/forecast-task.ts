@@ -31,6 +31,7 @@ export async function runForecastTask(opts: Record<string, unknown>, file: Recor
   if (layered.sources.csv?.kind === 'preset' && !existsSync(config.csv)) {
     throw new ValueError(`--preset ${presetName}`, `the data file ${config.csv} (set --data-dir or RECUR_DATA_DIR to the folder holding ${preset!.csv})`, 'no such file');
   }
+  if (config.perGroup && config.seriesEmbedding) throw new OptionError('--series-embedding', 'one global model over the series (not --per-group, where each model sees one series)', `--series-embedding ${config.seriesEmbedding} with --per-group`);
   if (config.perGroup) return trainFleet(config, { redis: redis as string | undefined, workers: workers as number | undefined }, io);
   if (redis || workers) throw new OptionError(redis ? '--redis' : '--workers', 'a --per-group run (one model per series, spread over workers)', 'a single model');
   return forecast(config, io);

@@ -9,7 +9,7 @@ import { F, FormatError, Tensor, analysis, oneHot, toDType, type Module } from '
 import { RUN_FILES, openFinishedRun, readJson } from '../common/index.js';
 import { loadForecastRun } from '../forecast/inference.js';
 import { loadSeries, normalise, rollingOriginSplits, splitWindows, type Range, type Series } from '../forecast/dataset.js';
-import { lossOf, targetBatch, windowBatch } from '../forecast/model.js';
+import { lossOf, seriesIds, targetBatch, windowBatch } from '../forecast/model.js';
 import { windowSpec } from '../forecast/pipeline.js';
 import { loadMember, memberFile } from '../splice/checkpoint.js';
 import { fastaSequences, spliceRunOptions } from '../splice/inference.js';
@@ -65,7 +65,8 @@ export function forecastSubject(dir: string, o: RunSubjectOptions): Subject {
   run.model.toDType('float64');
   const rnn = child<analysis.RecurrentModule>(run.model, 'rnn');
   const head = child<Module & { forward(x: Tensor): Tensor }>(run.model, 'head');
-  const batch = windowBatch(z, s, w.L, origins);
+  // A series embedding is part of the encoder's input: the instruments drive the rnn with it appended.
+  const batch = run.model.encoderInput(toDType(windowBatch(z, s, w.L, origins), 'float64'), seriesIds(run.model, s, origins));
   const target = toDType(targetBatch(z, s, w.H, origins), 'float64');
   const lastY = F.reshape(F.slice(F.slice(toDType(batch, 'float64'), 0, w.L - 1, w.L), 2, 0, s.k), [origins.length, 1, s.k]);
   // The Forecaster's forward from the top layer's output: last state → head → + last observed value.
@@ -78,7 +79,7 @@ export function forecastSubject(dir: string, o: RunSubjectOptions): Subject {
   const p = split[part];
   const rows: Range = typeof p[0] === 'number' ? (p as Range) : (p as readonly Range[])[0]!;
   return subjectOf(rnn, o.layer ?? 0, o.direction ?? 0, {
-    batch, drive: rowsSequence(z, s, rows), loss, lossLabel: `the run's training loss (${c.loss}) of the ${w.H}-step forecast`,
+    batch, drive: run.model.encoderInput(rowsSequence(z, s, rows), seriesIds(run.model, s, [rows[0]])), loss, lossLabel: `the run's training loss (${c.loss}) of the ${w.H}-step forecast`,
     description: `forecast run ${basename(run.dir)}: ${c.cell.toUpperCase()} ${c.hidden}, ${c.layers} layer${c.layers > 1 ? 's' : ''}`,
     inputsLabel: `${origins.length} windows of ${w.L} steps from ${where}; drive: its ${rows[1] - rows[0]} consecutive rows`,
   });

@@ -69,6 +69,8 @@ export const forecastSchema = z.strictObject({
   farmMean: z.boolean().default(false),
   /** Inputs from the other series: the mean target of the k series most correlated on the training rows. */
   neighbours: z.number().int().min(0).default(0),
+  /** A learned embedding of this size per series (--group-col), fed to the encoder at every step; 0: none. */
+  seriesEmbedding: z.number().int().min(0).default(0),
   target: names,
   covariate: names.default([]),
   angular: names.default([]),

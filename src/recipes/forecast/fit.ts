@@ -13,7 +13,7 @@ import { Adam, ReduceLROnPlateau, Rng, Trainer, loadCheckpoint, type EpochRecord
 import type { StopFlag } from '../common/interrupt.js';
 import type { TrainProgress } from '../common/progress.js';
 import type { Series, WindowSpec } from './dataset.js';
-import { Forecaster, lossOf, targetBatch, windowBatch, type LossKind } from './model.js';
+import { Forecaster, lossOf, seriesIds, targetBatch, windowBatch, type LossKind } from './model.js';
 
 export type { EpochRecord };
 
@@ -70,6 +70,10 @@ export function stepsPerEpoch(n: number, batchSize: number): number {
 export async function fitForecaster(c: FitContext): Promise<FitResult> {
   const { model, z, series: s, spec, settings: st } = c;
   const optimizer = new Adam(model.parameters(), { lr: st.lr });
+  const idsOf = (origins: readonly number[]): { ids?: Int32Array } => {
+    const ids = seriesIds(model, s, origins);
+    return ids ? { ids } : {};
+  };
   const trainer = new Trainer<Forecaster, number>({
     model,
     optimizer,
@@ -78,8 +82,8 @@ export async function fitForecaster(c: FitContext): Promise<FitResult> {
     batchSize: st.batchSize,
     epochs: st.epochs,
     rng: new Rng(st.seed),
-    collate: (origins): SequenceBatch => ({ x: windowBatch(z, s, spec.L, origins), y: targetBatch(z, s, spec.H, origins) }),
-    lossFn: (m, batch) => ({ loss: lossOf(st.loss, m.forward(batch.x), batch.y, st.huberDelta) }),
+    collate: (origins): SequenceBatch => ({ x: windowBatch(z, s, spec.L, origins), y: targetBatch(z, s, spec.H, origins), ...idsOf(origins) }),
+    lossFn: (m, batch) => ({ loss: lossOf(st.loss, m.forward(batch.x, batch.ids), batch.y, st.huberDelta) }),
     clip: { kind: 'norm', maxNorm: st.clip },
     validation: { data: Array.from(c.val), batchSize: 512 },
     earlyStopping: { patience: st.patience },

@@ -23,6 +23,7 @@ const specSchema = z.strictObject({
   layers: size(LIMITS.layers),
   horizon: size(LIMITS.horizon),
   targets: size(LIMITS.targets),
+  series: z.strictObject({ names: z.array(z.string()).min(2).max(1_000_000), dim: size(LIMITS.features) }).optional(),
 });
 
 /** What train.ts stores beside the best weights (see its `modelExtra`). */
@@ -51,13 +52,14 @@ export function forecasterShapes(spec: ForecasterSpec): Map<string, number[]> {
   const g = { gru: 3, lstm: 4, rnn: 1 }[spec.cell] * spec.hidden;
   const out = new Map<string, number[]>();
   for (let l = 0; l < spec.layers; l++) {
-    out.set(`rnn.weight_ih_l${l}`, [g, l === 0 ? spec.features : spec.hidden]);
+    out.set(`rnn.weight_ih_l${l}`, [g, l === 0 ? spec.features + (spec.series?.dim ?? 0) : spec.hidden]);
     out.set(`rnn.weight_hh_l${l}`, [g, spec.hidden]);
     out.set(`rnn.bias_ih_l${l}`, [g]);
     out.set(`rnn.bias_hh_l${l}`, [g]);
   }
   out.set('head.weight', [spec.horizon * spec.targets, spec.hidden]);
   out.set('head.bias', [spec.horizon * spec.targets]);
+  if (spec.series) out.set('series.weight', [spec.series.names.length, spec.series.dim]);
   return out;
 }
 

@@ -5,7 +5,7 @@
  *
  * Legend: L lookback, B batch, F features, Hd hidden size, H horizon, k targets.
  */
-import { F, GRU, LSTM, Linear, Module, RNN, Tensor, noGrad, type Rng } from '../../index.js';
+import { Embedding, F, GRU, LSTM, Linear, Module, RNN, ShapeError, Tensor, ValueError, noGrad, type Rng } from '../../index.js';
 import { rowNorm, type Normaliser, type Series, type WindowSpec } from './dataset.js';
 import type { Forecast } from './baselines.js';
 
@@ -16,6 +16,8 @@ export interface ForecasterSpec {
   layers: number;
   horizon: number;
   targets: number;
+  /** A learned embedding of `dim` values for each series, by name (absent: none). */
+  series?: { names: string[]; dim: number };
 }
 
 /** Recurrent encoder + linear head; forward (L, B, F) → (B, H·k), normalised units. */
@@ -23,19 +25,31 @@ export class Forecaster extends Module {
   readonly spec: ForecasterSpec;
   private readonly rnn: GRU | LSTM | RNN;
   private readonly head: Linear;
+  private readonly series: Embedding | null;
 
   constructor(spec: ForecasterSpec, rng: Rng) {
     super();
     this.spec = spec;
     const Cell = spec.cell === 'lstm' ? LSTM : spec.cell === 'rnn' ? RNN : GRU;
-    this.rnn = this.registerModule('rnn', new Cell(spec.features, spec.hidden, { numLayers: spec.layers, rng }));
+    this.rnn = this.registerModule('rnn', new Cell(spec.features + (spec.series?.dim ?? 0), spec.hidden, { numLayers: spec.layers, rng }));
     this.head = this.registerModule('head', new Linear(spec.hidden, spec.horizon * spec.targets, { rng }));
+    this.series = spec.series ? this.registerModule('series', new Embedding(spec.series.names.length, spec.series.dim, { rng })) : null;
   }
 
-  /** x (L, B, F) → (B, H·k): last value of each target + the head's correction. */
-  forward(x: Tensor): Tensor {
+  /** The encoder's input: the features, with each window's series embedding appended at every step. */
+  encoderInput(x: Tensor, ids: Int32Array | undefined): Tensor {
+    if (!this.series) return x;
     const [L, B] = x.shape as [number, number, number];
-    const { state } = this.rnn.forward(x);
+    if (!ids || ids.length !== B) throw new ShapeError('Forecaster.forward', `the series id of each of the ${B} windows`, ids ? `${ids.length} ids` : 'none');
+    const steps = new Int32Array(L * B);
+    for (let l = 0; l < L; l++) steps.set(ids, l * B);
+    return F.concat([x, this.series.forward(steps, [L, B])], 2);
+  }
+
+  /** x (L, B, F), with `ids` the series of each window when the model embeds them → (B, H·k): last value of each target + the head's correction. */
+  forward(x: Tensor, ids?: Int32Array): Tensor {
+    const [L, B] = x.shape as [number, number, number];
+    const { state } = this.rnn.forward(this.encoderInput(x, ids));
     const last = F.reshape(F.slice(state.h, 0, this.spec.layers - 1, this.spec.layers), [B, this.spec.hidden]);
     const delta = this.head.forward(last);
     const { targets: k, horizon: H } = this.spec;
@@ -53,6 +67,21 @@ export function windowBatch(z: Float32Array, s: Series, L: number, origins: Arra
     for (let l = 0; l < L; l++) x.set(z.subarray((t0 + l) * s.F, (t0 + l + 1) * s.F), (l * B + b) * s.F);
   }
   return new Tensor(x, [L, B, s.F]);
+}
+
+/**
+ * The embedding row of each window's series, found by name; undefined for a model without a
+ * series embedding.
+ * @throws ValueError for a series the model was not trained on (it has no embedding).
+ */
+export function seriesIds(model: Forecaster, s: Series, origins: ArrayLike<number>): Int32Array | undefined {
+  const names = model.spec.series?.names;
+  if (!names) return undefined;
+  const index = new Map(names.map((n, i) => [n, i]));
+  const rows = (s.groups.length ? s.groups : ['']).map((n) => index.get(n) ?? -1);
+  const bad = rows.indexOf(-1);
+  if (bad >= 0) throw new ValueError(s.file, `only series the model was trained on (it learned an embedding for each of ${names.length})`, `series ${JSON.stringify(s.groups[bad] ?? '')}`);
+  return Int32Array.from(origins, (t) => rows[s.group[t]!]!);
 }
 
 /** Targets of a batch of windows: (B, H·k), normalised. */
@@ -80,7 +109,7 @@ export function modelForecast(
   noGrad(() => {
     for (let i = 0; i < origins.length; i += batch) {
       const o = origins.subarray(i, Math.min(i + batch, origins.length));
-      const p = model.forward(windowBatch(z, s, w.L, o)).data;
+      const p = model.forward(windowBatch(z, s, w.L, o), seriesIds(model, s, o)).data;
       for (let q = 0; q < o.length * m; q++) {
         const j = q % s.k;
         const nm = rowNorm(norm, s, o[Math.floor(q / m)]!);
@@ -109,7 +138,7 @@ export function modelLoss(model: Forecaster, z: Float32Array, s: Series, w: Wind
   noGrad(() => {
     for (let i = 0; i < origins.length; i += batch) {
       const o = origins.subarray(i, Math.min(i + batch, origins.length));
-      sum += lossOf(kind, model.forward(windowBatch(z, s, w.L, o)), targetBatch(z, s, w.H, o), delta).item() * o.length;
+      sum += lossOf(kind, model.forward(windowBatch(z, s, w.L, o), seriesIds(model, s, o)), targetBatch(z, s, w.H, o), delta).item() * o.length;
     }
   });
   model.train(wasTraining);

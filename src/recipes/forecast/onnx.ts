@@ -30,6 +30,7 @@ export function forecastOnnx(model: Forecaster, opts: ForecastOnnxOptions): Uint
   if (!(rnn instanceof GRU || rnn instanceof LSTM || rnn instanceof RNN) || !(head instanceof Linear)) {
     throw new OnnxExportError('forecast ONNX export', 'a Forecaster with rnn (RNN/GRU/LSTM) and head (Linear)', [...m.keys()].join(', '));
   }
+  if (model.spec.series) throw new OnnxExportError('forecast ONNX export', 'a Forecaster without a series embedding (its input would need the series id beside the features)', `a series embedding of ${model.spec.series.dim} values`);
   const { horizon: H, targets: k, layers, hidden } = model.spec;
   const L = opts.lookback;
   const Fn = opts.features.length;

@@ -2,7 +2,7 @@
  * One fold of the forecasting recipe as plain functions: prepare (normaliser, windows, ridge
  * fit) and forecast every method on the test windows. Shared by training, eval and predict.
  */
-import { Rng } from '../../index.js';
+import { OptionError, Rng } from '../../index.js';
 import {
   fitRidgeAR, persistence, referenceForecast, ridgeForecast, seasonalNaive, truthOf, type Forecast, type RidgeAR,
 } from './baselines.js';
@@ -57,7 +57,10 @@ export function targetBounds(s: Series, part: Range | readonly Range[]): [number
 
 /** The network for a config and series. */
 export function modelSpec(s: Series, c: ForecastConfig): ForecasterSpec {
-  return { cell: c.cell, features: s.F, hidden: c.hidden, layers: c.layers, horizon: c.horizon, targets: s.k };
+  const spec: ForecasterSpec = { cell: c.cell, features: s.F, hidden: c.hidden, layers: c.layers, horizon: c.horizon, targets: s.k };
+  if (c.seriesEmbedding === 0) return spec;
+  if (s.groups.length < 2) throw new OptionError('--series-embedding', 'a file of several series (--group-col, without --series or --per-group)', `${s.groups.length} series`);
+  return { ...spec, series: { names: s.groups, dim: c.seriesEmbedding } };
 }
 
 export function buildModel(s: Series, c: ForecastConfig, fold: number): Forecaster {
