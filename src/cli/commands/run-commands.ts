@@ -7,7 +7,7 @@ import { resolve, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { FormatError, OptionError, setBackend, type BackendName } from '../../index.js';
 import { evalForecastRun, predictForecastRun } from '../../recipes/forecast/index.js';
-import { csvSequences, evalSpliceRun, fastaSequences, predictSpliceRun } from '../../recipes/splice/index.js';
+import { csvSequences, evalSpliceRun, fastaSequences, predictSpliceRun, runAlphabet } from '../../recipes/splice/index.js';
 import { RUN_FILES, openFinishedRun, readJson, writeJson, writeReport, type ReportData } from '../../recipes/common/index.js';
 import type { Io } from './io.js';
 import { predictSpikefinder } from './spikefinder-task.js';
@@ -17,6 +17,7 @@ function taskOf(dir: string, command: string): 'splice' | 'forecast' | 'spikefin
   const run = openFinishedRun(dir, command);
   const path = join(run.path, RUN_FILES.config);
   const task = (readJson(path) as { task?: unknown }).task;
+  if (task === 'classify') return 'splice'; // the same recipe, on the user's own data
   if (task !== 'forecast' && task !== 'splice' && task !== 'spikefinder') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(task));
   return task;
 }
@@ -119,7 +120,8 @@ function predictSplice(o: PredictOpts, io: Io): { csv: string; rows: number } {
   if (!o.fasta === !o.csv) throw new OptionError('recur predict', 'one input for a splice run: --fasta FILE, or --csv FILE --seq-col NAME', o.fasta ? 'both' : 'neither');
   if (o.csv && !o.seqCol) throw new OptionError('--seq-col', 'the column of --csv holding the sequences', 'none');
   if (o.fasta && (o.seqCol || o.idCol)) throw new OptionError(o.seqCol ? '--seq-col' : '--id-col', 'a column option together with --csv', 'it with --fasta');
-  const seqs = o.fasta ? fastaSequences(resolve(io.cwd, o.fasta)) : csvSequences(resolve(io.cwd, o.csv!), o.seqCol!, o.idCol);
+  const alphabet = runAlphabet(o.run);
+  const seqs = o.fasta ? fastaSequences(resolve(io.cwd, o.fasta), alphabet) : csvSequences(resolve(io.cwd, o.csv!), o.seqCol!, o.idCol, alphabet);
   const r = predictSpliceRun(o.run, seqs, o.out ? { out: resolve(io.cwd, o.out) } : {});
   return { csv: r.csv, rows: r.rows.length };
 }

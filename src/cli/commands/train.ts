@@ -8,7 +8,7 @@ import { RUN_FILES, readJson, releaseRunDir, resumeRunDir, runStatus, staleRunsW
 import { flagName, merge, readConfigFile, resolvePath, validate, type Layered } from '../config.js';
 import { commonTrainOptions, forecastOptions, keyOf, sharedModelOptions, spliceOptions } from '../options.js';
 import { dataDir } from '../paths.js';
-import { resumeSpliceTask, runSpliceTask } from './splice-task.js';
+import { classifyOptions, isClassifyTask, resumeSpliceTask, runSpliceTask } from './splice-task.js';
 import { decodeOptions, isDecodeTask, resumeDecodeTask, runDecodeTask } from './decode-task.js';
 import { trainFleet } from './sweep.js';
 import { isSpikefinder, resumeSpikefinderTask, runSpikefinderTask, spikefinderOptions, withSpikefinderChoices } from './spikefinder-task.js';
@@ -23,6 +23,8 @@ Examples:
   $ recur train                                   # the built-in default: splice-junction classification
   $ recur train --cv 10 --epochs 30                # the published 10-fold protocol
   $ recur train --limit 400 --epochs 2             # a quick splice run
+  $ recur train --task classify --fasta seqs.fa --alphabet protein --cv 5   # your own sequences (label=… in each header)
+  $ recur train --task classify --csv seqs.csv --seq-col seq --label-col family --group-col cluster
   $ recur train --task forecast --preset wind-t1  # wind power 10–60 min ahead (T1.csv from --data-dir)
   $ recur train --task forecast --preset wind-t1 --max-rows 5000 --epochs 2   # a quick run
   $ recur train --task forecast --csv load.csv --time-col timestamp --target load \\
@@ -59,7 +61,7 @@ export function trainCommand(io: Io): Command {
 }
 
 function allOptions() {
-  return withSpikefinderChoices([...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions()]);
+  return withSpikefinderChoices([...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...classifyOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions()]);
 }
 
 const FORECAST_ONLY = forecastOptions().map(keyOf).concat(['preset']);
@@ -85,6 +87,7 @@ async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> 
   const file = configPath ? readConfigFile(configPath) : {};
   if (isDecodeTask(opts, file)) return runDecodeTask(opts, file, configPath, io);
   if (isSpikefinder(opts, file)) return runSpikefinderTask(opts, file, configPath, io);
+  if (isClassifyTask(opts, file)) return runSpliceTask(opts, file, configPath, io, 'classify');
   const task = (opts.task ?? file.task ?? ((opts.preset ?? file.preset) === 'physionet2012' ? 'irregular' : opts.preset ?? file.preset ? 'forecast' : 'splice')) as string;
   if (task === 'splice' || task === 'forecast') checkTaskFlags(opts, task);
   if (task === 'irregular') return runIrregularTask(opts, file, configPath, io);
@@ -134,7 +137,7 @@ async function resumeTrain(opts: Record<string, unknown>, io: Io): Promise<numbe
     if (runStatus(run.path) === 'finished') throw new OptionError('--resume', 'a stopped or killed run', `${JSON.stringify(opts.resume)}: a finished run (nothing to continue; see recur eval --run ${String(opts.resume)})`);
     const path = join(run.path, RUN_FILES.config);
     const saved = readJson(path) as Record<string, unknown>;
-    if (saved.task === 'splice') {
+    if (saved.task === 'splice' || saved.task === 'classify') {
       if (opts.epochs !== undefined) throw new OptionError('--epochs', 'no --epochs with --resume of a splice run (its saved networks were trained with the saved epochs)', String(opts.epochs));
       return await resumeSpliceTask(run, opts.quiet === undefined ? {} : { quiet: !!opts.quiet }, io);
     }
