@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/index.js';
 import { runInProcess, runsIn, tempDir, type CliResult } from './cli-helpers.js';
@@ -55,6 +55,15 @@ test('classify: train on a FASTA, then eval and predict with the saved run', asy
   assert.equal(lines.length, 3);
   const probs = lines[1]!.split(',').slice(2).map(Number);
   assert.ok(Math.abs(probs[0]! + probs[1]! - 1) < 1e-4);
+
+  // A stopped run (no metrics.json, the last network missing): --resume retrains it, same table.
+  const copy = join(cwd, 'runs', 'c2');
+  cpSync(run, copy, { recursive: true });
+  rmSync(join(copy, 'metrics.json'));
+  rmSync(join(copy, 'fold-2.member-1.safetensors'));
+  const again = await runInProcess(['train', '--resume', copy, '--quiet'], cwd);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(readFileSync(join(copy, 'table.txt'), 'utf8'), readFileSync(join(run, 'table.txt'), 'utf8'));
 
   writeFileSync(join(cwd, 'bad.csv'), 'name,s\nx,ACGT\ny,ACJT\n');
   clean(await runInProcess(['predict', '--run', run, '--csv', 'bad.csv', '--seq-col', 's'], cwd), 1, /bad\.csv:3:5: expected a DNA symbol .*got 'J'/);
