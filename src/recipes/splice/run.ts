@@ -14,7 +14,7 @@ import {
 } from '../../index.js';
 import { dedupOrKeep, loadSplice, type DedupCounts, type SpliceData } from './data.js';
 import { groupKFold, groupSplit, stratifiedKFold, stratifiedSample, stratifiedSplit, type Fold } from './folds.js';
-import { checkClassSizes, checkSource, loadSequences, ownData, type SequenceSource } from './sequences.js';
+import { checkData, checkSource, loadSequences, ownData, type SequenceSource } from './sequences.js';
 import type { SpliceNet, Pooling } from './model.js';
 import { buildNet, loadMember, memberFile, saveMember, type SpliceNetSpec } from './checkpoint.js';
 import { fitClassifier, predictProbs, subset, type EncodedSet, type EpochRecord } from './train.js';
@@ -364,19 +364,6 @@ export function spliceFolds(options: SpliceOptions): { d: SpliceData; folds: Fol
 /** k-mer sizes of the position-free baseline: up to trinucleotides, up to dipeptides (20^3 features would dwarf small data sets). */
 const KMER_KS: Record<string, number[]> = { dna: [1, 2, 3], rna: [1, 2, 3], protein: [1, 2] };
 
-/** What the user's data must satisfy for this run's settings. */
-function checkData(d: SpliceData, h: Resolved): void {
-  const where = 'recur train --task classify';
-  checkClassSizes(d, where);
-  const lengths = new Set(d.sequences.map((q) => q.length));
-  if (lengths.size > 1 && (h.pooling === 'center' || h.pooling === 'flatten')) {
-    throw new OptionError('--pooling', `max, mean, last or max+last for sequences of different lengths (${Math.min(...lengths)} to ${Math.max(...lengths)})`, h.pooling);
-  }
-  const groups = new Set(d.groups ?? []).size;
-  if (d.groups && groups < Math.max(2, h.cv ?? 2)) throw new ValueError(where, `at least ${Math.max(2, h.cv ?? 2)} groups (--group-col) for ${h.cv ? `${h.cv} folds` : 'a test split'}`, `${groups}`);
-  if (h.select && lengths.size > 1) throw new OptionError('--select', 'sequences of one length (its candidates include center pooling)', `lengths ${Math.min(...lengths)} to ${Math.max(...lengths)}`);
-  if (d.groups && h.select) throw new OptionError('--select', 'stratified folds (nested selection is not implemented with --group-col)', 'it with --group-col');
-}
 
 /**
  * Run the splice-junction recipe. With `stateDir`, every trained network is saved there at once

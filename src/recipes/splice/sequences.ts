@@ -10,6 +10,7 @@ import {
   type AlphabetName, type CsvTable, type FastaRecord,
 } from '../../index.js';
 import type { SpliceData } from './data.js';
+import type { Resolved } from './run.js';
 
 /** A value quoted for a message, long ones cut. */
 const showValue = (v: unknown): string => {
@@ -160,4 +161,27 @@ export function checkClassSizes(d: SpliceData, where: string): void {
   for (const y of d.labels) n[y]! += 1;
   const c = n.findIndex((v) => v < 2);
   if (c >= 0) throw new ValueError(where, `at least 2 sequences of every class (to train on one and test another)`, `${n[c]} of class ${showValue(d.classes[c])}`);
+}
+
+/** Most one-hot values held for a data set (400 MB of float32). */
+const MAX_CELLS = 100_000_000;
+
+/** What the user's data must satisfy for this run's settings. */
+export function checkData(d: SpliceData, h: Pick<Resolved, 'pooling' | 'cv' | 'select'>): void {
+  const where = 'recur train --task classify';
+  checkClassSizes(d, where);
+  const lengths = new Set(d.sequences.map((q) => q.length));
+  const longest = d.sequences.reduce((j, q, i) => (q.length > d.sequences[j]!.length ? i : j), 0);
+  const cells = d.sequences.length * d.sequences[longest]!.length * resolveAlphabet(d.alphabet ?? 'dna').symbols.length;
+  // Every sequence is padded to the longest: one very long outlier would make the set huge.
+  if (cells > MAX_CELLS) {
+    throw new ValueError(where, `at most ${MAX_CELLS.toLocaleString('en-US')} one-hot cells (sequences × longest length × alphabet size; shorten or drop the longest sequences)`, `${d.sequences.length} × ${d.sequences[longest]!.length} (${JSON.stringify(d.names[longest])}) × ${cells / d.sequences.length / d.sequences[longest]!.length}`);
+  }
+  if (lengths.size > 1 && (h.pooling === 'center' || h.pooling === 'flatten')) {
+    throw new OptionError('--pooling', `max, mean, last or max+last for sequences of different lengths (${Math.min(...lengths)} to ${Math.max(...lengths)})`, h.pooling);
+  }
+  const groups = new Set(d.groups ?? []).size;
+  if (d.groups && groups < Math.max(2, h.cv ?? 2)) throw new ValueError(where, `at least ${Math.max(2, h.cv ?? 2)} groups (--group-col) for ${h.cv ? `${h.cv} folds` : 'a test split'}`, `${groups}`);
+  if (h.select && lengths.size > 1) throw new OptionError('--select', 'sequences of one length (its candidates include center pooling)', `lengths ${Math.min(...lengths)} to ${Math.max(...lengths)}`);
+  if (d.groups && h.select) throw new OptionError('--select', 'stratified folds (nested selection is not implemented with --group-col)', 'it with --group-col');
 }
