@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, Tensor, noGrad } from '../src/index.js';
 import {
-  SpliceNet, encode, groupKFold, groupSplit, kmerLogisticBaseline, loadSequences, oneHotLogisticBaseline, runSplice, stratifiedSplit,
+  SpliceNet, checkData, encode, groupKFold, groupSplit, kmerLogisticBaseline, loadSequences, oneHotLogisticBaseline, runSplice, stratifiedSplit,
 } from '../src/recipes/splice/index.js';
 import { spliceFolds } from '../src/recipes/splice/run.js';
 
@@ -141,4 +141,10 @@ test('runSplice on own data with groups: folds keep groups whole; four systems; 
   assert.equal(r.published.length, 0);
   assert.match(r.table, /3-fold grouped/);
   assert.equal(r.systems[0]!.metrics.confusion.flat().reduce((a, b) => a + b, 0), d.labels.length);
+});
+
+test('data whose padding would exceed 1e8 one-hot values is refused, naming the longest sequence', () => {
+  const d = { sequences: ['A'.repeat(10_000_000), 'AC', 'AG', 'AT'], labels: [0, 0, 1, 1], names: ['huge', 'b', 'c', 'd'], classes: ['x', 'y'], alphabet: 'dna' as const };
+  assert.throws(() => checkData(d, { pooling: 'max', cv: null, select: false }), /at most 100,000,000 one-hot cells.*got 4 × 10000000 \("huge"\) × 4/);
+  assert.doesNotThrow(() => checkData({ ...d, sequences: ['AAAA', 'AC', 'AG', 'AT'] }, { pooling: 'max', cv: null, select: false }));
 });

@@ -11,6 +11,6 @@ export { PUBLISHED_SPLICE, bestPublished, type PublishedRow } from './published.
 export { formatSpliceTable, spliceVerdict, matchesPublished, publishedProtocolNote, PUBLISHED_PROTOCOL, type RunProtocol, type ErrorRow, type TableOptions, type SpliceVerdict } from './table.js';
 export { spliceReport, classifyReport } from './report.js';
 export { formatClassifyTable, classVerdict, strongestBaselineOf, type ClassRow } from './classify-table.js';
-export { loadSequences, checkSource, checkClassSizes, ownData, type SequenceSource } from './sequences.js';
+export { loadSequences, checkSource, checkClassSizes, checkData, ownData, type SequenceSource } from './sequences.js';
 export { memberFile, loadMember, saveMember, buildNet, type MemberMeta, type SpliceNetSpec } from './checkpoint.js';
 export { evalSpliceRun, predictSpliceRun, fastaSequences, csvSequences, spliceRunOptions, runAlphabet, type SequenceInput, type SplicePrediction } from './inference.js';
