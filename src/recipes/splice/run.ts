@@ -295,6 +295,9 @@ export async function member(
 /** Train (or reload) and evaluate one fold; out-of-fold probabilities go into `e.oof[system]`. Null when stopped. */
 async function runFold(e: FoldEnv, fold: Fold, f: number): Promise<FoldOutcome | null> {
   const { d, all, h, o } = e;
+  if (d.groups && new Set(fold.train.map((i) => d.groups![i])).size < 2) {
+    throw new ValueError('recur train --task classify', 'at least 2 groups (--group-col) in every training fold (one is held out for early stopping)', `1 in fold ${f + 1} (use fewer folds or more groups)`);
+  }
   const inner = d.groups ? groupSplit(fold.train.map((i) => d.groups![i]!), h.valFraction, e.rng) : stratifiedSplit(fold.train.map((i) => d.labels[i]!), h.valFraction, e.rng);
   const fitIdx = inner.train.map((j) => fold.train[j]!);
   const valIdx = inner.test.map((j) => fold.train[j]!);
