@@ -121,7 +121,8 @@ export function predictSpliceRun(dir: string, seqs: readonly SequenceInput[], op
   // Center and flatten pooling read fixed positions: only the trained length means anything.
   const fixed = nets.some((n) => n.pooling === 'center' || n.pooling === 'flatten');
   const bad = fixed ? seqs.find((s) => s.sequence.length !== steps) : undefined;
-  if (bad) throw new FormatError(bad.where, `a sequence of ${steps} symbols (the length the run was trained on; its pooling reads fixed positions)`, `${bad.sequence.length} (${JSON.stringify(bad.id)})`);
+  const unit = alphabet === 'protein' ? 'amino acids' : 'nucleotides';
+  if (bad) throw new FormatError(bad.where, `a sequence of ${steps} ${unit} (the length the run was trained on; its pooling reads fixed positions)`, `${bad.sequence.length} (${JSON.stringify(bad.id)})`);
   const C = classes.length;
   const set = encode({ sequences: seqs.map((s) => s.sequence), labels: seqs.map(() => 0), alphabet });
   const avg = new Float64Array(seqs.length * C);
