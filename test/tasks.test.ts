@@ -17,12 +17,12 @@ test('task names and presets are unique, every preset has one owner', () => {
 
 test('conflicting or unknown choices are refused where they were given', () => {
   assert.throws(() => chooseTask({ task: 'decode', preset: 'wind-t1' }, {}, ''), /--task: expected "forecast" or none with --preset wind-t1, got "decode"/);
-  assert.throws(() => chooseTask({}, { task: 'nope' }, 'c.yaml'), /c\.yaml: "task": expected one of splice, forecast/);
+  assert.throws(() => chooseTask({}, { task: 'nope' }, 'c.yaml'), /c\.yaml: "task": expected one of splice, classify, forecast/);
   assert.throws(() => chooseTask({}, { preset: 'nope' }, 'c.yaml'), /c\.yaml: "preset": expected one of wind-t1/);
 });
 
 test("a flag of another task is refused with that task's name", () => {
-  assert.throws(() => chooseTask({ task: 'forecast', limit: 4 }, {}, ''), /--limit: expected an option of the forecast task, got an option of the splice task \(add --task splice\?\)/);
+  assert.throws(() => chooseTask({ task: 'forecast', limit: 4 }, {}, ''), /--limit: expected an option of the forecast task, got an option of the splice, classify tasks \(add --task splice\?\)/);
   assert.throws(() => chooseTask({ preset: 'spike-history', lookback: 4 }, {}, ''), /--lookback: expected an option of the spike-history task, got an option of the forecast task/);
   // --data-dir, --backend, --json and --config steer the command and are taken by every task.
   assert.equal(chooseTask({ dataDir: '/x', backend: 'ref', json: true }, {}, '').name, 'splice');

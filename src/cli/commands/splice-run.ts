@@ -1,7 +1,7 @@
 /** `recur eval` and `recur predict` on a finished splice run. */
 import { resolve } from 'node:path';
 import { OptionError } from '../../index.js';
-import { csvSequences, evalSpliceRun, fastaSequences, predictSpliceRun } from '../../recipes/splice/index.js';
+import { csvSequences, evalSpliceRun, fastaSequences, predictSpliceRun, runAlphabet } from '../../recipes/splice/index.js';
 import { onlyFor, type EvalOpts, type PredictOpts } from './run-options.js';
 import type { Io } from './io.js';
 
@@ -16,7 +16,8 @@ export function predictSplice(o: PredictOpts, io: Io): { csv: string; rows: numb
   if (!o.fasta === !o.csv) throw new OptionError('recur predict', 'one input for a splice run: --fasta FILE, or --csv FILE --seq-col NAME', o.fasta ? 'both' : 'neither');
   if (o.csv && !o.seqCol) throw new OptionError('--seq-col', 'the column of --csv holding the sequences', 'none');
   if (o.fasta && (o.seqCol || o.idCol)) throw new OptionError(o.seqCol ? '--seq-col' : '--id-col', 'a column option together with --csv', 'it with --fasta');
-  const seqs = o.fasta ? fastaSequences(resolve(io.cwd, o.fasta)) : csvSequences(resolve(io.cwd, o.csv!), o.seqCol!, o.idCol);
+  const alphabet = runAlphabet(o.run);
+  const seqs = o.fasta ? fastaSequences(resolve(io.cwd, o.fasta), alphabet) : csvSequences(resolve(io.cwd, o.csv!), o.seqCol!, o.idCol, alphabet);
   const r = predictSpliceRun(o.run, seqs, o.out ? { out: resolve(io.cwd, o.out) } : {});
   return { csv: r.csv, rows: r.rows.length };
 }

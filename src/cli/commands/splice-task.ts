@@ -1,6 +1,7 @@
 /**
  * `recur train` with no task: the built-in splice-junction classification recipe
- * (`runSplice` from src/recipes/splice). Options come from flags and --config like the
+ * (`runSplice` from src/recipes/splice); `recur train --task classify`: the same recipe on the
+ * user's own FASTA or CSV (any classes, lengths, DNA/RNA/protein). Options come from flags and --config like the
  * forecasting task's, validated by a strict schema; the run folder gets config.json,
  * events.jsonl (progress events), metrics.json (the recipe's result), result.json/table.txt
  * (written by the recipe) and report.html with the confusion matrices and the error table
@@ -8,14 +9,15 @@
  * (fold-<f>.member-<m>.safetensors) that --resume, eval and predict use.
  */
 import { join, resolve } from 'node:path';
+import { Option } from 'commander';
 import { z } from 'zod';
 import { OptionError, getBackend } from '../../index.js';
-import { runSplice, selectionLines, spliceReport, type SpliceProgress } from '../../recipes/splice/index.js';
+import { classifyReport, runSplice, selectionLines, spliceReport, type SpliceProgress } from '../../recipes/splice/index.js';
 import {
   RUN_FILES, TrainProgress, abortRunDir, appendJsonl, commitRunDir, onInterrupt, readJson, writeJson, writeReport,
   type ProgressOptions, type RunDir,
 } from '../../recipes/common/index.js';
-import { merge, validate } from '../config.js';
+import { merge, resolvePath, validate, type Layered } from '../config.js';
 import { startRun } from './finish-run.js';
 import type { Io } from './io.js';
 
@@ -51,7 +53,29 @@ export const spliceSchema = z.strictObject({
 
 export const SPLICE_KEYS = Object.keys(spliceSchema.shape);
 
-type SpliceConfig = z.output<typeof spliceSchema>;
+const path = z.string().min(1);
+/** The classify task's options: the splice task's, with the user's data instead of splice.data. */
+export const classifySchema = spliceSchema.omit({ task: true, dataPath: true }).extend({
+  task: z.literal('classify'),
+  fasta: path.optional(), labels: path.optional(), labelFrom: path.optional(), csv: path.optional(),
+  seqCol: path.optional(), labelCol: path.optional(), groupCol: path.optional(), idCol: path.optional(),
+  alphabet: z.enum(['dna', 'rna', 'protein']).default('dna'),
+});
+
+export const CLASSIFY_KEYS = Object.keys(classifySchema.shape);
+
+/** The classify task's own flags. */
+export function classifyOptions(): Option[] {
+  return ([
+    new Option('--fasta <file>', 'classify task: FASTA of labelled sequences (labels from the header, or --labels)'),
+    new Option('--label-from <key>', "classify task: the FASTA header word KEY=value holding the label (default label; else '>id|label')"),
+    new Option('--seq-col <name>', 'classify task: the sequence column of --csv (with --label-col)'),
+    new Option('--id-col <name>', 'classify task: the id column of --csv, or of --labels (default its first)'),
+    new Option('--alphabet <name>', 'classify task: dna (default), rna or protein; IUPAC ambiguity codes are read as mixtures').choices(['dna', 'rna', 'protein']),
+  ]).map((o) => o.helpGroup('Classification options (--task classify; also --csv, --labels, --label-col, --group-col, and the splice options):'));
+}
+
+type SpliceConfig = z.output<typeof spliceSchema> | z.output<typeof classifySchema>;
 
 /** The terminal display of the recipe's progress events (one display per run, made at 'start'). */
 function showProgress(p: TrainProgress | null, e: SpliceProgress, o: ProgressOptions): TrainProgress | null {
@@ -78,13 +102,20 @@ async function withProgress<T>(f: () => Promise<T>, progress: () => TrainProgres
  * (fold-<f>.member-<m>.safetensors); Ctrl-C stops after the current step, keeps the finished
  * networks, moves the folder to runs/<name> and exits 130; --resume reuses them.
  */
-export async function runSpliceTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
+export async function runSpliceTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io, task: 'splice' | 'classify' = 'splice'): Promise<number> {
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json', 'dataDir'].includes(k)));
-  const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'splice' }, source: { kind: 'flag' } });
-  const c = validate(spliceSchema, layered, SPLICE_KEYS, 'recur train (splice task)');
-  if (c.dataPath) c.dataPath = resolve(io.cwd, c.dataPath);
+  const layered = merge({ values: file, source: { kind: 'file', path: configPath } }, { values: { ...flags, task }, source: { kind: 'flag' } });
+  const c = task === 'classify' ? classifyConfig(layered, io.cwd) : validate(spliceSchema, layered, SPLICE_KEYS, 'recur train (splice task)');
+  if ('dataPath' in c && c.dataPath) c.dataPath = resolve(io.cwd, c.dataPath);
   const run = startRun(resolve(io.cwd, c.runsDir), c.name, c, io);
   return trainSplice(c, run, io);
+}
+
+/** The classify task's config: validated, the data paths made absolute (a config file's relative to the file). */
+function classifyConfig(layered: Layered, cwd: string): z.output<typeof classifySchema> {
+  const c = validate(classifySchema, layered, CLASSIFY_KEYS, 'recur train --task classify');
+  for (const k of ['fasta', 'labels', 'csv'] as const) if (c[k]) c[k] = resolvePath(c[k], layered.sources[k], cwd, '');
+  return c;
 }
 
 /**
@@ -98,7 +129,8 @@ export async function resumeSpliceTask(run: RunDir, opts: Record<string, unknown
   const saved = readJson(path) as Record<string, unknown>;
   // A run from before deduplication has no keepDuplicates key: its networks saw the data as read.
   if (!('keepDuplicates' in saved)) saved.keepDuplicates = true;
-  const c = validate(spliceSchema, merge({ values: saved, source: { kind: 'file', path } }, { values: overrides, source: { kind: 'flag' } }), SPLICE_KEYS, 'recur train --resume');
+  const layered = merge({ values: saved, source: { kind: 'file', path } }, { values: overrides, source: { kind: 'flag' } });
+  const c = saved.task === 'classify' ? validate(classifySchema, layered, CLASSIFY_KEYS, 'recur train --resume') : validate(spliceSchema, layered, SPLICE_KEYS, 'recur train --resume');
   return trainSplice(c, run, io);
 }
 
@@ -108,7 +140,7 @@ async function trainSplice(c: SpliceConfig, run: RunDir, io: Io): Promise<number
   const stop = onInterrupt(() => (progress ? progress.log(stopping) : io.err(`${stopping}\n`)));
   try {
     const events = join(run.path, RUN_FILES.events);
-    appendJsonl(events, { type: 'run_start', task: 'splice', resume: !run.staged, time: Date.now() });
+    appendJsonl(events, { type: 'run_start', task: c.task, resume: !run.staged, time: Date.now() });
     const onProgress = (e: SpliceProgress): void => {
       appendJsonl(events, { ...e, type: e.kind, time: Date.now() });
       progress = showProgress(progress, e, { quiet: c.quiet, stream: io.progress.progressStream, tty: io.progress.tty });
@@ -122,8 +154,8 @@ async function trainSplice(c: SpliceConfig, run: RunDir, io: Io): Promise<number
       return 130;
     }
     const { table: _table, ...metrics } = r;
-    writeJson(join(run.path, RUN_FILES.metrics), { task: 'splice', backend: getBackend().name, ...metrics });
-    const report = spliceReport(c, r);
+    writeJson(join(run.path, RUN_FILES.metrics), { task: c.task, backend: getBackend().name, ...metrics });
+    const report = c.task === 'classify' ? classifyReport(c, r) : spliceReport(c, r);
     writeJson(join(run.path, RUN_FILES.reportData), report);
     writeReport(join(run.path, RUN_FILES.report), report);
     appendJsonl(events, { type: 'run_end', reason: 'completed', time: Date.now() });

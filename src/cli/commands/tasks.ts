@@ -10,7 +10,7 @@ import { BMI_PRESETS } from '../../recipes/bmi/index.js';
 import { RUN_FILES, openFinishedRun, readJson, type RunDir } from '../../recipes/common/index.js';
 import { flagName } from '../config.js';
 import { FORECAST_TASK_KEYS, evalForecast, predictForecast, resumeForecastTask, runForecastTask } from './forecast-task.js';
-import { SPLICE_KEYS, resumeSpliceTask, runSpliceTask } from './splice-task.js';
+import { CLASSIFY_KEYS, SPLICE_KEYS, resumeSpliceTask, runSpliceTask } from './splice-task.js';
 import { evalSplice, predictSplice } from './splice-run.js';
 import { DECODE_KEYS, resumeDecodeTask, runDecodeTask } from './decode-task.js';
 import { SPIKEFINDER_KEYS, predictSpikefinder, resumeSpikefinderTask, runSpikefinderTask } from './spikefinder-task.js';
@@ -37,6 +37,10 @@ export interface Task {
 
 export const TASKS: readonly Task[] = [
   { name: 'splice', presets: [], keys: SPLICE_KEYS, train: runSpliceTask, resume: resumeSpliceTask, evaluate: evalSplice, predict: predictSplice },
+  {
+    name: 'classify', presets: [], keys: CLASSIFY_KEYS, train: (opts, file, configPath, io) => runSpliceTask(opts, file, configPath, io, 'classify'),
+    resume: resumeSpliceTask, evaluate: evalSplice, predict: predictSplice,
+  },
   { name: 'forecast', presets: Object.keys(PRESETS), keys: FORECAST_TASK_KEYS, train: runForecastTask, resume: resumeForecastTask, evaluate: evalForecast, predict: predictForecast },
   { name: 'decode', presets: Object.keys(BMI_PRESETS), keys: DECODE_KEYS, train: runDecodeTask, resume: resumeDecodeTask },
   { name: 'spike-history', presets: ['spike-history'], keys: SPIKE_HISTORY_KEYS, train: runSpikeHistoryTask },
@@ -69,7 +73,7 @@ export function checkFlags(task: Task, opts: Flags): void {
   const k = Object.keys(opts).find((key) => !CLI_ONLY.includes(key) && !task.keys.includes(key));
   if (!k) return;
   const owners = TASKS.filter((t) => t.keys.includes(k)).map((t) => t.name);
-  const hint = owners.length === 1 ? ` (add --task ${owners[0]}?)` : '';
+  const hint = owners.length ? ` (add --task ${owners[0]}?)` : '';
   throw new OptionError(flagName(k), `an option of the ${task.name} task`, owners.length ? `an option of the ${owners.join(', ')} task${owners.length > 1 ? 's' : ''}${hint}` : 'an option no task reads');
 }
 

@@ -7,6 +7,7 @@ import { readConfigFile } from '../config.js';
 import { commonTrainOptions, forecastOptions, keyOf, sharedModelOptions, spliceOptions } from '../options.js';
 import { decodeOptions } from './decode-task.js';
 import { spikefinderOptions } from './spikefinder-task.js';
+import { classifyOptions } from './splice-task.js';
 import { irregularOptions } from './irregular-task.js';
 import { PRESET_NAMES, TASKS, TASK_NAMES, chooseTask, taskOfConfig } from './tasks.js';
 import type { Io } from './io.js';
@@ -17,6 +18,8 @@ Examples:
   $ recur train                                   # the built-in default: splice-junction classification
   $ recur train --cv 10 --epochs 30                # the published 10-fold protocol
   $ recur train --limit 400 --epochs 2             # a quick splice run
+  $ recur train --task classify --fasta seqs.fa --alphabet protein --cv 5   # your own sequences (label=… in each header)
+  $ recur train --task classify --csv seqs.csv --seq-col seq --label-col family --group-col cluster
   $ recur train --task forecast --preset wind-t1  # wind power 10–60 min ahead (T1.csv from --data-dir)
   $ recur train --task forecast --preset wind-t1 --max-rows 5000 --epochs 2   # a quick run
   $ recur train --task forecast --csv load.csv --time-col timestamp --target load \\
@@ -57,7 +60,7 @@ function allOptions(): Option[] {
     new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(TASK_NAMES),
     new Option('--preset <name>', `known data set settings: ${TASKS.filter((t) => t.presets.length).map((t) => (t.presets.join() === t.name ? t.name : `${t.presets.join(', ')} (${t.name})`)).join('; ')}`).choices(PRESET_NAMES),
   ].map((o) => o.helpGroup('Run options:'));
-  return [...choose, ...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions()];
+  return [...choose, ...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...classifyOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions()];
 }
 
 async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> {

@@ -1,14 +1,15 @@
 /**
  * The baselines shown beside every model: the majority class; multinomial logistic regression
- * on the one-hot sequence (60 positions × 4 bases, position-aware: the strongest simple
- * baseline), its L2 penalty chosen on a validation split of the training fold only; and
- * logistic regression on k-mer counts (k = 1…3, position-free: it sees which k-mers occur but
- * not where, so it is weak on EI/IE by construction). Fitted full-batch with Adam.
+ * on the one-hot sequence (L positions × K symbols, e.g. 60 × 4 for splice; position-aware:
+ * the strongest simple baseline on aligned windows), its L2 penalty chosen on a validation split
+ * of the training fold only; and logistic regression on k-mer counts (position-free: it sees
+ * which k-mers occur but not where, so it is weak on splice EI/IE by construction, and strong
+ * where a motif may sit anywhere). Fitted full-batch with Adam.
  *
  * Legend: N examples, D features, C classes.
  */
-import { Adam, F, Tensor, ValueError, kmerFeatures, noGrad, oneHot, zeros, type AlphabetName, type Rng } from '../../index.js';
-import { stratifiedSplit } from './folds.js';
+import { Adam, F, Tensor, ValueError, kmerFeatures, noGrad, oneHot, resolveAlphabet, zeros, type AlphabetName, type Rng } from '../../index.js';
+import { groupSplit, stratifiedSplit } from './folds.js';
 
 /** The most frequent class id (the lowest id on a tie). */
 export function majorityClass(labels: ArrayLike<number>, numClasses: number): number {
@@ -118,15 +119,20 @@ export function kmerLogisticBaseline(
 }
 
 
-/** One-hot features (N, L·4) of DNA sequences of one length; ambiguity codes fractional, as the encoder does. */
-export function oneHotFeatures(seqs: readonly string[]): Tensor {
-  const L = seqs[0]?.length ?? 0;
-  const out = new Float32Array(seqs.length * L * 4);
+/**
+ * One-hot features (N, L·K) of sequences; ambiguity codes fractional, as the encoder does.
+ * Position p of every sequence is feature block p: shorter sequences are zero-padded at the
+ * end and longer ones cut to `L` (default: the first sequence's length; then all must have it).
+ */
+export function oneHotFeatures(seqs: readonly string[], alphabet: AlphabetName = 'dna', length?: number): Tensor {
+  const L = length ?? seqs[0]?.length ?? 0;
+  const K = resolveAlphabet(alphabet).symbols.length;
+  const out = new Float32Array(seqs.length * L * K);
   seqs.forEach((s, i) => {
-    if (s.length !== L) throw new ValueError('oneHotFeatures', `sequences of one length (${L})`, `length ${s.length} at ${i}`);
-    out.set(oneHot(s, 'dna'), i * L * 4);
+    if (length === undefined && s.length !== L) throw new ValueError('oneHotFeatures', `sequences of one length (${L})`, `length ${s.length} at ${i}`);
+    out.set(oneHot(s.length > L ? s.slice(0, L) : s, alphabet), i * L * K);
   });
-  return new Tensor(out, [seqs.length, L * 4]);
+  return new Tensor(out, [seqs.length, L * K]);
 }
 
 /** The L2 grid the one-hot baseline chooses from. */
@@ -140,19 +146,22 @@ function logLoss(probs: Float64Array, y: ArrayLike<number>, C: number): number {
 }
 
 /**
- * Position-aware baseline: multinomial L2 logistic regression on the one-hot sequence. The L2
+ * Position-aware baseline: multinomial L2 logistic regression on the one-hot sequence (padded
+ * to the longest training sequence; see {@link oneHotFeatures}). The L2
  * strength is chosen from `grid` by the log-loss on a stratified `valFraction` of the training
  * set (the test set is never seen), then the model is refitted on the whole training set.
  * @example const { probs, l2 } = oneHotLogisticBaseline(trainSeqs, trainY, testSeqs, 3, new Rng(0));
  */
 export function oneHotLogisticBaseline(
   trainSeqs: readonly string[], trainLabels: ArrayLike<number>, testSeqs: readonly string[], numClasses: number, rng: Rng,
-  opts: { grid?: readonly number[]; valFraction?: number; iterations?: number } = {},
+  opts: { grid?: readonly number[]; valFraction?: number; iterations?: number; alphabet?: AlphabetName; groups?: readonly string[] } = {},
 ): { probs: Float64Array; l2: number; valLoss: number[] } {
-  const { grid = ONEHOT_L2_GRID, valFraction = 0.2, iterations } = opts;
+  const { grid = ONEHOT_L2_GRID, valFraction = 0.2, iterations, alphabet = 'dna', groups } = opts;
   const y = Array.from(trainLabels);
-  const X = oneHotFeatures(trainSeqs);
-  const split = stratifiedSplit(y, valFraction, rng);
+  const L = Math.max(...trainSeqs.map((s) => s.length));
+  const X = oneHotFeatures(trainSeqs, alphabet, L);
+  // Grouped data: the validation part holds whole groups, as the test folds do.
+  const split = groups ? groupSplit(groups, valFraction, rng) : stratifiedSplit(y, valFraction, rng);
   const rows = (idx: number[]): Tensor => {
     const D = X.shape[1]!;
     const out = new Float32Array(idx.length * D);
@@ -167,5 +176,5 @@ export function oneHotLogisticBaseline(
   for (let k = 1; k < grid.length; k++) if (valLoss[k]! < valLoss[best]!) best = k;
   const l2 = grid[best]!;
   const model = new LogisticRegression({ l2, ...it }).fit(X, y, numClasses);
-  return { probs: model.predictProbs(oneHotFeatures(testSeqs)), l2, valLoss };
+  return { probs: model.predictProbs(oneHotFeatures(testSeqs, alphabet, L)), l2, valLoss };
 }

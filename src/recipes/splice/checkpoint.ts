@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FormatError, Rng, loadCheckpointSync, saveCheckpointSync, type JsonValue } from '../../index.js';
+import { FormatError, Rng, loadCheckpointSync, resolveAlphabet, saveCheckpointSync, type AlphabetName, type JsonValue } from '../../index.js';
 import { SpliceNet, type Pooling } from './model.js';
 import type { EpochRecord } from './train.js';
 
@@ -27,8 +27,10 @@ export interface MemberMeta {
   fold: number;
   member: number;
   classes: string[];
-  /** Input length in nucleotides. */
+  /** Input length in symbols (the longest, when the training sequences differ in length). */
   steps: number;
+  /** The sequence alphabet (absent, as in runs from before it was recorded: DNA). */
+  alphabet?: AlphabetName;
   net: SpliceNetSpec;
   bestEpoch: number;
   epochsRun: number;
@@ -40,9 +42,9 @@ export function memberFile(dir: string, f: number, m: number): string {
   return join(dir, `fold-${f + 1}.member-${m + 1}.safetensors`);
 }
 
-/** A new, untrained network of this architecture. */
-export function buildNet(spec: SpliceNetSpec, rng: Rng, classes = 3): SpliceNet {
-  return new SpliceNet(4, classes, { rng, ...spec });
+/** A new, untrained network of this architecture, for one-hot inputs of `inputSize` channels (4: DNA). */
+export function buildNet(spec: SpliceNetSpec, rng: Rng, classes = 3, inputSize = 4, steps = 60): SpliceNet {
+  return new SpliceNet(inputSize, classes, { rng, steps, ...spec });
 }
 
 /** Save a trained network with its metadata (atomically; non-finite losses become null). */
@@ -68,7 +70,7 @@ export function loadMember(path: string, net?: SpliceNet): { net: SpliceNet; met
   if (!existsSync(path)) throw new FormatError(path, 'a saved network of this run', 'no such file');
   const ck = loadCheckpointSync(path);
   const meta = checkMeta(ck.extra, path);
-  const target = net ?? buildNet(meta.net, new Rng(0), meta.classes.length);
+  const target = net ?? buildNet(meta.net, new Rng(0), meta.classes.length, resolveAlphabet(meta.alphabet ?? 'dna').symbols.length, meta.steps);
   target.loadStateDict(ck.model);
   // JSON has no NaN: a non-finite loss was saved as null.
   meta.history = meta.history.map((h) => ({ ...h, trainLoss: h.trainLoss ?? NaN, valLoss: h.valLoss ?? NaN, valError: h.valError ?? NaN }));

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DNA, FormatError, fileError, isSymbol } from '../../index.js';
+import { DNA, FormatError, fileError, isSymbol, type AlphabetName } from '../../index.js';
 
 /** Class names in id order: exon→intron (donor), intron→exon (acceptor), neither. */
 export const SPLICE_CLASSES = ['EI', 'IE', 'N'] as const;
@@ -14,15 +14,19 @@ export type SpliceClass = (typeof SPLICE_CLASSES)[number];
 /** The copy shipped in the repository (resolved from this file, in src/ and in dist/ alike). */
 export const SPLICE_DATA_PATH = fileURLToPath(new URL('../../../data/uci-splice/splice.data', import.meta.url));
 
-/** The loaded data set. */
+/** A labelled sequence set: the splice data, or the user's own (see sequences.ts). */
 export interface SpliceData {
-  /** Upper-case DNA, 60 symbols each. */
+  /** Upper-case sequences (splice: DNA, 60 symbols each; the user's own: any length >= 1). */
   sequences: string[];
-  /** Class ids into {@link SPLICE_CLASSES}. */
+  /** Class ids into `classes`. */
   labels: number[];
-  /** Instance names (not all unique: the data has duplicates). */
+  /** Instance names (not all unique: the splice data has duplicates). */
   names: string[];
   classes: readonly string[];
+  /** The alphabet of the sequences (absent: DNA). */
+  alphabet?: AlphabetName;
+  /** Group of every sequence: folds keep a group whole (absent: stratified folds). */
+  groups?: string[];
   /** What deduplication did (present on data from {@link loadSplice}). */
   dedup?: DedupCounts;
 }
@@ -86,7 +90,8 @@ export function dedupSplice(d: SpliceData): { data: SpliceData; counts: DedupCou
     if (!labelsOf.has(s)) labelsOf.set(s, new Set());
     labelsOf.get(s)!.add(d.labels[i]!);
   });
-  const out: SpliceData = { sequences: [], labels: [], names: [], classes: d.classes };
+  const { dedup: _old, ...rest } = d;
+  const out: SpliceData = { ...rest, sequences: [], labels: [], names: [], ...(d.groups ? { groups: [] } : {}) };
   const seen = new Set<string>();
   let duplicatesRemoved = 0;
   let conflictingDropped = 0;
@@ -98,6 +103,7 @@ export function dedupSplice(d: SpliceData): { data: SpliceData; counts: DedupCou
       out.sequences.push(s);
       out.labels.push(d.labels[i]!);
       out.names.push(d.names[i]!);
+      out.groups?.push(d.groups![i]!);
     }
   });
   const conflictingSequences = [...labelsOf.values()].filter((l) => l.size > 1).length;
@@ -118,12 +124,14 @@ export function describeDedup(c: DedupCounts): string {
  * unless `keepDuplicates`. The counts are in `dedup`.
  */
 export function loadSplice(path: string = SPLICE_DATA_PATH, opts: { keepDuplicates?: boolean } = {}): SpliceData {
-  const raw = readSplice(path);
-  if (opts.keepDuplicates) {
-    const n = raw.sequences.length;
-    return { ...raw, dedup: { applied: false, rowsRead: n, duplicatesRemoved: 0, conflictingDropped: 0, conflictingSequences: 0, kept: n } };
-  }
-  return dedupSplice(raw).data;
+  return dedupOrKeep(readSplice(path), opts.keepDuplicates);
+}
+
+/** `raw` deduplicated by {@link dedupSplice}, or kept as read (`keepDuplicates`); the counts in `dedup`. */
+export function dedupOrKeep(raw: SpliceData, keepDuplicates = false): SpliceData {
+  if (!keepDuplicates) return dedupSplice(raw).data;
+  const n = raw.sequences.length;
+  return { ...raw, dedup: { applied: false, rowsRead: n, duplicatesRemoved: 0, conflictingDropped: 0, conflictingSequences: 0, kept: n } };
 }
 
 function readSplice(path: string): SpliceData {

@@ -72,3 +72,52 @@ export function stratifiedSample(labels: readonly number[], n: number, rng: Rng)
   for (let j = 0; rest > 0; j++, rest--) take[order[j]![1]]! += 1;
   return groups.flatMap((g, c) => g.slice(0, take[c])).sort((a, b) => a - b);
 }
+
+/** Distinct groups in first-seen order, each with its example indices. */
+function byGroup(groups: readonly string[]): number[][] {
+  const m = new Map<string, number[]>();
+  groups.forEach((g, i) => {
+    if (!m.has(g)) m.set(g, []);
+    m.get(g)!.push(i);
+  });
+  return [...m.values()];
+}
+
+/**
+ * k folds that keep every group whole (a group's examples are all in the same test fold):
+ * groups are shuffled, then dealt largest first to the fold with the fewest examples so far
+ * (ties: the lower fold), which keeps fold sizes close without looking at the labels.
+ * @throws ValueError for fewer groups than folds.
+ * @example const folds = groupKFold(['a', 'a', 'b', 'c'], 3, new Rng(0)); // 'a' tested together
+ */
+export function groupKFold(groups: readonly string[], k: number, rng: Rng): Fold[] {
+  if (!Number.isInteger(k) || k < 2) throw new ValueError('groupKFold', 'k an integer >= 2', String(k));
+  const members = rng.shuffle(byGroup(groups)).sort((a, b) => b.length - a.length);
+  if (members.length < k) throw new ValueError('groupKFold', `at least as many groups as folds (${k})`, `${members.length} groups`);
+  const tests: number[][] = Array.from({ length: k }, () => []);
+  for (const m of members) {
+    let f = 0;
+    for (let g = 1; g < k; g++) if (tests[g]!.length < tests[f]!.length) f = g;
+    tests[f]!.push(...m);
+  }
+  return tests.map((test, f) => ({
+    test: test.sort((a, b) => a - b),
+    train: tests.flatMap((t, g) => (g === f ? [] : t)).sort((a, b) => a - b),
+  }));
+}
+
+/**
+ * One split keeping groups whole: shuffled groups go to `test` until it holds about
+ * `testFraction` of the examples (at least one group, and at least one left for `train`).
+ * @example const { train, test } = groupSplit(groups, 0.1, new Rng(0));
+ */
+export function groupSplit(groups: readonly string[], testFraction: number, rng: Rng): Fold {
+  if (!(testFraction > 0 && testFraction < 1)) throw new ValueError('groupSplit', 'testFraction in (0, 1)', String(testFraction));
+  const members = rng.shuffle(byGroup(groups));
+  if (members.length < 2) throw new ValueError('groupSplit', 'at least 2 groups', `${members.length}`);
+  const want = testFraction * groups.length;
+  const test: number[] = [];
+  for (let j = 0; j < members.length - 1 && (test.length === 0 || test.length + members[j]!.length / 2 <= want); j++) test.push(...members[j]!);
+  const inTest = new Set(test);
+  return { train: groups.map((_, i) => i).filter((i) => !inTest.has(i)), test: test.sort((a, b) => a - b) };
+}

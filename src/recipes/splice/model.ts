@@ -56,25 +56,42 @@ export class SpliceNet extends Module {
     this.head = this.registerModule('head', new Linear(P, numClasses, { rng: opts.rng }));
   }
 
-  /** x (T, B, I) → logits (B, numClasses). */
-  forward(x: Tensor): Tensor {
+  /**
+   * x (T, B, I) → logits (B, numClasses). With `lengths` (padded sequences) each sequence is
+   * read to its own end in both directions, and max/mean pool over its real steps only.
+   */
+  forward(x: Tensor, lengths?: Int32Array): Tensor {
     let h = x;
     if (this.conv) {
       // (T, B, I) → (B, I, T) for Conv1d, and back to time-major.
       h = F.permute(F.relu(this.conv.forward(F.permute(h, [1, 2, 0]))), [2, 0, 1]);
     }
-    const { output, state } = this.rnn.forward(h);
+    if (lengths && (this.pooling === 'center' || this.pooling === 'flatten')) throw new ValueError('SpliceNet', 'max, mean, last or max+last pooling for sequences of different lengths', this.pooling);
+    const { output, state } = this.rnn.forward(h, lengths ? { lengths } : {});
     const B = x.shape[1]!;
+    const pad = lengths ? paddingTerms(lengths, output.shape[0]!) : null;
     const last = (): Tensor => F.reshape(F.permute(state.h, [1, 0, 2]), [B, -1]);
     let pooled: Tensor;
-    if (this.pooling === 'max') pooled = F.max(output, 0);
-    else if (this.pooling === 'mean') pooled = F.mean(output, { axis: 0 });
+    const maxOver = (): Tensor => F.max(pad ? F.add(output, pad.offset) : output, 0);
+    if (this.pooling === 'max') pooled = maxOver();
+    else if (this.pooling === 'mean') pooled = pad ? F.div(F.sum(output, { axis: 0 }), pad.count) : F.mean(output, { axis: 0 });
     else if (this.pooling === 'last') pooled = last();
-    else if (this.pooling === 'max+last') pooled = F.concat([F.max(output, 0), last()], 1);
+    else if (this.pooling === 'max+last') pooled = F.concat([maxOver(), last()], 1);
     else if (this.pooling === 'center') {
       const m = Math.floor(output.shape[0]! / 2);
       pooled = F.reshape(F.permute(F.slice(output, 0, m - 1, m + 1), [1, 0, 2]), [B, -1]);
     } else pooled = F.reshape(F.permute(output, [1, 0, 2]), [B, -1]);
     return this.head.forward(this.drop.forward(pooled));
   }
+}
+
+/**
+ * For padded sequences: `offset` (T, B, 1), 0 on real steps and −1e9 on padding (added before a
+ * max over time, so padding never wins), and `count` (B, 1), the lengths (a mean's divisor).
+ */
+function paddingTerms(lengths: Int32Array, T: number): { offset: Tensor; count: Tensor } {
+  const B = lengths.length;
+  const off = new Float32Array(T * B);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (t >= lengths[b]!) off[t * B + b] = -1e9;
+  return { offset: new Tensor(off, [T, B, 1]), count: new Tensor(Float32Array.from(lengths), [B, 1]) };
 }

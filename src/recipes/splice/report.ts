@@ -8,6 +8,7 @@
  */
 import { bestCells, historyCharts, type ReportChart, type ReportData } from '../common/report.js';
 import { runEnvironment } from '../common/environment.js';
+import { classVerdict } from './classify-table.js';
 import { describeDedup } from './data.js';
 import { selectionLines } from './result.js';
 import type { SpliceResult } from './run.js';
@@ -16,7 +17,7 @@ import { publishedProtocolNote, spliceVerdict, type ErrorRow } from './table.js'
 function verdictLines(r: SpliceResult): string[] {
   const multi = r.folds.length > 1;
   const rows: ErrorRow[] = r.systems.map((s) => ({
-    system: s.label, ...s.perClassError, accuracy: s.metrics.accuracy,
+    system: s.label, EI: s.perClassError.EI!, IE: s.perClassError.IE!, N: s.perClassError.N!, accuracy: s.metrics.accuracy,
     ...(multi ? { folds: { EI: s.foldErrors.map((e) => e[0]!), IE: s.foldErrors.map((e) => e[1]!), N: s.foldErrors.map((e) => e[2]!) } } : {}),
   }));
   const v = spliceVerdict(rows, { examples: r.protocol.examples, cv: r.protocol.cv });
@@ -80,6 +81,47 @@ export function spliceReport(config: Record<string, unknown>, r: SpliceResult): 
           : `Not like for like: the published rows used 10-fold CV on 1,000 examples; this run used ${r.protocol.examples.toLocaleString('en-US')}. Run with --cv 10 --limit 1000 for the published protocol.`,
       },
     ],
+    confusion: r.systems.map((s) => ({ title: `Confusion matrix — ${s.label} (pooled test folds)`, labels: r.classes, matrix: s.metrics.confusion })),
+    ...(single ? { loss: { epoch: single.map((h) => h.epoch + 1), train: single.map((h) => h.trainLoss), val: single.map((h) => h.valLoss) } } : {}),
+    charts: curves(r),
+    config: { ...config, cv: r.protocol.cv, valFraction: r.protocol.valFraction, seed: r.protocol.seed, examples: r.protocol.examples, ...r.hyper },
+    environment: runEnvironment(r.protocol.seed),
+  };
+}
+
+/**
+ * The report of a run on the user's own data: per-class errors of the model beside the
+ * baselines (no published rows), the verdict against the strongest baseline, confusion
+ * matrices and training curves.
+ */
+export function classifyReport(config: Record<string, unknown>, r: SpliceResult): ReportData {
+  const model = r.systems[0]!;
+  const multi = r.folds.length > 1;
+  const sdOf = (s: SpliceResult['systems'][number], c: string): string => `${s.foldMean[c]!.toFixed(2)} ± ${s.foldSd[c]!.toFixed(2)}`;
+  const rows = r.systems.map((s) => [
+    s.label, ...r.classes.map((c) => Number(s.perClassError[c]!.toFixed(2))), s.metrics.accuracy, s.metrics.macroF1, s.metrics.macroAuc,
+    ...(multi ? r.classes.map((c) => sdOf(s, c)) : []),
+  ]);
+  const C = r.classes.length;
+  const sel = selectionLines(r);
+  const mostAccurate = r.systems.every((s) => s.metrics.accuracy <= model.metrics.accuracy);
+  const single = r.folds.length === 1 && r.folds[0]!.members.length === 1 ? r.folds[0]!.members[0]!.history : null;
+  return {
+    title: `classify — ${model.label}`, kind: 'classification', created: new Date().toISOString(),
+    facts: [
+      ['protocol', r.protocol.description], ['data', describeDedup(r.data)], ['parameters', String(r.parameters)],
+      ...(sel.length ? [['hyperparameters', sel.join('\n')] as [string, string]] : []),
+      ['one-hot baseline L2 per fold', r.folds.map((f) => f.onehotL2).join(', ')],
+      ['runtime', `${(r.timings.totalMs / 1000).toFixed(1)} s on the ${r.timings.backend} backend`],
+    ],
+    tables: [{
+      title: 'Per-class error (%) against the baselines',
+      columns: ['system', ...r.classes.map((c) => `err ${c}`), 'accuracy', 'macro F1', 'macro AUC', ...(multi ? r.classes.map((c) => `${c} fold mean ± sd`) : [])],
+      rows, emphasise: mostAccurate ? [0] : [],
+      best: bestCells(rows, Array.from({ length: C + 3 }, (_, k) => ({ col: k + 1, better: k < C ? 'lower' as const : 'higher' as const }))),
+      verdict: classVerdict(r.classes, r.systems),
+      caption: 'Errors pooled over the test folds; "fold mean ± sd": over the per-fold errors. Bold: the best value of each column in this run. The model row is highlighted only when it is the most accurate system.',
+    }],
     confusion: r.systems.map((s) => ({ title: `Confusion matrix — ${s.label} (pooled test folds)`, labels: r.classes, matrix: s.metrics.confusion })),
     ...(single ? { loss: { epoch: single.map((h) => h.epoch + 1), train: single.map((h) => h.trainLoss), val: single.map((h) => h.valLoss) } } : {}),
     charts: curves(r),

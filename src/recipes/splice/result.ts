@@ -1,24 +1,25 @@
 /**
- * Assembling and printing a splice run's result: the comparison table (pooled per-class errors,
- * per-fold mean ± sd, the published rows with their protocol), result.json/table.txt, and the
- * text summary.
+ * Assembling and printing a classification run's result: the comparison table (pooled per-class
+ * errors, per-fold mean ± sd; for the splice preset the published rows with their protocol, for
+ * the user's own data classify-table.ts's table), result.json/table.txt, and the text summary.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../../index.js';
+import { formatClassifyTable } from './classify-table.js';
 import { describeDedup, type SpliceData } from './data.js';
+import { ownData } from './sequences.js';
 import { PUBLISHED_SPLICE, bestPublished } from './published.js';
 import type { FoldOutcome, Resolved, SpliceOptions, SpliceResult, SpliceSystemResult } from './run.js';
 import { SELECT_GRID } from './select.js';
 import { formatSpliceTable, matchesPublished, publishedProtocolNote, type ErrorRow } from './table.js';
-
-const CLS = ['EI', 'IE', 'N'] as const;
 
 /** Build the result from the folds' outcomes (and write result.json/table.txt to `o.outDir`). */
 export function finish(
   o: SpliceOptions, h: Resolved, d: SpliceData, systems: SpliceSystemResult[],
   foldRes: FoldOutcome[], t0: number, backend: string,
 ): SpliceResult {
+  if (ownData(o)) return finishOwn(o, h, d, systems, foldRes, t0, backend);
   const nf = foldRes.length;
   const n = d.labels.length.toLocaleString('en-US');
   const protocol = { examples: d.labels.length, cv: h.cv };
@@ -35,26 +36,55 @@ export function finish(
   const title = `Splice-junction per-class error (%), pooled over test folds: ${description}. Data: ${describeDedup(dedup)}. Backend ${backend}.`;
   const comparison = (['N', 'EI', 'IE'] as const).map((cls) => {
     const b = bestPublished(cls);
-    const model = systems[0]!.perClassError[cls];
+    const model = systems[0]!.perClassError[cls]!;
     return { cls, model, bestPublished: b.error, system: b.system, better: model < b.error };
   });
-  const modelMs = foldRes.reduce((a, f) => a + f.modelMs, 0);
-  const baselineMs = foldRes.reduce((a, f) => a + f.baselineMs, 0);
-  const result: SpliceResult = {
+  return done(o, {
     protocol: { cv: h.cv, folds: nf, examples: d.labels.length, valFraction: h.valFraction, seed: h.seed, description, select: h.select, matchesPublished: matchesPublished(protocol) },
-    data: dedup,
-    hyper: { epochs: h.epochs, hidden: h.hidden, cell: h.cell, pooling: h.pooling, convChannels: h.convChannels, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, dropout: h.dropout, ema: h.ema, ensemble: h.ensemble, patience: h.patience },
-    classes: d.classes.slice(), systems, published: PUBLISHED_SPLICE, comparison,
+    data: dedup, ...common(h, d, systems, foldRes, t0, backend), published: PUBLISHED_SPLICE, comparison,
     beatsAllPublished: comparison.every((c) => c.better),
     table: formatSpliceTable({ title, rows, protocol }),
+  });
+}
+
+/** The parts of a result shared by the splice preset and the user's own data. */
+function common(h: Resolved, d: SpliceData, systems: SpliceSystemResult[], foldRes: FoldOutcome[], t0: number, backend: string) {
+  const modelMs = foldRes.reduce((a, f) => a + f.modelMs, 0);
+  const baselineMs = foldRes.reduce((a, f) => a + f.baselineMs, 0);
+  return {
+    hyper: { epochs: h.epochs, hidden: h.hidden, cell: h.cell, pooling: h.pooling, convChannels: h.convChannels, batchSize: h.batchSize, lr: h.lr, weightDecay: h.weightDecay, dropout: h.dropout, ema: h.ema, ensemble: h.ensemble, patience: h.patience },
+    classes: d.classes.slice(), systems,
     folds: foldRes.map(({ params: _p, errs: _e, ...rest }) => rest),
     history: foldRes.map((f) => f.members[0]!.history),
     timings: { totalMs: performance.now() - t0, modelMs, baselineMs, backend },
     parameters: foldRes[0]!.params,
   };
+}
+
+function done(o: SpliceOptions, r: SpliceResult): SpliceResult {
+  // One key order for result.json, whichever data.
+  const { protocol, data, hyper, classes, systems, published, comparison, beatsAllPublished, table, folds, history, timings, parameters } = r;
+  const result: SpliceResult = {
+    protocol, data, hyper, classes, systems, published, comparison, ...(beatsAllPublished === undefined ? {} : { beatsAllPublished }), table, folds, history, timings, parameters,
+  };
   o.onProgress?.({ kind: 'done', ms: result.timings.totalMs });
   if (o.outDir) writeOutputs(o.outDir, result);
   return result;
+}
+
+/** The result of a run on the user's own data: no published rows to compare with. */
+function finishOwn(o: SpliceOptions, h: Resolved, d: SpliceData, systems: SpliceSystemResult[], foldRes: FoldOutcome[], t0: number, backend: string): SpliceResult {
+  const n = d.labels.length.toLocaleString('en-US');
+  const how = d.groups ? 'grouped (every group in one fold)' : 'stratified';
+  const what = `${n} sequences of ${d.classes.length} classes from ${o.fasta ?? o.csv} (${d.alphabet ?? 'dna'}${d.dedup!.applied ? ', deduplicated' : ', duplicates kept'})`;
+  const sel = h.select ? '; architecture chosen per fold on the inner validation split (nested)' : '';
+  const description = h.cv ? `${h.cv}-fold ${how} CV on ${what}${sel}` : `one ${how} 90/10 split of ${what}, ${foldRes[0]!.test} tested${sel}`;
+  const title = `Per-class error (%), pooled over test folds: ${description}. Data: ${describeDedup(d.dedup!)}. Backend ${backend}.`;
+  return done(o, {
+    protocol: { cv: h.cv, folds: foldRes.length, examples: d.labels.length, valFraction: h.valFraction, seed: h.seed, description, select: h.select, matchesPublished: false },
+    data: d.dedup!, ...common(h, d, systems, foldRes, t0, backend), published: [], comparison: [],
+    table: formatClassifyTable(title, d.classes, systems),
+  });
 }
 
 function writeOutputs(dir: string, r: SpliceResult): void {
@@ -89,8 +119,8 @@ export function formatSpliceSummary(r: SpliceResult): string {
     lines.push(`  ${s.label}: accuracy ${pct(m.accuracy)}%, macro-F1 ${m.macroF1.toFixed(3)}, macro AUC (one-vs-rest) ${m.macroAuc.toFixed(4)}; F1 ${f1}`);
   }
   if (r.folds.length > 1) {
-    lines.push('', 'per-fold error, mean ± sd over folds (EI / IE / N):');
-    for (const s of r.systems) lines.push(`  ${s.label}: ${CLS.map((c) => `${s.foldMean[c].toFixed(2)} ± ${s.foldSd[c].toFixed(2)}`).join(' / ')}`);
+    lines.push('', `per-fold error, mean ± sd over folds (${r.classes.join(' / ')}):`);
+    for (const s of r.systems) lines.push(`  ${s.label}: ${r.classes.map((c) => `${s.foldMean[c]!.toFixed(2)} ± ${s.foldSd[c]!.toFixed(2)}`).join(' / ')}`);
   }
   lines.push('', `one-hot baseline L2 per fold (chosen on its validation split): ${r.folds.map((f) => f.onehotL2).join(', ')}`);
   const sel = selectionLines(r);

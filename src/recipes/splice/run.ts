@@ -1,17 +1,20 @@
 /**
- * `runSplice`: the built-in default recipe. Trains a bidirectional recurrent classifier on the
- * UCI splice-junction data (deduplicated unless `keepDuplicates`) under stratified
- * cross-validation (or one stratified 90/10 split), computes the baselines (majority class,
- * position-aware one-hot logistic regression, position-free k-mer logistic regression) on the
- * same folds, and compares per-class errors with the published table. With `select`, the
- * architecture is chosen per fold on the inner validation split (nested; see select.ts).
+ * `runSplice`: the sequence-classification recipe. Trains a bidirectional recurrent classifier
+ * on labelled sequences (deduplicated unless `keepDuplicates`) under stratified
+ * cross-validation (or one stratified 90/10 split; grouped folds with `groupCol`), computes the
+ * baselines (majority class, position-aware one-hot logistic regression, position-free k-mer
+ * logistic regression) on the same folds, and reports per-class errors. The data is the UCI
+ * splice-junction set (the default: the splice preset, compared with the published table) or
+ * the user's own FASTA/CSV (`fasta` or `csv`, see sequences.ts; any label set, any lengths).
+ * With `select`, the architecture is chosen per fold on the inner validation split (nested).
  */
 import { existsSync } from 'node:fs';
 import {
-  OptionError, Rng, ValueError, classificationReport, argmaxRows, getBackend, oneHot, type ClassificationReport,
+  OptionError, Rng, ValueError, classificationReport, argmaxRows, getBackend, oneHot, resolveAlphabet, type ClassificationReport,
 } from '../../index.js';
-import { SPLICE_CLASSES, loadSplice, type DedupCounts, type SpliceData } from './data.js';
-import { stratifiedKFold, stratifiedSample, stratifiedSplit, type Fold } from './folds.js';
+import { dedupOrKeep, loadSplice, type DedupCounts, type SpliceData } from './data.js';
+import { groupKFold, groupSplit, stratifiedKFold, stratifiedSample, stratifiedSplit, type Fold } from './folds.js';
+import { checkData, checkSource, loadSequences, ownData, type SequenceSource } from './sequences.js';
 import type { SpliceNet, Pooling } from './model.js';
 import { buildNet, loadMember, memberFile, saveMember, type SpliceNetSpec } from './checkpoint.js';
 import { fitClassifier, predictProbs, subset, type EncodedSet, type EpochRecord } from './train.js';
@@ -20,7 +23,7 @@ import type { PublishedRow } from './published.js';
 import { finish } from './result.js';
 import { SELECT_GRID, selectMembers, type FoldSelection } from './select.js';
 
-export interface SpliceOptions {
+export interface SpliceOptions extends SequenceSource {
   /** Folds of stratified cross-validation (>= 2); omitted: one stratified 90/10 split. `cv: 10` with `limit: 1000` is the published protocol. */
   cv?: number;
   /** Most epochs per fold; early stopping on a validation split may end sooner (default 20). */
@@ -29,7 +32,10 @@ export interface SpliceOptions {
   hidden?: number;
   /** Recurrent cell (default 'gru'). */
   cell?: 'gru' | 'lstm';
-  /** Pooling over time (default 'center': the outputs at the two steps around the junction). */
+  /**
+   * Pooling over time (default for the splice data 'center': the outputs at the two steps around
+   * the junction; for the user's own data 'max+last'). 'center' and 'flatten' need one length.
+   */
   pooling?: Pooling;
   /** Conv1d front-end channels, 0 = none (default 0). */
   convChannels?: number;
@@ -94,12 +100,12 @@ export interface SpliceSystemResult {
   name: 'model' | 'majority' | 'logreg-onehot' | 'logreg-kmer';
   label: string;
   /** Percent error per true class, pooled over folds. */
-  perClassError: Record<'EI' | 'IE' | 'N', number>;
-  /** Per-fold percent errors [EI, IE, N]. */
+  perClassError: Record<string, number>;
+  /** Per-fold percent errors per class, in the order of `classes`. */
   foldErrors: number[][];
   /** Per class: mean and sample standard deviation of the per-fold errors (sd 0 with one fold). */
-  foldMean: Record<'EI' | 'IE' | 'N', number>;
-  foldSd: Record<'EI' | 'IE' | 'N', number>;
+  foldMean: Record<string, number>;
+  foldSd: Record<string, number>;
   metrics: ClassificationReport;
 }
 
@@ -146,7 +152,8 @@ export interface SpliceResult {
   published: readonly PublishedRow[];
   /** Per class: the model's error, the best published one, and whether the model is lower. */
   comparison: { cls: 'N' | 'EI' | 'IE'; model: number; bestPublished: number; system: string; better: boolean }[];
-  beatsAllPublished: boolean;
+  /** Splice only: lower error than the best published row on every class. */
+  beatsAllPublished?: boolean;
   table: string;
   folds: SpliceFoldResult[];
   /** Training history (per epoch) of every fold: its first network (all members: `folds[f].members`). */
@@ -157,7 +164,10 @@ export interface SpliceResult {
 }
 
 const POOLINGS: readonly Pooling[] = ['center', 'max', 'mean', 'last', 'max+last', 'flatten'];
-const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'keepDuplicates', 'select', 'onProgress', 'outDir', 'stateDir', 'savedOnly', 'stop'];
+/** The keys of {@link SequenceSource}: the user's own data instead of the splice set. */
+export const SOURCE_KEYS = ['fasta', 'labels', 'labelFrom', 'csv', 'seqCol', 'labelCol', 'groupCol', 'idCol', 'alphabet'];
+const KEYS = ['cv', 'epochs', 'hidden', 'cell', 'pooling', 'convChannels', 'batchSize', 'lr', 'weightDecay', 'dropout', 'ema', 'ensemble', 'patience', 'valFraction', 'limit', 'seed', 'dataPath', 'keepDuplicates', 'select', 'onProgress', 'outDir', 'stateDir', 'savedOnly', 'stop', ...SOURCE_KEYS];
+
 
 export type Resolved = SpliceResult['hyper'] & { cv: number | null; valFraction: number; seed: number; select: boolean; keepDuplicates: boolean };
 
@@ -180,9 +190,13 @@ function resolve(o: SpliceOptions): Resolved {
   };
   if (o.cell !== undefined && o.cell !== 'gru' && o.cell !== 'lstm') throw new ValueError(where, "cell 'gru' or 'lstm'", JSON.stringify(o.cell));
   if (o.pooling !== undefined && !POOLINGS.includes(o.pooling)) throw new ValueError(where, `pooling among ${POOLINGS.join(', ')}`, JSON.stringify(o.pooling));
+  if (ownData(o)) {
+    checkSource(o, where);
+    if (o.dataPath !== undefined) throw new OptionError(where, 'dataPath (the splice data) or fasta/csv (your own), not both', 'both');
+  }
   return {
     cv, valFraction, seed: int('seed', o.seed, 0, 0), select: o.select ?? false, keepDuplicates: o.keepDuplicates ?? false,
-    epochs: int('epochs', o.epochs, 20, 1), hidden: int('hidden', o.hidden, 32, 1), cell: o.cell ?? 'gru', pooling: o.pooling ?? 'center',
+    epochs: int('epochs', o.epochs, 20, 1), hidden: int('hidden', o.hidden, 32, 1), cell: o.cell ?? 'gru', pooling: o.pooling ?? (ownData(o) ? 'max+last' : 'center'),
     convChannels: int('convChannels', o.convChannels, 0, 0), batchSize: int('batchSize', o.batchSize, 32, 1),
     lr: num('lr', o.lr, 3e-3, (x) => x > 0 && x < 1, 'in (0, 1)'), weightDecay: num('weightDecay', o.weightDecay, 1e-2, (x) => x >= 0 && x < 1, 'in [0, 1)'),
     dropout: num('dropout', o.dropout, 0.2, (x) => x >= 0 && x < 1, 'in [0, 1)'), ema: num('ema', o.ema, 0.99, (x) => x >= 0 && x < 1, 'in [0, 1)'),
@@ -190,25 +204,33 @@ function resolve(o: SpliceOptions): Resolved {
   };
 }
 
-function encode(d: SpliceData): EncodedSet {
-  const T = 60;
-  const s: EncodedSet = { x: new Float32Array(d.sequences.length * T * 4), labels: Int32Array.from(d.labels), n: d.sequences.length, T, K: 4 };
-  d.sequences.forEach((seq, i) => s.x.set(oneHot(seq, 'dna'), i * T * 4));
-  return s;
+/**
+ * One-hot (N, T, K), T the longest sequence; shorter ones zero-padded at the end, with their
+ * lengths (absent when every sequence has length T, as in the splice data).
+ */
+export function encode(d: Pick<SpliceData, 'sequences' | 'labels' | 'alphabet'>): EncodedSet {
+  const a = resolveAlphabet(d.alphabet ?? 'dna');
+  const K = a.symbols.length;
+  const T = Math.max(...d.sequences.map((q) => q.length));
+  const lengths = Int32Array.from(d.sequences, (q) => q.length);
+  const s: EncodedSet = { x: new Float32Array(d.sequences.length * T * K), labels: Int32Array.from(d.labels), n: d.sequences.length, T, K };
+  d.sequences.forEach((seq, i) => s.x.set(oneHot(seq, a), i * T * K));
+  return lengths.every((L) => L === T) ? s : { ...s, lengths };
 }
 
 function limitData(d: SpliceData, limit: number | undefined, rng: Rng): SpliceData {
   if (limit === undefined || limit >= d.labels.length) return d;
   if (!Number.isInteger(limit) || limit < 30) throw new ValueError('runSplice', 'limit an integer >= 30', String(limit));
   const keep = stratifiedSample(d.labels, limit, rng);
-  return { ...d, sequences: keep.map((i) => d.sequences[i]!), labels: keep.map((i) => d.labels[i]!), names: keep.map((i) => d.names[i]!) };
+  const out = { ...d, sequences: keep.map((i) => d.sequences[i]!), labels: keep.map((i) => d.labels[i]!), names: keep.map((i) => d.names[i]!) };
+  return d.groups ? { ...out, groups: keep.map((i) => d.groups![i]!) } : out;
 }
 
-/** Percent errors [EI, IE, N] of predictions `probs` (n, 3) on `labels`. */
-function pctErrors(labels: ArrayLike<number>, probs: Float64Array): number[] {
-  const pred = argmaxRows(probs, 3);
-  const wrong = [0, 0, 0];
-  const n = [0, 0, 0];
+/** Percent errors per class of predictions `probs` (n, C) on `labels`. */
+function pctErrors(labels: ArrayLike<number>, probs: Float64Array, C: number): number[] {
+  const pred = argmaxRows(probs, C);
+  const wrong = new Array<number>(C).fill(0);
+  const n = new Array<number>(C).fill(0);
   for (let i = 0; i < labels.length; i++) {
     n[labels[i]!]! += 1;
     if (pred[i] !== labels[i]) wrong[labels[i]!]! += 1;
@@ -249,7 +271,7 @@ export async function member(
 ): Promise<Member | null> {
   const { h, o } = e;
   const spec: SpliceNetSpec = { cell: h.cell, hidden: arch.hidden ?? h.hidden, pooling: arch.pooling ?? h.pooling, convChannels: h.convChannels, dropout: h.dropout };
-  const net = buildNet(spec, e.rng.fork());
+  const net = buildNet(spec, e.rng.fork(), e.d.classes.length, e.all.K, e.all.T);
   const rng = e.rng.fork();
   const file = o.stateDir ? memberFile(o.stateDir, f, m) : '';
   if (file && (o.savedOnly || existsSync(file))) {
@@ -266,14 +288,17 @@ export async function member(
   if (!fit) return null;
   o.onProgress?.({ kind: 'member_end', fold: f, member: m, bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun, stoppedEarly: fit.stoppedEarly, patience: h.patience });
   const rec = { bestEpoch: fit.bestEpoch, epochsRun: fit.epochsRun, history: fit.history };
-  if (file) saveMember(file, net, { kind: 'splice-member', fold: f, member: m, classes: [...SPLICE_CLASSES], steps: e.all.T, net: spec, ...rec });
+  if (file) saveMember(file, net, { kind: 'splice-member', fold: f, member: m, classes: [...e.d.classes], steps: e.all.T, net: spec, ...rec, ...(e.d.alphabet ? { alphabet: e.d.alphabet } : {}) });
   return { net, rec };
 }
 
 /** Train (or reload) and evaluate one fold; out-of-fold probabilities go into `e.oof[system]`. Null when stopped. */
 async function runFold(e: FoldEnv, fold: Fold, f: number): Promise<FoldOutcome | null> {
   const { d, all, h, o } = e;
-  const inner = stratifiedSplit(fold.train.map((i) => d.labels[i]!), h.valFraction, e.rng);
+  if (d.groups && new Set(fold.train.map((i) => d.groups![i])).size < 2) {
+    throw new ValueError('recur train --task classify', 'at least 2 groups (--group-col) in every training fold (one is held out for early stopping)', `1 in fold ${f + 1} (use fewer folds or more groups)`);
+  }
+  const inner = d.groups ? groupSplit(fold.train.map((i) => d.groups![i]!), h.valFraction, e.rng) : stratifiedSplit(fold.train.map((i) => d.labels[i]!), h.valFraction, e.rng);
   const fitIdx = inner.train.map((j) => fold.train[j]!);
   const valIdx = inner.test.map((j) => fold.train[j]!);
   o.onProgress?.({ kind: 'fold_start', fold: f, folds: e.folds, train: fitIdx.length, val: valIdx.length, test: fold.test.length });
@@ -294,7 +319,8 @@ async function runFold(e: FoldEnv, fold: Fold, f: number): Promise<FoldOutcome |
     }
     networks = chosen.length;
   }
-  const avg = new Float64Array(fold.test.length * 3);
+  const C = d.classes.length;
+  const avg = new Float64Array(fold.test.length * C);
   for (const got of chosen) {
     const p = predictProbs(got.net, test).probs;
     for (let i = 0; i < avg.length; i++) avg[i]! += p[i]! / chosen.length;
@@ -305,15 +331,16 @@ async function runFold(e: FoldEnv, fold: Fold, f: number): Promise<FoldOutcome |
   const t1 = performance.now();
   const trainY = fold.train.map((i) => d.labels[i]!);
   const [trainSeqs, testSeqs] = [fold.train.map((i) => d.sequences[i]!), fold.test.map((i) => d.sequences[i]!)];
-  probs.push(majorityProbs(trainY, fold.test.length, 3));
+  probs.push(majorityProbs(trainY, fold.test.length, C));
   // Its own Rng (from the seed and fold), so the shared stream, and with it every network, is
   // what it was before this baseline existed: --keep-duplicates reproduces the old figures.
-  const onehot = oneHotLogisticBaseline(trainSeqs, trainY, testSeqs, 3, new Rng(h.seed * 1000 + 7919 + f));
+  const alphabet = d.alphabet ?? 'dna';
+  const onehot = oneHotLogisticBaseline(trainSeqs, trainY, testSeqs, C, new Rng(h.seed * 1000 + 7919 + f), { alphabet, ...(d.groups ? { groups: fold.train.map((i) => d.groups![i]!) } : {}) });
   probs.push(onehot.probs);
-  probs.push(kmerLogisticBaseline(trainSeqs, trainY, testSeqs, 3));
+  probs.push(kmerLogisticBaseline(trainSeqs, trainY, testSeqs, C, { alphabet, ks: KMER_KS[alphabet] }));
   const t2 = performance.now();
-  probs.forEach((p, s) => fold.test.forEach((i, j) => e.oof[s]!.set(p.subarray(j * 3, j * 3 + 3), i * 3)));
-  const errs = probs.map((p) => pctErrors(test.labels, p));
+  probs.forEach((p, s) => fold.test.forEach((i, j) => e.oof[s]!.set(p.subarray(j * C, (j + 1) * C), i * C)));
+  const errs = probs.map((p) => pctErrors(test.labels, p, C));
   o.onProgress?.({ kind: 'fold_end', fold: f, perClassError: Object.fromEntries(SYSTEMS.map((s, k) => [s.name, errs[k]!])), ms: t2 - t0 });
   return {
     fold: f, train: fitIdx.length, val: valIdx.length, test: fold.test.length, members, modelMs: t1 - t0, baselineMs: t2 - t1, params, errs,
@@ -328,10 +355,18 @@ async function runFold(e: FoldEnv, fold: Fold, f: number): Promise<FoldOutcome |
 export function spliceFolds(options: SpliceOptions): { d: SpliceData; folds: Fold[]; rng: Rng } {
   const h = resolve(options);
   const rng = new Rng(h.seed);
-  const d = limitData(loadSplice(options.dataPath, { keepDuplicates: h.keepDuplicates }), options.limit, rng);
-  const folds = h.cv ? stratifiedKFold(d.labels, h.cv, rng) : [stratifiedSplit(d.labels, 0.1, rng)];
+  const read = ownData(options) ? dedupOrKeep(loadSequences(options), h.keepDuplicates) : loadSplice(options.dataPath, { keepDuplicates: h.keepDuplicates });
+  const d = limitData(read, options.limit, rng);
+  if (ownData(options)) checkData(d, h);
+  const folds = d.groups
+    ? (h.cv ? groupKFold(d.groups, h.cv, rng) : [groupSplit(d.groups, 0.1, rng)])
+    : h.cv ? stratifiedKFold(d.labels, h.cv, rng) : [stratifiedSplit(d.labels, 0.1, rng)];
   return { d, folds, rng };
 }
+
+/** k-mer sizes of the position-free baseline: up to trinucleotides, up to dipeptides (20^3 features would dwarf small data sets). */
+const KMER_KS: Record<string, number[]> = { dna: [1, 2, 3], rna: [1, 2, 3], protein: [1, 2] };
+
 
 /**
  * Run the splice-junction recipe. With `stateDir`, every trained network is saved there at once
@@ -348,7 +383,8 @@ export async function runSplice(options: SpliceOptions = {}): Promise<SpliceResu
   const all = encode(d);
   const backend = getBackend().name;
   options.onProgress?.({ kind: 'start', folds: folds.length, members: h.select ? SELECT_GRID.length + 2 : h.ensemble, epochs: h.epochs, batchSize: h.batchSize, examples: d.labels.length, backend });
-  const env: FoldEnv = { d, all, folds: folds.length, h, rng, oof: SYSTEMS.map(() => new Float64Array(d.labels.length * 3)), o: options };
+  const C = d.classes.length;
+  const env: FoldEnv = { d, all, folds: folds.length, h, rng, oof: SYSTEMS.map(() => new Float64Array(d.labels.length * C)), o: options };
   const foldRes: FoldOutcome[] = [];
   for (const [f, fold] of folds.entries()) {
     const r = await runFold(env, fold, f);
@@ -358,18 +394,19 @@ export async function runSplice(options: SpliceOptions = {}): Promise<SpliceResu
   const tested = folds.flatMap((fd) => fd.test).sort((a, b) => a - b);
   const yTest = tested.map((i) => d.labels[i]!);
   const systems: SpliceSystemResult[] = SYSTEMS.map((s, k) => {
-    const probs = Float64Array.from(tested.flatMap((i) => [...env.oof[k]!.subarray(i * 3, i * 3 + 3)]));
-    const metrics = classificationReport(yTest, argmaxRows(probs, 3), SPLICE_CLASSES, probs);
+    const probs = Float64Array.from(tested.flatMap((i) => [...env.oof[k]!.subarray(i * C, (i + 1) * C)]));
+    const metrics = classificationReport(yTest, argmaxRows(probs, C), d.classes, probs);
     const pc = metrics.perClass;
     const front = h.convChannels ? `conv${h.convChannels} + ` : '';
     const ens = h.ensemble > 1 ? `, ensemble of ${h.ensemble}` : '';
     const arch = h.select ? 'nested selection per fold' : `H=${h.hidden}, ${h.pooling}${ens}`;
     const label = s.name === 'model' ? `recur ${front}bi-${h.cell.toUpperCase()} (${arch})` : s.label;
     const foldErrors = foldRes.map((fr) => fr.errs[k]!);
-    const stat = (c: number): [number, number] => meanSd(foldErrors.map((r) => r[c]!));
+    const stat = foldErrors.length ? d.classes.map((_, c) => meanSd(foldErrors.map((r) => r[c]!))) : [];
+    const byClass = (v: (c: number) => number): Record<string, number> => Object.fromEntries(d.classes.map((name, c) => [name, v(c)]));
     return {
-      name: s.name, label, perClassError: { EI: 100 * pc[0]!.error, IE: 100 * pc[1]!.error, N: 100 * pc[2]!.error },
-      foldErrors, foldMean: { EI: stat(0)[0], IE: stat(1)[0], N: stat(2)[0] }, foldSd: { EI: stat(0)[1], IE: stat(1)[1], N: stat(2)[1] }, metrics,
+      name: s.name, label, perClassError: byClass((c) => 100 * pc[c]!.error),
+      foldErrors, foldMean: byClass((c) => stat[c]![0]), foldSd: byClass((c) => stat[c]![1]), metrics,
     };
   });
   return finish(options, h, d, systems, foldRes, t0, backend);

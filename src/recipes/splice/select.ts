@@ -35,12 +35,13 @@ export interface FoldSelection {
 }
 
 function score(probs: Float64Array, labels: Int32Array): { valError: number; valLoss: number } {
+  const C = probs.length / Math.max(1, labels.length);
   let wrong = 0;
   let loss = 0;
   for (let i = 0; i < labels.length; i++) {
-    const p = probs.subarray(i * 3, i * 3 + 3);
+    const p = probs.subarray(i * C, (i + 1) * C);
     let arg = 0;
-    for (let c = 1; c < 3; c++) if (p[c]! > p[arg]!) arg = c;
+    for (let c = 1; c < C; c++) if (p[c]! > p[arg]!) arg = c;
     if (arg !== labels[i]) wrong += 1;
     loss -= Math.log(Math.max(p[labels[i]!]!, 1e-12));
   }

@@ -14,11 +14,13 @@ export interface EncodedSet {
   n: number;
   T: number;
   K: number;
+  /** Length of each example when they differ (the rest of its T steps are zero padding). */
+  lengths?: Int32Array;
 }
 
-/** A model mapping (T, B, K) inputs to (B, C) logits. */
+/** A model mapping (T, B, K) inputs (and the lengths of padded sequences) to (B, C) logits. */
 export interface Classifier extends Module {
-  forward(x: Tensor): Tensor;
+  forward(x: Tensor, lengths?: Int32Array): Tensor;
 }
 
 export interface FitOptions {
@@ -73,16 +75,24 @@ export function subset(s: EncodedSet, idx: readonly number[]): EncodedSet {
   const w = s.T * s.K;
   const x = new Float32Array(idx.length * w);
   idx.forEach((i, j) => x.set(s.x.subarray(i * w, (i + 1) * w), j * w));
-  return { x, labels: Int32Array.from(idx, (i) => s.labels[i]!), n: idx.length, T: s.T, K: s.K };
+  const out: EncodedSet = { x, labels: Int32Array.from(idx, (i) => s.labels[i]!), n: idx.length, T: s.T, K: s.K };
+  return s.lengths ? { ...out, lengths: Int32Array.from(idx, (i) => s.lengths![i]!) } : out;
 }
 
-/** Examples `idx` as a time-major batch (T, B, K). */
-export function batchOf(s: EncodedSet, idx: readonly number[]): Tensor {
-  const { T, K } = s;
+/** The logits of examples `idx` (a padded batch goes with its lengths). */
+function logitsOf(model: Classifier, s: EncodedSet, idx: readonly number[]): Tensor {
+  if (!s.lengths) return model.forward(batchOf(s, idx));
+  const lengths = Int32Array.from(idx, (i) => s.lengths![i]!);
+  return model.forward(batchOf(s, idx, Math.max(...lengths)), lengths);
+}
+
+/** Examples `idx` as a time-major batch (T, B, K), or only their first `T` steps. */
+export function batchOf(s: EncodedSet, idx: readonly number[], T = s.T): Tensor {
+  const { K } = s;
   const B = idx.length;
   const out = new Float32Array(T * B * K);
   idx.forEach((i, b) => {
-    for (let t = 0; t < T; t++) out.set(s.x.subarray((i * T + t) * K, (i * T + t + 1) * K), (t * B + b) * K);
+    for (let t = 0; t < T; t++) out.set(s.x.subarray((i * s.T + t) * K, (i * s.T + t + 1) * K), (t * B + b) * K);
   });
   return new Tensor(out, [T, B, K]);
 }
@@ -95,7 +105,7 @@ export function predictProbs(model: Classifier, s: EncodedSet, batchSize = 256):
   noGrad(() => {
     for (let i = 0; i < s.n; i += batchSize) {
       const idx = Array.from({ length: Math.min(batchSize, s.n - i) }, (_, j) => i + j);
-      const logits = model.forward(batchOf(s, idx));
+      const logits = logitsOf(model, s, idx);
       lossSum += F.crossEntropy(logits, s.labels.subarray(i, i + idx.length), { reduction: 'sum' }).item();
       parts.push(Float64Array.from(F.softmax(logits, -1).data));
     }
@@ -152,7 +162,7 @@ async function trainEpoch(model: Classifier, opt: AdamW, train: EncodedSet, o: F
   let lossSum = 0;
   for (let i = 0; i < order.length; i += o.batchSize) {
     const idx = order.slice(i, i + o.batchSize);
-    const loss = F.crossEntropy(model.forward(batchOf(train, idx)), Int32Array.from(idx, (j) => train.labels[j]!));
+    const loss = F.crossEntropy(logitsOf(model, train, idx), Int32Array.from(idx, (j) => train.labels[j]!));
     opt.zeroGrad();
     loss.backward();
     clipGradNorm(model.parameters(), o.clip);
