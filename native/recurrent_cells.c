@@ -214,14 +214,8 @@ T512 INL __m512 sig_c(__m512 x) {
 }
 T512 INL __m512 tanh_c(__m512 x) {
   const __m512 big = _mm512_fmsub_ps(_mm512_set1_ps(2.0f), sig_c(_mm512_add_ps(x, x)), _mm512_set1_ps(1.0f));
-  /* |x| < 0.625: x + x^3·P(x^2) (Cephes tanhf), where 2σ(2x) − 1 would lose relative accuracy */
-  const __m512 z = _mm512_mul_ps(x, x);
-  __m512 p = _mm512_set1_ps(-5.70498872745E-3f);
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954E-2f));
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531E-2f));
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036E-1f));
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422E-1f));
-  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  /* |x| < 0.625: the odd polynomial, where 2σ(2x) − 1 would lose relative accuracy */
+  const __m512 small = tanh_small16(x);
   const __mmask16 is_small = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(0.625f), _CMP_LT_OQ);
   return _mm512_mask_blend_ps(is_small, big, small);
 }
