@@ -92,25 +92,22 @@ static void lstm_bwd_c(int n, long H, const float *gt, const float *c, const flo
 static inline __attribute__((always_inline)) void gru_fwd_body(int n, const float *RC_RESTRICT r, long rs,
                                                                const float *RC_RESTRICT b, long bs, const float *hp,
                                                                float *RC_RESTRICT g, long gs, float *RC_RESTRICT q,
-                                                               float *h, float *RC_RESTRICT y, int wg, int wy) {
+                                                               float *h, int wg) {
   for (int j = 0; j < n; j++) {
     float rg = rc_sigmoid(r[j] + b[j]), z = rc_sigmoid(r[rs + j] + b[bs + j]);
     float qj = r[2 * rs + j] + b[3 * bs + j];
     float nn = rc_tanh(r[3 * rs + j] + b[2 * bs + j] + rg * qj);
-    float ht = (1.0f - z) * nn + z * hp[j];
-    h[j] = ht;
-    if (wy) y[j] = ht;
+    h[j] = (1.0f - z) * nn + z * hp[j];
     if (wg) { g[j] = rg; g[gs + j] = z; g[2 * gs + j] = nn; q[j] = qj; }
   }
 }
 
-/* g and q together (training) or neither (inference); y NULL when the output is the saved h itself. */
+/* g and q together (training) or neither (inference); y = h unless y is NULL (the output is the saved h). */
 RC_VEC RC_OPT static void gru_fwd_c(int n, const float *r, long rs, const float *b, long bs, const float *hp, float *g,
                                     long gs, float *q, float *h, float *y) {
-  if (g && y) gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, y, 1, 1);
-  else if (g) gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, y, 1, 0);
-  else if (y) gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, y, 0, 1);
-  else gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, y, 0, 0);
+  if (g) gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, 1);
+  else gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, 0);
+  if (y) memcpy(y, h, sizeof(float) * n);
 }
 
 #define GRU_BWD(NAME, D)                                                                                         \
