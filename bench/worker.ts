@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import * as recur from '../src/index.js';
 import { F, GRU, LSTM, LSTMCell, Linear, Adam, Rng, Tensor, manualSeed, noGrad, randn, getBackend, setBackend, type BackendName } from '../src/index.js';
-import { SHAPES, WORKLOADS, directions, type Shape, type WorkloadId } from './workloads.js';
+import { SHAPES, WORKLOADS, directions, layerOptions, type Shape, type WorkloadId } from './workloads.js';
 
 interface Args {
   job: string;
@@ -67,10 +67,7 @@ function memory(): { max_rss_kb: number; vmhwm_kb: number | null } {
 
 function train(s: Shape, a: Args): Record<string, unknown> {
   const rng = new Rng(0);
-  const opts = {
-    numLayers: s.layers ?? 1, bidirectional: s.bidirectional ?? false, dropout: s.dropout ?? 0,
-    ...(s.recurrentDropout ? { variational: { hidden: s.recurrentDropout } } : {}), rng: new Rng(1),
-  };
+  const opts = { ...layerOptions(s), rng: new Rng(1) };
   const rnn = s.cell === 'lstm' ? new LSTM(s.I, s.H, opts) : new GRU(s.I, s.H, opts);
   const head = new Linear(directions(s) * s.H, s.O);
   const opt = new Adam([...rnn.parameters(), ...head.parameters()], { lr: 1e-3 });

@@ -75,6 +75,14 @@ export function gateCount(s: Shape): number {
   return s.cell === 'lstm' ? 4 : 3;
 }
 
+/** The recur module options of a workload's recurrent layers (add an `rng` for the dropout masks). */
+export function layerOptions(s: Shape): { numLayers: number; bidirectional: boolean; dropout: number; variational?: { hidden: number } } {
+  return {
+    numLayers: s.layers ?? 1, bidirectional: s.bidirectional ?? false, dropout: s.dropout ?? 0,
+    ...(s.recurrentDropout ? { variational: { hidden: s.recurrentDropout } } : {}),
+  };
+}
+
 /** Directions of the workload's layers (1, or 2 when bidirectional). */
 export function directions(s: Shape): number {
   return s.bidirectional ? 2 : 1;
