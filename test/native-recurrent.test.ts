@@ -166,6 +166,30 @@ test('native results are bit-identical for any thread count and task split (forw
   }
 });
 
+test('y may be the saved h itself without padded steps (the op layer does it): the same numbers as separate buffers', { skip }, () => {
+  const cfgs: Cfg[] = [
+    { kind: 'lstm', T: 5, B: 3, I: 4, H: 33 }, { kind: 'lstm', T: 4, B: 3, I: 4, H: 6, P: 3, reverse: true },
+    { kind: 'gru', T: 5, B: 3, I: 4, H: 70, maskH: true }, { kind: 'rnn', T: 5, B: 2, I: 3, H: 9, relu: true },
+    { kind: 'lstm', T: 1, B: 1, I: 4, H: 33 }, { kind: 'gru', T: 1, B: 2, I: 4, H: 9 }, // T = 1, B <= 2: the unpacked path
+  ];
+  const same = (a: Float32Array, b: Float32Array) => Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer)) === 0;
+  for (const cfg of cfgs) {
+    const inp = setup(cfg);
+    const up = upstream(cfg.kind, inp, 4);
+    for (const [name, be] of [['native', native(0)], ['ref', ref]] as const) {
+      const want = forward(be, cfg.kind, inp);
+      const got = forward(be, cfg.kind, inp, false, true);
+      assert.equal(got['y'], got['h']);
+      for (const k of Object.keys(want)) if (want[k]) assert.ok(same(got[k]!, k === 'y' ? want['h']! : want[k]!), `${name} ${label(cfg)}: ${k} differs`);
+      assert.ok(same(want['y']!, want['h']!), `${name} ${label(cfg)}: y differs from h without padding`);
+      const gWant = gradBuffers(cfg.kind, inp), g = gradBuffers(cfg.kind, inp);
+      backward(be, cfg.kind, inp, want, up, gWant);
+      backward(be, cfg.kind, inp, got, up, g);
+      for (const k of Object.keys(gWant)) if (gWant[k]) assert.ok(same(g[k]!, gWant[k]!), `${name} ${label(cfg)}: ${k} differs`);
+    }
+  }
+});
+
 test('native = ref on every CPU path (avx512, avx2, portable tiles and cell math)', { skip }, () => {
   if (typeof addon?.setCpuPath !== 'function') return;
   const before = addon.cpuFeatures().path;

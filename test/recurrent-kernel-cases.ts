@@ -37,11 +37,15 @@ export function setup(cfg: Cfg): Inputs {
 
 export const nan = (n: number) => new Float32Array(n).fill(NaN);
 
-/** Forward with `be`; every output and saved buffer by contract name (inference: y, hN, cN only). */
-export function forward(be: Methods, kind: Kind, inp: Inputs, inference = false): Bufs {
+/**
+ * Forward with `be`; every output and saved buffer by contract name (inference: y, hN, cN only).
+ * yIsH: y is the saved h buffer itself (allowed without padded steps; the op layer does it).
+ */
+export function forward(be: Methods, kind: Kind, inp: Inputs, inference = false, yIsH = false): Bufs {
   const { T, B, H, P } = inp, Hout = P > 0 ? P : H;
   const ws = nan(be.recurrentWorkspace(kind, inp, 'float32'));
-  const base = { y: nan(T * B * Hout), hN: nan(B * Hout), h: nan(T * B * Hout) };
+  const h = nan(T * B * Hout);
+  const base = { y: yIsH ? h : nan(T * B * Hout), hN: nan(B * Hout), h };
   const i = { ...inp, inference };
   if (kind === 'lstm') {
     const out = { ...base, cN: nan(B * H), gates: nan(T * B * 4 * H), c: nan(T * B * H), m: P > 0 ? nan(T * B * H) : null };
