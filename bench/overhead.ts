@@ -6,6 +6,7 @@
  * Not part of the test suite.
  *
  *   npx tsx bench/overhead.ts --workloads W1,W3,W4,W5 [--reps 20] [--warmup 3] [--rounds 3]
+ *   RECUR_NUM_THREADS=1 npx tsx bench/overhead.ts --workloads W1,W8 --rounds 7   # what W8's dropout costs
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/overhead.ts --workloads W1
  *
  * Per workload: `step` = one training step (W1–W3), one forward (W5) or one streamed step (W4);
@@ -14,7 +15,7 @@
  * Figures are medians over rounds of (CPU time of `reps` repetitions) / reps.
  */
 import { LSTM, GRU, LSTMCell, Linear, Adam, F, Rng, Tensor, noGrad, randn, manualSeed, getBackend, type RecurrentState } from '../src/index.js';
-import { SHAPES, type Shape, type WorkloadId } from './workloads.js';
+import { SHAPES, directions, layerOptions, type Shape, type WorkloadId } from './workloads.js';
 
 interface Opts { workloads: WorkloadId[]; reps: number; warmup: number; rounds: number }
 
@@ -49,8 +50,9 @@ function measure(fn: () => void, reps: number, warmup: number, rounds: number): 
 
 function trainStep(s: Shape): () => void {
   const rng = new Rng(0);
-  const rnn = s.cell === 'lstm' ? new LSTM(s.I, s.H) : new GRU(s.I, s.H);
-  const head = new Linear(s.H, s.O);
+  const opts = { ...layerOptions(s), rng: new Rng(1) };
+  const rnn = s.cell === 'lstm' ? new LSTM(s.I, s.H, opts) : new GRU(s.I, s.H, opts);
+  const head = new Linear(directions(s) * s.H, s.O);
   const opt = new Adam([...rnn.parameters(), ...head.parameters()], { lr: 1e-3 });
   const x = randn([s.T, s.B, s.I], rng);
   const target = randn([s.T, s.B, s.O], rng);
@@ -151,9 +153,10 @@ function main(): void {
     const reps = o.reps || (w === 'W2' || w === 'W5' ? 5 : 10);
     const step = s.mode === 'train' ? trainStep(s) : inferStep(s);
     const m = measure(step, reps, o.warmup, o.rounds);
-    const k = measure(kernelStep(s, s.mode === 'train'), reps, o.warmup, o.rounds);
     const seq = (ms: number): string => `${((s.B * 1000) / ms).toFixed(0).padStart(6)} seq/s`;
     console.log(`${w} step     cpu ${m.cpuMs.toFixed(2).padStart(8)} ms  wall ${m.wallMs.toFixed(2).padStart(8)} ms (${seq(m.wallMs)} wall)`);
+    if ((s.layers ?? 1) > 1 || s.bidirectional) continue; // the kernel floor below is one layer and direction
+    const k = measure(kernelStep(s, s.mode === 'train'), reps, o.warmup, o.rounds);
     console.log(`${w} kernel   cpu ${k.cpuMs.toFixed(2).padStart(8)} ms  wall ${k.wallMs.toFixed(2).padStart(8)} ms (${seq(k.wallMs)} wall)`);
     console.log(`${w} outside the recurrent kernels: cpu ${(m.cpuMs - k.cpuMs).toFixed(2)} ms/step (${((100 * (m.cpuMs - k.cpuMs)) / m.cpuMs).toFixed(0)}%)`);
   }

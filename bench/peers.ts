@@ -13,7 +13,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import type { PeerName, WorkloadId } from './workloads.js';
+import { SHAPES, SHARED_WORKLOADS, type PeerName, type WorkloadId } from './workloads.js';
+
+/** recur's own PyTorch peer for W6–W8 (the shared scripts cover W1–W5). */
+const TORCH_EXTRA = join(import.meta.dirname, 'bench_torch_extra.py');
 
 export const ALL_PEERS: readonly PeerName[] = ['torch', 'ort', 'tfjs-cpu', 'tfjs-wasm', 'brain.js'];
 
@@ -135,6 +138,7 @@ function repsFor(peer: PeerName, w: WorkloadId, quick: boolean): Reps {
   const train = w === 'W1' || w === 'W2' || w === 'W3';
   switch (peer) {
     case 'torch':
+      if (w === 'W6' || w === 'W7') return quick ? { warmup: 1, reps: 2 } : { warmup: 1, reps: w === 'W7' ? 3 : 5 };
       if (quick) return { warmup: 1, reps: w === 'W2' ? 3 : 5 };
       return w === 'W2' ? { warmup: 2, reps: 7 } : w === 'W4' ? { warmup: 1, reps: 5 } : w === 'W5' ? { warmup: 2, reps: 10 } : { warmup: 3, reps: 15 };
     case 'ort':
@@ -163,6 +167,14 @@ export function peerCommands(p: Peers, w: WorkloadId, o: { quick: boolean; threa
   // run it on 1 thread, their best setting (with 2, OpenMP barriers on a busy machine cost ms).
   const t = String(w === 'W4' ? 1 : o.threads);
   const torch = p.found.torch;
+  if (!SHARED_WORKLOADS.includes(w)) {
+    // W6–W8: PyTorch only (the JS peers' scripts and the ONNX models cover W1–W5).
+    if (!torch) return out;
+    const label = SHAPES[w].recurrentDropout ? 'torch (LSTMCell+masks)' : 'torch';
+    out.push({ peer: 'torch', label, cmd: torch.python!, env: torch.env,
+      args: [TORCH_EXTRA, '--workload', w, '--shape', JSON.stringify(SHAPES[w]), '--threads', t, ...rr('torch'), '--label', label] });
+    return out;
+  }
   if (torch) {
     const w4: [string, string][] = o.quick ? [['lstmcell', 'LSTMCell']] : [['lstmcell', 'LSTMCell'], ['nn.lstm', 'nn.LSTM']];
     const variants: [string, string][] = w === 'W4' ? w4 : [['nn.lstm', '']];

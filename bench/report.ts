@@ -130,13 +130,19 @@ export function summarize(w: WorkloadId, runs: Run[], peakGflops: number | null,
     memory_bound_mb: { data: mb.dataBytes / MB, activations: mb.activationBytes / MB, params: mb.paramBytes / MB, baseline: mb.baselineBytes / MB, total: mb.totalBytes / MB },
     peers, best_per_peer: best, ratios, peer_errors: peerErrors, targets: [],
   };
-  summary.targets = evaluateTargets(w, summary, mb);
+  summary.targets = evaluateTargets(w, summary, mb, runs);
   return summary;
 }
 
-function evaluateTargets(w: WorkloadId, s: WorkloadSummary, mb: MemoryBound): TargetResult[] {
+function evaluateTargets(w: WorkloadId, s: WorkloadSummary, mb: MemoryBound, runs: Run[]): TargetResult[] {
   return TARGETS[w].map((t): TargetResult => {
     if (!s.recur) return { text: t.text, status: 'n/a', detail: 'recur did not run' };
+    if (t.kind === 'vsOwn') {
+      const other = pool(t.of, 'recur', runs.filter((r) => r.workload === t.of && r.peer === 'recur'));
+      if (!other) return { text: t.text, status: 'n/a', detail: `needs ${t.of} in --workloads` };
+      const ratio = other.median / s.recur.median; // seq/s of the other over this one = time ratio (same B)
+      return { text: t.text, status: ratio <= t.maxTimeRatio ? 'met' : 'missed', detail: `${fmtRatio(ratio)} the time of ${t.of}` };
+    }
     if (t.kind === 'maxUsPerStep') {
       return { text: t.text, status: s.recur.median <= t.max ? 'met' : 'missed', detail: `${fmt(s.recur.median)} µs/step` };
     }

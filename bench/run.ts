@@ -1,6 +1,7 @@
 /**
- * `npm run bench` — recur on the workloads W1–W5 of ../shared/peers/README.md, optionally side by
- * side with the peers (PyTorch, ONNX Runtime, TensorFlow.js cpu/wasm, brain.js) in the same run.
+ * `npm run bench` — recur on the workloads W1–W5 of ../shared/peers/README.md and its own W6–W8
+ * (bench/workloads.ts), optionally side by side with the peers (PyTorch, ONNX Runtime,
+ * TensorFlow.js cpu/wasm, brain.js) in the same run.
  * Not part of the test suite. See docs/benchmarks.md.
  *
  *   npx tsx bench/run.ts [--backend auto|native|ref] [--workloads W1,W3] [--reps N] [--warmup N]
@@ -60,7 +61,7 @@ function cli(argv: string[]): Options {
     process.exit(0);
   }
   const workloads = v.workloads!.split(',').map((w) => w.trim().toUpperCase());
-  for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`--workloads: unknown "${w}" (W1..W5)`);
+  for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`--workloads: unknown "${w}" (${WORKLOADS.join(', ')})`);
   if (!['auto', 'native', 'wasm', 'ref'].includes(v.backend!)) throw new Error(`--backend: auto, native, wasm or ref, got "${v.backend}"`);
   const peers = v.peers === undefined ? [] : v.peers === 'all' ? [...ALL_PEERS] : v.peers.split(',').map((p) => p.trim());
   for (const p of peers) if (!(ALL_PEERS as readonly string[]).includes(p)) throw new Error(`--peers: unknown "${p}" (${ALL_PEERS.join(', ')})`);
@@ -82,8 +83,9 @@ function cli(argv: string[]): Options {
 
 /** recur's warm-up and timed repetitions per workload (smaller with --quick). */
 function recurReps(o: Options, w: WorkloadId | 'peak'): { warmup: number; reps: number } {
-  const full = { W1: 10, W2: 5, W3: 10, W4: 5, W5: 10, peak: 5 }[w];
-  return { warmup: o.warmup ?? (o.quick ? 1 : 2), reps: o.reps ?? (o.quick ? (w === 'W2' || w === 'peak' ? 2 : 3) : full) };
+  const full = { W1: 10, W2: 5, W3: 10, W4: 5, W5: 10, W6: 5, W7: 3, W8: 10, peak: 5 }[w];
+  const heavy = w === 'W2' || w === 'W6' || w === 'W7' || w === 'peak';
+  return { warmup: o.warmup ?? (o.quick ? 1 : 2), reps: o.reps ?? (o.quick ? (heavy ? 2 : 3) : full) };
 }
 
 function recurArgs(o: Options, job: string, reps: { warmup: number; reps: number }): string[] {

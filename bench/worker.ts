@@ -5,17 +5,20 @@
  *   npx tsx bench/worker.ts --job W1 --backend auto --warmup 1 --reps 3
  *   npx tsx bench/worker.ts --job peak [--n 2048]     # fp32 GEMM through getBackend().gemm
  *   npx tsx bench/worker.ts --job baseline            # RSS of Node + recur loaded, nothing run
+ *   npx tsx bench/worker.ts --job custom --shape '{"cell":"lstm","mode":"train","B":32,"T":10,"I":32,"H":64,"O":32}'
+ *                                                     # any training/inference Shape (bench/scaling.ts)
  *
- * Workloads are the peers' (../shared/peers/bench_torch.py) in recur's public API: an LSTM or GRU
- * (1 layer, time-major) + Linear head H→O on every step; training = zeroGrad, forward, MSE loss,
- * backward, Adam(1e-3) step; W5 = forward under noGrad; W4 = 10,000 single steps with carried
+ * Workloads are the peers' (../shared/peers/bench_torch.py, bench/bench_torch_extra.py) in recur's
+ * public API: an LSTM or GRU (time-major; W6 2 bidirectional layers with dropout between them, W8
+ * variational dropout on h) + Linear head (D·H)→O on every step; training = zeroGrad, forward, MSE
+ * loss, backward, Adam(1e-3) step; W5 = forward under noGrad; W4 = 10,000 single steps with carried
  * state, each step's head output computed, under noGrad — timed both with LSTMCell and with
  * LSTM.forward on T = 1, and the faster one reported.
  */
 import { readFileSync } from 'node:fs';
 import * as recur from '../src/index.js';
 import { F, GRU, LSTM, LSTMCell, Linear, Adam, Rng, Tensor, manualSeed, noGrad, randn, getBackend, setBackend, type BackendName } from '../src/index.js';
-import { SHAPES, WORKLOADS, type Shape, type WorkloadId } from './workloads.js';
+import { SHAPES, WORKLOADS, directions, layerOptions, type Shape, type WorkloadId } from './workloads.js';
 
 interface Args {
   job: string;
@@ -24,14 +27,15 @@ interface Args {
   reps: number;
   n: number; // GEMM size for 'peak'; 0 = automatic
   variant: string; // W4: 'both' | 'cell' | 'seq'
+  shape: string; // job 'custom': a Shape as JSON
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { job: 'W1', backend: 'auto', warmup: 1, reps: 3, n: 0, variant: 'both' };
+  const a: Args = { job: 'W1', backend: 'auto', warmup: 1, reps: 3, n: 0, variant: 'both', shape: '' };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i]!.replace(/^--/, '');
     const v = argv[i + 1] ?? '';
-    if (k === 'job' || k === 'backend' || k === 'variant') a[k] = v;
+    if (k === 'job' || k === 'backend' || k === 'variant' || k === 'shape') a[k] = v;
     else if (k === 'warmup' || k === 'reps' || k === 'n') a[k] = Number(v);
     else throw new Error(`worker: unknown option --${k}`);
   }
@@ -63,8 +67,9 @@ function memory(): { max_rss_kb: number; vmhwm_kb: number | null } {
 
 function train(s: Shape, a: Args): Record<string, unknown> {
   const rng = new Rng(0);
-  const rnn = s.cell === 'lstm' ? new LSTM(s.I, s.H) : new GRU(s.I, s.H);
-  const head = new Linear(s.H, s.O);
+  const opts = { ...layerOptions(s), rng: new Rng(1) };
+  const rnn = s.cell === 'lstm' ? new LSTM(s.I, s.H, opts) : new GRU(s.I, s.H, opts);
+  const head = new Linear(directions(s) * s.H, s.O);
   const opt = new Adam([...rnn.parameters(), ...head.parameters()], { lr: 1e-3 });
   const x = randn([s.T, s.B, s.I], rng);
   const target = randn([s.T, s.B, s.O], rng);
@@ -152,10 +157,10 @@ function main(): void {
   let rec: Record<string, unknown>;
   if (a.job === 'baseline') rec = {};
   else if (a.job === 'peak') rec = peak(a);
-  else if ((WORKLOADS as readonly string[]).includes(a.job)) {
-    const s = SHAPES[a.job as WorkloadId];
+  else if (a.job === 'custom' || (WORKLOADS as readonly string[]).includes(a.job)) {
+    const s = a.job === 'custom' ? (JSON.parse(a.shape) as Shape) : SHAPES[a.job as WorkloadId];
     rec = s.mode === 'train' ? train(s, a) : s.mode === 'infer' ? infer(s, a) : stream(s, a);
-  } else throw new Error(`worker: unknown job "${a.job}" (W1..W5, peak, baseline)`);
+  } else throw new Error(`worker: unknown job "${a.job}" (${WORKLOADS.join(', ')}, custom, peak, baseline)`);
   const cpu = process.cpuUsage(cpu0);
   const info = (recur as unknown as Record<string, unknown>)['backendInfo'];
   console.log(JSON.stringify({

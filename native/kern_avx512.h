@@ -32,16 +32,20 @@ T512 INL __m512 exp16(__m512 x) {
   return _mm512_scalef_ps(p, n);
 }
 
-T512 INL __m512 tanh16(__m512 x) {
-  const __m512 ax = _mm512_abs_ps(x);
-  /* small: x + x^3·P(x^2) */
+/* tanh for |x| < 0.625: x + x^3·P(x^2) (Cephes tanhf); shared with recurrent_cells.c's tanh */
+T512 INL __m512 tanh_small16(__m512 x) {
   const __m512 z = _mm512_mul_ps(x, x);
   __m512 p = _mm512_set1_ps(-5.70498872745E-3f);
   p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954E-2f));
   p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531E-2f));
   p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036E-1f));
   p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422E-1f));
-  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  return _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+}
+
+T512 INL __m512 tanh16(__m512 x) {
+  const __m512 ax = _mm512_abs_ps(x);
+  const __m512 small = tanh_small16(x);
   /* large: sign(x)·(1 - 2/(e^{2|x|} + 1)) */
   const __m512 e = exp16(_mm512_add_ps(ax, ax));
   __m512 big = _mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));

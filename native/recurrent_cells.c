@@ -23,6 +23,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cpu.h"
 #include "recurrent_cells.h"
@@ -91,23 +92,22 @@ static void lstm_bwd_c(int n, long H, const float *gt, const float *c, const flo
 static inline __attribute__((always_inline)) void gru_fwd_body(int n, const float *RC_RESTRICT r, long rs,
                                                                const float *RC_RESTRICT b, long bs, const float *hp,
                                                                float *RC_RESTRICT g, long gs, float *RC_RESTRICT q,
-                                                               float *h, float *RC_RESTRICT y, int wg) {
+                                                               float *h, int wg) {
   for (int j = 0; j < n; j++) {
     float rg = rc_sigmoid(r[j] + b[j]), z = rc_sigmoid(r[rs + j] + b[bs + j]);
     float qj = r[2 * rs + j] + b[3 * bs + j];
     float nn = rc_tanh(r[3 * rs + j] + b[2 * bs + j] + rg * qj);
-    float ht = (1.0f - z) * nn + z * hp[j];
-    h[j] = ht;
-    y[j] = ht;
+    h[j] = (1.0f - z) * nn + z * hp[j];
     if (wg) { g[j] = rg; g[gs + j] = z; g[2 * gs + j] = nn; q[j] = qj; }
   }
 }
 
-/* y is always written (the GRU's output); g and q together (training) or neither (inference). */
+/* g and q together (training) or neither (inference); y = h unless y is NULL (the output is the saved h). */
 RC_VEC RC_OPT static void gru_fwd_c(int n, const float *r, long rs, const float *b, long bs, const float *hp, float *g,
                                     long gs, float *q, float *h, float *y) {
-  if (g) gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, y, 1);
-  else gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, y, 0);
+  if (g) gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, 1);
+  else gru_fwd_body(n, r, rs, b, bs, hp, g, gs, q, h, 0);
+  if (y) memcpy(y, h, sizeof(float) * n);
 }
 
 #define GRU_BWD(NAME, D)                                                                                         \
@@ -139,21 +139,19 @@ static void gru_bwd_c(int n, long H, const float *gt, const float *q, const floa
                                    sum + H, sum + 2 * H, sum + 3 * H);
 }
 
-/* h = y = φ(r + b), φ = tanh or relu (relu(NaN) = 0, as before the port). */
+/* h = y = φ(r + b), φ = tanh or relu (relu(NaN) = 0, as before the port); y NULL: h only (the output is
+ * the saved h itself). */
 RC_VEC RC_OPT static void rnn_fwd_c(int n, int relu, const float *RC_RESTRICT r, const float *RC_RESTRICT b,
                                     float *RC_RESTRICT h, float *RC_RESTRICT y) {
   if (relu) {
     for (int j = 0; j < n; j++) {
       float v = r[j] + b[j];
-      v = v > 0.0f ? v : 0.0f;
-      h[j] = v; y[j] = v;
+      h[j] = v > 0.0f ? v : 0.0f;
     }
   } else {
-    for (int j = 0; j < n; j++) {
-      float v = rc_tanh(r[j] + b[j]);
-      h[j] = v; y[j] = v;
-    }
+    for (int j = 0; j < n; j++) h[j] = rc_tanh(r[j] + b[j]);
   }
+  if (y) memcpy(y, h, sizeof(float) * n);
 }
 
 /* d = dh (+ dy);  da = d·φ'(h), φ' = 1 − h² (tanh) or [h > 0] (relu);  sum += da. */
@@ -214,14 +212,8 @@ T512 INL __m512 sig_c(__m512 x) {
 }
 T512 INL __m512 tanh_c(__m512 x) {
   const __m512 big = _mm512_fmsub_ps(_mm512_set1_ps(2.0f), sig_c(_mm512_add_ps(x, x)), _mm512_set1_ps(1.0f));
-  /* |x| < 0.625: x + x^3·P(x^2) (Cephes tanhf), where 2σ(2x) − 1 would lose relative accuracy */
-  const __m512 z = _mm512_mul_ps(x, x);
-  __m512 p = _mm512_set1_ps(-5.70498872745E-3f);
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954E-2f));
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531E-2f));
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036E-1f));
-  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422E-1f));
-  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  /* |x| < 0.625: the odd polynomial, where 2σ(2x) − 1 would lose relative accuracy */
+  const __m512 small = tanh_small16(x);
   const __mmask16 is_small = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(0.625f), _CMP_LT_OQ);
   return _mm512_mask_blend_ps(is_small, big, small);
 }
@@ -292,7 +284,7 @@ T512 static void gru_fwd_512(int n, const float *r, long rs, const float *b, lon
     const __m512 ht = _mm512_fmadd_ps(_mm512_sub_ps(one, z), nn, _mm512_mul_ps(z, LD(hp + j, m)));
     ST(h + j, m, ht);
     if (g) { STG(g + j, m, rg); STG(g + gs + j, m, z); STG(g + 2 * gs + j, m, nn); ST(q + j, m, qj); }
-    ST(y + j, m, ht);
+    if (y) ST(y + j, m, ht);
   }
 }
 

@@ -24,7 +24,8 @@
  *         r = σ(·), z = σ(·), q = h·W_hnᵀ + b_hn, n = tanh(x·W_inᵀ + b_in + r ⊙ q),
  *         h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}  (the carried h_{t-1} is NOT masked)
  *   RNN   h_t = φ(A·[W_hh | W_ih]ᵀ + b_ih + b_hh), φ = tanh or relu
- *   y = h_t on real rows. T = 1 with B <= 2 (streaming): no packing; per row one dot-product pass gives
+ *   y = h_t on real rows (y may be the saved h itself when no step is padded: then it is written once).
+ *   T = 1 with B <= 2 (streaming): no packing; per row one dot-product pass gives
  *   the GA pre-activations (cpu.h dots, rc_unpacked_pre), then the same cell.
  *
  * Backward (iteration order reversed; carries dh (B, Hout), dc (B, H) LSTM), per task rows and step:
@@ -92,7 +93,7 @@ static void pad_row(const rc_rin *in, const state_t *st, float *y, int b, int u0
     return;
   }
   memcpy(st->h + (size_t)b * Ho + u0, st->hp + (size_t)b * Ho + u0, sizeof(float) * n);
-  memset(y + (size_t)b * Ho + u0, 0, sizeof(float) * n);
+  if (y) memset(y + (size_t)b * Ho + u0, 0, sizeof(float) * n);
 }
 
 /* Row b, units [u0, u0 + n) of a real step: the cell on its pre-activations r (gate blocks rs apart). */
@@ -103,11 +104,11 @@ static void cell_row(const rc_rin *in, const rc_fplan *f, const state_t *st, flo
   float *g = st->g ? st->g + (size_t)b * in->G + u0 : NULL;
   if (in->kind == RC_LSTM)
     f->cl->lstm_fwd(n, r, rs, f->bsum + u0, H, st->cp + hr, g, H, st->c + hr, st->m + (in->P > 0 ? hr : (size_t)b * Ho + u0),
-                    in->P > 0 ? NULL : y + (size_t)b * Ho + u0);
+                    in->P > 0 || !y ? NULL : y + (size_t)b * Ho + u0);
   else if (in->kind == RC_GRU)
-    f->cl->gru_fwd(n, r, rs, f->bsum + u0, H, st->hp + hr, g, H, st->q ? st->q + hr : NULL, st->h + hr, y + hr);
+    f->cl->gru_fwd(n, r, rs, f->bsum + u0, H, st->hp + hr, g, H, st->q ? st->q + hr : NULL, st->h + hr, y ? y + hr : NULL);
   else
-    f->cl->rnn_fwd(n, in->relu, r, f->bsum + u0, st->h + hr, y + hr);
+    f->cl->rnn_fwd(n, in->relu, r, f->bsum + u0, st->h + hr, y ? y + hr : NULL);
 }
 
 /* r tile (mr, NA·NR; row stride NA·NR) of one A panel against chunk w of wp. */
@@ -129,10 +130,11 @@ static void finish_rows(const rc_rin *in, const state_t *st, float *y, int t, in
   const int P = in->P;
   for (int b = b0; b < b1; b++) {
     float *h = st->h + (size_t)b * P, *yr = y + (size_t)b * P;
-    if (rc_real(in, t, b)) memcpy(yr, h, sizeof(float) * P);
-    else {
+    if (rc_real(in, t, b)) {
+      if (y) memcpy(yr, h, sizeof(float) * P);
+    } else {
       memcpy(h, st->hp + (size_t)b * P, sizeof(float) * P);
-      memset(yr, 0, sizeof(float) * P);
+      if (y) memset(yr, 0, sizeof(float) * P);
     }
   }
 }
@@ -152,7 +154,7 @@ static void fwd_task(void *vctx, int task) {
   for (int s = 0; s < in->T; s++) {
     const int t = rc_step(in, s);
     const state_t st = state_at(in, o, f, s);
-    float *y = o->y + (size_t)t * B * Ho;
+    float *y = o->y == o->h ? NULL : o->y + (size_t)t * B * Ho; /* NULL: y is the saved h (no padded steps) */
     rc_pack_rows(f, st.hp + (size_t)b0 * Ho, Ho, in->maskH ? in->maskH + (size_t)b0 * Ho : NULL, Ho, rows, Ho, Kt, 0, Ap, tmp);
     rc_pack_rows(f, in->x + ((size_t)t * B + b0) * I, I, in->maskX ? in->maskX + (size_t)b0 * I : NULL, I, rows, I, Kt, Ho,
                  Ap, tmp);
@@ -193,10 +195,11 @@ static void fwd_unpacked(const rc_rin *in, const rc_rout *o, const rc_fplan *f) 
     if (in->maskH) { for (int k = 0; k < Ho; k++) hm[k] = hr[b][k] * in->maskH[(size_t)b * Ho + k]; hr[b] = hm; }
   }
   rc_unpacked_pre(in, f, xr, hr);
-  for (int b = 0; b < B; b++) cell_row(in, f, &st, o->y, f->scr + (size_t)b * f->S, H, b, 0, H);
+  float *y = o->y == o->h ? NULL : o->y; /* NULL: y is the saved h */
+  for (int b = 0; b < B; b++) cell_row(in, f, &st, y, f->scr + (size_t)b * f->S, H, b, 0, H);
   if (in->P > 0) {
     rc_sgemm_st(0, 1, B, Ho, H, 1.0f, st.m, H, in->wHr, H, 0.0f, st.h, Ho);
-    memcpy(o->y, st.h, sizeof(float) * B * Ho); /* T = 1: every row is real */
+    if (y) memcpy(y, st.h, sizeof(float) * B * Ho); /* T = 1: every row is real */
   }
   memcpy(o->hN, st.h, sizeof(float) * B * Ho);
   if (in->kind == RC_LSTM) memcpy(o->cN, st.c, sizeof(float) * B * H);

@@ -13,7 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/engine.js';
 import { recurrent, type RecurrentMode, type RecurrentState } from '../ops/recurrent.js';
 import { gruLayer, lstmLayer, rnnLayer, type LayerWeights } from '../ops/recurrent-layer.js';
-import { cellSpec } from '../ops/cells.js';
+import { cellSpec, gruUnit, lstmUnit, rnnUnit } from '../ops/cells.js';
 import { concat, permute, reshape, slice } from '../ops/shape.js';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '../nn/recurrent.js';
 import { OptionError, ShapeError, ValueError } from '../util/errors.js';
@@ -98,8 +98,6 @@ function affine(W: Float64Array, b: Float64Array, v: ArrayLike<number>, out: Flo
   }
 }
 
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
-
 /** Intermediate values of one step, shared by the closed-form Jacobians. */
 export interface StepCache {
   next: Float64Array; // (S)
@@ -125,29 +123,20 @@ export function stepCache(cell: Cell, s: ArrayLike<number>, x: ArrayLike<number>
   const pre = new Float64Array(G);
   const q = new Float64Array(mode === 'gru' ? H : 0);
   for (let k = 0; k < G; k++) pre[k] = gi[k]! + gh[k]!;
-  if (mode === 'rnn_tanh' || mode === 'rnn_relu') {
-    for (let j = 0; j < H; j++) next[j] = gates[j] = mode === 'rnn_tanh' ? Math.tanh(pre[j]!) : Math.max(0, pre[j]!);
-  } else if (mode === 'lstm') {
-    for (let j = 0; j < H; j++) {
-      const [ig, fg, gg, og] = [sigmoid(pre[j]!), sigmoid(pre[H + j]!), Math.tanh(pre[2 * H + j]!), sigmoid(pre[3 * H + j]!)];
-      gates[j] = ig;
-      gates[H + j] = fg;
-      gates[2 * H + j] = gg;
-      gates[3 * H + j] = og;
-      const c = fg * s[H + j]! + ig * gg;
-      next[H + j] = c;
-      next[j] = og * Math.tanh(c);
-    }
-  } else {
-    for (let j = 0; j < H; j++) {
-      const r = sigmoid(pre[j]!);
-      const z = sigmoid(pre[H + j]!);
+  const u = new Float64Array(6);
+  for (let j = 0; j < H; j++) {
+    if (mode === 'rnn_tanh' || mode === 'rnn_relu') {
+      next[j] = gates[j] = rnnUnit(pre[j]!, mode === 'rnn_relu');
+    } else if (mode === 'lstm') {
+      lstmUnit(pre[j]!, pre[H + j]!, pre[2 * H + j]!, pre[3 * H + j]!, s[H + j]!, u);
+      for (let k = 0; k < 4; k++) gates[k * H + j] = u[k]!;
+      next[H + j] = u[4]!;
+      next[j] = u[5]!;
+    } else {
       q[j] = gh[2 * H + j]!;
-      const n = Math.tanh(gi[2 * H + j]! + r * q[j]!);
-      gates[j] = r;
-      gates[H + j] = z;
-      gates[2 * H + j] = n;
-      next[j] = (1 - z) * n + z * s[j]!;
+      gruUnit(pre[j]!, pre[H + j]!, gi[2 * H + j]!, q[j]!, s[j]!, u);
+      for (let k = 0; k < 3; k++) gates[k * H + j] = u[k]!;
+      next[j] = u[3]!;
     }
   }
   return { next, gates, pre, q };

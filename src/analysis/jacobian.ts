@@ -13,6 +13,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { backward } from '../autograd/engine.js';
 import { ShapeError } from '../util/errors.js';
+import { gruPartials, lstmPartials, rnnPartial } from '../ops/cells.js';
 import { stepCache, stepTensor, type Cell } from './cell.js';
 import { modulus, zerosMatrix, type Complex, type Matrix } from './linalg.js';
 import { eigenvalues, singularValues } from './eig.js';
@@ -23,42 +24,30 @@ import { eigenvalues, singularValues } from './eig.js';
  */
 export function jacobian(cell: Cell, s: ArrayLike<number>, x: ArrayLike<number>): Matrix {
   const { mode, hiddenSize: H, stateSize: S } = cell;
-  const { next, gates, pre, q } = stepCache(cell, s, x);
+  const { next, gates, q } = stepCache(cell, s, x);
   const W = cell.w.wHh; // (G, H)
   const J = zerosMatrix(S, S);
   const d = J.data;
-  if (mode === 'rnn_tanh' || mode === 'rnn_relu') {
-    for (let i = 0; i < H; i++) {
-      const dphi = mode === 'rnn_tanh' ? 1 - next[i]! ** 2 : pre[i]! > 0 ? 1 : 0;
+  const p = new Float64Array(6); // one unit's partials (ops/cells.ts, the kernels' BPTT uses the same)
+  for (let i = 0; i < H; i++) {
+    if (mode === 'rnn_tanh' || mode === 'rnn_relu') {
+      const dphi = rnnPartial(next[i]!, mode === 'rnn_relu');
       for (let k = 0; k < H; k++) d[i * S + k] = dphi * W[i * H + k]!;
-    }
-  } else if (mode === 'gru') {
-    for (let i = 0; i < H; i++) {
-      const [r, z, n] = [gates[i]!, gates[H + i]!, gates[2 * H + i]!];
-      const an = (1 - z) * (1 - n * n);
-      const cr = an * q[i]! * r * (1 - r);
-      const cn = an * r;
-      const cz = (s[i]! - n) * z * (1 - z);
+    } else if (mode === 'gru') {
+      gruPartials(gates[i]!, gates[H + i]!, gates[2 * H + i]!, q[i]!, s[i]!, p);
       for (let k = 0; k < H; k++) {
-        d[i * S + k] = cr * W[i * H + k]! + cz * W[(H + i) * H + k]! + cn * W[(2 * H + i) * H + k]! + (i === k ? z : 0);
+        d[i * S + k] = p[0]! * W[i * H + k]! + p[1]! * W[(H + i) * H + k]! + p[3]! * W[(2 * H + i) * H + k]! + (i === k ? p[4]! : 0);
       }
-    }
-  } else {
-    for (let i = 0; i < H; i++) {
-      const [ig, fg, gg, og] = [gates[i]!, gates[H + i]!, gates[2 * H + i]!, gates[3 * H + i]!];
-      const tc = Math.tanh(next[H + i]!);
-      const ci = s[H + i]! * fg * (1 - fg);
-      const ii = gg * ig * (1 - ig);
-      const gi = ig * (1 - gg * gg);
-      const oi = tc * og * (1 - og);
-      const hc = og * (1 - tc * tc);
+    } else {
+      // ∂c'/∂h = Σ_gates ∂c'/∂a · W;  ∂h'/∂h = ∂m/∂a_o · W_ho + ∂m/∂c' · ∂c'/∂h;  ∂c'/∂c = f
+      lstmPartials(gates[i]!, gates[H + i]!, gates[2 * H + i]!, gates[3 * H + i]!, s[H + i]!, next[H + i]!, p);
       for (let k = 0; k < H; k++) {
-        const dc = ii * W[i * H + k]! + ci * W[(H + i) * H + k]! + gi * W[(2 * H + i) * H + k]!;
+        const dc = p[0]! * W[i * H + k]! + p[1]! * W[(H + i) * H + k]! + p[2]! * W[(2 * H + i) * H + k]!;
         d[(H + i) * S + k] = dc;
-        d[i * S + k] = oi * W[(3 * H + i) * H + k]! + hc * dc;
+        d[i * S + k] = p[4]! * W[(3 * H + i) * H + k]! + p[5]! * dc;
       }
-      d[(H + i) * S + H + i] = fg;
-      d[i * S + H + i] = hc * fg;
+      d[(H + i) * S + H + i] = p[3]!;
+      d[i * S + H + i] = p[5]! * p[3]!;
     }
   }
   return J;

@@ -11,7 +11,8 @@
  * buffer passed as null is not needed and is not computed.
  *
  * Buffers are Float32Array (training, inference) or Float64Array (gradient checks); every
- * buffer of one call has the same element type.
+ * buffer of one call has the same element type. The one aliasing allowed: a recurrent forward's
+ * y may be its saved h itself when no step is padded (lengths null), since then y_t = h_t.
  */
 export type Buf = Float32Array | Float64Array;
 export type DType = 'float32' | 'float64';

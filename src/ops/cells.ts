@@ -2,12 +2,15 @@
  * The one description of each recurrent cell (PyTorch nn.LSTM / nn.GRU / nn.RNN): its gates (the row
  * blocks of weight_ih / weight_hh, in order), the state it carries, and the activations its forward
  * saves for the backward (the saved buffers of backend.ts LstmForwardOut / GruForwardOut /
- * RnnForwardOut) with their widths. Read by the layer op (recurrent-layer.ts), the modules
- * (nn/recurrent.ts) and analysis/cell.ts.
+ * RnnForwardOut) with their widths, and the pointwise maths of each cell (forward unit and its
+ * local partials, kernels/ref/cell-math.ts). Read by the layer op (recurrent-layer.ts), the modules
+ * (nn/recurrent.ts), the reference kernels and analysis (cell.ts, jacobian.ts).
  *
  * Legend: T time, B batch, H hidden, P projection (LSTM, 0 = none), Hout = P > 0 ? P : H,
  *   G gate width = gates·H (LSTM 4H, GRU 3H, RNN H). Every saved buffer is (T, B, width).
  */
+
+export { gruPartials, gruUnit, lstmPartials, lstmUnit, rnnPartial, rnnUnit } from '../kernels/ref/cell-math.js';
 
 export type CellKind = 'lstm' | 'gru' | 'rnn';
 

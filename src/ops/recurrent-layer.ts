@@ -253,12 +253,15 @@ function layer(spec: CellSpec, x: Tensor, h0: Tensor, c0: Tensor | null, w: Laye
   const be = getBackend();
   const like = x.data;
   const sz = savedSizes(spec, T, B, H, P, SAVED_SIZES);
+  const at = SLOTS[kind];
+  // Without padded steps y_t = h_t: the output is the saved h (one (T, B, Hout) buffer less per layer).
+  const yIsH = record && !o.lengths;
+  if (yIsH) sz[at[2]!] = 0;
   const sv = savedBuffers(record, like, sz[0] ?? 0, sz[1] ?? 0, sz[2] ?? 0, sz[3] ?? 0);
   const [y, hN, cN] = outputBuffers(like, T * B * Hout, B * Hout, lstm ? B * H : 0);
   // one object shape for every cell (the kernels read only their cell's fields)
-  const at = SLOTS[kind];
   const out: Bufs = {
-    y, hN, cN: lstm ? cN : null, gates: pick(sv, at[0]!), c: pick(sv, at[1]!), h: pick(sv, at[2]!), m: pick(sv, at[3]!), q: pick(sv, at[4]!),
+    y, hN, cN: lstm ? cN : null, gates: pick(sv, at[0]!), c: pick(sv, at[1]!), h: yIsH ? y : pick(sv, at[2]!), m: pick(sv, at[3]!), q: pick(sv, at[4]!),
   };
   forward(be, kind, inp, out, workspace(like, wsSize(be, kind, like, T, B, I, H, P)));
   const output = new Tensor(y, [T, B, Hout]);
@@ -271,6 +274,6 @@ function layer(spec: CellSpec, x: Tensor, h0: Tensor, c0: Tensor | null, w: Laye
     names.forEach((n, k) => { g[GRAD_OF[n]!] = gradIf(inputs[k], like); });
     backward(be, kind, inp, out, g, workspace(like, wsSize(be, kind, like, T, B, I, H, P)));
     return names.map((n) => g[GRAD_OF[n]!]!);
-  }, { freshGrads: true, release: () => { for (const s of spec.saved) giveBuf(out[s.name]!); } });
+  }, { freshGrads: true, release: () => { for (const b of sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output
   return result;
 }

@@ -21,7 +21,7 @@
  *   input side     dA = [da_r, da_z, da_n]      → dx, dW_ih, db_ih after the loop (workspace.ts)
  */
 import type { Buf, GruForwardOut, GruGrads, RecurrentInputs } from '../backend.js';
-import { sigmoid } from './unary.js';
+import { gruPartials, gruUnit } from './cell-math.js';
 import {
   addInto, backwardPlan, carve, checkLengths, copyOrZero, finishStep, forwardPlan, inputBackward,
   inputProjection, isReal, maskRows, prevOffset, recurrentBackward, recurrentProjection, stepAt,
@@ -36,6 +36,7 @@ export function gruForward(inp: RecurrentInputs, out: GruForwardOut, ws: Buf): v
   checkLengths(op, lengths, T, B);
   const s = carve(op, ws, forwardPlan('gru', dimsOf(inp)));
   const { gates, q, h } = out;
+  const u = new Float64Array(4); // one unit's [r, z, n, h]
 
   inputProjection(inp, G, s.xm, s.a); // a (T, B, 3H) = x-part of the pre-activations, all steps
 
@@ -55,13 +56,12 @@ export function gruForward(inp: RecurrentInputs, out: GruForwardOut, ws: Buf): v
         continue; // h carried by finishStep
       }
       for (let j = 0; j < H; j++) {
-        const rg = sigmoid(s.a[gr + j]! + s.r[b * G + j]!);
-        const zg = sigmoid(s.a[gr + H + j]! + s.r[b * G + H + j]!);
         const qj = s.r[b * G + 2 * H + j]!;
-        const ng = Math.tanh(s.a[gr + 2 * H + j]! + rg * qj);
-        gates[gr + j] = rg; gates[gr + H + j] = zg; gates[gr + 2 * H + j] = ng;
+        gruUnit(s.a[gr + j]! + s.r[b * G + j]!, s.a[gr + H + j]! + s.r[b * G + H + j]!, s.a[gr + 2 * H + j]!, qj,
+          hPrev[hOff + b * H + j]!, u);
+        gates[gr + j] = u[0]!; gates[gr + H + j] = u[1]!; gates[gr + 2 * H + j] = u[2]!;
         q[hr + j] = qj;
-        h[hr + j] = (1 - zg) * ng + zg * hPrev[hOff + b * H + j]!;
+        h[hr + j] = u[3]!;
       }
     }
     finishStep(inp, H, t, h, out.y, hPrev, hOff);
@@ -78,6 +78,7 @@ export function gruBackward(inp: RecurrentInputs, saved: GruForwardOut, g: GruGr
   checkLengths(op, lengths, T, B);
   const s = carve(op, ws, backwardPlan('gru', dimsOf(inp)));
   const { gates, q, h } = saved;
+  const p = new Float64Array(5); // one unit's partials (cell-math.ts gruPartials)
   copyOrZero(s.dh, g.dhN);
 
   for (let it = T - 1; it >= 0; it--) {
@@ -94,16 +95,13 @@ export function gruBackward(inp: RecurrentInputs, saved: GruForwardOut, g: GruGr
         continue; // carry passes unchanged, dy ignored
       }
       for (let j = 0; j < H; j++) {
-        const rg = gates[gr + j]!, zg = gates[gr + H + j]!, ng = gates[gr + 2 * H + j]!;
+        gruPartials(gates[gr + j]!, gates[gr + H + j]!, gates[gr + 2 * H + j]!, q[hr + j]!, hPrev[hOff + b * H + j]!, p);
         const d = s.dh[b * H + j]! + (g.dy === null ? 0 : g.dy[hr + j]!);
-        const dan = d * (1 - zg) * (1 - ng * ng);
-        const dar = dan * q[hr + j]! * rg * (1 - rg);
-        const daz = d * (hPrev[hOff + b * H + j]! - ng) * zg * (1 - zg);
-        s.dR[b * G + j] = s.dA[gr + j] = dar;
-        s.dR[b * G + H + j] = s.dA[gr + H + j] = daz;
-        s.dR[b * G + 2 * H + j] = dan * rg;
-        s.dA[gr + 2 * H + j] = dan;
-        s.dh[b * H + j] = d * zg; // direct path through z ⊙ h; recurrentBackward adds the W_hh path
+        s.dR[b * G + j] = s.dA[gr + j] = d * p[0]!;
+        s.dR[b * G + H + j] = s.dA[gr + H + j] = d * p[1]!;
+        s.dR[b * G + 2 * H + j] = d * p[3]!;
+        s.dA[gr + 2 * H + j] = d * p[2]!;
+        s.dh[b * H + j] = d * p[4]!; // direct path through z ⊙ h; recurrentBackward adds the W_hh path
       }
     }
     recurrentBackward(inp, G, H, s.dR, hPrev, hOff, s, g.dWHh, g.dBHh);

@@ -27,7 +27,7 @@
 import type { Buf, LstmForwardOut, LstmGrads, LstmInputs } from '../backend.js';
 import { ShapeError } from '../../util/errors.js';
 import { gemm } from './gemm.js';
-import { sigmoid } from './unary.js';
+import { lstmPartials, lstmUnit } from './cell-math.js';
 import {
   addInto, backwardPlan, carve, checkLengths, copyOrZero, finishStep, forwardPlan, inputBackward, inputProjection,
   isReal, maskRows, prevOffset, recurrentBackward, recurrentProjection, stepAt,
@@ -49,6 +49,7 @@ export function lstmForward(inp: LstmInputs, out: LstmForwardOut, ws: Buf): void
   const { gates, c, h } = out;
   // m_t goes to the saved m when projecting, else straight into h (m_t = h_t).
   const mBuf = P > 0 ? out.m! : h;
+  const u = new Float64Array(6); // one unit's [i, f, g, o, c, m]
 
   inputProjection(inp, G, s.xm, s.a); // a (T, B, 4H) = x-part of the pre-activations, all steps
 
@@ -71,14 +72,12 @@ export function lstmForward(inp: LstmInputs, out: LstmForwardOut, ws: Buf): void
         continue;
       }
       for (let j = 0; j < H; j++) {
-        const ig = sigmoid(s.a[gr + j]! + s.r[b * G + j]!);
-        const fg = sigmoid(s.a[gr + H + j]! + s.r[b * G + H + j]!);
-        const gg = Math.tanh(s.a[gr + 2 * H + j]! + s.r[b * G + 2 * H + j]!);
-        const og = sigmoid(s.a[gr + 3 * H + j]! + s.r[b * G + 3 * H + j]!);
-        gates[gr + j] = ig; gates[gr + H + j] = fg; gates[gr + 2 * H + j] = gg; gates[gr + 3 * H + j] = og;
-        const ct = fg * cPrev[cp + j]! + ig * gg;
-        c[cr + j] = ct;
-        mBuf[cr + j] = og * Math.tanh(ct);
+        const ra = gr + j, rr = b * G + j;
+        lstmUnit(s.a[ra]! + s.r[rr]!, s.a[ra + H]! + s.r[rr + H]!, s.a[ra + 2 * H]! + s.r[rr + 2 * H]!,
+          s.a[ra + 3 * H]! + s.r[rr + 3 * H]!, cPrev[cp + j]!, u);
+        gates[ra] = u[0]!; gates[ra + H] = u[1]!; gates[ra + 2 * H] = u[2]!; gates[ra + 3 * H] = u[3]!;
+        c[cr + j] = u[4]!;
+        mBuf[cr + j] = u[5]!;
       }
     }
     if (P > 0) {
@@ -151,6 +150,7 @@ function gateBackward(
   const { B, H, lengths } = inp;
   const G = 4 * H;
   const Hout = inp.P > 0 ? inp.P : H;
+  const p = new Float64Array(6); // one unit's partials (cell-math.ts lstmPartials)
   for (let b = 0; b < B; b++) {
     const gr = (t * B + b) * G;
     const cr = (t * B + b) * H;
@@ -160,19 +160,15 @@ function gateBackward(
       continue;
     }
     for (let j = 0; j < H; j++) {
-      const ig = gates[gr + j]!, fg = gates[gr + H + j]!, gg = gates[gr + 2 * H + j]!, og = gates[gr + 3 * H + j]!;
-      const tau = Math.tanh(c[cr + j]!);
+      lstmPartials(gates[gr + j]!, gates[gr + H + j]!, gates[gr + 2 * H + j]!, gates[gr + 3 * H + j]!,
+        cPrev[cOff + b * H + j]!, c[cr + j]!, p);
       const dmj = dm[b * H + j]!;
-      const dct = s.dc[b * H + j]! + dmj * og * (1 - tau * tau);
-      const dai = dct * gg * ig * (1 - ig);
-      const daf = dct * cPrev[cOff + b * H + j]! * fg * (1 - fg);
-      const dag = dct * ig * (1 - gg * gg);
-      const dao = dmj * tau * og * (1 - og);
-      s.dR[b * G + j] = s.dA[gr + j] = dai;
-      s.dR[b * G + H + j] = s.dA[gr + H + j] = daf;
-      s.dR[b * G + 2 * H + j] = s.dA[gr + 2 * H + j] = dag;
-      s.dR[b * G + 3 * H + j] = s.dA[gr + 3 * H + j] = dao;
-      s.dc[b * H + j] = dct * fg;
+      const dct = s.dc[b * H + j]! + dmj * p[5]!;
+      s.dR[b * G + j] = s.dA[gr + j] = dct * p[0]!;
+      s.dR[b * G + H + j] = s.dA[gr + H + j] = dct * p[1]!;
+      s.dR[b * G + 2 * H + j] = s.dA[gr + 2 * H + j] = dct * p[2]!;
+      s.dR[b * G + 3 * H + j] = s.dA[gr + 3 * H + j] = dmj * p[4]!;
+      s.dc[b * H + j] = dct * p[3]!;
     }
     s.dh.fill(0, b * Hout, b * Hout + Hout);
   }

@@ -23,6 +23,7 @@ import {
   addInto, backwardPlan, carve, checkLengths, copyOrZero, finishStep, forwardPlan, inputBackward,
   inputProjection, isReal, maskRows, prevOffset, recurrentBackward, recurrentProjection, stepAt,
 } from './workspace.js';
+import { rnnPartial, rnnUnit } from './cell-math.js';
 
 const dimsOf = (inp: RnnInputs) => ({ T: inp.T, B: inp.B, I: inp.I, H: inp.H, P: 0 });
 
@@ -53,8 +54,7 @@ export function rnnForward(inp: RnnInputs, out: RnnForwardOut, ws: Buf): void {
       if (!isReal(lengths, t, b)) continue; // h carried by finishStep
       const hr = (t * B + b) * H;
       for (let j = 0; j < H; j++) {
-        const pre = s.a[hr + j]! + s.r[b * H + j]!;
-        h[hr + j] = relu ? (pre > 0 ? pre : 0) : Math.tanh(pre);
+        h[hr + j] = rnnUnit(s.a[hr + j]! + s.r[b * H + j]!, relu);
       }
     }
     finishStep(inp, H, t, h, out.y, hPrev, hOff);
@@ -85,9 +85,8 @@ export function rnnBackward(inp: RnnInputs, saved: RnnForwardOut, g: RnnGrads, w
         continue; // carry passes unchanged, dy ignored
       }
       for (let j = 0; j < H; j++) {
-        const ht = h[hr + j]!;
         const d = s.dh[b * H + j]! + (g.dy === null ? 0 : g.dy[hr + j]!);
-        const da = d * (relu ? (ht > 0 ? 1 : 0) : 1 - ht * ht);
+        const da = d * rnnPartial(h[hr + j]!, relu);
         s.dR[b * H + j] = s.dA[hr + j] = da;
         s.dh[b * H + j] = 0; // recurrentBackward adds the W_hh path
       }
