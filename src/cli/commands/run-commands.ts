@@ -11,13 +11,14 @@ import { csvSequences, evalSpliceRun, fastaSequences, predictSpliceRun } from '.
 import { RUN_FILES, openFinishedRun, readJson, writeJson, writeReport, type ReportData } from '../../recipes/common/index.js';
 import type { Io } from './io.js';
 import { predictSpikefinder } from './spikefinder-task.js';
+import { predictStability } from './protein-task.js';
 
 /** The task of a finished run. */
-function taskOf(dir: string, command: string): 'splice' | 'forecast' | 'spikefinder' {
+function taskOf(dir: string, command: string): 'splice' | 'forecast' | 'spikefinder' | 'stability' {
   const run = openFinishedRun(dir, command);
   const path = join(run.path, RUN_FILES.config);
   const task = (readJson(path) as { task?: unknown }).task;
-  if (task !== 'forecast' && task !== 'splice' && task !== 'spikefinder') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(task));
+  if (task !== 'forecast' && task !== 'splice' && task !== 'spikefinder' && task !== 'stability') throw new FormatError(`${path}: "task"`, '"splice" or "forecast"', JSON.stringify(task));
   return task;
 }
 
@@ -57,7 +58,7 @@ Examples:
     .action(async (o: EvalOpts) => {
       if (o.backend) setBackend(o.backend);
       const task = taskOf(o.run, 'eval');
-      if (task === 'spikefinder') throw new OptionError('recur eval', 'a forecast or splice run (a spikefinder run\'s scores are in its table.txt and report.html)', 'a spikefinder run');
+      if (task === 'spikefinder' || task === 'stability') throw new OptionError('recur eval', `a forecast or splice run (a ${task} run's scores are in its table.txt and report.html)`, `a ${task} run`);
       const payload = task === 'forecast' ? evalForecast(o, io) : await evalSplice(o);
       if (o.out) writeJson(resolve(io.cwd, o.out), payload.json);
       io.out(o.json ? `${JSON.stringify(payload.json, null, 2)}\n` : `${payload.text}\n`);
@@ -76,7 +77,7 @@ async function evalSplice(o: EvalOpts): Promise<{ json: unknown; text: string }>
   return { json: { run: resolve(o.run), protocol: r.protocol, systems: r.systems, comparison: r.comparison }, text: r.table };
 }
 
-interface PredictOpts { run: string; calcium?: string; csv?: string; all?: boolean; out?: string; fasta?: string; seqCol?: string; idCol?: string; backend?: BackendName }
+interface PredictOpts { run: string; protein?: string; variant?: string; calcium?: string; csv?: string; all?: boolean; out?: string; fasta?: string; seqCol?: string; idCol?: string; backend?: BackendName }
 
 export function predictCommand(io: Io): Command {
   return new Command('predict')
@@ -88,6 +89,8 @@ export function predictCommand(io: Io): Command {
     .option('--seq-col <name>', 'splice runs: the --csv column holding the sequences')
     .option('--id-col <name>', 'splice runs: the --csv column naming each sequence (default: the row number)')
     .option('--calcium <file>', 'spikefinder runs: calcium CSV (header 0..N-1, 100 Hz rows); writes spike rates in its layout')
+    .option('--protein <id>', 'stability runs: a protein of the run\'s data to map (in-silico saturation mutagenesis, L × 20 ΔΔG)')
+    .addOption(new Option('--variant <name>', 'stability runs: the saved networks to use (default seq; rsa needs --protein)').choices(['seq', 'rsa']))
     .option('--out <file>', 'write the predictions as CSV to this file (default: stdout)')
     .addOption(backendOption())
     .addHelpText('after', `
@@ -98,11 +101,13 @@ Examples:
   $ recur predict --run runs/wind-t1
   $ recur predict --run runs/wind-t1 --csv latest.csv --all --out forecasts.csv
   $ recur predict --run runs/splice-cv10 --fasta windows.fa --out labels.csv
-  $ recur predict --run runs/splice-cv10 --csv windows.csv --seq-col sequence --id-col name${EXIT}`)
+  $ recur predict --run runs/splice-cv10 --csv windows.csv --seq-col sequence --id-col name
+  $ recur predict --run runs/stability --protein 1div_A --out 1div.csv   # also writes 1div.html (heatmap)${EXIT}`)
     .action((o: PredictOpts) => {
       if (o.backend) setBackend(o.backend);
       const task = taskOf(o.run, 'predict');
-      const r = task === 'spikefinder' ? predictSpikefinder(o, io) : task === 'forecast' ? predictForecast(o, io) : predictSplice(o, io);
+      if (task !== 'stability' && (o.protein || o.variant)) throw new OptionError(o.protein ? '--protein' : '--variant', 'an option for a stability run', `an option given to a ${task} run`);
+      const r = task === 'stability' ? predictStability(o, io) : task === 'spikefinder' ? predictSpikefinder(o, io) : task === 'forecast' ? predictForecast(o, io) : predictSplice(o, io);
       if (o.out) io.err(`wrote ${r.rows} predictions to ${o.out}\n`);
       else io.out(r.csv);
       io.exitCode = 0;
