@@ -59,9 +59,11 @@ export function predictCommand(io: Io): Command {
     .requiredOption('--run <dir>', 'run folder written by recur train')
     .option('--csv <file>', "input CSV (forecast: the run's columns, default the run's own data; splice: with --seq-col)")
     .option('--all', 'forecast runs: forecast from every window, not only the last')
-    .option('--fasta <file>', 'splice runs: sequences to label (60 nt each)')
+    .option('--fasta <file>', 'splice and classify runs: sequences to label; stability runs: new protein sequences to map')
     .option('--seq-col <name>', 'splice runs: the --csv column holding the sequences')
     .option('--id-col <name>', 'splice runs: the --csv column naming each sequence (default: the row number)')
+    .option('--protein <id>', 'stability runs: a protein of the run\'s data to map (in-silico saturation mutagenesis, L × 20 ΔΔG)')
+    .addOption(new Option('--variant <name>', 'stability runs: the saved networks to use (default seq; rsa needs --protein)').choices(['seq', 'rsa']))
     .option('--calcium <file>', 'spikefinder runs: calcium CSV (header 0..N-1, 100 Hz rows); writes spike rates in its layout')
     .option('--out <file>', 'write the predictions as CSV to this file (default: stdout)')
     .addOption(backendOption())
@@ -73,11 +75,13 @@ Examples:
   $ recur predict --run runs/wind-t1
   $ recur predict --run runs/wind-t1 --csv latest.csv --all --out forecasts.csv
   $ recur predict --run runs/splice-cv10 --fasta windows.fa --out labels.csv
-  $ recur predict --run runs/splice-cv10 --csv windows.csv --seq-col sequence --id-col name${EXIT}`)
+  $ recur predict --run runs/splice-cv10 --csv windows.csv --seq-col sequence --id-col name
+  $ recur predict --run runs/stability --protein 1div_A --out 1div.csv   # also writes 1div.html (heatmap)${EXIT}`)
     .action((o: PredictOpts) => {
       if (o.backend) setBackend(o.backend);
       const task = taskOfRun(o.run, 'predict');
       if (!task.predict) throw unsupported('predict', task.name, TASKS.filter((t) => t.predict).map((t) => t.name));
+      if (task.name !== 'stability' && (o.protein || o.variant)) throw new OptionError(o.protein ? '--protein' : '--variant', 'an option for a stability run', `an option given to a ${task.name} run`);
       const r = task.predict(o, io);
       if (o.out) io.err(`wrote ${r.rows} predictions to ${o.out}\n`);
       else io.out(r.csv);

@@ -4,7 +4,7 @@ import { OptionError, type BackendName } from '../../index.js';
 export interface EvalOpts { run: string; csv?: string; part?: 'train' | 'val' | 'test'; out?: string; json?: boolean; backend?: BackendName }
 
 export interface PredictOpts {
-  run: string; calcium?: string; csv?: string; all?: boolean; out?: string; fasta?: string; seqCol?: string; idCol?: string; backend?: BackendName;
+  run: string; protein?: string; variant?: string; calcium?: string; csv?: string; all?: boolean; out?: string; fasta?: string; seqCol?: string; idCol?: string; backend?: BackendName;
 }
 
 /** Refuse options that belong to other tasks' runs (rather than ignoring them). */

@@ -8,6 +8,7 @@ import { commonTrainOptions, forecastOptions, keyOf, sharedModelOptions, spliceO
 import { decodeOptions } from './decode-task.js';
 import { spikefinderOptions } from './spikefinder-task.js';
 import { classifyOptions } from './splice-task.js';
+import { proteinOptions } from './protein-task.js';
 import { irregularOptions } from './irregular-task.js';
 import { PRESET_NAMES, TASKS, TASK_NAMES, chooseTask, taskOfConfig } from './tasks.js';
 import type { Io } from './io.js';
@@ -28,6 +29,7 @@ Examples:
   $ recur train --task decode --csv rec.csv --target-cols vel_x,vel_y --input-cols 'unit*'
   $ recur train --preset spikefinder               # calcium → spike rates, spikefinder ds 4, 5, 6 (--data-dir)
   $ recur train --preset physionet2012            # ICU mortality: GRU-D & co. vs logistic, 5-fold CV (data from --data-dir)
+  $ recur train --preset protein-stability --data-dir ../shared/data   # ΔΔG from sequence: ridge vs BiGRU, 4 splits
   $ recur train --task irregular --csv stays.csv --labels outcome.csv --static Age   # long format id,time,variable,value
   $ recur train --config forecast.yaml --epochs 10   # flags override the file
   $ recur train --resume runs/20250131-120000        # continue a run stopped with Ctrl-C (or killed)
@@ -60,7 +62,7 @@ function allOptions(): Option[] {
     new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(TASK_NAMES),
     new Option('--preset <name>', `known data set settings: ${TASKS.filter((t) => t.presets.length).map((t) => (t.presets.join() === t.name ? t.name : `${t.presets.join(', ')} (${t.name})`)).join('; ')}`).choices(PRESET_NAMES),
   ].map((o) => o.helpGroup('Run options:'));
-  return [...choose, ...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...classifyOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions()];
+  return [...choose, ...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...classifyOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions(), ...proteinOptions()];
 }
 
 async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> {

@@ -55,6 +55,16 @@ export interface ReportConfusion {
   caption?: string;
 }
 
+/** A heatmap of values (diverging colours around 0; `null` cells blank), drawn as static HTML. */
+export interface ReportHeatmap {
+  title: string;
+  rowLabels: string[];
+  colLabels: string[];
+  /** values[row][col]. */
+  values: (number | null)[][];
+  caption?: string;
+}
+
 /** Everything a report shows. */
 export interface ReportData {
   title: string;
@@ -69,6 +79,7 @@ export interface ReportData {
   loss?: { epoch: number[]; train: (number | null)[]; val: (number | null)[]; label?: string };
   charts?: ReportChart[];
   confusion?: ReportConfusion[];
+  heatmaps?: ReportHeatmap[];
   /** The run's full resolved configuration, shown at the end. */
   config?: unknown;
   /** What produced the run, shown with the configuration. */
@@ -172,6 +183,19 @@ function confusionHtml(c: ReportConfusion): string {
   return `<section class="card"><h2>${esc(c.title)}</h2><table class="confusion">${head}${body}</table>${c.caption ? `<p class="cap">${esc(c.caption)}</p>` : ''}</section>`;
 }
 
+function heatmapHtml(h: ReportHeatmap): string {
+  const max = Math.max(1e-12, ...h.values.flat().map((v) => (v === null || !Number.isFinite(v) ? 0 : Math.abs(v))));
+  const cell = (v: number | null): string => {
+    if (v === null || !Number.isFinite(v)) return '<td class="hm"></td>';
+    const a = Math.min(1, Math.abs(v) / max).toFixed(3);
+    return `<td class="hm" title="${fmtCell(v, 3)}" style="background:${v >= 0 ? `rgba(214,39,40,${a})` : `rgba(31,119,180,${a})`}"></td>`;
+  };
+  const head = `<tr><th></th>${h.colLabels.map((c) => `<th class="hmc">${esc(c)}</th>`).join('')}</tr>`;
+  const body = h.values.map((r, i) => `<tr><th>${esc(h.rowLabels[i] ?? '')}</th>${r.map(cell).join('')}</tr>`).join('\n');
+  const scale = `<p class="cap">colour scale: ±${fmtCell(max, 3)} at full intensity</p>`;
+  return `<section class="card"><h2>${esc(h.title)}</h2><div style="overflow-x:auto"><table class="heatmap">${head}${body}</table></div>${scale}${h.caption ? `<p class="cap">${esc(h.caption)}</p>` : ''}</section>`;
+}
+
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}
 header{background:#1b1f24;color:#fff;padding:18px 28px}header h1{margin:0;font-size:22px}header .sub{opacity:.75}
@@ -183,6 +207,7 @@ tr.em td{font-weight:600;background:#f0f6ff}.cap{color:#57606a;font-size:12.5px;
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}dl.facts dt{color:#57606a}dl.facts dd{margin:0}
 table.confusion{width:auto}table.confusion td.cm{min-width:56px}
 pre{background:#f6f8fa;padding:10px;overflow:auto;font-size:12px}.chart{min-height:50px}
+table.heatmap{width:auto;border-collapse:collapse}table.heatmap td.hm{width:9px;height:12px;padding:0;border:0}table.heatmap th{padding:0 3px;font-size:10px;border:0}th.hmc{writing-mode:vertical-rl;font-weight:400}
 .warn{color:#b00020;font-weight:600}td.best{font-weight:700}.verdict{margin:8px 0 0;font-weight:600}`;
 
 /** The page script: draws every chart with uPlot, then counts non-blank canvases. */
@@ -256,6 +281,7 @@ export function renderReport(d: ReportData): string {
 ${facts}
 ${(d.tables ?? []).map(tableHtml).join('\n')}
 ${(d.confusion ?? []).map(confusionHtml).join('\n')}
+${(d.heatmaps ?? []).map(heatmapHtml).join('\n')}
 <div id="charts"></div>
 ${notes}
 ${config}
