@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recurSource } from '../web/recur-source.js';
-import { chromiumSkip, serveInChromium } from './chromium-helpers.js';
+import { chromiumSkip, serveInChromium } from '../tools/chromium.js';
 import type { GoldenIndex } from './golden-check.js';
 
 const ROOT = join(import.meta.dirname, '..');

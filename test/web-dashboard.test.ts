@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Rng, Tensor, noGrad, oneHot } from '../src/index.js';
 import { buildNet, saveMember } from '../src/recipes/splice/checkpoint.js';
 import { SPLICE_DATA_PATH, parseSplice } from '../src/recipes/splice/data.js';
-import { chromiumSkip, serveInChromium } from './chromium-helpers.js';
+import { chromiumSkip, serveInChromium } from '../tools/chromium.js';
 
 const ROOT = join(import.meta.dirname, '..');
 

@@ -1,5 +1,5 @@
 /**
- * Chromium for the browser tests: Debian's chromium (CI installs it in .ci/run) driven by
+ * Chromium for the browser tests and bench:browser: Debian's chromium (CI installs it in .ci/run) driven by
  * playwright-core, which downloads no browser. The tests skip, saying why, where none is installed.
  * A page is served by Vite's preview server from a build of web/ (or of another root).
  */
