@@ -8,9 +8,12 @@
  * @example
  *   import { initWasm, LSTM, Adam, F, randn } from 'recur';
  *   await initWasm();                      // fetch + compile wasm/recur.wasm, then setBackend('wasm')
+ *   const { model } = await fetchCheckpoint('fold-1.member-1.safetensors');   // written by `recur train`
  */
 import { setBackend, type Backend } from './kernels/index.js';
 import { compileWasm } from './kernels/platform-browser.js';
+import { decodeCheckpoint, type Checkpoint } from './io/checkpoint-format.js';
+import { FileError } from './util/errors.js';
 
 export * from './core.js';
 
@@ -21,4 +24,18 @@ export * from './core.js';
 export async function initWasm(source?: string | URL | ArrayBuffer | Uint8Array<ArrayBuffer> | Response): Promise<Backend> {
   await compileWasm(source);
   return setBackend('wasm');
+}
+
+/**
+ * Fetch and decode a checkpoint (a `recur train` run's .safetensors file).
+ * @throws FileError naming the URL when the fetch fails or answers with an HTTP error; FormatError
+ *   naming it when the bytes are not a valid checkpoint (truncated, corrupt, another format).
+ */
+export async function fetchCheckpoint(url: string | URL, init?: RequestInit): Promise<Checkpoint> {
+  const where = String(url);
+  const res = await fetch(url, init).catch((e: unknown) => {
+    throw new FileError(where, 'a checkpoint to fetch', e instanceof Error ? e.message : String(e));
+  });
+  if (!res.ok) throw new FileError(where, 'a checkpoint to fetch', `HTTP ${res.status} ${res.statusText}`.trim());
+  return decodeCheckpoint(await res.arrayBuffer(), where);
 }

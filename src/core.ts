@@ -1,7 +1,7 @@
 /**
  * The platform-neutral part of the public API, shared by the Node entry (./index.ts) and the browser
  * entry (./browser.ts): tensors, autograd, ops, nn, optimizers, batching and encodings, metrics,
- * synthetic tasks, analysis. No Node built-in is reachable from here.
+ * synthetic tasks, analysis, safetensors and checkpoints as bytes. No Node built-in is reachable from here.
  */
 export { Tensor } from './tensor/tensor.js';
 export { tensor, zeros, ones, full, randn, uniform, arange, toDType, type CreateOptions } from './tensor/create.js';
@@ -40,3 +40,10 @@ export {
   type SyntheticOptions, type AddingProblem, type CopyTask, type CopyTaskOptions, type FlipFlop, type FlipFlopOptions,
   type DelayedResponse, type DelayedResponseOptions, type FirstToken, type FirstTokenOptions,
 } from './data/synthetic.js';
+export {
+  encodeSafetensors, decodeSafetensors, type StTensor, type StDType, type StFile,
+} from './io/safetensors-format.js';
+export { decodeStateDict } from './io/tensor-st.js';
+export {
+  encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT, type Checkpoint, type CheckpointOptimizerState, type JsonValue,
+} from './io/checkpoint-format.js';

@@ -4,7 +4,8 @@
  * (kernels/platform → kernels/platform-browser). esbuild cannot resolve a Node built-in for the
  * browser platform, so the build fails if one is reachable. Budget (issue 12): core JS (minified) +
  * wasm/recur.wasm ≤ 300 KB gzipped; the figures are printed. The bundle then runs (here, in Node: it is
- * platform-neutral): initWasm(bytes) selects the wasm backend and an LSTM trains a step on it.
+ * platform-neutral): initWasm(bytes) selects the wasm backend, an LSTM trains a few steps on it, and a
+ * checkpoint written by the Node API loads from bytes (truncated bytes: a FormatError naming the source).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import { wasmFilePath } from '../src/kernels/wasm/node.js';
 import { needWasm, wasmSkip as skip } from './wasm-helpers.js';
+import { LSTM, Rng, encodeCheckpoint, randn } from '../src/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { browser: Record<string, string>; exports: Record<string, Record<string, string>> };
@@ -66,6 +68,16 @@ test('browser bundle: no Node built-in reachable from src/browser.ts; core JS + 
       losses.push(loss.item());
     }
     assert.ok(losses[4]! < losses[0]!, losses.join(' '));
+    // A checkpoint from the Node API, as a fetch would give it (an ArrayBuffer), runs in the bundle.
+    const saved = new LSTM(3, 8, { rng: new Rng(9) }), xs = randn([5, 2, 3], new Rng(1));
+    const bytes = encodeCheckpoint({ model: saved.stateDict(), extra: { note: 'from node' } });
+    const ck = m.decodeCheckpoint(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), 'ck.safetensors');
+    assert.deepEqual(ck.extra, { note: 'from node' });
+    const loaded = new m.LSTM(3, 8, { rng: new m.Rng(0) });
+    loaded.loadStateDict(ck.model);
+    const want = saved.forward(xs).output.data, got = loaded.forward(new m.Tensor(new Float32Array(xs.data), xs.shape)).output.data;
+    assert.ok(want.every((v, i) => Math.abs(v - got[i]!) < 1e-5), 'outputs of the loaded checkpoint differ');
+    assert.throws(() => m.decodeCheckpoint(bytes.subarray(0, bytes.length - 5), 'ck.safetensors'), (e: Error) => e instanceof m.FormatError && /^ck\.safetensors/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

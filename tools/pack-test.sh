@@ -2,7 +2,8 @@
 # Does the published package work for someone who installs it? Packs the repo (prepack builds dist/),
 # installs the tarball into an empty project in a temporary folder outside the repo, and there, with
 # plain node (no tsx): runs the README's library example, type-checks a TypeScript consumer against
-# the shipped .d.ts, and runs `npx recur info` and a small `npx recur train`. Any failing step fails.
+# the shipped .d.ts, bundles a page importing it with Vite, and runs `npx recur info` and a small
+# `npx recur train`. Any failing step fails.
 # Usage: bash tools/pack-test.sh   (npm run test:pack; CI runs it after npm test)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +61,22 @@ JSON
 npm install --no-audit --no-fund --save-dev @types/node@20 >>"$d/install.log" 2>&1 || { tail -5 "$d/install.log"; fail "npm install @types/node"; }
 "$root/node_modules/.bin/tsc" -p tsconfig.json || fail "TypeScript consumer type-check against the shipped .d.ts"
 step "TypeScript consumer type-checks against the shipped types"
+
+# A browser bundle of the installed package with Vite (the repo's devDependency): 'recur' resolves to
+# dist/browser.js under the "browser" condition, the "browser" field swaps the kernels' platform, the wasm
+# is emitted as an asset, and no Node built-in may be reached (Vite would stub it and say "externalized").
+mkdir web
+cat >web/main.js <<'JS'
+import { initWasm, fetchCheckpoint, LSTM, Rng, randn, getBackend } from 'recur';
+await initWasm();
+const y = new LSTM(3, 4, { rng: new Rng(0) }).forward(randn([5, 2, 3], new Rng(1))).output;
+document.body.textContent = `${getBackend().name} ${y.shape.join('x')} ${typeof fetchCheckpoint}`;
+JS
+echo '<!doctype html><script type="module" src="./main.js"></script>' >web/index.html
+"$root/node_modules/.bin/vite" build web --logLevel warn >"$d/vite.log" 2>&1 || { cat "$d/vite.log"; fail "vite build of a page importing recur"; }
+if grep -q 'externalized for browser compatibility' "$d/vite.log" || grep -q '__vite-browser-external' web/dist/assets/*.js; then cat "$d/vite.log"; fail "a Node built-in is reachable from recur's browser entry"; fi
+ls web/dist/assets/*.wasm >/dev/null 2>&1 || fail "vite emitted no wasm asset for initWasm()"
+step "vite build of a page importing recur: $(du -k web/dist/assets/*.js | cut -f1) KB JS + the wasm asset, no Node built-in"
 
 npx --no-install recur info >"$d/info.log" 2>&1 || { cat "$d/info.log"; fail "npx recur info"; }
 grep -q "^installed at: $app/node_modules/recur" "$d/info.log" || { cat "$d/info.log"; fail "recur info: installed-at line"; }

@@ -3,6 +3,7 @@
  * problem as `where.field: expected …, got …`, naming missing and unknown fields.
  */
 import type { z } from 'zod';
+import { safeParse } from 'zod/v4/core';
 import { FormatError, showValue } from '../util/errors.js';
 
 /** What a zod issue expected, in the words of our messages ("a number >= 1"). */
@@ -23,8 +24,8 @@ export function expectedOf(issue: z.core.$ZodIssue): string {
  * @throws FormatError `where.field: expected …, got …` naming the first missing, extra or bad field.
  * @example const spec = checkSchema(specSchema, JSON.parse(text), 'ckpt.safetensors: extra');
  */
-export function checkSchema<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const r = schema.safeParse(value);
+export function checkSchema<S extends z.core.$ZodType>(schema: S, value: unknown, where: string): z.core.output<S> {
+  const r = safeParse(schema, value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const at = (path: readonly PropertyKey[]): string => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');

@@ -14,7 +14,7 @@ let wasm: { backend: Backend } | null = null;
  * copies and rewrites from this URL). The browser entry's initWasm() calls it, then setBackend('wasm').
  */
 export async function compileWasm(source?: string | URL | ArrayBuffer | Uint8Array<ArrayBuffer> | Response): Promise<{ backend: Backend }> {
-  const src = source ?? new URL('../../../wasm/recur.wasm', import.meta.url);
+  const src = source ?? new URL('../../wasm/recur.wasm', import.meta.url);
   let mod: WebAssembly.Module;
   if (src instanceof ArrayBuffer || src instanceof Uint8Array) mod = await WebAssembly.compile(src);
   else {

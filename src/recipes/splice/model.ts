@@ -4,7 +4,7 @@
  *
  * Legend: T time (60), B batch, I input channels (4), C conv channels, H hidden, D = 2 directions.
  */
-import { Conv1d, Dropout, F, GRU, LSTM, Linear, Module, Tensor, ValueError, type Rng } from '../../index.js';
+import { Conv1d, Dropout, F, GRU, LSTM, Linear, Module, Tensor, ValueError, type Rng } from '../../core.js'; // core: the model also runs in the browser (web/)
 
 /**
  * How the (T, B, D·H) outputs become one (B, P) vector: max or mean over time, the final

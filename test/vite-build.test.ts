@@ -1,0 +1,44 @@
+/**
+ * `import … from 'recur'` in Vite: an app whose entry re-exports everything of 'recur' (so nothing is
+ * tree-shaken away) builds with web/recur-source.ts, which resolves 'recur' to the browser entry,
+ * applies package.json's "browser" field and fails the build on any Node built-in. Budget (issue 12):
+ * core JS + wasm ≤ 300 KB gzipped, printed. The Node entry (src/index.ts: files, the CLI, the native
+ * loader) must fail the same build, which shows the check can fail.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, type Rollup } from 'vite';
+import { recurSource } from '../web/recur-source.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+async function viteBuild(dir: string, entryText: string): Promise<Rollup.RollupOutput['output']> {
+  const entry = join(dir, 'entry.ts');
+  writeFileSync(entry, entryText);
+  const r = await build({
+    configFile: false, root: dir, logLevel: 'silent', plugins: [recurSource()],
+    build: { write: false, target: 'es2022', rollupOptions: { input: entry, preserveEntrySignatures: 'strict' } },
+  });
+  return (Array.isArray(r) ? r[0]! : (r as Rollup.RollupOutput)).output;
+}
+
+test('vite: import from "recur" builds with no Node built-in; core JS + wasm ≤ 300 KB gzipped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recur-vite-'));
+  try {
+    const out = await viteBuild(dir, "export * from 'recur';\n");
+    const js = out.filter((o) => o.type === 'chunk'), wasm = out.filter((o) => o.fileName.endsWith('.wasm'));
+    assert.equal(wasm.length, 1, `one wasm asset (initWasm's default URL), got ${out.map((o) => o.fileName).join(', ')}`);
+    const code = js.map((c) => (c as Rollup.OutputChunk).code).join('\n');
+    assert.match(code, /initWasm|fetchCheckpoint/); // the entry's exports survived
+    const jsGz = gzipSync(code).length, wasmGz = gzipSync((wasm[0] as Rollup.OutputAsset).source).length;
+    console.log(`vite build: core JS ${(code.length / 1024).toFixed(0)} KB minified, ${(jsGz / 1024).toFixed(0)} KB gzipped; wasm ${(wasmGz / 1024).toFixed(0)} KB gzipped; total ${((jsGz + wasmGz) / 1024).toFixed(0)} KB`);
+    assert.ok(jsGz + wasmGz <= 300 * 1024, `${jsGz + wasmGz} bytes gzipped > 300 KB`);
+    await assert.rejects(viteBuild(dir, `export * from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};\n`), /imports the Node built-in "node:/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
