@@ -28,7 +28,7 @@ export function gaitOptions(): Option[] {
   return ([
     new Option('--windows <list>', 'gait: window lengths in samples at 100 Hz, comma-separated (default 25,50,100,200,400)').argParser(parseIntList),
     new Option('--only-folds <list>', 'gait: run only these subject folds, 1-based, comma-separated (a shorter run)').argParser(parseIntList),
-    new Option('--steps-per-epoch <n>', 'gait: training samples per epoch, windows × W (default 20000)').argParser(parseIntArg),
+    new Option('--steps-per-epoch <n>', 'gait: training samples per epoch, windows × W (default 25000)').argParser(parseIntArg),
   ]).map((o) => o.helpGroup('Gait options (--preset gait):'));
 }
 

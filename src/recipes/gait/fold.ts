@@ -60,7 +60,7 @@ export interface FoldResult {
 }
 
 export const THRESHOLDS = [0.3, 0.4, 0.5, 0.6, 0.7];
-export const MIN_LENS = [1, 5, 10, 20];
+export const MIN_LENS = [1, 5, 10, 20, 30];
 
 export interface Rule {
   threshold: number;

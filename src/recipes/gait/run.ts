@@ -64,7 +64,7 @@ function settings(o: GaitOptions): GaitResult['settings'] {
   if (bad !== undefined) throw new ValueError('runGait: onlyFolds', `folds below ${folds} (0-based)`, String(bad));
   return {
     windows, cells, hidden, params: { lstm: paramCount('lstm', hidden.lstm), gru: paramCount('gru', hidden.gru) }, seeds: int('seeds', o.seeds, 3, 1), lrGrid,
-    epochs: int('epochs', o.epochs, 10, 1), patience: int('patience', o.patience, 3, 0), stepsPerEpoch: int('stepsPerEpoch', o.stepsPerEpoch, 20_000, 1),
+    epochs: int('epochs', o.epochs, 16, 1), patience: int('patience', o.patience, 3, 0), stepsPerEpoch: int('stepsPerEpoch', o.stepsPerEpoch, 25_000, 1),
     batchSteps: int('batchSteps', o.batchSteps, 4096, 1), tols: ints('tols', o.tols, [10, 5, 20], 0), flowLength: Math.max(...windows), flowBatch: 8,
     folds, valSubjects: int('valSubjects', o.valSubjects, 3, 1), seed: int('seed', o.seed, 0, 0), onlyFolds: o.onlyFolds ? ints('onlyFolds', o.onlyFolds, [], 0) : null,
   };
