@@ -169,7 +169,7 @@ test('the verdict follows the intervals: advantage only where the LSTM − GRU i
   assert.match(v[0]!, /first at W = 200/);
   assert.match(v[1]!, /beats it at W = 400/);
   assert.match(v[1]!, /falls below it at W = 25/);
-  assert.match(v[1]!, /inconclusive .* at 200/);
+  assert.match(v[1]!, /does not differ from it conclusively .* at W = 200\./);
   const none = verdict([win(25, [-0.05, -0.01], [0, 0.1])], 10);
   assert.match(none[0]!, /No window length shows an LSTM advantage.*GRU better at W = 25/);
 });

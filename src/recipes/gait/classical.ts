@@ -9,7 +9,7 @@
  * three-times wider tolerance; the best pooled step F1 wins.
  */
 import { GYR, FEET, C, type Foot, type Interval, type Trial } from './data.js';
-import { NO_COUNTS, addCounts, calibrated, matchSteps, runsOf, shifted, type MatchCounts } from './events.js';
+import { calibrated, runsOf, shifted } from './events.js';
 
 export interface ZeroVelocity {
   gyrThr: number;
@@ -57,13 +57,6 @@ export function detectSteps(tr: Trial, foot: Foot, p: ZeroVelocity): Interval[] 
 
 function stanceRuns(T: number, gyr: Float64Array, acc: Float64Array, gyrThr: number, accThr: number, minLen: number): Interval[] {
   return runsOf(T, (t) => !(gyr[t]! < gyrThr && acc[t]! < accThr), minLen);
-}
-
-/** Match counts of a detector over trials (both feet). */
-export function countDetector(trials: readonly Trial[], p: ZeroVelocity, tol: number): MatchCounts {
-  let c = NO_COUNTS;
-  for (const tr of trials) for (const f of FEET) c = addCounts(c, matchSteps(detectSteps(tr, f, p), tr.steps[f], tol));
-  return c;
 }
 
 /** accThr 1000 m/s² leaves the accelerometer out (a finite "off" so that settings survive JSON). */

@@ -100,7 +100,7 @@ export function verdict(s: readonly WindowSummary[], tol: number): string[] {
     `Against the tuned zero-velocity detector (F1 ${pm(s[0]!.classical)}), the better recurrent model at each window ${[
       beat.length ? `beats it at ${list(beat)}` : '',
       below.length ? `falls below it at ${list(below)}` : '',
-      rest ? `${beat.length || below.length ? 'and ' : ''}is inconclusive (95 % interval includes 0) at ${s.filter((w) => !beat.includes(w) && !below.includes(w)).map((w) => w.W).join(', ')}` : '',
+      rest ? `does not differ from it conclusively (95 % interval includes 0) at W = ${s.filter((w) => !beat.includes(w) && !below.includes(w)).map((w) => w.W).join(', ')}` : '',
     ].filter(Boolean).join('; ')}.`,
     `Step F1 at a tolerance of ${tol} samples (${tol * 10} ms) on both the start and the end of a step.`,
   );
