@@ -40,7 +40,7 @@ function parseLambda(v: string): number | 'auto' {
 export function commonTrainOptions(): Option[] {
   return ([
     new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(['splice', 'forecast', 'decode', 'irregular']),
-    new Option('--preset <name>', 'known data set settings: wind-t1 (forecast), bmi-chewie, bmi-mihi (decode), spike-history, physionet2012 (irregular)').choices(['wind-t1', 'bmi-chewie', 'bmi-mihi', 'spike-history', 'physionet2012']),
+    new Option('--preset <name>', 'known data set settings: wind-t1 (forecast), bmi-chewie, bmi-mihi (decode), spike-history, physionet2012 (irregular), sepsis-pomdp').choices(['wind-t1', 'bmi-chewie', 'bmi-mihi', 'spike-history', 'physionet2012', 'sepsis-pomdp']),
     new Option('--config <file>', 'options from a YAML or JSON file (keys are the flag names in camelCase; flags override it)'),
     new Option('--name <name>', 'run folder name (default: a timestamp)'),
     new Option('--runs-dir <dir>', 'parent of run folders (default: runs)'),

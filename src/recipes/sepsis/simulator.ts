@@ -15,7 +15,7 @@
  * antibiotics, vasopressors, ventilation (2·3·3·2·5·2·2·2 = 1440); the agent's projected
  * observation drops glucose and diabetes: HR, BP, O₂, antibiotics, vasopressors, ventilation (144).
  */
-import type { Rng } from '../../util/rng.js';
+import type { Rng } from '../../index.js';
 
 export type Rules = 'master' | 'v2';
 
