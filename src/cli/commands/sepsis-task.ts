@@ -18,7 +18,7 @@ import type { Io } from './io.js';
 export function sepsisOptions(): Option[] {
   return ([
     new Option('--rules <rules>', "sepsis-pomdp: simulator rules, master (the published code's glucose quirk) or v2 (corrected)").choices(['master', 'v2']),
-    new Option('--ppo-iterations <n>', 'sepsis-pomdp: PPO iterations per agent (default 300)').argParser(parseIntArg),
+    new Option('--ppo-iterations <n>', 'sepsis-pomdp: PPO iterations per agent (default 500)').argParser(parseIntArg),
     new Option('--eval-episodes <n>', 'sepsis-pomdp: fresh episodes scoring each agent (default 10000)').argParser(parseIntArg),
     new Option('--search-sweeps <n>', 'sepsis-pomdp: coordinate-ascent sweeps searching the best memoryless policy (default 10)').argParser(parseIntArg),
     new Option('--entropy <x>', 'sepsis-pomdp: initial entropy bonus, decayed linearly to 0 (default 0.05)').argParser(parseNumberArg),

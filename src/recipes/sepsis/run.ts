@@ -8,7 +8,7 @@
  * 3. Linear probes from features to the exact posterior (first seed's agents).
  * 4. Off-policy evaluation from behaviour trajectories (WIS, model-based) against true values.
  */
-import { Rng, ValueError, getBackend } from '../../index.js';
+import { F, Rng, Tensor, ValueError, getBackend, noGrad } from '../../index.js';
 import { HORIZON, N_OBS, buildModel, type Rules, type SepsisModel } from './simulator.js';
 import { bestMemoryless, epsSoft, evaluateObsPolicy, evaluatePolicy, deterministic, neverTreat, optimalFiniteHorizon, uniformPolicy, valueIteration } from './exact.js';
 import { initialBelief, qmdpAction, updateBelief } from './filter.js';
@@ -16,7 +16,6 @@ import { N_INPUT, encodeObs, rollout, simulatorEnv, type SepsisAgent } from './a
 import { trainAgent, type CurvePoint } from './train.js';
 import { beliefRows, designFrom, featuresOf, observationOneHot, probe, type ProbeScore } from './probe.js';
 import { agentActions, agentModelValue, behaviourData, bootstrap, fitObsModel, memorylessActions, modelValue, solveObsModel, wis } from './ope.js';
-import { F, Tensor, noGrad } from '../../index.js';
 
 export interface SepsisOptions {
   rules?: Rules;
@@ -110,7 +109,7 @@ function memorylessPolicy(agent: SepsisAgent): Uint8Array {
 
 function settingsOf(o: SepsisOptions): SepsisResult['settings'] {
   const s = {
-    rules: o.rules ?? 'master', seed: o.seed ?? 0, seeds: o.seeds ?? 3, hidden: o.hidden ?? 64, iterations: o.iterations ?? 300, batch: o.batch ?? 256,
+    rules: o.rules ?? 'master', seed: o.seed ?? 0, seeds: o.seeds ?? 3, hidden: o.hidden ?? 32, iterations: o.iterations ?? 500, batch: o.batch ?? 256,
     lr: o.lr ?? 1e-3, entropy: o.entropy ?? 0.05, evalEpisodes: o.evalEpisodes ?? 10000, opeTrajectories: o.opeTrajectories ?? 1000, bootstrap: o.bootstrap ?? 100, sweeps: o.sweeps ?? 10,
   } as const;
   const ints = [s.seeds, s.hidden, s.iterations, s.batch, s.evalEpisodes, s.opeTrajectories, s.bootstrap, s.sweeps];
