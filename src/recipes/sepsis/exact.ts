@@ -145,9 +145,9 @@ export function bestMemoryless(m: SepsisModel, start: Uint8Array, o: { sweeps?: 
   const H = o.H ?? HORIZON;
   const piObs = majorityOnObservation(m, start, H);
   let value = evaluateObsPolicy(m, piObs, H);
-  let sweep = 0;
-  for (; sweep < (o.sweeps ?? 10); sweep++) {
-    let improved = false;
+  let sweeps = 0;
+  for (let improved = true; improved && sweeps < (o.sweeps ?? 10); sweeps++) {
+    improved = false;
     for (let ob = 0; ob < N_OBS; ob++) {
       const keep = piObs[ob]!;
       for (let a = 0; a < N_ACTIONS; a++) {
@@ -158,9 +158,8 @@ export function bestMemoryless(m: SepsisModel, start: Uint8Array, o: { sweeps?: 
         piObs[ob] = keep;
       }
     }
-    if (!improved) break;
   }
-  return { policy: piObs, value, sweeps: sweep + 1 };
+  return { policy: piObs, value, sweeps };
 }
 
 function majorityOnObservation(m: SepsisModel, pi: Uint8Array, H: number): Uint8Array {

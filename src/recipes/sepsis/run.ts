@@ -9,7 +9,7 @@
  * 4. Off-policy evaluation from behaviour trajectories (WIS, model-based) against true values.
  */
 import { F, Rng, Tensor, ValueError, getBackend, noGrad } from '../../index.js';
-import { HORIZON, N_OBS, buildModel, type Rules, type SepsisModel } from './simulator.js';
+import { HORIZON, N_ACTIONS, N_OBS, buildModel, type Rules, type SepsisModel } from './simulator.js';
 import { bestMemoryless, epsSoft, evaluateObsPolicy, evaluatePolicy, deterministic, neverTreat, optimalFiniteHorizon, uniformPolicy, valueIteration } from './exact.js';
 import { initialBelief, qmdpAction, updateBelief } from './filter.js';
 import { N_INPUT, encodeObs, rollout, simulatorEnv, type SepsisAgent } from './agent.js';
@@ -102,7 +102,7 @@ function memorylessPolicy(agent: SepsisAgent): Uint8Array {
   const lp = noGrad(() => F.logSoftmax(agent.pi.forward(agent.features(new Tensor(x, [1, N_OBS, N_INPUT])))).data);
   return Uint8Array.from({ length: N_OBS }, (_, o) => {
     let best = 0;
-    for (let a = 1; a < 8; a++) if (lp[o * 8 + a]! > lp[o * 8 + best]!) best = a;
+    for (let a = 1; a < N_ACTIONS; a++) if (lp[o * N_ACTIONS + a]! > lp[o * N_ACTIONS + best]!) best = a;
     return best;
   });
 }
