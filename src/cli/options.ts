@@ -39,8 +39,8 @@ function parseLambda(v: string): number | 'auto' {
 /** The options every `recur train` task accepts. */
 export function commonTrainOptions(): Option[] {
   return ([
-    new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(['splice', 'forecast', 'decode', 'irregular']),
-    new Option('--preset <name>', 'known data set settings: wind-t1 (forecast), bmi-chewie, bmi-mihi (decode), spike-history, physionet2012 (irregular)').choices(['wind-t1', 'bmi-chewie', 'bmi-mihi', 'spike-history', 'physionet2012']),
+    new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(['splice', 'forecast', 'decode', 'irregular', 'longrange']),
+    new Option('--preset <name>', 'known data set settings: wind-t1 (forecast), bmi-chewie, bmi-mihi (decode), spike-history, physionet2012 (irregular), splice-longrange').choices(['wind-t1', 'bmi-chewie', 'bmi-mihi', 'spike-history', 'physionet2012', 'splice-longrange']),
     new Option('--config <file>', 'options from a YAML or JSON file (keys are the flag names in camelCase; flags override it)'),
     new Option('--name <name>', 'run folder name (default: a timestamp)'),
     new Option('--runs-dir <dir>', 'parent of run folders (default: runs)'),

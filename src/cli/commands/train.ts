@@ -13,6 +13,7 @@ import { decodeOptions, isDecodeTask, resumeDecodeTask, runDecodeTask } from './
 import { trainFleet } from './sweep.js';
 import { isSpikefinder, resumeSpikefinderTask, runSpikefinderTask, spikefinderOptions, withSpikefinderChoices } from './spikefinder-task.js';
 import { IRREGULAR_ONLY, irregularOptions, runIrregularTask } from './irregular-task.js';
+import { isLongRangeTask, longRangeOptions, runLongRangeTask } from './longrange-task.js';
 import type { Io } from './io.js';
 
 /** Keys that steer the command itself and are not recipe options. */
@@ -31,6 +32,7 @@ Examples:
   $ recur train --task decode --csv rec.csv --target-cols vel_x,vel_y --input-cols 'unit*'
   $ recur train --preset spikefinder               # calcium → spike rates, spikefinder ds 4, 5, 6 (--data-dir)
   $ recur train --preset physionet2012            # ICU mortality: GRU-D & co. vs logistic, 5-fold CV (data from --data-dir)
+  $ recur train --task longrange --scale full     # long-range splice pairing: CNN vs BiGRU/BiLSTM/BiRNN vs attention, d = 100 … 10 000
   $ recur train --task irregular --csv stays.csv --labels outcome.csv --static Age   # long format id,time,variable,value
   $ recur train --config forecast.yaml --epochs 10   # flags override the file
   $ recur train --resume runs/20250131-120000        # continue a run stopped with Ctrl-C (or killed)
@@ -59,7 +61,7 @@ export function trainCommand(io: Io): Command {
 }
 
 function allOptions() {
-  return withSpikefinderChoices([...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions()]);
+  return withSpikefinderChoices([...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions(), ...longRangeOptions()]);
 }
 
 const FORECAST_ONLY = forecastOptions().map(keyOf).concat(['preset']);
@@ -85,6 +87,7 @@ async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> 
   const file = configPath ? readConfigFile(configPath) : {};
   if (isDecodeTask(opts, file)) return runDecodeTask(opts, file, configPath, io);
   if (isSpikefinder(opts, file)) return runSpikefinderTask(opts, file, configPath, io);
+  if (isLongRangeTask(opts, file)) return runLongRangeTask(opts, file, configPath, io);
   const task = (opts.task ?? file.task ?? ((opts.preset ?? file.preset) === 'physionet2012' ? 'irregular' : opts.preset ?? file.preset ? 'forecast' : 'splice')) as string;
   if (task === 'splice' || task === 'forecast') checkTaskFlags(opts, task);
   if (task === 'irregular') return runIrregularTask(opts, file, configPath, io);
