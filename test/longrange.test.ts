@@ -137,3 +137,21 @@ test('two runs with one seed give the same accuracy', async () => {
   assert.deepEqual(a.cells[0]!.topK, b.cells[0]!.topK);
   assert.deepEqual(a.cells[0]!.lossCurve, b.cells[0]!.lossCurve);
 });
+
+test('--merge: runs of disjoint models combine into the same cells as one run of both', async () => {
+  const cwd = tempDir('recur-longrange-merge-');
+  const base = ['train', '--task', 'longrange', '--distances', '40,80', '--warmup', '3', '--updates', '1', '--test-size', '16', '--quiet'];
+  for (const [models, name] of [['cnn', 'a'], ['bigru', 'b'], ['cnn,bigru', 'both']]) {
+    assert.equal((await runInProcess([...base, '--models', models!, '--name', name!], cwd)).code, 0);
+  }
+  const m = await runInProcess(['train', '--task', 'longrange', '--merge', 'runs/b,runs/a', '--quiet', '--name', 'merged'], cwd);
+  assert.equal(m.code, 0, m.stderr);
+  const cells = (n: string): unknown => JSON.parse(readFileSync(join(cwd, 'runs', n, 'metrics.json'), 'utf8')).cells.map((c: { model: string; d: number; topK: number[]; prAuc: number[] }) => [c.model, c.d, c.topK, c.prAuc]);
+  assert.deepEqual(cells('merged'), cells('both'));
+  assert.ok(existsSync(join(cwd, 'runs', 'merged', 'report.html')));
+  assert.equal((await runInProcess([...base, '--models', 'attention', '--seed', '5', '--name', 'c'], cwd)).code, 0);
+  const bad = await runInProcess(['train', '--task', 'longrange', '--merge', 'runs/a,runs/c', '--quiet'], cwd);
+  assert.equal(bad.code, 1, 'different settings apart from --models');
+  assert.match(bad.stderr, /runs\/c/);
+  assert.equal((await runInProcess(['train', '--task', 'longrange', '--merge', 'runs/a,runs/a', '--quiet'], cwd)).code, 1, 'a model twice');
+});

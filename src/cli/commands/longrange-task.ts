@@ -8,9 +8,9 @@
 import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { OptionError } from '../../index.js';
-import { MAX_D, MIN_D, MODEL_KINDS, MODES, formatLongRange, longRangeReport, runLongRange, type LongRangeSettings, type ModelKind } from '../../recipes/longrange/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, staleRunsWarning, writeJson } from '../../recipes/common/index.js';
+import { FormatError, OptionError } from '../../index.js';
+import { MAX_D, MIN_D, MODEL_KINDS, MODES, formatLongRange, longRangeReport, mergeResults, runLongRange, type LongRangeResult, type LongRangeSettings, type ModelKind } from '../../recipes/longrange/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, onInterrupt, readJson, staleRunsWarning, writeJson } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { finishRun } from './finish-run.js';
@@ -22,8 +22,9 @@ export function longRangeOptions(): Option[] {
     new Option('--scale <size>', 'longrange task: quick (a smoke run) or full (the reported sweep)').choices(['quick', 'full']),
     new Option('--distances <list>', 'longrange task: donor–acceptor distances d, comma-separated (default quick 40,400; full 100,300,1000,3000,10000)'),
     new Option('--models <list>', `longrange task: models, comma-separated among ${MODEL_KINDS.join(',')} (default all)`),
-    new Option('--warmup <n>', 'longrange task: updates at the shortest d (default quick 30, full 1500)').argParser(parseIntArg),
+    new Option('--warmup <n>', 'longrange task: updates at the shortest d (default quick 30, full 2500)').argParser(parseIntArg),
     new Option('--updates <n>', 'longrange task: updates at each longer d (default quick 10, full 150)').argParser(parseIntArg),
+    new Option('--merge <runs>', 'longrange task: combine finished runs of disjoint --models (run apart, same settings otherwise) into one run and report, comma-separated folders'),
     new Option('--test-size <n>', 'longrange task: held-out sequences per d (default quick 64, full 200)').argParser(parseIntArg),
   ].map((o) => o.helpGroup('Long-range splice options (--task longrange):'));
 }
@@ -43,6 +44,7 @@ const schema = z.strictObject({
   warmup: int.optional(),
   updates: int.optional(),
   testSize: int.optional(),
+  merge: z.string().min(1).optional(),
   seeds: int.optional(),
   seed: int.default(0),
   lr: z.number().optional(),
@@ -81,11 +83,24 @@ export function settingsOf(c: Config): LongRangeSettings {
   };
 }
 
+/** The results of finished longrange runs (their metrics.json), for --merge. */
+function readParts(list: string, cwd: string): { results: LongRangeResult[]; dirs: string[] } {
+  const dirs = listOf('--merge', list).map((d) => resolve(cwd, d));
+  if (dirs.length < 2) throw new OptionError('--merge', 'two or more run folders', list);
+  const results = dirs.map((d) => {
+    const m = readJson(join(d, RUN_FILES.metrics)) as Partial<LongRangeResult> & { task?: unknown };
+    if (m.task !== 'longrange' || !m.settings || !Array.isArray(m.cells)) throw new FormatError(join(d, RUN_FILES.metrics), 'the metrics of a longrange run', `task ${JSON.stringify(m.task)}`);
+    return { complete: true, ...m } as LongRangeResult;
+  });
+  return { results, dirs };
+}
+
 export async function runLongRangeTask(opts: Record<string, unknown>, file: Record<string, unknown>, configPath: string, io: Io): Promise<number> {
   const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !['config', 'resume', 'backend', 'json', 'task'].includes(k)));
   const layered = merge({ values: { ...file, task: undefined }, source: { kind: 'file', path: configPath } }, { values: { ...flags, task: 'longrange' }, source: { kind: 'flag' } });
   const c = validate(schema, layered, Object.keys(schema.shape), 'recur train --task longrange');
-  const settings = settingsOf(c);
+  const settings = c.merge ? null : settingsOf(c);
+  const parts = c.merge ? readParts(c.merge, io.cwd) : null;
   const root = resolve(io.cwd, c.runsDir);
   const stale = staleRunsWarning(root);
   if (stale) io.err(stale);
@@ -95,7 +110,7 @@ export async function runLongRangeTask(opts: Record<string, unknown>, file: Reco
     writeJson(join(run.path, RUN_FILES.config), c);
     const events = join(run.path, RUN_FILES.events);
     appendJsonl(events, { type: 'run_start', task: 'longrange', time: Date.now() });
-    const r = await runLongRange(settings, {
+    const r = parts ? mergeResults(parts.results, parts.dirs) : await runLongRange(settings!, {
       stop: () => stop.requested,
       onProgress: (line) => {
         appendJsonl(events, { type: 'progress', line, time: Date.now() });

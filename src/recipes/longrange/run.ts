@@ -7,7 +7,7 @@
  * Beside accuracy: training speed per stage, the memory of one step at each d, and (recurrent
  * models, first seed) the gradient reaching the donor at each d.
  */
-import { Rng, ValueError, getBackend } from '../../index.js';
+import { FormatError, Rng, ValueError, getBackend } from '../../index.js';
 import { MAX_D, MIN_D, seqLength } from './generate.js';
 import { CNN_RF, MODEL_KINDS, makeModel, type ModelKind } from './models.js';
 import { flowProbe, memoryProbe, type FlowProbe, type MemoryProbe } from './probe.js';
@@ -31,7 +31,7 @@ export interface LongRangeSettings {
 /** The two documented sizes: `quick` for tests and smoke runs, `full` for the reported figures. */
 export const MODES: Record<'quick' | 'full', Omit<LongRangeSettings, 'seed'>> = {
   quick: { distances: [40, 400], models: [...MODEL_KINDS], seeds: 1, warmup: 30, updates: 10, batch: 8, lr: 1e-2, testSize: 64, flowSequences: 2 },
-  full: { distances: [100, 300, 1000, 3000, 10000], models: [...MODEL_KINDS], seeds: 3, warmup: 1500, updates: 150, batch: 8, lr: 1e-2, testSize: 200, flowSequences: 4 },
+  full: { distances: [100, 300, 1000, 3000, 10000], models: [...MODEL_KINDS], seeds: 3, warmup: 2500, updates: 150, batch: 8, lr: 1e-2, testSize: 200, flowSequences: 4 },
 };
 
 export interface CellResult {
@@ -93,7 +93,9 @@ export async function runLongRange(s: LongRangeSettings, hooks: RunHooks = {}): 
     cells.push(...row);
     for (let k = 0; k < s.seeds; k++) {
       const rng = sub(3, mk, k);
-      const model = makeModel(kind, seqLength(ds[ds.length - 1]!), rng.fork());
+      // Chrono T_max = the first stage's length: T_max = 10 k would start every gate near 1 (no
+      // state change), and the networks did not learn the pairing at d = 100 in 1500 updates.
+      const model = makeModel(kind, seqLength(ds[0]!), rng.fork());
       for (const [i, d] of ds.entries()) {
         if (hooks.stop?.()) return finish(false);
         const out = await trainStage(model, d, { updates: i ? s.updates : s.warmup, batch: s.batch, lr: s.lr }, rng.fork(), hooks.stop);
@@ -121,4 +123,35 @@ export async function runLongRange(s: LongRangeSettings, hooks: RunHooks = {}): 
     }
     return { complete, settings: s, params, describe, cnnReceptiveField: CNN_RF, cells, timings: { totalMs: performance.now() - t0, backend: getBackend().name, maxRssMb: process.resourceUsage().maxRSS / 1024 } };
   }
+}
+
+/**
+ * One result from sweeps of disjoint model sets run apart (e.g. one process per model) with the
+ * same settings otherwise. Each network's seed depends only on (seed, model, k), so the merged
+ * cells equal those of one combined run; timings are per part (total = the longest part).
+ * @param where names each part in errors (its run folder)
+ */
+export function mergeResults(parts: readonly LongRangeResult[], where: readonly string[]): LongRangeResult {
+  const first = parts[0]!;
+  const key = (r: LongRangeResult): string => JSON.stringify({ ...r.settings, models: [] });
+  const models: ModelKind[] = [];
+  parts.forEach((r, i) => {
+    if (!r.complete) throw new FormatError(where[i]!, 'a finished longrange run', 'a stopped one');
+    if (key(r) !== key(first)) throw new FormatError(where[i]!, `the settings of ${where[0]} apart from --models`, key(r));
+    for (const m of r.settings.models) {
+      if (models.includes(m)) throw new FormatError(where[i]!, 'models no other part has', `${m} twice`);
+      models.push(m);
+    }
+  });
+  const order = (m: ModelKind): number => MODEL_KINDS.indexOf(m);
+  models.sort((a, b) => order(a) - order(b));
+  return {
+    complete: true,
+    settings: { ...first.settings, models },
+    params: Object.assign({}, ...parts.map((r) => r.params)),
+    describe: Object.assign({}, ...parts.map((r) => r.describe)),
+    cnnReceptiveField: first.cnnReceptiveField,
+    cells: parts.flatMap((r) => r.cells.map((c) => ({ ...c, lossCurve: c.lossCurve ?? [] }))).sort((a, b) => order(a.model) - order(b.model) || a.d - b.d),
+    timings: { totalMs: Math.max(...parts.map((r) => r.timings.totalMs)), backend: first.timings.backend, maxRssMb: Math.max(...parts.map((r) => r.timings.maxRssMb)) },
+  };
 }
