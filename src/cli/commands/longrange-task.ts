@@ -22,10 +22,10 @@ export function longRangeOptions(): Option[] {
     new Option('--scale <size>', 'longrange task: quick (a smoke run) or full (the reported sweep)').choices(['quick', 'full']),
     new Option('--distances <list>', 'longrange task: donor–acceptor distances d, comma-separated (default quick 40,400; full 100,300,1000,3000,10000)'),
     new Option('--models <list>', `longrange task: models, comma-separated among ${MODEL_KINDS.join(',')} (default all)`),
-    new Option('--warmup <n>', 'longrange task: updates at the shortest d (default quick 30, full 2500)').argParser(parseIntArg),
-    new Option('--updates <n>', 'longrange task: updates at each longer d (default quick 10, full 150)').argParser(parseIntArg),
+    new Option('--warmup <n>', 'longrange task: updates at the shortest d (default quick 30, full 2000)').argParser(parseIntArg),
+    new Option('--updates <n>', 'longrange task: updates at each longer d (default quick 10, full 60)').argParser(parseIntArg),
     new Option('--merge <runs>', 'longrange task: combine finished runs of disjoint --models (run apart, same settings otherwise) into one run and report, comma-separated folders'),
-    new Option('--test-size <n>', 'longrange task: held-out sequences per d (default quick 64, full 200)').argParser(parseIntArg),
+    new Option('--test-size <n>', 'longrange task: held-out sequences per d (default quick 64, full 100)').argParser(parseIntArg),
   ].map((o) => o.helpGroup('Long-range splice options (--task longrange):'));
 }
 

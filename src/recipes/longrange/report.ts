@@ -14,7 +14,8 @@ const pm = (v: readonly number[], dg = 3): string => `${mean(v).toFixed(dg)}${v.
 /** Mean log10 ratio as 1e±x; float64 underflow (a gradient of exactly 0) reads "< 1e-308". */
 const donorGrad = (c: CellResult): string => {
   if (!c.flow) return '–';
-  const v = mean(c.flow.donorLog10);
+  // metrics.json stores −Infinity (a gradient of exactly 0) as null.
+  const v = mean(c.flow.donorLog10.map((x) => x ?? -Infinity));
   return Number.isFinite(v) ? `1e${v.toFixed(1)}` : '< 1e-308';
 };
 

@@ -31,7 +31,7 @@ export interface LongRangeSettings {
 /** The two documented sizes: `quick` for tests and smoke runs, `full` for the reported figures. */
 export const MODES: Record<'quick' | 'full', Omit<LongRangeSettings, 'seed'>> = {
   quick: { distances: [40, 400], models: [...MODEL_KINDS], seeds: 1, warmup: 30, updates: 10, batch: 8, lr: 1e-2, testSize: 64, flowSequences: 2 },
-  full: { distances: [100, 300, 1000, 3000, 10000], models: [...MODEL_KINDS], seeds: 3, warmup: 2500, updates: 150, batch: 8, lr: 1e-2, testSize: 200, flowSequences: 4 },
+  full: { distances: [100, 300, 1000, 3000, 10000], models: [...MODEL_KINDS], seeds: 3, warmup: 2000, updates: 60, batch: 8, lr: 1e-2, testSize: 100, flowSequences: 4 },
 };
 
 export interface CellResult {
