@@ -155,7 +155,6 @@ function chronoInit(m: GRU | LSTM | RNN, kind: 'bigru' | 'bilstm', H: number, tM
   for (const dir of ['', '_reverse']) {
     const bih = m.param(`bias_ih_l0${dir}`).data;
     const bhh = m.param(`bias_hh_l0${dir}`).data;
-    
     for (let j = 0; j < H; j++) {
       const b = Math.log(1 + rng.random() * Math.max(tMax - 2, 0));
       bih[H + j] = 0;
@@ -168,7 +167,7 @@ function chronoInit(m: GRU | LSTM | RNN, kind: 'bigru' | 'bilstm', H: number, tM
   }
 }
 
-/** Hidden sizes that put every model near the CNN's ~2.1 k parameters. */
+/** Hidden sizes that put every recurrent model at 2.2–2.3 k parameters, beside the CNN's 2.3 k and attention's 2.0 k. */
 export const HIDDEN: Record<'bigru' | 'bilstm' | 'birnn', number> = { bigru: 16, bilstm: 14, birnn: 30 };
 
 /** A model for sequences of length T (T sets the chrono initialisation's T_max). */
