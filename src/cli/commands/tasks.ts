@@ -15,6 +15,7 @@ import { evalSplice, predictSplice } from './splice-run.js';
 import { DECODE_KEYS, resumeDecodeTask, runDecodeTask } from './decode-task.js';
 import { SPIKEFINDER_KEYS, predictSpikefinder, resumeSpikefinderTask, runSpikefinderTask } from './spikefinder-task.js';
 import { IRREGULAR_KEYS, runIrregularTask } from './irregular-task.js';
+import { LONGRANGE_KEYS, runLongRangeTask } from './longrange-task.js';
 import { SEPSIS_KEYS, runSepsisTask } from './sepsis-task.js';
 import { GAIT_KEYS, resumeGaitTask, runGaitTask } from './gait-task.js';
 import { STABILITY_KEYS, predictStability, runStabilityTask } from './protein-task.js';
@@ -50,6 +51,7 @@ export const TASKS: readonly Task[] = [
   { name: 'spikefinder', presets: ['spikefinder'], keys: SPIKEFINDER_KEYS, train: runSpikefinderTask, resume: resumeSpikefinderTask, predict: predictSpikefinder },
   { name: 'irregular', presets: ['physionet2012'], keys: IRREGULAR_KEYS, train: runIrregularTask },
   { name: 'gait', presets: ['gait'], keys: GAIT_KEYS, train: runGaitTask, resume: resumeGaitTask },
+  { name: 'longrange', presets: ['splice-longrange'], keys: LONGRANGE_KEYS, train: runLongRangeTask },
   { name: 'sepsis-pomdp', presets: ['sepsis-pomdp'], keys: SEPSIS_KEYS, train: runSepsisTask },
   { name: 'stability', presets: ['protein-stability'], keys: STABILITY_KEYS, train: runStabilityTask, predict: predictStability },
 ];

@@ -11,6 +11,7 @@ import { classifyOptions } from './splice-task.js';
 import { proteinOptions } from './protein-task.js';
 import { gaitOptions } from './gait-task.js';
 import { sepsisOptions } from './sepsis-task.js';
+import { longRangeOptions } from './longrange-task.js';
 import { irregularOptions } from './irregular-task.js';
 import { PRESET_NAMES, TASKS, TASK_NAMES, chooseTask, taskOfConfig } from './tasks.js';
 import type { Io } from './io.js';
@@ -34,6 +35,7 @@ Examples:
   $ recur train --preset protein-stability --data-dir ../shared/data   # ΔΔG from sequence: ridge vs BiGRU, 4 splits
   $ recur train --preset gait                     # LSTM vs GRU footstep segmentation over window lengths vs a zero-velocity detector (--data-dir)
   $ recur train --preset sepsis-pomdp              # sepsis POMDP simulator: recurrent vs memoryless agents, belief probes, OPE
+  $ recur train --task longrange --scale full     # long-range splice pairing: CNN vs BiGRU/BiLSTM/BiRNN vs attention, d = 100 … 10 000
   $ recur train --task irregular --csv stays.csv --labels outcome.csv --static Age   # long format id,time,variable,value
   $ recur train --config forecast.yaml --epochs 10   # flags override the file
   $ recur train --resume runs/20250131-120000        # continue a run stopped with Ctrl-C (or killed)
@@ -66,7 +68,7 @@ function allOptions(): Option[] {
     new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(TASK_NAMES),
     new Option('--preset <name>', `known data set settings: ${TASKS.filter((t) => t.presets.length).map((t) => (t.presets.join() === t.name ? t.name : `${t.presets.join(', ')} (${t.name})`)).join('; ')}`).choices(PRESET_NAMES),
   ].map((o) => o.helpGroup('Run options:'));
-  return [...choose, ...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...classifyOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions(), ...proteinOptions(), ...gaitOptions(), ...sepsisOptions()];
+  return [...choose, ...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...classifyOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions(), ...proteinOptions(), ...gaitOptions(), ...sepsisOptions(), ...longRangeOptions()];
 }
 
 async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> {
