@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { EXPERIMENTS, runE1, runE2, runE3, runE4, runE5, runE6, type RunInfo } from '../src/recipes/dynamics/index.js';
-import { matchGruWidth, paramCount } from '../src/recipes/dynamics/e6.js';
+import { matchGruWidth, paramCount, type E6Row } from '../src/recipes/dynamics/e6.js';
 
 const root = mkdtempSync(join(tmpdir(), 'recur-exp-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
@@ -35,12 +35,14 @@ function checkReport(r: RunInfo, id: string): void {
 test('E1: a row per model and T, gradient norms per lag of length T, the explode/clip runs', async () => {
   const r = await runE1(opts('e1'));
   checkReport(r, 'e1');
-  assert.equal(r.rows.length, 2 * 3);
+  assert.equal(r.rows.length, 2 * 4 * 2);
+  assert.deepEqual(r.seeds, [1, 2]);
+  assert.equal(r.findings.length, 4 + 3);
   for (const row of r.rows) {
     assert.ok(row.valMse >= 0 && Number.isFinite(row.gradRatioInit) && Number.isFinite(row.gradRatioTrained), JSON.stringify(row));
     assert.equal(row.learned, row.valMse < 0.01);
   }
-  for (const k of ['rnn', 'lstm', 'gru'] as const) {
+  for (const k of ['rnn', 'lstm', 'lstm-fb1', 'gru'] as const) {
     const g = r.gradNormPerLag[k];
     assert.equal(g.init.length, r.flowT);
     assert.equal(g.trained.length, r.flowT);
@@ -103,16 +105,18 @@ test('E5: the finder returns classified fixed points with eigenvalues; the line-
   assert.ok(r.lineAttractor[0]!.slowPoints >= 0 && r.lineAttractorCount <= 1);
 });
 
-test('E6: LSTM and GRU rows per task at (nearly) equal parameter counts', async () => {
+test('E6: three cells per task at (nearly) equal parameter counts; the lr sweep on the first seed, then the other seeds', async () => {
   const r = await runE6(opts('e6'));
   checkReport(r, 'e6');
-  assert.equal(r.rows.length, 4);
-  for (let i = 0; i < 4; i += 2) {
-    const [l, g] = [r.rows[i]!, r.rows[i + 1]!];
-    assert.deepEqual([l.model, g.model], ['lstm', 'gru']);
-    assert.ok(Math.abs(l.params - g.params) / l.params < 0.15, `${l.params} vs ${g.params}`);
-    for (const x of [l, g]) assert.ok(x.accuracy >= 0 && x.accuracy <= 1 && x.msPerStep >= 0);
+  assert.equal(r.rows.length, 6);
+  for (let i = 0; i < 6; i += 3) {
+    const [l, f, g] = r.rows.slice(i, i + 3) as [E6Row, E6Row, E6Row];
+    assert.deepEqual([l.cell, f.cell, g.cell], ['lstm', 'lstm-fb1', 'gru']);
+    assert.ok(Math.abs(l.params - g.params) / l.params < 0.15 && l.params === f.params, `${l.params} vs ${g.params}`);
+    for (const x of [l, f, g]) assert.ok(x.testAccuracy.mean >= 0 && x.testAccuracy.mean <= 1 && x.testAccuracy.n === 2 && r.lrs.includes(x.lr));
   }
+  assert.equal(r.runs.length, 2 * 3 * (r.lrs.length + 1));
+  assert.equal(r.findings.length, 6);
   assert.equal(paramCount('lstm', 2, 48, 1), 10033);
   assert.equal(matchGruWidth(2, 48, 1), 56);
 });

@@ -12,7 +12,7 @@
  * one eigenvalue ≈ 1 along the line (analysis.slowManifold): a line attractor.
  */
 import { Adam, F, Rng, Tensor, analysis, delayedResponse, flipFlop, getBackend } from '../../index.js';
-import { Report, SeqModel, context, fit, fmt, info, pca2, pick, round, scatterSvg, type Ctx, type RunInfo, type RunOptions } from './common.js';
+import { Report, SeqModel, context, fit, fmt, info, pca2, pick, round, scatterSvg, type CellKind, type Ctx, type RunInfo, type RunOptions } from './common.js';
 
 export interface E5Point {
   state: number[];
@@ -69,7 +69,7 @@ export interface E5LineNetwork {
   readoutRange: [number, number];
 }
 
-interface Cfg { hidden: number; lineHidden: number; lineSteps: number; lineNetworks: number; T: number; batch: number; steps: number; candidates: number; maxIters: number; evalEvery: number }
+export interface Cfg { hidden: number; lineHidden: number; lineSteps: number; lineNetworks: number; T: number; batch: number; steps: number; candidates: number; maxIters: number; evalEvery: number }
 
 function config(ctx: Ctx): Cfg {
   return pick<Cfg>(ctx, {
@@ -138,21 +138,24 @@ export function initialStates(cell: analysis.Cell, xs: Tensor, xStar: number[], 
   return out;
 }
 
-function trainFlipFlop(ctx: Ctx, cfg: Cfg): { m: SeqModel; valMse: number; xs: Tensor } {
-  const rng = ctx.rng('e5-flipflop');
-  const m = new SeqModel('gru', 3, cfg.hidden, 3, { rng });
+/** Train a network (GRU unless told) on the 8-state flip-flop; `prepare` may edit the fresh model (an init variant). */
+export function trainFlipFlop(ctx: Ctx, cfg: Cfg, kind: CellKind = 'gru', prepare?: (m: SeqModel, rng: Rng) => void, label = 'e5-flipflop'): { m: SeqModel; valMse: number; xs: Tensor } {
+  const rng = ctx.rng(label);
+  const m = new SeqModel(kind, 3, cfg.hidden, 3, { rng });
+  prepare?.(m, rng);
   const val = flipFlop8(cfg.T, 128, new Rng(5000 + ctx.seed));
   const params = m.parameters();
   const mse = (d: { x: Tensor; y: Tensor }): Tensor => F.mseLoss(m.every(d.x).y, F.reshape(d.y, [d.y.shape[0]! * d.y.shape[1]!, 3]));
   const r = fit({
     steps: cfg.steps, opt: new Adam(params, { lr: 1e-2 }), params, clip: 1, evalEvery: cfg.evalEvery,
     loss: () => mse(flipFlop8(cfg.T, cfg.batch, rng)), evaluate: () => mse(val).item(),
-    log: ctx.config === 'tiny' ? undefined : ctx.log, label: 'e5 flip-flop',
+    log: ctx.config === 'tiny' ? undefined : ctx.log, label: `${label} ${kind}`,
   });
   return { m, valMse: r.final, xs: analysis.f64(val.x) };
 }
 
-function flipFlopPart(ctx: Ctx, cfg: Cfg, rep: Report): E5Result['flipflop'] {
+/** Part A: train the flip-flop GRU, find and classify its fixed points at input 0, draw them into `rep`. */
+export function flipFlopPart(ctx: Ctx, cfg: Cfg, rep: Report): E5Result['flipflop'] {
   const { m, valMse, xs } = trainFlipFlop(ctx, cfg);
   const cell = analysis.cellOf(m.rnn);
   const rng = ctx.rng('e5-fp');
