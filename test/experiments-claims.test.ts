@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GRU, LSTM, RNN, Rng, analysis } from '../src/index.js';
 import { runE1, runE2 } from '../src/recipes/dynamics/index.js';
 import { Report, context } from '../src/recipes/dynamics/common.js';
 import { flipFlopPart, type Cfg as E5Cfg } from '../src/recipes/dynamics/e5.js';
@@ -45,4 +46,25 @@ test('E5 (small): a GRU trained on the 3-bit flip-flop has stable fixed points r
   assert.ok(f.valMse < 0.05, `val MSE ${f.valMse}`);
   assert.equal(f.stablePatterns, 8, `${f.stable} stable points, ${f.stablePatterns} patterns`);
   for (const p of f.points.filter((x) => x.stability === 'stable')) assert.equal(p.undecidedBits, 0, `a stable point reads out ${p.readout}`);
+});
+
+test('E8 (init): λ1 at input 0 is negative for PyTorch-initialised RNN, LSTM and GRU, and positive for a 64-unit tanh RNN with W_hh gain 2', () => {
+  const lambda1 = (m: RNN | LSTM | GRU): number => {
+    const cell = analysis.cellOf(m);
+    const s0 = Float64Array.from({ length: cell.stateSize }, (_, i) => 0.1 * Math.sin(i + 1));
+    return analysis.lyapunovExponents(analysis.cellSystem(cell, { input: [0, 0, 0] }), s0, { k: 1, warmup: 100, maxSteps: 300, minSteps: 300 }).exponents[0]!;
+  };
+  for (const seed of [0, 1, 2]) {
+    for (const m of [new RNN(3, 16, { rng: new Rng(seed) }), new LSTM(3, 16, { rng: new Rng(seed) }), new GRU(3, 16, { rng: new Rng(seed) })]) {
+      const l = lambda1(m);
+      assert.ok(l < -0.1, `${m.constructor.name} seed ${seed}: λ1 ${l}`);
+    }
+    const rng = new Rng(100 + seed);
+    // Chaos at gain 2 is a large-H property: at H = 16–32 some draws settle on a cycle instead.
+    const chaotic = new RNN(3, 64, { rng });
+    const w = chaotic.param('weight_hh_l0');
+    for (let i = 0; i < w.size; i++) w.data[i] = (rng.normal() * 2) / Math.sqrt(64);
+    const l = lambda1(chaotic);
+    assert.ok(l > 0.05, `gain-2 RNN seed ${seed}: λ1 ${l}`);
+  }
 });

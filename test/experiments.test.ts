@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { EXPERIMENTS, runE1, runE2, runE3, runE4, runE5, runE6, type RunInfo } from '../src/recipes/dynamics/index.js';
 import { matchGruWidth, paramCount, type E6Row } from '../src/recipes/dynamics/e6.js';
+import { run as runE8, spearman } from '../src/recipes/dynamics/e8.js';
+import { run as runE9 } from '../src/recipes/dynamics/e9.js';
 
 const root = mkdtempSync(join(tmpdir(), 'recur-exp-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
@@ -35,7 +37,7 @@ function checkReport(r: RunInfo, id: string): void {
 test('E1: a row per model and T, gradient norms per lag of length T, the explode/clip runs', async () => {
   const r = await runE1(opts('e1'));
   checkReport(r, 'e1');
-  assert.equal(r.rows.length, 2 * 4 * 2);
+  assert.equal(r.rows.length, 2 * 4 + 4); // every T on the first seed, seedTs on the second
   assert.deepEqual(r.seeds, [1, 2]);
   assert.equal(r.findings.length, 4 + 3);
   for (const row of r.rows) {
@@ -121,10 +123,41 @@ test('E6: three cells per task at (nearly) equal parameter counts; the lr sweep 
   assert.equal(matchGruWidth(2, 48, 1), 56);
 });
 
+test('E8: checkpoints with λ1 driven and autonomous, full spectra at init and trained, a summary per model', async () => {
+  const r = await runE8(opts('e8'));
+  checkReport(r, 'e8');
+  assert.equal(r.runs.length, 4 * 2);
+  for (const x of r.runs) {
+    assert.deepEqual(x.checkpoints.map((c) => c.step), [0, 2, 4]);
+    assert.ok(x.checkpoints.every((c) => Number.isFinite(c.lambdaDriven) && Number.isFinite(c.lambdaAuto) && c.valMse >= 0));
+    const S = x.model === 'lstm' ? 8 : 4;
+    assert.equal(x.spectrumInit.length, S);
+    assert.equal(x.spectrumTrained.length, S);
+    assert.equal(x.spectrumInit[0], x.checkpoints[0]!.lambdaDriven);
+  }
+  assert.deepEqual(r.summary.map((x) => x.model), ['rnn', 'lstm', 'gru', 'rnn-gain2']);
+  assert.ok(Math.abs(r.spearmanAll) <= 1);
+  assert.equal(spearman([1, 2, 3, 4], [10, 20, 20, 40]), spearman([1, 2, 3, 4], [1, 2, 2, 3]));
+  assert.equal(spearman([1, 2, 3], [3, 2, 1]), -1);
+});
+
+test('E9: per variant and seed, fixed points, relaxed-orbit shares summing to ≤ 1 and a mechanism', async () => {
+  const r = await runE9(opts('e9'));
+  checkReport(r, 'e9');
+  assert.deepEqual(r.runs.map((x) => x.variant), ['default init', 'identity W_hh', 'weight decay', 'default init', 'identity W_hh', 'weight decay']);
+  for (const x of r.runs) {
+    assert.ok(x.period1Share >= 0 && x.period2Share >= 0 && x.period1Share + x.period2Share <= 1 + 1e-9, JSON.stringify(x));
+    assert.ok(x.stablePatterns <= Math.min(8, x.stable) && x.period2Patterns <= 8 && x.flipUnstable <= x.fixedPoints);
+    assert.ok(['fixed points', 'period-2 orbits', 'mixed'].includes(x.mechanism));
+  }
+  assert.equal(r.findings.length, 3);
+});
+
 test('launcher: lists the six experiments, rejects unknown arguments', () => {
   assert.deepEqual(EXPERIMENTS.map((e) => e.id), ['e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
-  const bad = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'experiments', 'run.ts'), 'e9'], { encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'experiments', 'run.ts'), 'e10'], { encoding: 'utf8' });
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /unknown argument "e9"[\s\S]*usage/);
+  assert.match(bad.stderr, /unknown argument "e10"[\s\S]*usage/);
+  assert.match(bad.stderr, /e7\|e8\|e9\|all/);
   assert.ok(existsSync(join(import.meta.dirname, '..', 'docs', 'experiments.md')));
 });
