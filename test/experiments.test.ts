@@ -78,15 +78,19 @@ test('E3: validation BPC for every dropout regime (synthetic text); a missing da
   await assert.rejects(runE3({ ...opts('e3-missing'), dataDir: join(root, 'nowhere') }), /not found.*RECUR_DATA_DIR/);
 });
 
-test('E4: plain, EWC and OGD rows with forgetting = MSE on A after B − after A', async () => {
+test('E4: per seed, plain, EWC and OGD rows with forgetting = MSE on A after B − after A, and the joint bound', async () => {
   const r = await runE4(opts('e4'));
   checkReport(r, 'e4');
-  assert.deepEqual(r.rows.map((x) => x.method), ['plain', 'EWC λ=10', 'OGD k=4']);
-  for (const x of r.rows) {
-    assert.ok(Number.isFinite(x.mseA) && Number.isFinite(x.mseB), JSON.stringify(x));
-    assert.ok(Math.abs(x.forgetting - (x.mseA - r.mseAAfterA)) < 1e-3);
+  assert.deepEqual(r.seeds.map((s) => s.seed), [1, 2]);
+  for (const s of r.seeds) {
+    assert.deepEqual(s.rows.map((x) => x.method), ['plain', 'EWC λ=10', 'OGD k=4']);
+    for (const x of s.rows) {
+      assert.ok(Number.isFinite(x.mseA) && Number.isFinite(x.mseB), JSON.stringify(x));
+      assert.ok(Math.abs(x.forgetting - (x.mseA - s.mseAAfterA)) < 1e-3);
+    }
+    assert.ok(Number.isFinite(s.joint.mseA) && Number.isFinite(s.joint.mseB));
+    assert.equal(s.basisSize, 4);
   }
-  assert.equal(r.basisSize, 4);
 });
 
 test('E5: the finder returns classified fixed points with eigenvalues; the line-attractor summary is filled', async () => {
