@@ -45,7 +45,7 @@ test('E1: a row per model and T, gradient norms per lag of length T, the explode
     assert.equal(row.learned, row.valMse < 0.01);
   }
   for (const k of ['rnn', 'lstm', 'lstm-fb1', 'gru'] as const) {
-    const g = r.gradNormPerLag[k];
+    const g = r.gradNormPerLag[k]!;
     assert.equal(g.init.length, r.flowT);
     assert.equal(g.trained.length, r.flowT);
     assert.ok(finite(g.init) && finite(g.trained) && g.init.every((v) => v >= 0));
