@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { GRU, LSTM, RNN, Rng, analysis } from '../src/index.js';
 import { runE1, runE2 } from '../src/recipes/dynamics/index.js';
 import { Report, context } from '../src/recipes/dynamics/common.js';
-import { flipFlopPart, type Cfg as E5Cfg } from '../src/recipes/dynamics/e5.js';
+import { flipFlopPart, trainFlipFlop, type Cfg as E5Cfg } from '../src/recipes/dynamics/e5.js';
+import { analyse as analyseRnn, type Cfg as E9Cfg } from '../src/recipes/dynamics/e9.js';
 
 const root = mkdtempSync(join(tmpdir(), 'recur-claims-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
@@ -67,4 +68,17 @@ test('E8 (init): λ1 at input 0 is negative for PyTorch-initialised RNN, LSTM an
     const l = lambda1(chaotic);
     assert.ok(l > 0.05, `gain-2 RNN seed ${seed}: λ1 ${l}`);
   }
+});
+
+test('E9 (small): a tanh RNN trained on the flip-flop holds the 8 patterns at stable fixed points, not on period-2 orbits', () => {
+  const ctx = context('e9', { tiny: true, seed: 0, outDir: join(root, 'e9') });
+  const cfg: E9Cfg = {
+    hidden: 16, lineHidden: 0, lineSteps: 0, lineNetworks: 0, T: 60, batch: 16, steps: 500, candidates: 96, maxIters: 600, evalEvery: 100, seeds: 1, relax: 300, probes: 64,
+  };
+  const { m, valMse, xs } = trainFlipFlop(ctx, cfg, { kind: 'rnn', label: 'e9-0' });
+  const a = analyseRnn(ctx, cfg, m, xs, 0);
+  assert.ok(valMse < 0.05, `val MSE ${valMse}`);
+  assert.equal(a.stablePatterns, 8, `${a.stable} stable points`);
+  assert.equal(a.flipUnstable, 0, `min real eigenvalue ${a.minRealEigenvalue}`);
+  assert.ok(a.period2Share < 0.1 && a.mechanism === 'fixed points', JSON.stringify({ ...a, eig: undefined }));
 });

@@ -50,7 +50,7 @@ export interface E9Result extends RunInfo {
   findings: string[];
 }
 
-interface Cfg extends FlipFlopCfg { seeds: number; relax: number; probes: number }
+export interface Cfg extends FlipFlopCfg { seeds: number; relax: number; probes: number }
 
 function config(ctx: Ctx): Cfg {
   const none = { lineHidden: 0, lineSteps: 0, lineNetworks: 0 };
@@ -125,7 +125,8 @@ function orbits(cell: analysis.Cell, m: SeqModel, probes: Float64Array, relax: n
   return { period1Share: round(p1 / n, 3), period2Share: round(p2 / n, 3), period2Orbits: found.length, period2Patterns: patterns.size };
 }
 
-function analyse(ctx: Ctx, cfg: Cfg, m: SeqModel, xs: Tensor, seed: number): Omit<E9Run, 'variant' | 'seed' | 'valMse'> & { eig: analysis.Complex[] } {
+/** Fixed points and relaxed orbits of a flip-flop tanh RNN at input 0 (the E9 measurements). */
+export function analyse(ctx: Ctx, cfg: Cfg, m: SeqModel, xs: Tensor, seed: number): Omit<E9Run, 'variant' | 'seed' | 'valMse'> & { eig: analysis.Complex[] } {
   const cell = analysis.cellOf(m.rnn);
   const rng = ctx.rng(`e9-fp-${seed}`);
   const init = initialStates(cell, xs, [0, 0, 0], cfg.candidates, rng);
