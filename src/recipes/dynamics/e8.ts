@@ -57,9 +57,9 @@ export interface E8Result extends RunInfo {
   findings: string[];
 }
 
-interface Cfg extends FlipFlopCfg { seeds: number; warmup: number; lyapSteps: number }
+export interface Cfg extends FlipFlopCfg { seeds: number; warmup: number; lyapSteps: number }
 
-function config(ctx: Ctx): Cfg {
+export function config(ctx: Ctx): Cfg {
   const none = { lineHidden: 0, lineSteps: 0, lineNetworks: 0, candidates: 0, maxIters: 0 };
   return pick<Cfg>(ctx, {
     full: { ...none, hidden: 16, T: 100, batch: 32, steps: 1500, evalEvery: 250, seeds: 3, warmup: 100, lyapSteps: 500 },
@@ -144,12 +144,16 @@ function summarise(runs: E8Run[]): E8Summary[] {
   });
 }
 
-function findings(s: E8Summary[], rhoAll: number): string[] {
+export function findings(s: E8Summary[], rhoAll: number, runs: E8Run[]): string[] {
   const out = s.map((x) => `${x.model}: λ1 driven ${fmtCi(x.lambdaDrivenInit)} at init → ${fmtCi(x.lambdaDrivenTrained)} trained; autonomous ${fmtCi(x.lambdaAutoInit)} → ${fmtCi(x.lambdaAutoTrained)}; `
     + `trained val MSE ${fmtCi(x.valMse)}; Spearman ρ(λ1 driven, val MSE) over checkpoints ${fmt(x.spearmanDriven)}.`);
   const moved = s.filter((x) => Math.abs(x.lambdaDrivenTrained.mean) < Math.abs(x.lambdaDrivenInit.mean)).map((x) => x.model);
   out.push(`Training moved the driven λ1 towards 0 for: ${moved.join(', ') || 'none'}; away from 0 for: ${s.filter((x) => !moved.includes(x.model)).map((x) => x.model).join(', ') || 'none'}.`);
-  out.push(`Over every checkpoint of every model, Spearman ρ(λ1 driven, val MSE) = ${fmt(rhoAll)} (negative: checkpoints closer to 0 from below fit better).`);
+  const end = runs.map((r) => r.checkpoints.at(-1)!);
+  const neg = end.filter((c) => c.lambdaDriven < 0 && c.lambdaAuto < 0).length;
+  out.push(`Trained networks with λ1 < 0 both driven and autonomous: ${neg}/${end.length}; largest trained λ1 driven ${fmt(Math.max(...end.map((c) => c.lambdaDriven)))}, autonomous ${fmt(Math.max(...end.map((c) => c.lambdaAuto)))}.`);
+  const sense = rhoAll > 0 ? 'more contracting checkpoints (more negative λ1) fit better' : rhoAll < 0 ? 'checkpoints with λ1 closer to 0 or above fit better' : 'no monotone relation';
+  out.push(`Over every checkpoint of every model, Spearman ρ(λ1 driven, val MSE) = ${fmt(rhoAll)}: ${sense}.`);
   return out;
 }
 
@@ -161,12 +165,13 @@ export async function run(opts: RunOptions = {}): Promise<E8Result> {
   const summary = summarise(runs);
   const all = runs.flatMap((r) => r.checkpoints);
   const spearmanAll = round(spearman(all.map((c) => c.lambdaDriven), all.map((c) => c.valMse)), 3);
-  const result: E8Result = { ...info(ctx), seeds, hidden: cfg.hidden, steps: cfg.steps, runs, summary, spearmanAll, findings: findings(summary, spearmanAll) };
+  const result: E8Result = { ...info(ctx), seeds, hidden: cfg.hidden, steps: cfg.steps, runs, summary, spearmanAll, findings: findings(summary, spearmanAll, runs) };
   write(ctx, cfg, result);
   return result;
 }
 
-function write(ctx: Ctx, cfg: Cfg, r: E8Result): void {
+/** Write report.md, the figures and result.json (also used to re-render a stored result.json). */
+export function write(ctx: Ctx, cfg: Cfg, r: E8Result): void {
   const rep = new Report('E8 — Lyapunov spectra of trained RNN / LSTM / GRU on the 3-bit flip-flop');
   rep.p(`Config ${ctx.config}, seeds ${r.seeds.join(', ')}, backend ${r.backend}. Hidden ${cfg.hidden}, flip-flop T = ${cfg.T}, batch ${cfg.batch}, Adam lr 1e-2, clip 1, ${cfg.steps} steps; `
     + `checkpoints every ${cfg.evalEvery} steps. λ1 by the QR method in nats/step: driven = the network fed one fixed flip-flop input sequence (${cfg.warmup} warm-up + ${cfg.lyapSteps} steps); `
