@@ -37,7 +37,7 @@ function checkReport(r: RunInfo, id: string): void {
 test('E1: a row per model and T, gradient norms per lag of length T, the explode/clip runs', async () => {
   const r = await runE1(opts('e1'));
   checkReport(r, 'e1');
-  assert.equal(r.rows.length, 2 * 4 + 4); // every T on the first seed, seedTs on the second
+  assert.equal(r.rows.length, 4 + 2 * 4); // the grid (T = 5) on the first seed, the long T = 8 on both
   assert.deepEqual(r.seeds, [1, 2]);
   assert.equal(r.findings.length, 4 + 3);
   for (const row of r.rows) {

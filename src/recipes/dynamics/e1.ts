@@ -8,8 +8,8 @@
  * (analysis.gradientFlow, float64) is measured at initialisation and after training: it shows
  * whether the loss at the last step can reach the marked inputs at all.
  *
- * Every model is trained at every T on the first seed, and at the longest T (`seedTs`) on
- * `seeds` seeds in all (the full grid on every seed did not fit the shared machine). The LSTM runs twice per seed, with PyTorch's
+ * Every model is trained at every T of the grid on the first seed, and at the long T (`longT`,
+ * batch `longBatch`) on `seeds` seeds (the full grid on every seed did not fit the shared machine). The LSTM runs twice per seed, with PyTorch's
  * init (forget bias ≈ 0) and with the forget-gate bias started at 1 ("lstm-fb1", Jozefowicz et al.
  * 2015) on the same weights and data stream otherwise. The report's findings are computed from
  * the rows.
@@ -28,6 +28,7 @@ export interface E1Row {
   model: E1Model;
   T: number;
   seed: number;
+  batch: number;
   valMse: number;
   learned: boolean;
   steps: number;
@@ -74,17 +75,18 @@ interface Cfg {
   flowT: number;
   explodeSteps: number;
   seeds: number;
-  /** Sequence lengths trained on every seed (the others on the first seed only). */
-  seedTs: number[];
+  /** The long sequence length, trained on every seed with batch longBatch (the grid Ts on the first seed only). */
+  longT: number;
+  longBatch: number;
   /** The tanh RNN is trained up to this T only (it fails from T = 50 on; its long runs cost the most). */
   rnnMaxT: number;
 }
 
 function config(ctx: Ctx): Cfg {
   return pick<Cfg>(ctx, {
-    full: { Ts: [10, 50, 100, 400], hidden: 32, batch: 32, maxSteps: 2000, evalEvery: 100, nVal: 512, flowT: 400, explodeSteps: 2000, seeds: 3, seedTs: [400], rnnMaxT: 100 },
-    quick: { Ts: [10, 50, 100], hidden: 16, batch: 16, maxSteps: 300, evalEvery: 50, nVal: 128, flowT: 50, explodeSteps: 300, seeds: 1, seedTs: [100], rnnMaxT: 100 },
-    tiny: { Ts: [5, 8], hidden: 4, batch: 4, maxSteps: 3, evalEvery: 2, nVal: 8, flowT: 8, explodeSteps: 3, seeds: 2, seedTs: [8], rnnMaxT: 8 },
+    full: { Ts: [10, 50, 100], hidden: 32, batch: 32, maxSteps: 2000, evalEvery: 100, nVal: 512, flowT: 400, explodeSteps: 2000, seeds: 3, longT: 400, longBatch: 8, rnnMaxT: 100 },
+    quick: { Ts: [10, 50], hidden: 16, batch: 16, maxSteps: 300, evalEvery: 50, nVal: 128, flowT: 50, explodeSteps: 300, seeds: 1, longT: 100, longBatch: 16, rnnMaxT: 100 },
+    tiny: { Ts: [5], hidden: 4, batch: 4, maxSteps: 3, evalEvery: 2, nVal: 8, flowT: 8, explodeSteps: 3, seeds: 2, longT: 8, longBatch: 4, rnnMaxT: 8 },
   });
 }
 
@@ -107,7 +109,7 @@ function valBatch(T: number, n: number, seed: number): AddingProblem {
   return addingProblem(T, n, { rng: new Rng(1000 + seed * 31 + T) });
 }
 
-function trainOne(ctx: Ctx, cfg: Cfg, model: E1Model, T: number, k: number): { row: E1Row; init: number[]; trained: number[]; fit: FitResult } {
+function trainOne(ctx: Ctx, cfg: Cfg, model: E1Model, T: number, k: number, batch: number): { row: E1Row; init: number[]; trained: number[]; fit: FitResult } {
   const kind: CellKind = model === 'lstm-fb1' ? 'lstm' : model;
   const seed = ctx.seed + k;
   // lstm-fb1 shares lstm's generator: the same weights and batches, only the forget bias differs.
@@ -120,7 +122,7 @@ function trainOne(ctx: Ctx, cfg: Cfg, model: E1Model, T: number, k: number): { r
   const r = fit({
     steps: cfg.maxSteps, opt: new Adam(params, { lr: LR }), params, evalEvery: cfg.evalEvery, stopBelow: THRESHOLD / 2,
     loss: () => {
-      const d = addingProblem(T, cfg.batch, { rng });
+      const d = addingProblem(T, batch, { rng });
       return F.mseLoss(m.last(d.x), d.y);
     },
     evaluate: () => F.mseLoss(m.last(val.x), val.y).item(),
@@ -128,7 +130,7 @@ function trainOne(ctx: Ctx, cfg: Cfg, model: E1Model, T: number, k: number): { r
   });
   const f1 = flow(m, probe, [1]);
   const row: E1Row = {
-    model, T, seed, valMse: round(r.final), learned: r.final < THRESHOLD, steps: r.steps, seconds: round(r.seconds, 3),
+    model, T, seed, batch, valMse: round(r.final), learned: r.final < THRESHOLD, steps: r.steps, seconds: round(r.seconds, 3),
     gradRatioInit: round(f0.ratio, 3), gradRatioTrained: round(f1.ratio, 3),
   };
   ctx.log(`e1 ${model} T=${T} seed ${seed}: val MSE ${fmt(r.final)} (${row.learned ? 'learned' : 'not learned'}) in ${r.steps} steps, ${r.seconds.toFixed(1)} s; log10 grad ratio init ${fmt(f0.ratio)} trained ${fmt(f1.ratio)}`);
@@ -178,13 +180,14 @@ export async function run(opts: RunOptions = {}): Promise<E1Result> {
   const ctx = context('e1', opts);
   const cfg = config(ctx);
   const rows: E1Row[] = [];
-  const flowT = cfg.Ts.includes(cfg.flowT) ? cfg.flowT : cfg.Ts.at(-1)!;
+  const allTs = [...cfg.Ts, cfg.longT];
+  const flowT = allTs.includes(cfg.flowT) ? cfg.flowT : cfg.longT;
   const perLag = {} as E1Result['gradNormPerLag'];
   const seeds = Array.from({ length: cfg.seeds }, (_, k) => ctx.seed + k);
   for (let k = 0; k < cfg.seeds; k++) {
-    for (const T of k === 0 ? cfg.Ts : cfg.seedTs) {
+    for (const [T, batch] of [...(k === 0 ? cfg.Ts.map((t) => [t, cfg.batch]) : []), [cfg.longT, cfg.longBatch]] as [number, number][]) {
       for (const model of MODELS.filter((m) => m !== 'rnn' || T <= cfg.rnnMaxT)) {
-        const r = trainOne(ctx, cfg, model, T, k);
+        const r = trainOne(ctx, cfg, model, T, k, batch);
         rows.push(r.row);
         if (T === flowT && k === 0) perLag[model] = { init: r.init.map((v) => round(v)), trained: r.trained.map((v) => round(v)) };
       }
@@ -196,7 +199,7 @@ export async function run(opts: RunOptions = {}): Promise<E1Result> {
     seeds, rows, findings: [], flowT, gradNormPerLag: perLag,
     explode: { ...ex.out, gradNormPerLagInit: ex.out.gradNormPerLagInit.map((v) => round(v)) },
   };
-  result.findings = findings(result, cfg.Ts);
+  result.findings = findings(result, allTs);
   writeE1(ctx, cfg, result, ex.fits);
   return result;
 }
@@ -230,11 +233,11 @@ export function findings(r: E1Result, Ts: number[]): string[] {
 
 function writeE1(ctx: Ctx, cfg: Cfg, r: E1Result, fits: { name: string; fit: FitResult }[]): void {
   const rep = new Report('E1 — RNN vs LSTM vs GRU on the adding problem; exploding gradients and clipping');
-  rep.p(`Config ${ctx.config}, seed ${ctx.seed}, backend ${r.backend}. Hidden ${cfg.hidden}, batch ${cfg.batch}, Adam lr ${LR}, at most ${cfg.maxSteps} steps `
+  rep.p(`Config ${ctx.config}, seeds ${r.seeds.join(', ')}, backend ${r.backend}. Hidden ${cfg.hidden}, batch ${cfg.batch} (T = ${cfg.longT}: batch ${cfg.longBatch}, every seed; shorter T: seed ${r.seeds[0]} only; tanh RNN up to T = ${cfg.rnnMaxT}), Adam lr ${LR}, at most ${cfg.maxSteps} steps `
     + `(stop once validation MSE < ${THRESHOLD / 2}), validation on ${cfg.nVal} fresh sequences. Learned = validation MSE < ${THRESHOLD}; the trivial predictor scores ${fmt(1 / 6)}.`);
   rep.h2(`Which models learn (seeds ${r.seeds.join(', ')})`);
   rep.p('Each cell: seeds that learned, then validation MSE mean ± 95% t-interval over seeds, then mean steps. lstm-fb1 = LSTM with forget-gate bias 1 (same weights and data as lstm otherwise).');
-  const byT = cfg.Ts.map((T) => [String(T), ...MODELS.map((k) => {
+  const byT = [...cfg.Ts, cfg.longT].map((T) => [T === cfg.longT ? `${T} (batch ${cfg.longBatch})` : String(T), ...MODELS.map((k) => {
     const rs = r.rows.filter((x) => x.model === k && x.T === T);
     if (!rs.length) return 'not run';
     return `${rs.filter((x) => x.learned).length}/${rs.length}: ${fmtCi(meanCi(rs.map((x) => x.valMse)))} (${Math.round(rs.reduce((a, x) => a + x.steps, 0) / rs.length)} steps)`;
@@ -244,7 +247,7 @@ function writeE1(ctx: Ctx, cfg: Cfg, r: E1Result, fits: { name: string; fit: Fit
   rep.p(r.findings.map((f) => `- ${f}`).join('\n'));
   rep.h2('Why: the gradient that reaches each lag');
   rep.p(`log10 of ‖∂L/∂s₀‖ / ‖∂L/∂s_{T−1}‖ — how much of the loss gradient at the last step reaches the first step (the first marker lies in the first half); seed ${r.seeds[0]}.`);
-  rep.table(['T', ...MODELS.flatMap((k) => [`${k} init`, `${k} trained`])], cfg.Ts.map((T) => [String(T), ...MODELS.flatMap((k) => {
+  rep.table(['T', ...MODELS.flatMap((k) => [`${k} init`, `${k} trained`])], [...cfg.Ts, cfg.longT].map((T) => [String(T), ...MODELS.flatMap((k) => {
     const row = r.rows.find((x) => x.model === k && x.T === T && x.seed === r.seeds[0]);
     return [row?.gradRatioInit ?? null, row?.gradRatioTrained ?? null];
   })]));
