@@ -14,8 +14,15 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { backendInfo, setBackend } from '../src/index.js';
 import { EXPERIMENTS as ISSUE5 } from '../src/recipes/dynamics/index.js';
 import { run as e7 } from '../src/recipes/dynamics/e7.js';
+import { run as e8 } from '../src/recipes/dynamics/e8.js';
+import { run as e9 } from '../src/recipes/dynamics/e9.js';
 
-const EXPERIMENTS = [...ISSUE5, { id: 'e7', title: 'Koopman analysis: DMD, EDMD, conserved quantities, flip-flop GRU memories', run: e7 }];
+const EXPERIMENTS = [
+  ...ISSUE5,
+  { id: 'e7', title: 'Koopman analysis: DMD, EDMD, conserved quantities, flip-flop GRU memories', run: e7 },
+  { id: 'e8', title: 'Lyapunov spectra of trained RNN/LSTM/GRU on the flip-flop vs at initialisation', run: e8 },
+  { id: 'e9', title: 'Flip-flop in a tanh RNN: fixed points vs period-2 orbits, and the training change that decides', run: e9 },
+];
 
 interface Args { ids: string[]; quick: boolean; tiny: boolean; seed: number; out: string | null; backend: 'auto' | 'ref' | 'native' }
 

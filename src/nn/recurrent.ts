@@ -25,6 +25,12 @@ export interface RecurrentModuleOptions {
   bidirectional?: boolean;
   /** LSTM only: project h to this size (PyTorch proj_size). */
   projSize?: number;
+  /**
+   * LSTM only: start the forget gate's bias at this value (Keras unit_forget_bias uses 1;
+   * Jozefowicz et al. 2015; PyTorch has no such option). bias_ih's forget slice is set to the value
+   * and bias_hh's to 0, so their sum, the gate's effective bias, equals it; needs bias.
+   */
+  forgetBias?: number;
   /** RNN only. */
   nonlinearity?: 'tanh' | 'relu';
   /** Time-locked dropout masks (Gal & Ghahramani), one per sequence; training only. */
@@ -46,7 +52,7 @@ export interface ForwardOptions {
 }
 
 const FORWARD_KEYS = ['state', 'lengths', 'mask'];
-const MODULE_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'projSize', 'nonlinearity', 'variational', 'rng'];
+const MODULE_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'projSize', 'forgetBias', 'nonlinearity', 'variational', 'rng'];
 
 function checkKeys(where: string, opts: object, allowed: readonly string[]): void {
   for (const k of Object.keys(opts)) {
@@ -104,7 +110,7 @@ abstract class RecurrentBase extends Module {
   constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, opts: RecurrentModuleOptions) {
     super();
     const name = mode === 'lstm' ? 'LSTM' : mode === 'gru' ? 'GRU' : 'RNN';
-    checkKeys(name, opts, MODULE_KEYS.filter((k) => (k !== 'projSize' || mode === 'lstm') && (k !== 'nonlinearity' || mode.startsWith('rnn'))));
+    checkKeys(name, opts, MODULE_KEYS.filter((k) => ((k !== 'projSize' && k !== 'forgetBias') || mode === 'lstm') && (k !== 'nonlinearity' || mode.startsWith('rnn'))));
     checkSizes(name, [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', opts.numLayers ?? 1]]);
     checkNonlinearity(name, opts.nonlinearity);
     checkRate(name, 'dropout', opts.dropout);
@@ -126,6 +132,18 @@ abstract class RecurrentBase extends Module {
     this.variational = opts.variational;
     this.rng = opts.rng ?? globalRng();
     this.initParameters();
+    if (opts.forgetBias !== undefined) this.setForgetBias(opts.forgetBias);
+  }
+
+  /** Forget-gate slice [H, 2H) of every layer's bias_ih set to v, of bias_hh to 0. */
+  private setForgetBias(v: number): void {
+    if (!Number.isFinite(v)) throw new ValueError('LSTM', 'forgetBias a finite number', String(v));
+    if (!this.bias) throw new OptionError('LSTM', 'forgetBias only with bias: true', 'bias: false');
+    const H = this.hiddenSize;
+    for (const w of this.layerWeights()) {
+      w.bIh!.data.fill(v, H, 2 * H);
+      w.bHh!.data.fill(0, H, 2 * H);
+    }
   }
 
   private get gates(): number {

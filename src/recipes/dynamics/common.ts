@@ -87,6 +87,8 @@ export interface SeqModelOptions {
   variational?: VariationalDropout;
   numLayers?: number;
   dropout?: number;
+  /** LSTM only: initial forget-gate bias (LSTM forgetBias). */
+  forgetBias?: number;
 }
 
 /** A recurrent layer (RNN tanh / LSTM / GRU, time-major) and a linear read-out. */
@@ -101,6 +103,7 @@ export class SeqModel extends Module {
     const o = {
       rng: opts.rng, bidirectional: opts.bidirectional ?? false, numLayers: opts.numLayers ?? 1,
       ...(opts.variational ? { variational: opts.variational } : {}), ...(opts.dropout ? { dropout: opts.dropout } : {}),
+      ...(opts.forgetBias !== undefined ? { forgetBias: opts.forgetBias } : {}),
     };
     const Ctor = kind === 'lstm' ? LSTM : kind === 'gru' ? GRU : RNN;
     this.kind = kind;
@@ -144,6 +147,8 @@ export interface FitOptions {
   evalEvery?: number;
   /** Stop once the validation metric is below this. */
   stopBelow?: number;
+  /** Restore the parameters of the best (lowest) evaluation at the end: a best-on-validation checkpoint. */
+  keepBest?: boolean;
   /** Project or otherwise edit gradients before the update (OGD). */
   beforeStep?: () => void;
   log?: (s: string) => void;
@@ -158,6 +163,8 @@ export interface FitResult {
   gradNorm: number[];
   evals: { step: number; value: number }[];
   final: number;
+  /** The lowest evaluation and its step (the restored checkpoint with keepBest). */
+  best: { step: number; value: number } | null;
   /** The loss or the parameters became non-finite; training stopped. */
   diverged: boolean;
 }
@@ -171,9 +178,15 @@ export function fit(o: FitOptions): FitResult {
   const every = o.evalEvery ?? 50;
   let diverged = false;
   let step = 0;
+  let best: FitResult['best'] = null;
+  let saved: Tensor['data'][] | null = null;
   const evaluate = (): number => {
     const v = o.evaluate ? noGrad(o.evaluate) : NaN;
     evals.push({ step, value: v });
+    if (Number.isFinite(v) && (best === null || v < best.value)) {
+      best = { step, value: v };
+      if (o.keepBest) saved = o.params.map((p) => p.data.slice());
+    }
     o.log?.(`${o.label ?? ''} step ${step}: loss ${fmt(loss.at(-1) ?? NaN)} eval ${fmt(v)}`);
     return v;
   };
@@ -202,8 +215,11 @@ export function fit(o: FitOptions): FitResult {
     if (o.evaluate && step % every === 0 && evaluate() < (o.stopBelow ?? -Infinity)) break;
   }
   if (o.evaluate && evals.at(-1)?.step !== step && !diverged) evaluate();
-  const final = diverged ? NaN : o.evaluate ? evals.at(-1)!.value : loss.at(-1) ?? NaN;
-  return { steps: step, seconds: (performance.now() - t0) / 1000, loss, gradNorm: norms, evals, final, diverged };
+  const kept = saved as Tensor['data'][] | null;
+  if (o.keepBest && kept) o.params.forEach((p, i) => p.data.set(kept[i]!));
+  const b = best as FitResult['best'];
+  const final = o.keepBest && b ? b.value : diverged ? NaN : o.evaluate ? evals.at(-1)!.value : loss.at(-1) ?? NaN;
+  return { steps: step, seconds: (performance.now() - t0) / 1000, loss, gradNorm: norms, evals, final, best: b, diverged };
 }
 
 export function round(v: number, digits = 4): number {
@@ -218,6 +234,20 @@ export function fmt(v: number, digits = 3): string {
 }
 
 export const mean = (a: ArrayLike<number>): number => (a.length ? Array.from(a).reduce((s, v) => s + v, 0) / a.length : NaN);
+
+/** Two-sided 95% Student-t quantiles for 1…10 degrees of freedom (then the normal 1.96). */
+const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+
+/** Mean, sample standard deviation and the 95% t-interval half-width over seeds (NaN spread for one value). */
+export function meanCi(a: readonly number[]): { mean: number; sd: number; ci95: number; n: number } {
+  const n = a.length;
+  const m = mean(a);
+  const sd = n > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (n - 1)) : NaN;
+  return { mean: m, sd, ci95: n > 1 ? (T95[n - 2] ?? 1.96) * sd / Math.sqrt(n) : NaN, n };
+}
+
+/** "m ± h (n = k)" for a report cell. */
+export const fmtCi = (c: { mean: number; ci95: number; n: number }): string => (c.n > 1 ? `${fmt(c.mean)} ± ${fmt(c.ci95, 2)}` : fmt(c.mean));
 
 /** Moving average (window w) for readable loss curves, evaluated every `stride` points. */
 export function smooth(y: readonly number[], w: number, stride = 1): { x: number[]; y: number[] } {

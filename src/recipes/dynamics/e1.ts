@@ -8,16 +8,27 @@
  * (analysis.gradientFlow, float64) is measured at initialisation and after training: it shows
  * whether the loss at the last step can reach the marked inputs at all.
  *
+ * Every model is trained at every T of the grid on the first seed, and at the long T (`longT`,
+ * batch `longBatch`) on `seeds` seeds (the full grid on every seed did not fit the shared machine). The LSTM runs twice per seed, with PyTorch's
+ * init (forget bias ≈ 0) and with the forget-gate bias started at 1 ("lstm-fb1", Jozefowicz et al.
+ * 2015) on the same weights and data stream otherwise. The report's findings are computed from
+ * the rows.
+ *
  * Part B: a GRU whose recurrent weights are drawn with a large gain (W_hh ~ N(0, g²/H), g = 5)
  * has gradients that grow with the lag; trained with SGD + momentum, the updates blow up.
  * Clipping the global gradient norm to 1 (same optimizer, same seed) restores training.
  */
 import { Adam, F, Rng, SGD, Tensor, addingProblem, analysis, type AddingProblem } from '../../index.js';
-import { Report, SeqModel, context, fit, fmt, info, pick, round, smooth, type CellKind, type Ctx, type FitResult, type RunInfo, type RunOptions } from './common.js';
+import { Report, SeqModel, context, fit, fmt, fmtCi, info, meanCi, pick, round, smooth, type CellKind, type Ctx, type FitResult, type RunInfo, type RunOptions } from './common.js';
+
+/** The models of Part A: the three cells plus the LSTM with forget bias 1. */
+export type E1Model = CellKind | 'lstm-fb1';
 
 export interface E1Row {
-  model: CellKind;
+  model: E1Model;
   T: number;
+  seed: number;
+  batch: number;
   valMse: number;
   learned: boolean;
   steps: number;
@@ -33,10 +44,13 @@ export interface E1Result extends RunInfo {
   maxSteps: number;
   threshold: number;
   baselineMse: number;
+  seeds: number[];
   rows: E1Row[];
-  /** ‖∂L/∂s_t‖ per lag (index = lag T−1−t) at T = flowT, per model, at init and after training. */
+  /** Sentences computed from the rows (the report's conclusions). */
+  findings: string[];
+  /** ‖∂L/∂s_t‖ per lag (index = lag T−1−t) at T = flowT, per model, at init and after training (first seed). */
   flowT: number;
-  gradNormPerLag: Record<CellKind, { init: number[]; trained: number[] }>;
+  gradNormPerLag: Partial<Record<E1Model, { init: number[]; trained: number[] }>>;
   explode: {
     T: number;
     gain: number;
@@ -47,7 +61,7 @@ export interface E1Result extends RunInfo {
   };
 }
 
-const MODELS: CellKind[] = ['rnn', 'lstm', 'gru'];
+const MODELS: E1Model[] = ['rnn', 'lstm', 'lstm-fb1', 'gru'];
 const THRESHOLD = 0.01;
 const LR = 1e-2;
 
@@ -60,13 +74,19 @@ interface Cfg {
   nVal: number;
   flowT: number;
   explodeSteps: number;
+  seeds: number;
+  /** The long sequence length, trained on every seed with batch longBatch (the grid Ts on the first seed only). */
+  longT: number;
+  longBatch: number;
+  /** The tanh RNN is trained up to this T only (it fails from T = 50 on; its long runs cost the most). */
+  rnnMaxT: number;
 }
 
 function config(ctx: Ctx): Cfg {
   return pick<Cfg>(ctx, {
-    full: { Ts: [10, 50, 100, 200, 400], hidden: 32, batch: 32, maxSteps: 4000, evalEvery: 100, nVal: 512, flowT: 200, explodeSteps: 2000 },
-    quick: { Ts: [10, 50, 100], hidden: 16, batch: 16, maxSteps: 300, evalEvery: 50, nVal: 128, flowT: 50, explodeSteps: 300 },
-    tiny: { Ts: [5, 8], hidden: 4, batch: 4, maxSteps: 3, evalEvery: 2, nVal: 8, flowT: 8, explodeSteps: 3 },
+    full: { Ts: [10, 50, 100], hidden: 32, batch: 32, maxSteps: 2000, evalEvery: 100, nVal: 512, flowT: 400, explodeSteps: 2000, seeds: 3, longT: 400, longBatch: 8, rnnMaxT: 100 },
+    quick: { Ts: [10, 50], hidden: 16, batch: 16, maxSteps: 300, evalEvery: 50, nVal: 128, flowT: 50, explodeSteps: 300, seeds: 1, longT: 100, longBatch: 16, rnnMaxT: 100 },
+    tiny: { Ts: [5], hidden: 4, batch: 4, maxSteps: 3, evalEvery: 2, nVal: 8, flowT: 8, explodeSteps: 3, seeds: 2, longT: 8, longBatch: 4, rnnMaxT: 8 },
   });
 }
 
@@ -89,28 +109,31 @@ function valBatch(T: number, n: number, seed: number): AddingProblem {
   return addingProblem(T, n, { rng: new Rng(1000 + seed * 31 + T) });
 }
 
-function trainOne(ctx: Ctx, cfg: Cfg, kind: CellKind, T: number): { row: E1Row; init: number[]; trained: number[]; fit: FitResult } {
-  const rng = ctx.rng(`e1-${kind}-${T}`);
-  const m = new SeqModel(kind, 2, cfg.hidden, 1, { rng });
-  const val = valBatch(T, cfg.nVal, ctx.seed);
-  const probe = valBatch(T, Math.min(32, cfg.nVal), ctx.seed + 1);
+function trainOne(ctx: Ctx, cfg: Cfg, model: E1Model, T: number, k: number, batch: number): { row: E1Row; init: number[]; trained: number[]; fit: FitResult } {
+  const kind: CellKind = model === 'lstm-fb1' ? 'lstm' : model;
+  const seed = ctx.seed + k;
+  // lstm-fb1 shares lstm's generator: the same weights and batches, only the forget bias differs.
+  const rng = ctx.rng(`e1-${kind}-${T}${k ? `-s${k}` : ''}`);
+  const m = new SeqModel(kind, 2, cfg.hidden, 1, { rng, ...(model === 'lstm-fb1' ? { forgetBias: 1 } : {}) });
+  const val = valBatch(T, cfg.nVal, seed);
+  const probe = valBatch(T, Math.min(32, cfg.nVal), seed + 1);
   const f0 = flow(m, probe, [1]);
   const params = m.parameters();
   const r = fit({
     steps: cfg.maxSteps, opt: new Adam(params, { lr: LR }), params, evalEvery: cfg.evalEvery, stopBelow: THRESHOLD / 2,
     loss: () => {
-      const d = addingProblem(T, cfg.batch, { rng });
+      const d = addingProblem(T, batch, { rng });
       return F.mseLoss(m.last(d.x), d.y);
     },
     evaluate: () => F.mseLoss(m.last(val.x), val.y).item(),
-    log: ctx.config === 'tiny' ? undefined : ctx.log, label: `e1 ${kind} T=${T}`,
+    log: ctx.config === 'tiny' ? undefined : ctx.log, label: `e1 ${model} T=${T} seed ${seed}`,
   });
   const f1 = flow(m, probe, [1]);
   const row: E1Row = {
-    model: kind, T, valMse: round(r.final), learned: r.final < THRESHOLD, steps: r.steps, seconds: round(r.seconds, 3),
+    model, T, seed, batch, valMse: round(r.final), learned: r.final < THRESHOLD, steps: r.steps, seconds: round(r.seconds, 3),
     gradRatioInit: round(f0.ratio, 3), gradRatioTrained: round(f1.ratio, 3),
   };
-  ctx.log(`e1 ${kind} T=${T}: val MSE ${fmt(r.final)} (${row.learned ? 'learned' : 'not learned'}) in ${r.steps} steps, ${r.seconds.toFixed(1)} s; log10 grad ratio init ${fmt(f0.ratio)} trained ${fmt(f1.ratio)}`);
+  ctx.log(`e1 ${model} T=${T} seed ${seed}: val MSE ${fmt(r.final)} (${row.learned ? 'learned' : 'not learned'}) in ${r.steps} steps, ${r.seconds.toFixed(1)} s; log10 grad ratio init ${fmt(f0.ratio)} trained ${fmt(f1.ratio)}`);
   return { row, init: f0.perLag, trained: f1.perLag, fit: r };
 }
 
@@ -157,46 +180,81 @@ export async function run(opts: RunOptions = {}): Promise<E1Result> {
   const ctx = context('e1', opts);
   const cfg = config(ctx);
   const rows: E1Row[] = [];
-  const flowT = cfg.Ts.includes(cfg.flowT) ? cfg.flowT : cfg.Ts.at(-1)!;
+  const allTs = [...cfg.Ts, cfg.longT];
+  const flowT = allTs.includes(cfg.flowT) ? cfg.flowT : cfg.longT;
   const perLag = {} as E1Result['gradNormPerLag'];
-  for (const T of cfg.Ts) {
-    for (const kind of MODELS) {
-      const r = trainOne(ctx, cfg, kind, T);
-      rows.push(r.row);
-      if (T === flowT) perLag[kind] = { init: r.init.map((v) => round(v)), trained: r.trained.map((v) => round(v)) };
+  const seeds = Array.from({ length: cfg.seeds }, (_, k) => ctx.seed + k);
+  for (let k = 0; k < cfg.seeds; k++) {
+    for (const [T, batch] of [...(k === 0 ? cfg.Ts.map((t) => [t, cfg.batch]) : []), [cfg.longT, cfg.longBatch]] as [number, number][]) {
+      for (const model of MODELS.filter((m) => m !== 'rnn' || T <= cfg.rnnMaxT)) {
+        const r = trainOne(ctx, cfg, model, T, k, batch);
+        rows.push(r.row);
+        if (T === flowT && k === 0) perLag[model] = { init: r.init.map((v) => round(v)), trained: r.trained.map((v) => round(v)) };
+      }
     }
   }
   const ex = explode(ctx, cfg);
   const result: E1Result = {
     ...info(ctx), hidden: cfg.hidden, batch: cfg.batch, maxSteps: cfg.maxSteps, threshold: THRESHOLD, baselineMse: round(1 / 6),
-    rows, flowT, gradNormPerLag: perLag,
+    seeds, rows, findings: [], flowT, gradNormPerLag: perLag,
     explode: { ...ex.out, gradNormPerLagInit: ex.out.gradNormPerLagInit.map((v) => round(v)) },
   };
+  result.findings = findings(result, allTs);
   writeE1(ctx, cfg, result, ex.fits);
   return result;
 }
 
+const median = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+};
+
+/** The report's conclusions, computed from the rows. */
+export function findings(r: E1Result, Ts: number[]): string[] {
+  const n = r.seeds.length;
+  const at = (m: E1Model, T: number): E1Row[] => r.rows.filter((x) => x.model === m && x.T === T);
+  const learnedCount = (m: E1Model, T: number): number => at(m, T).filter((x) => x.learned).length;
+  const list = (v: number[]): string => (v.length ? v.join(', ') : 'none');
+  const first = r.seeds[0]!;
+  const firstLearned = (m: E1Model, T: number): boolean => at(m, T).some((x) => x.seed === first && x.learned);
+  const ran = (m: E1Model): number[] => Ts.filter((T) => at(m, T).length > 0);
+  const out = MODELS.map((m) => `${m} (seed ${first}): learned at T = ${list(ran(m).filter((T) => firstLearned(m, T)))}; not at T = ${list(ran(m).filter((T) => !firstLearned(m, T)))}.`);
+  const Tmax = Ts.at(-1)!;
+  out.push(`At T = ${Tmax} (${n} seeds): ` + MODELS.filter((m) => at(m, Tmax).length).map((m) => `${m} ${learnedCount(m, Tmax)}/${at(m, Tmax).length} learned, val MSE ${fmtCi(meanCi(at(m, Tmax).map((x) => x.valMse)))}`).join('; ') + '.');
+  const learned = r.rows.filter((x) => x.learned && x.T >= 50);
+  const failed = r.rows.filter((x) => !x.learned && x.T >= 50);
+  out.push(`log10 gradient ratio (first step / last step), runs with T ≥ 50: at initialisation median ${fmt(median(r.rows.filter((x) => x.T >= 50).map((x) => x.gradRatioInit)))}; `
+    + `after training, median ${fmt(median(learned.map((x) => x.gradRatioTrained)))} over the ${learned.length} runs that learned and ${fmt(median(failed.map((x) => x.gradRatioTrained)))} over the ${failed.length} that did not.`);
+  const [plain, big, clipped] = r.explode.runs as [E1Result['explode']['runs'][number], E1Result['explode']['runs'][number], E1Result['explode']['runs'][number]];
+  out.push(`Large init (gain ${r.explode.gain}), SGD, one seed: without clipping val MSE ${fmt(big.valMse)} (max ‖g‖ ${fmt(big.maxGradNorm)}, ${big.learned ? 'learned' : 'not learned'}); `
+    + `clipped to 1: ${fmt(clipped.valMse)} (${clipped.learned ? 'learned' : 'not learned'}); default init: ${fmt(plain.valMse)}.`);
+  return out;
+}
+
 function writeE1(ctx: Ctx, cfg: Cfg, r: E1Result, fits: { name: string; fit: FitResult }[]): void {
   const rep = new Report('E1 — RNN vs LSTM vs GRU on the adding problem; exploding gradients and clipping');
-  rep.p(`Config ${ctx.config}, seed ${ctx.seed}, backend ${r.backend}. Hidden ${cfg.hidden}, batch ${cfg.batch}, Adam lr ${LR}, at most ${cfg.maxSteps} steps `
+  rep.p(`Config ${ctx.config}, seeds ${r.seeds.join(', ')}, backend ${r.backend}. Hidden ${cfg.hidden}, batch ${cfg.batch} (T = ${cfg.longT}: batch ${cfg.longBatch}, every seed; shorter T: seed ${r.seeds[0]} only; tanh RNN up to T = ${cfg.rnnMaxT}), Adam lr ${LR}, at most ${cfg.maxSteps} steps `
     + `(stop once validation MSE < ${THRESHOLD / 2}), validation on ${cfg.nVal} fresh sequences. Learned = validation MSE < ${THRESHOLD}; the trivial predictor scores ${fmt(1 / 6)}.`);
-  rep.h2('Which models learn');
-  const byT = cfg.Ts.map((T) => [String(T), ...MODELS.map((k) => {
-    const row = r.rows.find((x) => x.model === k && x.T === T)!;
-    return `${fmt(row.valMse)} ${row.learned ? '✓' : '✗'} (${row.steps} steps)`;
+  rep.h2(`Which models learn (seeds ${r.seeds.join(', ')})`);
+  rep.p('Each cell: seeds that learned, then validation MSE mean ± 95% t-interval over seeds, then mean steps. lstm-fb1 = LSTM with forget-gate bias 1 (same weights and data as lstm otherwise).');
+  const byT = [...cfg.Ts, cfg.longT].map((T) => [T === cfg.longT ? `${T} (batch ${cfg.longBatch})` : String(T), ...MODELS.map((k) => {
+    const rs = r.rows.filter((x) => x.model === k && x.T === T);
+    if (!rs.length) return 'not run';
+    return `${rs.filter((x) => x.learned).length}/${rs.length}: ${fmtCi(meanCi(rs.map((x) => x.valMse)))} (${Math.round(rs.reduce((a, x) => a + x.steps, 0) / rs.length)} steps)`;
   })]);
-  rep.table(['T', 'RNN (tanh)', 'LSTM', 'GRU'], byT);
+  rep.table(['T', 'RNN (tanh)', 'LSTM', 'LSTM forget bias 1', 'GRU'], byT);
+  rep.h2('Findings (computed from the rows)');
+  rep.p(r.findings.map((f) => `- ${f}`).join('\n'));
   rep.h2('Why: the gradient that reaches each lag');
-  rep.p('log10 of ‖∂L/∂s₀‖ / ‖∂L/∂s_{T−1}‖ — how much of the loss gradient at the last step reaches the first step (the first marker lies in the first half). '
-    + 'At initialisation all three forget exponentially; after training LSTM and GRU keep it near 1 where they learned.');
-  rep.table(['T', ...MODELS.flatMap((k) => [`${k} init`, `${k} trained`])], cfg.Ts.map((T) => [String(T), ...MODELS.flatMap((k) => {
-    const row = r.rows.find((x) => x.model === k && x.T === T)!;
-    return [row.gradRatioInit, row.gradRatioTrained];
+  rep.p(`log10 of ‖∂L/∂s₀‖ / ‖∂L/∂s_{T−1}‖ — how much of the loss gradient at the last step reaches the first step (the first marker lies in the first half); seed ${r.seeds[0]}.`);
+  rep.table(['T', ...MODELS.flatMap((k) => [`${k} init`, `${k} trained`])], [...cfg.Ts, cfg.longT].map((T) => [String(T), ...MODELS.flatMap((k) => {
+    const row = r.rows.find((x) => x.model === k && x.T === T && x.seed === r.seeds[0]);
+    return [row?.gradRatioInit ?? null, row?.gradRatioTrained ?? null];
   })]));
   for (const when of ['init', 'trained'] as const) {
     rep.plot(`grad-per-lag-${when}.svg`, {
       title: `‖∂L/∂s_t‖ per lag, T = ${r.flowT}, ${when === 'init' ? 'at initialisation' : 'after training'}`, xLabel: 'lag T−1−t', yLabel: '‖∂L/∂s_t‖', logY: true,
-      series: MODELS.filter((k) => r.gradNormPerLag[k]).map((k) => ({ name: k, x: r.gradNormPerLag[k][when].map((_, i) => i), y: r.gradNormPerLag[k][when] })),
+      series: MODELS.flatMap((k) => { const g = r.gradNormPerLag[k]; return g ? [{ name: k, x: g[when].map((_, i) => i), y: g[when] }] : []; }),
     });
   }
   rep.h2(`Exploding gradients: GRU, T = ${r.explode.T}, W_hh ~ N(0, ${r.explode.gain}²/H), SGD lr 0.1 momentum 0.9, ${r.explode.steps} steps`);

@@ -15,12 +15,27 @@
  *   - gradient projection / OGD (Farajtabar et al. 2020): B's gradients projected onto the
  *     orthogonal complement of the span of ∂f(x)/∂θ over task-A samples (analysis.gradientBasis,
  *     analysis.projectGradients).
- * Reported: A's MSE after A and after B (forgetting), B's MSE after B (the price paid).
+ * Upper bound: the same network trained jointly on A and B (alternating batches, Adam, the
+ * phase-A + phase-B step budget) — what one set of weights can do when it sees both tasks.
+ * Reported: A's MSE after A and after B (forgetting), B's MSE after B (the price paid), per seed.
  */
 import { Adam, F, SGD, Tensor, addingProblem, analysis, noGrad, type Rng } from '../../index.js';
 import { Report, SeqModel, context, fit, fmt, info, pick, round, type Ctx, type RunInfo, type RunOptions } from './common.js';
 
 type Task = 'A' | 'B';
+
+export interface E4Seed {
+  seed: number;
+  /** Task A's validation MSE after phase A. */
+  mseAAfterA: number;
+  /** Task B's MSE of the task-A weights (where phase B starts). */
+  mseBAfterA: number;
+  rows: { method: string; mseA: number; forgetting: number; mseB: number; seconds: number; diverged: boolean }[];
+  /** Joint training on A and B (the upper bound). */
+  joint: { mseA: number; mseB: number; seconds: number };
+  /** Directions stored for OGD (the largest basis). */
+  basisSize: number;
+}
 
 export interface E4Result extends RunInfo {
   T: number;
@@ -29,23 +44,18 @@ export interface E4Result extends RunInfo {
   stepsA: number;
   stepsB: number;
   baselineMse: number;
-  /** Task A's validation MSE after phase A. */
-  mseAAfterA: number;
-  /** Task B's MSE of the task-A weights (where phase B starts). */
-  mseBAfterA: number;
-  rows: { method: string; mseA: number; forgetting: number; mseB: number; seconds: number; diverged: boolean }[];
-  /** Directions stored for OGD (the largest basis). */
-  basisSize: number;
+  seeds: E4Seed[];
+  /** MSE curves during phase B, first seed. */
   curves: Record<string, { step: number; mseA: number; mseB: number }[]>;
 }
 
-interface Cfg { T: number; hidden: number; batch: number; stepsA: number; stepsB: number; nVal: number; fisherItems: number; basisSizes: number[]; lambdas: number[]; evalEvery: number }
+interface Cfg { T: number; hidden: number; batch: number; stepsA: number; stepsB: number; nVal: number; fisherItems: number; basisSizes: number[]; lambdas: number[]; evalEvery: number; seeds: number }
 
 function config(ctx: Ctx): Cfg {
   return pick<Cfg>(ctx, {
-    full: { T: 20, hidden: 32, batch: 32, stepsA: 1000, stepsB: 1000, nVal: 512, fisherItems: 256, basisSizes: [256, 1024], lambdas: [3, 10, 30], evalEvery: 50 },
-    quick: { T: 20, hidden: 16, batch: 16, stepsA: 600, stepsB: 400, nVal: 128, fisherItems: 64, basisSizes: [256], lambdas: [10], evalEvery: 50 },
-    tiny: { T: 5, hidden: 4, batch: 4, stepsA: 3, stepsB: 3, nVal: 8, fisherItems: 2, basisSizes: [4], lambdas: [10], evalEvery: 2 },
+    full: { T: 20, hidden: 32, batch: 32, stepsA: 1000, stepsB: 1000, nVal: 512, fisherItems: 256, basisSizes: [256, 1024], lambdas: [3, 10, 30], evalEvery: 50, seeds: 2 },
+    quick: { T: 20, hidden: 16, batch: 16, stepsA: 600, stepsB: 400, nVal: 128, fisherItems: 64, basisSizes: [256], lambdas: [10], evalEvery: 50, seeds: 1 },
+    tiny: { T: 5, hidden: 4, batch: 4, stepsA: 3, stepsB: 3, nVal: 8, fisherItems: 2, basisSizes: [4], lambdas: [10], evalEvery: 2, seeds: 2 },
   });
 }
 
@@ -66,18 +76,54 @@ function makeBatch(task: Task, T: number, B: number, rng: Rng): Batch {
   return { x, y };
 }
 
+/** Joint training on A and B (alternating batches) with the sequential budget: the upper bound. */
+function joint(ctx: Ctx, cfg: Cfg, val: Record<Task, Batch>, lab: (s: string) => string): E4Seed['joint'] {
+  const m = new SeqModel('gru', 4, cfg.hidden, 1, { rng: ctx.rng(lab('e4-init')) });
+  const params = m.parameters();
+  const data = ctx.rng(lab('e4-joint'));
+  const r = fit({
+    steps: cfg.stepsA + cfg.stepsB, opt: new Adam(params, { lr: 1e-2 }), params,
+    loss: (i) => {
+      const b = makeBatch(i % 2 ? 'B' : 'A', cfg.T, cfg.batch, data);
+      return F.mseLoss(m.last(b.x), b.y);
+    },
+  });
+  const mse = (t: Task): number => noGrad(() => F.mseLoss(m.last(val[t].x), val[t].y).item());
+  ctx.log(`e4 joint: A ${fmt(mse('A'))}, B ${fmt(mse('B'))}, ${r.seconds.toFixed(1)} s`);
+  return { mseA: round(mse('A')), mseB: round(mse('B')), seconds: round(r.seconds, 3) };
+}
+
 export async function run(opts: RunOptions = {}): Promise<E4Result> {
   const ctx = context('e4', opts);
   const cfg = config(ctx);
+  const seeds: E4Seed[] = [];
+  let curves: E4Result['curves'] = {};
+  let params = 0;
+  for (let k = 0; k < cfg.seeds; k++) {
+    const r = runSeed(ctx, cfg, k);
+    seeds.push(r.seed);
+    if (k === 0) curves = r.curves;
+    params = r.params;
+  }
+  const result: E4Result = {
+    ...info(ctx), T: cfg.T, hidden: cfg.hidden, params, stepsA: cfg.stepsA, stepsB: cfg.stepsB, baselineMse: round(1 / 6), seeds, curves,
+  };
+  write(ctx, cfg, result);
+  return result;
+}
+
+/** One seed: phase A, then phase B by every method from the same task-A weights, and the joint bound. */
+function runSeed(ctx: Ctx, cfg: Cfg, k: number): { seed: E4Seed; curves: E4Result['curves']; params: number } {
   const { T, batch: B } = cfg;
-  const valRng = ctx.rng('e4-val');
+  const lab = (s: string): string => (k ? `${s}-s${k}` : s); // seed 0 keeps the one-seed version's streams
+  const valRng = ctx.rng(lab('e4-val'));
   const val = { A: makeBatch('A', T, cfg.nVal, valRng), B: makeBatch('B', T, cfg.nVal, valRng) };
-  const m = new SeqModel('gru', 4, cfg.hidden, 1, { rng: ctx.rng('e4-init') });
+  const m = new SeqModel('gru', 4, cfg.hidden, 1, { rng: ctx.rng(lab('e4-init')) });
   const params = m.parameters();
   const mse = (t: Task): number => noGrad(() => F.mseLoss(m.last(val[t].x), val[t].y).item());
 
   // Phase A (Adam), then snapshot θ_A.
-  const dataA = ctx.rng('e4-dataA');
+  const dataA = ctx.rng(lab('e4-dataA'));
   fit({
     steps: cfg.stepsA, opt: new Adam(params, { lr: 1e-2 }), params, evalEvery: cfg.evalEvery * 4,
     loss: () => {
@@ -93,14 +139,14 @@ export async function run(opts: RunOptions = {}): Promise<E4Result> {
   ctx.log(`e4 after A: MSE on A ${fmt(mseAAfterA)}, on B ${fmt(mseBAfterA)}`);
 
   // Task-A statistics at θ_A: diagonal Fisher (sampled targets) and the OGD gradient basis.
-  const fRng = ctx.rng('e4-fisher');
+  const fRng = ctx.rng(lab('e4-fisher'));
   const samplesA = Array.from({ length: cfg.fisherItems }, () => makeBatch('A', T, 1, fRng));
   const fisher = analysis.fisherDiagonal(params, samplesA, (s) => {
     const f = m.last(s.x);
     const ySample = new Tensor(Float32Array.from(f.data, (v) => v + fRng.normal()), f.shape);
     return F.mulScalar(F.sum(F.square(F.sub(ySample, f))), -0.5);
   });
-  const bRng = ctx.rng('e4-basis');
+  const bRng = ctx.rng(lab('e4-basis'));
   const perItem = 8;
   const maxBasis = Math.max(...cfg.basisSizes);
   const basisItems = Array.from({ length: Math.ceil(maxBasis / perItem) }, () => makeBatch('A', T, perItem, bRng));
@@ -117,11 +163,11 @@ export async function run(opts: RunOptions = {}): Promise<E4Result> {
     ...cfg.lambdas.map((l) => ({ name: `EWC λ=${l}`, ewc: new analysis.EWC({ lambda: l }).consolidate(params, fisher) })),
     ...cfg.basisSizes.map((n) => ({ name: `OGD k=${Math.min(n, basis.size)}`, ogd: prefix(n) })),
   ];
-  const rows: E4Result['rows'] = [];
+  const rows: E4Seed['rows'] = [];
   const curves: E4Result['curves'] = {};
   for (const meth of methods) {
     reset();
-    const dataB = ctx.rng('e4-dataB'); // same batches for every method
+    const dataB = ctx.rng(lab('e4-dataB')); // same batches for every method
     const curve: { step: number; mseA: number; mseB: number }[] = [{ step: 0, mseA: round(mseAAfterA), mseB: round(mseBAfterA) }];
     let step = 0;
     const r = fit({
@@ -145,24 +191,27 @@ export async function run(opts: RunOptions = {}): Promise<E4Result> {
     curves[meth.name] = curve;
     ctx.log(`e4 ${meth.name}: A ${fmt(mseAAfterA)} → ${fmt(mseA)} (forgetting ${fmt(mseA - mseAAfterA)}), B ${fmt(mseB)}${r.diverged ? ' (diverged)' : ''}, ${r.seconds.toFixed(1)} s`);
   }
-  const result: E4Result = {
-    ...info(ctx), T, hidden: cfg.hidden, params: m.numParameters(), stepsA: cfg.stepsA, stepsB: cfg.stepsB, baselineMse: round(1 / 6),
-    mseAAfterA: round(mseAAfterA), mseBAfterA: round(mseBAfterA), rows, basisSize: basis.size, curves,
-  };
-  write(ctx, cfg, result);
-  return result;
+  const seed: E4Seed = { seed: ctx.seed + k, mseAAfterA: round(mseAAfterA), mseBAfterA: round(mseBAfterA), rows, joint: joint(ctx, cfg, val, lab), basisSize: basis.size };
+  return { seed, curves, params: m.numParameters() };
 }
 
 function write(ctx: Ctx, cfg: Cfg, r: E4Result): void {
   const rep = new Report('E4 — catastrophic interference: plain vs EWC vs gradient projection');
-  rep.p(`Config ${ctx.config}, seed ${ctx.seed}, backend ${r.backend}. GRU ${cfg.hidden} + linear read-out (${r.params} parameters), T = ${r.T}, batch ${cfg.batch}. `
+  rep.p(`Config ${ctx.config}, seeds ${r.seeds.map((x) => x.seed).join(', ')}, backend ${r.backend}. GRU ${cfg.hidden} + linear read-out (${r.params} parameters), T = ${r.T}, batch ${cfg.batch}. `
     + `Task A = sum of the two marked values, task B = their difference; a one-hot task cue is part of the input. Phase A: Adam lr 1e-2, ${r.stepsA} steps. `
     + `Phase B from the same task-A weights: SGD lr 0.05 momentum 0.9, ${r.stepsB} steps, identical batches for every method. `
-    + `EWC: diagonal Fisher from ${cfg.fisherItems} task-A samples; OGD: the first n of ${r.basisSize} orthonormalised gradients of the model output on task-A samples. `
+    + `EWC: diagonal Fisher from ${cfg.fisherItems} task-A samples; OGD: the first n of ${r.seeds[0]!.basisSize} orthonormalised gradients of the model output on task-A samples. `
     + `MSE on ${cfg.nVal} validation sequences per task; the trivial predictor scores ${fmt(1 / 6)}.`);
-  rep.p(`After phase A: MSE on A ${fmt(r.mseAAfterA)}, on B ${fmt(r.mseBAfterA)}.`);
-  rep.table(['method', 'MSE on A after B', 'forgetting (ΔMSE A)', 'MSE on B after B (price)', 'seconds'],
-    r.rows.map((x) => [x.method, x.mseA, x.forgetting, x.mseB, x.seconds]));
+  rep.p(`Joint training (upper bound): one network, batches alternating A and B, Adam lr 1e-2, ${r.stepsA + r.stepsB} steps (the sequential budget).`);
+  for (const sd of r.seeds) {
+    rep.h2(`Seed ${sd.seed}`);
+    rep.p(`After phase A: MSE on A ${fmt(sd.mseAAfterA)}, on B ${fmt(sd.mseBAfterA)}.`);
+    rep.table(['method', 'MSE on A after B', 'forgetting (ΔMSE A)', 'MSE on B after B (price)', 'seconds'], [
+      ...sd.rows.map((x) => [x.method, x.mseA, x.forgetting, x.mseB, x.seconds]),
+      ['joint A+B (upper bound)', sd.joint.mseA, null, sd.joint.mseB, sd.joint.seconds],
+    ]);
+  }
+  rep.p(`Curves below: seed ${r.seeds[0]!.seed}.`);
   const names = Object.keys(r.curves);
   for (const t of ['A', 'B'] as const) {
     rep.plot(`task${t}-during-B.svg`, {

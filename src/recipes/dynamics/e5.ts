@@ -11,8 +11,8 @@
  * at zero input its slow points lie along a line whose read-out sweeps the value range, each with
  * one eigenvalue ≈ 1 along the line (analysis.slowManifold): a line attractor.
  */
-import { Adam, F, Rng, Tensor, analysis, delayedResponse, flipFlop, getBackend } from '../../index.js';
-import { Report, SeqModel, context, fit, fmt, info, pca2, pick, round, scatterSvg, type Ctx, type RunInfo, type RunOptions } from './common.js';
+import { Adam, F, Rng, Tensor, analysis, delayedResponse, flipFlop, getBackend, noGrad } from '../../index.js';
+import { Report, SeqModel, context, fit, fmt, info, pca2, pick, round, scatterSvg, type CellKind, type Ctx, type RunInfo, type RunOptions } from './common.js';
 
 export interface E5Point {
   state: number[];
@@ -69,7 +69,7 @@ export interface E5LineNetwork {
   readoutRange: [number, number];
 }
 
-interface Cfg { hidden: number; lineHidden: number; lineSteps: number; lineNetworks: number; T: number; batch: number; steps: number; candidates: number; maxIters: number; evalEvery: number }
+export interface Cfg { hidden: number; lineHidden: number; lineSteps: number; lineNetworks: number; T: number; batch: number; steps: number; candidates: number; maxIters: number; evalEvery: number }
 
 function config(ctx: Ctx): Cfg {
   return pick<Cfg>(ctx, {
@@ -138,21 +138,50 @@ export function initialStates(cell: analysis.Cell, xs: Tensor, xStar: number[], 
   return out;
 }
 
-function trainFlipFlop(ctx: Ctx, cfg: Cfg): { m: SeqModel; valMse: number; xs: Tensor } {
-  const rng = ctx.rng('e5-flipflop');
-  const m = new SeqModel('gru', 3, cfg.hidden, 3, { rng });
+export interface FlipFlopTraining {
+  /** Cell type (default GRU). */
+  kind?: CellKind;
+  /** Edit the fresh model before training (an initialisation variant). */
+  prepare?: (m: SeqModel, rng: Rng) => void;
+  /** Generator label (default 'e5-flipflop'): runs with different labels draw different weights and data. */
+  label?: string;
+  /** Adam's L2 weight decay (default 0). */
+  weightDecay?: number;
+  /** Called at every evaluation (step 0 included) with the validation MSE. */
+  onEval?: (m: SeqModel, step: number, valMse: number) => void;
+}
+
+/** Train a network on the 8-state flip-flop (MSE at every step, Adam lr 1e-2, clip 1). */
+export function trainFlipFlop(ctx: Ctx, cfg: Cfg, o: FlipFlopTraining = {}): { m: SeqModel; valMse: number; xs: Tensor } {
+  const kind = o.kind ?? 'gru';
+  const label = o.label ?? 'e5-flipflop';
+  const rng = ctx.rng(label);
+  const m = new SeqModel(kind, 3, cfg.hidden, 3, { rng });
+  o.prepare?.(m, rng);
   const val = flipFlop8(cfg.T, 128, new Rng(5000 + ctx.seed));
   const params = m.parameters();
   const mse = (d: { x: Tensor; y: Tensor }): Tensor => F.mseLoss(m.every(d.x).y, F.reshape(d.y, [d.y.shape[0]! * d.y.shape[1]!, 3]));
+  let step = 0;
+  const evaluate = (): number => {
+    const v = mse(val).item();
+    o.onEval?.(m, step, v);
+    return v;
+  };
+  if (o.onEval) noGrad(evaluate);
   const r = fit({
-    steps: cfg.steps, opt: new Adam(params, { lr: 1e-2 }), params, clip: 1, evalEvery: cfg.evalEvery,
-    loss: () => mse(flipFlop8(cfg.T, cfg.batch, rng)), evaluate: () => mse(val).item(),
-    log: ctx.config === 'tiny' ? undefined : ctx.log, label: 'e5 flip-flop',
+    steps: cfg.steps, opt: new Adam(params, { lr: 1e-2, weightDecay: o.weightDecay ?? 0 }), params, clip: 1, evalEvery: cfg.evalEvery,
+    loss: (i) => {
+      step = i + 1; // the evaluation after this update sees step i + 1
+      return mse(flipFlop8(cfg.T, cfg.batch, rng));
+    },
+    evaluate,
+    log: ctx.config === 'tiny' ? undefined : ctx.log, label: `${label} ${kind}`,
   });
   return { m, valMse: r.final, xs: analysis.f64(val.x) };
 }
 
-function flipFlopPart(ctx: Ctx, cfg: Cfg, rep: Report): E5Result['flipflop'] {
+/** Part A: train the flip-flop GRU, find and classify its fixed points at input 0, draw them into `rep`. */
+export function flipFlopPart(ctx: Ctx, cfg: Cfg, rep: Report): E5Result['flipflop'] {
   const { m, valMse, xs } = trainFlipFlop(ctx, cfg);
   const cell = analysis.cellOf(m.rnn);
   const rng = ctx.rng('e5-fp');
