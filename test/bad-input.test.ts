@@ -124,6 +124,8 @@ test('dtype mismatch between input, state and parameters', () => {
   const w = m.layerWeights();
   throwsTyped(() => F.lstm(rand([3, 2, 3], 'float64'), null, w, { numLayers: 2 }), ValueError, /lstm/, /float64/, /float32/);
   throwsTyped(() => new GRUCell(3, 2).toDType('float64').forward(rand([2, 3])), ValueError, /GRUCell/, /float64/, /float32/);
+  throwsTyped(() => new LSTMCell(3, 4).forward(rand([2, 3]), { h: zeros([2, 4]), c: zeros([2, 4], { dtype: 'float64' }) }), ValueError, /LSTMCell: c/, /float32/, /float64/);
+  throwsTyped(() => new RNNCell(3, 4).forward(rand([3]), zeros([4], { dtype: 'float64' })), ValueError, /RNNCell: h/, /float64/);
 });
 
 test('F.recurrent: wrong number or shape of layer weights', () => {

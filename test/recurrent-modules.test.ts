@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  F, GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Rng, Tensor, randn, tensor,
+  F, GRU, GRUCell, LSTM, LSTMCell, Linear, RNN, RNNCell, Rng, Tensor, noGrad, randn, tensor,
   type RecurrentModuleOptions, type RecurrentState,
 } from '../src/index.js';
 
@@ -102,6 +102,35 @@ test('cells stepped with a carried state equal the 1-layer module (same weights)
     }
     close(h!, F.reshape(whole.state.h, [B, H]), `${cell.constructor.name} final h`);
     if (c) close(c, F.reshape(whole.state.c!, [B, H]), 'LSTMCell final c');
+  }
+});
+
+test('a streamed step under noGrad leaves every earlier returned h, c and head output intact (batched and unbatched)', () => {
+  const [T, I, H, O] = [40, 3, 4, 2];
+  const m = make('lstm', I, H);
+  const cell = new LSTMCell(I, H);
+  const sd: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(m.stateDict())) sd[k.replace(/_l0$/, '')] = v;
+  cell.loadStateDict(sd);
+  const head = new Linear(H, O, { rng: new Rng(5) });
+  const x = rand([T, 1, I]);
+  const whole = noGrad(() => m.forward(x));
+  for (const unbatched of [false, true]) {
+    const kept: { h: Tensor; c: Tensor; y: Tensor }[] = [];
+    noGrad(() => {
+      let st: { h: Tensor; c: Tensor } | null = null;
+      for (let t = 0; t < T; t++) {
+        const xt = F.reshape(F.slice(x, 0, t, t + 1), unbatched ? [I] : [1, I]);
+        st = cell.forward(xt, st);
+        kept.push({ ...st, y: head.forward(st.h) });
+      }
+    });
+    for (let t = 0; t < T; t++) {
+      const ht = F.reshape(F.slice(whole.output, 0, t, t + 1), unbatched ? [H] : [1, H]);
+      close(kept[t]!.h, ht, `h of step ${t}`);
+      close(kept[t]!.y, head.forward(ht), `head output of step ${t}`);
+    }
+    close(kept[T - 1]!.c, F.reshape(whole.state.c!, unbatched ? [H] : [1, H]), 'final c');
   }
 });
 

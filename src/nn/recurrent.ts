@@ -5,8 +5,8 @@
  * functional `recurrent` op.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { recurrent, type RecurrentMode, type RecurrentState, type VariationalDropout } from '../ops/recurrent.js';
-import type { LayerWeights } from '../ops/recurrent-layer.js';
+import { assertFiniteInput, recurrent, type RecurrentMode, type RecurrentState, type VariationalDropout } from '../ops/recurrent.js';
+import { gruLayer, lstmLayer, rnnLayer, type LayerOptions, type LayerResult, type LayerWeights } from '../ops/recurrent-layer.js';
 import { cellSpec } from '../ops/cells.js';
 import { reshape } from '../ops/shape.js';
 import { Module } from './module.js';
@@ -288,6 +288,7 @@ abstract class CellBase extends Module {
     this.mode = mode;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
+    this.layerOpts = { nonlinearity: mode === 'rnn_relu' ? 'relu' : 'tanh' };
     const G = cellSpec(mode).gates * hiddenSize;
     const k = 1 / Math.sqrt(hiddenSize);
     const rng = opts.rng ?? globalRng();
@@ -299,32 +300,42 @@ abstract class CellBase extends Module {
     }
   }
 
-  /** One step: x (B, I) or (I); state h (B, H) [c (B, H)] or unbatched; zeros when omitted. */
+  /** Options of the layer op for this cell (the nonlinearity of an Elman cell), built once. */
+  private readonly layerOpts: LayerOptions & { nonlinearity: 'tanh' | 'relu' };
+
+  /**
+   * One step: x (B, I) or (I); state h (B, H) [c (B, H)] or unbatched; zeros when omitted. Calls the
+   * layer op directly on T = 1 (not `recurrent`): a streamed step is otherwise mostly the stacking,
+   * layout and option handling that a single layer and direction does not need.
+   */
   protected stepCell(x: Tensor, h?: Tensor | null, c?: Tensor | null): { h: Tensor; c?: Tensor } {
     const unbatched = x.ndim === 1;
     const I = this.inputSize;
     if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== I) throw new ShapeError(this.constructor.name, `input (B, ${I}) or (${I})`, fmtShape(x.shape));
-    const dtype = this.param('weight_ih').dtype;
-    if (x.dtype !== dtype) throw new ValueError(this.constructor.name, `input of the parameters' dtype ${dtype} (convert the cell with toDType)`, x.dtype);
+    const wIh = this.param('weight_ih');
+    if (x.dtype !== wIh.dtype) throw new ValueError(this.constructor.name, `input of the parameters' dtype ${wIh.dtype} (convert the cell with toDType)`, x.dtype);
     const B = unbatched ? 1 : x.shape[0]!;
     const H = this.hiddenSize;
-    const hs = this.stateIn(h, 'h', unbatched, B);
-    const cs = this.stateIn(c, 'c', unbatched, B);
-    let s0: RecurrentState | null = null;
-    if (hs || cs) s0 = this.mode === 'lstm' ? { h: hs ?? zerosLike(x, [1, B, H]), c: cs ?? zerosLike(x, [1, B, H]) } : { h: hs! };
-    const w: LayerWeights = { wIh: this.param('weight_ih'), wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
-    const r = recurrent(this.mode, reshape(x, [1, B, I]), s0, [w], {});
-    const outShape = unbatched ? [H] : [B, H];
-    return { h: reshape(r.state.h, outShape), c: r.state.c ? reshape(r.state.c, outShape) : undefined };
+    const h0 = this.stateIn(h, 'h', unbatched, B, x);
+    assertFiniteInput(x);
+    const x3 = reshape(x, [1, B, I]);
+    const w: LayerWeights = { wIh, wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
+    let r: LayerResult;
+    if (this.mode === 'lstm') r = lstmLayer(x3, h0, this.stateIn(c, 'c', unbatched, B, x), w, this.layerOpts);
+    else if (this.mode === 'gru') r = gruLayer(x3, h0, w, this.layerOpts);
+    else r = rnnLayer(x3, h0, w, this.layerOpts);
+    if (!unbatched) return { h: r.h, c: r.c };
+    return { h: reshape(r.h, [H]), c: r.c ? reshape(r.c, [H]) : undefined };
   }
 
-  /** A given state h or c as (1, B, H) (a view), after checking its shape. */
-  private stateIn(t: Tensor | null | undefined, n: string, unbatched: boolean, B: number): Tensor | undefined {
-    if (!t) return undefined;
+  /** A given state h or c as (B, H) (a view when unbatched) after checking its shape and dtype; zeros when absent. */
+  private stateIn(t: Tensor | null | undefined, n: string, unbatched: boolean, B: number, x: Tensor): Tensor {
     const H = this.hiddenSize;
+    if (!t) return zerosLike(x, [B, H]);
     const ok = unbatched ? t.ndim === 1 && t.shape[0] === H : t.ndim === 2 && t.shape[0] === B && t.shape[1] === H;
     if (!ok) throw new ShapeError(`${this.constructor.name}: ${n}`, fmtShape(unbatched ? [H] : [B, H]), fmtShape(t.shape));
-    return reshape(t, [1, B, H]);
+    if (t.dtype !== x.dtype) throw new ValueError(`${this.constructor.name}: ${n}`, `dtype ${x.dtype}`, t.dtype);
+    return unbatched ? reshape(t, [1, H]) : t;
   }
 }
 

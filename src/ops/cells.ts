@@ -51,7 +51,7 @@ export const CELLS: Readonly<Record<CellKind, CellSpec>> = {
 /** Elements of each saved buffer of `spec` for (T, B, H, P), in spec.saved order (0 = absent). */
 export function savedSizes(spec: CellSpec, T: number, B: number, H: number, P: number, out: number[] = []): number[] {
   const Hout = P > 0 ? P : H;
-  out.length = spec.saved.length;
+  if (out.length !== spec.saved.length) out.length = spec.saved.length; // setting it costs even when unchanged
   for (let k = 0; k < spec.saved.length; k++) {
     const s = spec.saved[k]!;
     const w = s.width === 'G' ? spec.gates * H : s.width === 'H' ? H : Hout;

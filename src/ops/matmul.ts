@@ -5,6 +5,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
 import { needsGrad, recordOp } from '../autograd/engine.js';
 import { colSumAdd } from './fused.js';
+import { carve, SMALL_OUT } from './scratch.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape, shapeSlice } from '../util/shape.js';
 
@@ -84,7 +85,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError('linear', `bias (${O})`, fmtShape(bias.shape));
   const rows = x.size / I;
   const be = getBackend();
-  const out = allocLike(x.data, rows * O);
+  const out = rows * O <= SMALL_OUT ? carve(x.data, rows * O) : allocLike(x.data, rows * O);
   if (bias && rows > 0) {
     // C starts as the bias on every row (the GEMM adds x·Wᵀ with beta 1): one row, then doubling copies.
     out.set(bias.data, 0);

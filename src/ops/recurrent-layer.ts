@@ -8,7 +8,7 @@
  * Buffers (scratch.ts): the kernel workspace is one reused buffer; the saved activations come from
  * a free list and go back to it when backward frees the node, or, when no graph is recorded
  * (inference, streaming), are pieces of a reused discard buffer and the kernel is told
- * `inference: true`. Only the outputs are fresh allocations — small ones (a streamed step) share one.
+ * `inference: true`. Only the outputs are fresh allocations — small ones (a streamed step) carved from a shared slab.
  *
  * Legend: T time, B batch, I input, H hidden, P projection (0 = none), Hout = P || H.
  */
@@ -19,7 +19,7 @@ import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
 import { needsGrad, recordOp } from '../autograd/engine.js';
-import { discard, giveBuf, takeBuf, workspace } from './scratch.js';
+import { carve, discard, giveBuf, SMALL_OUT, takeBuf, workspace } from './scratch.js';
 import { CELLS, savedSizes, type CellKind, type CellSpec } from './cells.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape } from '../util/shape.js';
@@ -138,47 +138,14 @@ const SIZES = [0, 0, 0, 0];
 let lastDiscard: { buf: Buf | null; sizes: number[]; views: (Buf | null)[] } = { buf: null, sizes: [], views: [] };
 
 /**
- * The output buffers y (n0), hN (n1) and cN (n2, 0 = none). V8 takes ~0.3–1 µs (plus GC work) per
- * typed array above 64 bytes, a third of a streamed step's JS time. So small outputs (a streamed
- * step: up to SMALL_OUT elements in all) are carved, zero-filled and never reused, from a shared slab
- * — as Node carves small Buffers from a shared pool: `t.data.buffer` may then hold other tensors.
- * A step's three outputs are about the same size, so keeping any of them alive keeps at most ~3×
- * its bytes alive. Larger outputs: hN and cN share one buffer, y (training) has its own, so that
- * keeping a final state alive does not keep the whole output sequence alive.
+ * The output buffers y (n0), hN (n1) and cN (n2, 0 = none): small ones (a streamed step) carved from
+ * the shared slab (scratch.ts `carve`). Larger ones: hN and cN share one buffer, y (training) has
+ * its own, so that keeping a final state alive does not keep the whole output sequence alive.
  */
 function outputBuffers(like: Buf, n0: number, n1: number, n2: number): [Buf, Buf, Buf | null] {
-  const total = n0 + n1 + n2;
-  if (total <= SMALL_OUT) {
-    const s = slabFor(like, total);
-    const off = s.used;
-    s.used += total;
-    return [view(s.buf, off, n0), view(s.buf, off + n0, n1), n2 > 0 ? view(s.buf, off + n0 + n1, n2) : null];
-  }
+  if (n0 + n1 + n2 <= SMALL_OUT) return [carve(like, n0), carve(like, n1), n2 > 0 ? carve(like, n2) : null];
   const one = allocLike(like, n1 + n2);
-  return [allocLike(like, n0), view(one, 0, n1), n2 > 0 ? view(one, n1, n2) : null];
-}
-
-const SMALL_OUT = 2048;
-const SLAB = 16384;
-interface Slab { buf: Buf; used: number }
-let slab32: Slab = { buf: new Float32Array(0), used: 0 };
-let slab64: Slab = { buf: new Float64Array(0), used: 0 };
-
-/** The slab of like's type with room for n more elements (a fresh one when full). */
-function slabFor(like: Buf, n: number): Slab {
-  const f64 = like instanceof Float64Array;
-  let s = f64 ? slab64 : slab32;
-  if (s.used + n > s.buf.length) {
-    s = { buf: f64 ? new Float64Array(SLAB) : new Float32Array(SLAB), used: 0 };
-    if (f64) slab64 = s;
-    else slab32 = s;
-  }
-  return s;
-}
-
-/** Elements [off, off + n) of b as a typed array on the same memory (cheaper than subarray). */
-function view(b: Buf, off: number, n: number): Buf {
-  return b instanceof Float64Array ? new Float64Array(b.buffer, b.byteOffset + off * 8, n) : new Float32Array(b.buffer, b.byteOffset + off * 4, n);
+  return [allocLike(like, n0), one.subarray(0, n1), n2 > 0 ? one.subarray(n1, n1 + n2) : null];
 }
 
 /**

@@ -76,7 +76,8 @@ function lengthsOf(lengths: ArrayLike<number> | null | undefined, T: number, B: 
   return out;
 }
 
-function assertFiniteInput(x: Tensor): void {
+/** Throws NonFiniteError at the first NaN or ±Inf of a recurrent input (also the cells' check). */
+export function assertFiniteInput(x: Tensor): void {
   const i = firstNonFinite(x.data);
   if (i >= 0) throw new NonFiniteError('recurrent: input', `${x.data[i]} at flat index ${i} of ${fmtShape(x.shape)}`);
 }

@@ -126,5 +126,33 @@ export const workspace = (like: Buf, n: number): Buf => opBuffers.workspace(like
 export const discard = (like: Buf, n: number): Buf => opBuffers.discard(like, n);
 export const takeBuf = (like: Buf, n: number): Buf => opBuffers.take(like, n);
 export const giveBuf = (b: Buf | null): void => opBuffers.give(b);
+
+/**
+ * Small fresh outputs (a streamed step's y, h, c; a head's row): V8 takes ~0.3–1 µs (plus GC work)
+ * per typed array with its own memory above 64 bytes, much of a streamed step's JS time. So outputs of
+ * up to SMALL_OUT elements are carved, zero-filled and never reused, from a shared slab — as Node
+ * carves small Buffers from a shared pool: `t.data.buffer` may then hold other tensors, and keeping
+ * one such tensor alive keeps its slab (SLAB elements) alive.
+ */
+export const SMALL_OUT = 2048;
+const SLAB = 16384;
+interface Slab { buf: Buf; used: number }
+let slab32: Slab = { buf: new Float32Array(0), used: 0 };
+let slab64: Slab = { buf: new Float64Array(0), used: 0 };
+
+/** n (≤ SMALL_OUT) zeros of `like`'s type on memory no other caller gets. */
+export function carve(like: Buf, n: number): Buf {
+  const f64 = like instanceof Float64Array;
+  let s = f64 ? slab64 : slab32;
+  if (s.used + n > s.buf.length) {
+    s = { buf: f64 ? new Float64Array(SLAB) : new Float32Array(SLAB), used: 0 };
+    if (f64) slab64 = s;
+    else slab32 = s;
+  }
+  const off = s.used;
+  s.used += n;
+  // a view on the slab's memory: cheaper than subarray
+  return f64 ? new Float64Array(s.buf.buffer, s.buf.byteOffset + off * 8, n) : new Float32Array(s.buf.buffer, s.buf.byteOffset + off * 4, n);
+}
 /** Drop every cached buffer of the ops' pool. */
 export const releaseScratch = (): void => opBuffers.clear();
