@@ -74,16 +74,21 @@ function onnxModels(scripts: string, python: string | null, notes: string[]): st
   const has = (d: string): boolean => ONNX_FILES.every((f) => existsSync(join(d, f)));
   const hit = cands.find(has);
   if (hit) return hit;
-  if (!python) {
-    notes.push('ort: no ONNX models and no torch Python to export them (export_onnx.py)');
-    return null;
-  }
   const out = process.env['ONNX_DIR'] ?? '/tmp/recur-onnx';
-  console.log(`exporting ONNX models into ${out} (export_onnx.py) ...`);
-  const r = spawnSync(python, [join(scripts, 'export_onnx.py'), out], { encoding: 'utf8', timeout: 300_000 });
-  if (has(out)) return out;
-  const why = (r.stderr || r.stdout || '').trim().split('\n').slice(-1)[0] ?? '';
-  notes.push(`ort: export_onnx.py failed (${why.slice(0, 160)}); torch 2.x's exporter needs the onnxscript package`);
+  let why = 'no torch Python';
+  if (python) {
+    console.log(`exporting ONNX models into ${out} (export_onnx.py) ...`);
+    const r = spawnSync(python, [join(scripts, 'export_onnx.py'), out], { encoding: 'utf8', timeout: 300_000 });
+    if (has(out)) return out;
+    why = `export_onnx.py failed: ${((r.stderr || r.stdout || '').trim().split('\n').slice(-1)[0] ?? '').slice(0, 120)}`;
+  }
+  // The same models from recur's own exporter (torch 2.x's exporter needs onnxscript, not on every machine).
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'export-ort-models.ts'), out], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, PEERS_SCRIPTS: scripts } });
+  if (has(out)) {
+    notes.push(`ort: models exported by recur's exportOnnx (${why}); bench_ort.js checks ONNX Runtime against recur's output, not torch's`);
+    return out;
+  }
+  notes.push(`ort: no ONNX models (${why}; recur's exporter: ${(r.stderr || '').trim().split('\n').slice(-1)[0] ?? ''})`);
   return null;
 }
 
