@@ -4,6 +4,7 @@
  */
 import type { ReportChart, ReportData, ReportTable } from '../common/report.js';
 import { runEnvironment } from '../common/environment.js';
+import { wrapText } from '../common/table.js';
 import type { AgentScore, SepsisResult } from './run.js';
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
@@ -85,15 +86,20 @@ export function sepsisReport(config: Record<string, unknown>, r: SepsisResult): 
 
 /** Plain-text summary table. */
 export function formatSepsis(r: SepsisResult): string {
-  const lines = [`sepsis POMDP (${r.settings.rules} rules): values over 20 steps`, ...r.exact.map((e) => `  ${e.name.padEnd(84)} ${f3(e.value).padStart(7)}  (${e.how})`)];
+  // Lines stay under ~110 columns: a long label's explanation continues on an indented line.
+  const row = (label: string, value: number, note: string): string => {
+    const head = `  ${label.padEnd(62)} ${f3(value).padStart(7)}`;
+    return head.length + 2 + note.length <= 110 ? `${head}  ${note}` : `${head}\n${' '.repeat(12)}${wrapText(note, 98, ' '.repeat(12))}`;
+  };
+  const lines = [`sepsis POMDP (${r.settings.rules} rules): values over 20 steps`, ...r.exact.map((e) => row(e.name, e.value, `(${e.how})`))];
   for (const kind of ['gru', 'memoryless'] as const) {
     const v = byKind(r, kind).map((a) => a.value.mean);
-    lines.push(`  ${`${kind} agent, greedy (${r.settings.evalEpisodes} episodes; per seed ${v.map(f3).join(', ')})`.padEnd(84)} ${f3(mean(v)).padStart(7)}  ± ${f3(sd(v))} sd over seeds`);
+    lines.push(row(`${kind} agent, greedy (${r.settings.evalEpisodes} episodes; per seed ${v.map(f3).join(', ')})`, mean(v), `± ${f3(sd(v))} sd over seeds`));
   }
   lines.push('probe R² (held-out) of P(diabetic) / E[glucose]:');
   for (const p of r.probe) lines.push(`  ${p.features.padEnd(50)} ${p.scores.map((s) => f3(s.r2)).join(' / ')}`);
-  lines.push(`OPE from ${r.settings.opeTrajectories} physician trajectories (observed ${f3(r.ope.physicianObserved)}): true / WIS / model-based`);
+  lines.push(wrapText(`OPE from ${r.settings.opeTrajectories} physician trajectories (observed ${f3(r.ope.physicianObserved)}): true / WIS / model-based`, 110, '  '));
   for (const x of r.ope.rows) lines.push(`  ${x.policy.slice(0, 60).padEnd(60)} ${f3(x.trueValue)} / ${f3(x.wis)} / ${f3(x.modelBased)}`);
-  lines.push(...sepsisVerdict(r));
+  lines.push(...sepsisVerdict(r).map((v) => wrapText(v, 100, '  ')));
   return lines.join('\n');
 }
