@@ -104,8 +104,8 @@ interface Cfg {
 function config(ctx: Ctx): Cfg {
   return pick<Cfg>(ctx, {
     full: {
-      trainChars: 100_000, valChars: 30_000, testChars: 60_000, hidden: 128, embed: 32, seqLen: 64, batch: 32,
-      stepCap: 1500, evalEvery: 100, patience: 3, seeds: 3, io: [0.1, 0.25, 0.4], hid: [0.1, 0.25], streams: 16,
+      trainChars: 20_000, valChars: 20_000, testChars: 60_000, hidden: 96, embed: 32, seqLen: 48, batch: 32,
+      stepCap: 2000, evalEvery: 100, patience: 3, seeds: 3, io: [0.1, 0.3], hid: [0.1, 0.25], streams: 16,
     },
     quick: {
       trainChars: 30_000, valChars: 8_000, testChars: 8_000, hidden: 48, embed: 16, seqLen: 32, batch: 16,
