@@ -65,15 +65,24 @@ test('E2: forward and bidirectional rows with accuracies in [0, 1], gradient rat
   assert.ok(Number.isFinite(r.forwardGradRatio[0]!.init) && Number.isFinite(r.forwardGradRatio[0]!.trained));
 });
 
-test('E3: validation BPC for every dropout regime (synthetic text); a missing data file throws', async () => {
+test('E3: rate choice on validation, test BPC over seeds and paired differences per method (synthetic text); a missing data file throws', async () => {
   const dataDir = join(root, 'data');
   mkdirSync(join(dataDir, 'tinyshakespeare'), { recursive: true });
   const line = 'First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n';
   writeFileSync(join(dataDir, 'tinyshakespeare', 'input.txt'), line.repeat(60));
   const r = await runE3({ ...opts('e3'), dataDir });
   checkReport(r, 'e3');
-  assert.deepEqual(r.rows.map((x) => x.regime), ['none', 'per-step', 'variational', 'variational+hidden']);
-  for (const x of r.rows) assert.ok(x.valBpc > 0 && x.valBpc < 20 && x.trainBpc > 0, JSON.stringify(x));
+  assert.deepEqual(r.rows.map((x) => x.method), ['none', 'per-step', 'variational', 'variational+hidden']);
+  for (const x of r.rows) {
+    assert.equal(x.n, 2);
+    assert.ok(x.testBpc.mean > 0 && x.testBpc.mean < 20 && x.valBpc.mean > 0 && x.trainBpc.mean > 0, JSON.stringify(x));
+    assert.ok(Number.isFinite(x.testBpc.ci95));
+  }
+  assert.equal(r.runs.length, 8);
+  assert.equal(r.tuning.length, 4);
+  for (const x of r.runs.filter((u) => u.seed === 0)) assert.ok(r.tuning.includes(x)); // seed 0 is the tuning run
+  assert.equal(r.diffs.length, 6);
+  for (const d of r.diffs) assert.ok(Number.isFinite(d.mean) && d.verdict.length > 0, JSON.stringify(d));
   assert.equal(r.vocab, new Set(line).size);
   await assert.rejects(runE3({ ...opts('e3-missing'), dataDir: join(root, 'nowhere') }), /not found.*RECUR_DATA_DIR/);
 });

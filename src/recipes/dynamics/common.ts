@@ -147,6 +147,8 @@ export interface FitOptions {
   evalEvery?: number;
   /** Stop once the validation metric is below this. */
   stopBelow?: number;
+  /** Early stopping: stop after this many evaluations in a row without a new best (default: never). */
+  patience?: number;
   /** Restore the parameters of the best (lowest) evaluation at the end: a best-on-validation checkpoint. */
   keepBest?: boolean;
   /** Project or otherwise edit gradients before the update (OGD). */
@@ -212,7 +214,11 @@ export function fit(o: FitOptions): FitResult {
     o.beforeStep?.();
     o.opt.step();
     step++;
-    if (o.evaluate && step % every === 0 && evaluate() < (o.stopBelow ?? -Infinity)) break;
+    if (o.evaluate && step % every === 0) {
+      if (evaluate() < (o.stopBelow ?? -Infinity)) break;
+      const b = best as FitResult['best'];
+      if (o.patience !== undefined && b && step - b.step >= o.patience * every) break;
+    }
   }
   if (o.evaluate && evals.at(-1)?.step !== step && !diverged) evaluate();
   const kept = saved as Tensor['data'][] | null;
