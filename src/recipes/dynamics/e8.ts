@@ -15,6 +15,7 @@
 import { Rng, Tensor, analysis } from '../../index.js';
 import { Report, context, fmt, fmtCi, info, meanCi, pick, round, scatterSvg, type CellKind, type Ctx, type RunInfo, type RunOptions } from './common.js';
 import { flipFlop8, trainFlipFlop, type Cfg as FlipFlopCfg } from './e5.js';
+import { spearman } from '../common/stats.js';
 
 export type E8Model = 'rnn' | 'lstm' | 'gru' | 'rnn-gain2';
 
@@ -70,30 +71,7 @@ export function config(ctx: Ctx): Cfg {
 
 const MODELS: E8Model[] = ['rnn', 'lstm', 'gru', 'rnn-gain2'];
 
-/** Ranks with ties averaged, then Pearson on the ranks. */
-export function spearman(x: readonly number[], y: readonly number[]): number {
-  const rank = (v: readonly number[]): number[] => {
-    const idx = v.map((_, i) => i).sort((a, b) => v[a]! - v[b]!);
-    const r = new Array<number>(v.length);
-    for (let i = 0; i < idx.length; ) {
-      let j = i;
-      while (j + 1 < idx.length && v[idx[j + 1]!] === v[idx[i]!]) j++;
-      for (let k = i; k <= j; k++) r[idx[k]!] = (i + j) / 2;
-      i = j + 1;
-    }
-    return r;
-  };
-  const [a, b] = [rank(x), rank(y)];
-  const ma = a.reduce((s, v) => s + v, 0) / a.length;
-  const mb = b.reduce((s, v) => s + v, 0) / b.length;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return saa && sbb ? sab / Math.sqrt(saa * sbb) : NaN;
-}
+export { spearman } from '../common/stats.js';
 
 function lyapunov(cell: analysis.Cell, drive: Tensor, cfg: Cfg, k: number): { driven: number[]; auto: number } {
   const opts = { warmup: cfg.warmup, maxSteps: cfg.lyapSteps, minSteps: cfg.lyapSteps, rng: new Rng(1) };
