@@ -95,7 +95,7 @@ test('the wind-t1 preset: the settings chosen on the validation split', () => {
   assert.equal(c.referenceCol, 'Theoretical_Power_Curve (KWh)');
   assert.deepEqual(c.angular, ['Wind Direction (°)']);
   assert.equal(c.clipOutput, true);
-  assert.equal(c.loss, 'huber');
+  assert.equal(c.loss, 'mae', 'the MAE-optimal forecast is the conditional median');
   assert.equal(c.schedule, 'plateau');
   assert.ok(c.epochs >= 20 && c.patience >= 3, 'many epochs, stopped early on validation');
 });
@@ -114,6 +114,10 @@ test('recur train with the new flags: recorded in config.json, forecasts within 
   assert.deepEqual([cfg.referenceInput, cfg.timeOfDay, cfg.clipOutput, cfg.loss, cfg.huberDelta, cfg.schedule], [true, true, true, 'huber', 0.2, 'plateau']);
   const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
   assert.deepEqual(metrics.features, ['load', 'temp', 'ref_forecast', 'time of day:sin', 'time of day:cos']);
+  for (const key of ['model', 'ridge_ar']) for (const m of ['mae', 'rmse']) {
+    const v = metrics.validation[0].skill[key][m];
+    assert.ok(v.length === 2 && v.every(Number.isFinite), `validation ${m} skill of ${key} per horizon step: ${v}`);
+  }
   const ev = await runInProcess(['eval', '--run', run, '--json'], cwd);
   assert.equal(ev.code, 0, ev.stderr);
   assert.equal(JSON.parse(ev.stdout).scores.overall.load.model.mae, metrics.scores.overall.load.model.mae);

@@ -152,3 +152,24 @@ test('degenerate data: a constant target is refused, a 1e30 outlier is refused a
   const s = loadSeries(csvFile('extreme.csv', 't,y', rows), c);
   assert.match(s.notes.join('\n'), /extreme value 5000 in column "y".*\(line 19\): it will dominate the normalisation/);
 });
+
+test('MAE loss learns the conditional median: on a walk with skewed steps it beats persistence on MAE, MSE loss does not', async () => {
+  // Steps +1 (p = 2/3) or −2 (p = 1/3): mean 0, so the MSE-optimal forecast is persistence; median +1,
+  // so the MAE-optimal forecast is y(t) + 1, with MAE 1 against persistence's 4/3 (skill 25 %) and
+  // RMSE √3 against √2 (worse): each loss suits its own metric.
+  const { trainForecast } = await import('../src/recipes/forecast/index.js');
+  const rng = new Rng(3);
+  let y = 0;
+  const p = csvFile('skewed-walk.csv', 't,y', Array.from({ length: 1500 }, (_, i) => [i, (y += rng.random() < 2 / 3 ? 1 : -2)]));
+  const skill = async (loss: 'mae' | 'mse') => {
+    const c = config({ csv: p, timeCol: 't', lookback: 2, horizon: 1, epochs: 6, hidden: 4, lr: 0.01, loss, quiet: true, name: `skewed-${loss}` });
+    const r = await trainForecast(c, { csvPath: p, runsDir: join(dir, 'runs-skewed') });
+    const o = r.metrics!.scores.overall.y!;
+    return { mae: 1 - o.model!.mae / o.persistence!.mae, rmse: o.model!.skill! };
+  };
+  const byMae = await skill('mae');
+  const byMse = await skill('mse');
+  assert.ok(byMae.mae > 0.18, `MAE-trained MAE skill ${byMae.mae}`);
+  assert.ok(byMae.rmse < -0.1, `MAE-trained RMSE skill ${byMae.rmse}`);
+  assert.ok(Math.abs(byMse.mae) < 0.06, `MSE-trained MAE skill ${byMse.mae} (persistence in disguise)`);
+});

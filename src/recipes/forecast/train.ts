@@ -11,6 +11,7 @@ import { getBackend, saveCheckpoint, type JsonValue } from '../../index.js';
 import { onInterrupt } from '../common/interrupt.js';
 import { TrainProgress } from '../common/progress.js';
 import { historyCharts, writeReport, type ReportData } from '../common/report.js';
+import { signedPct, wrapText } from '../common/table.js';
 import { runEnvironment } from '../common/environment.js';
 import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, createRunDir, readJson, resumeRunDir, writeJson, type RunDir } from '../common/run-dir.js';
 import type { Forecast, RidgeAR } from './baselines.js';
@@ -64,11 +65,19 @@ export interface ForecastMetrics {
   scores: ForecastScores;
   /** Per series (with --group-col and several series): model and persistence on each series' test windows. */
   series?: SeriesScore[];
-  /** Best validation loss of each fold (normalised units; what sweeps rank trials by). */
-  validation: { loss: number | null }[];
+  /**
+   * Per fold: the best validation loss (normalised units; what sweeps rank trials by) and the
+   * per-horizon MAE/RMSE skill over persistence of the model and the ridge AR on the validation
+   * windows, so settings can be chosen without the test windows (with --shrink the blend weights
+   * were fitted on these windows, so the model's figures are in-sample).
+   */
+  validation: { loss: number | null; skill: ValidationSkill }[];
   seconds: number;
   backend: string;
 }
+
+/** Skill over persistence per horizon step on the validation windows (first target), by method and metric. */
+export type ValidationSkill = Record<'model' | 'ridge_ar', { mae: number[]; rmse: number[] }>;
 
 /** A fold's outcome, kept on disk between folds so a resumed backtest skips finished ones. */
 interface FoldResult {
@@ -80,6 +89,7 @@ interface FoldResult {
   bestEpoch: number | null;
   ridge: { lambda: number; search: [number, number][] };
   split: unknown;
+  valSkill: ValidationSkill;
 }
 
 const foldFile = (run: RunDir, i: number, folds: number, name: string): string =>
@@ -107,14 +117,24 @@ async function runFold(s: Series, c: ForecastConfig, f: PreparedFold, run: RunDi
   // The model to use: the best weights (or the last, without validation), with what eval/predict need.
   const shrink = c.shrink ? fitShrink(s, f.windows.val, c.horizon, modelForecast(model, f.z, s, windowSpec(c), f.windows.val, f.norm, c.clipOutput ? f.bounds : null)) : null;
   if (shrink) emit({ type: 'shrink', fold: f.index, alpha: shrink });
+  const valSkill = validationSkill(s, c, f, forecastAll(s, c, f.windows.val, model, ridge, f.z, f.norm, f.bounds, shrink));
   await saveCheckpoint(foldFile(run, f.index, folds, RUN_FILES.checkpoint), { model: model.stateDict(), extra: modelExtra(s, c, f, ridge, shrink) as JsonValue });
   const fc = forecastAll(s, c, f.windows.test, model, ridge, f.z, f.norm, f.bounds, shrink);
   emit({ type: 'fold_end', fold: f.index, reason: fit.reason, bestEpoch: fit.bestEpoch });
   return {
     fold: f.index, origins: Array.from(f.windows.test), truth: Array.from(fc.truth),
     forecasts: fc.methods.map((m) => ({ key: m.key, label: m.label, oracle: !!m.oracle, values: Array.from(m.forecast) })),
-    history: fit.history, bestEpoch: fit.bestEpoch, ridge: { lambda: ridge.lambda, search: ridge.search }, split: f.split,
+    history: fit.history, bestEpoch: fit.bestEpoch, ridge: { lambda: ridge.lambda, search: ridge.search }, split: f.split, valSkill,
   };
+}
+
+function validationSkill(s: Series, c: ForecastConfig, f: PreparedFold, fc: { truth: Forecast; methods: MethodForecast[] }): ValidationSkill {
+  const ph = scoreForecasts(fc.truth, fc.methods, s.targets, c.horizon, f.scales).perHorizon[s.targets[0]!]!;
+  const skill = (key: 'model' | 'ridge_ar') => ({
+    mae: ph[key]!.map((x, i) => 1 - x.mae / ph.persistence![i]!.mae),
+    rmse: ph[key]!.map((x, i) => 1 - x.rmse / ph.persistence![i]!.rmse),
+  });
+  return { model: skill('model'), ridge_ar: skill('ridge_ar') };
 }
 
 /** Concatenate the folds' test windows (consecutive blocks, so the result is chronological). */
@@ -190,7 +210,7 @@ function finish(s: Series, c: ForecastConfig, prepared: PreparedFold[], results:
     stepMs: s.times && s.timeFormat !== 'number' ? s.step : null, methods: p.methods.map((m) => ({ key: m.key, label: m.label, oracle: !!m.oracle })),
     windows: prepared.map((f) => ({ train: f.windows.train.length, val: f.windows.val.length, test: f.windows.test.length })),
     folds: foldScores, scores, seconds, backend: getBackend().name,
-    validation: results.map((r) => ({ loss: r.history.find((h) => h.epoch === r.bestEpoch)?.valLoss ?? null })),
+    validation: results.map((r) => ({ loss: r.history.find((h) => h.epoch === r.bestEpoch)?.valLoss ?? null, skill: r.valSkill })),
     ...(s.groups.length > 1 ? { series: perSeriesScores(s, p.origins, p.truth, p.methods, H) } : {}),
   };
   writeJson(join(run.path, RUN_FILES.metrics), metrics);
@@ -200,8 +220,15 @@ function finish(s: Series, c: ForecastConfig, prepared: PreparedFold[], results:
   writeReport(join(run.path, RUN_FILES.report), report);
   let summary = summaryText(scores, p.methods, H, label);
   if (metrics.series) summary += `\n${seriesVerdict(metrics.series)}`;
+  summary += `\n${validationLines(metrics.validation, label)}`;
   if (s.notes.length) summary = `${s.notes.map((n) => `note: ${n}`).join('\n')}\n\n${summary}`;
   return { metrics, summary };
+}
+
+/** The validation windows' skill (what settings are chosen on), one line per metric, folds averaged. */
+function validationLines(v: ForecastMetrics['validation'], label: (h: number) => string): string {
+  const avg = (key: 'model' | 'ridge_ar', m: 'mae' | 'rmse', i: number): string => signedPct(v.reduce((a, f) => a + f.skill[key][m][i]!, 0) / v.length).replace(' %', '');
+  return (['mae', 'rmse'] as const).map((m) => wrapText(`validation ${m.toUpperCase()} skill % (model/ridge AR): ${v[0]!.skill.model[m].map((_, i) => `${label(i + 1)} ${avg('model', m, i)}/${avg('ridge_ar', m, i)}`).join(', ')}`, 100, '  ')).join('\n');
 }
 
 function reportData(s: Series, c: ForecastConfig, m: ForecastMetrics, results: FoldResult[], p: ReturnType<typeof pool>, label: (h: number) => string): ReportData {
