@@ -20,7 +20,7 @@ import { loadSeries, type Series } from './dataset.js';
 import { rangesOf, seriesSplits } from './groups.js';
 import { scoreForecasts, type ForecastScores, type MethodForecast } from './evaluate.js';
 import { fitForecaster, type EpochRecord } from './fit.js';
-import { buildModel, fitRidge, forecastAll, modelSpec, prepareFold, windowSpec, type PreparedFold } from './pipeline.js';
+import { buildModel, fitRidge, forecastAll, modelLabel, modelSpec, prepareFold, windowSpec, type PreparedFold } from './pipeline.js';
 import { perSeriesScores, seriesTable, seriesVerdict, type SeriesScore } from './series-metrics.js';
 import { fitShrink } from './shrink.js';
 import { modelForecast } from './model.js';
@@ -235,6 +235,12 @@ function reportData(s: Series, c: ForecastConfig, m: ForecastMetrics, results: F
   const H = c.horizon;
   const tables = s.targets.flatMap((t) => [metricsTable(m.scores, p.methods, t, `Test metrics — ${t}`, label), horizonTable(m.scores, p.methods, t, H, label)]);
   if (m.series) tables.push(seriesTable(m.series, s.targets[0]!));
+  tables.push({
+    title: `Validation skill over persistence (the windows settings are chosen on) — ${s.targets[0]}`,
+    columns: ['method', ...(['MAE', 'RMSE'] as const).flatMap((x) => Array.from({ length: H }, (_, i) => `${x} ${label(i + 1)}`))],
+    rows: (['model', 'ridge_ar'] as const).map((key) => [key === 'model' ? modelLabel(c) : 'ridge AR', ...(['mae', 'rmse'] as const).flatMap((x) => Array.from({ length: H }, (_, i) => m.validation.reduce((a, f) => a + f.skill[key][x][i]!, 0) / m.validation.length))]),
+    caption: `Skill = 1 − error / error of persistence on the validation windows${results.length > 1 ? ', averaged over folds' : ''}${c.shrink ? '; the blend weights were fitted on these windows' : ''}.`,
+  });
   if (results.length > 1) {
     tables.push({
       title: 'Rolling-origin backtest: MAE per fold', columns: ['fold', 'test rows', ...p.methods.map((x) => x.label)],
