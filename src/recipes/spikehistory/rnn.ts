@@ -6,13 +6,13 @@
  * drive log λ as low as the data ask right after a spike (an absolute refractory period, which a
  * read-out of a bounded GRU state alone does not reach); the GRU state carries what the last L
  * bins do not: adaptation over tens to hundreds of ms, and its interaction with the stimulus.
- * Fitted by Adam on the Poisson NLL of whole trials (so adaptation is learned across the trial,
+ * Fitted by AdamW on the Poisson NLL of whole trials (so adaptation is learned across the trial,
  * not reset at chunk borders), the learning rate halved when the validation NLL stalls, the
  * epoch with the best validation NLL kept.
  *
  * Legend: R trials, T bins, B batch, Fi = D + L input features, H hidden.
  */
-import { Adam, F, GRU, Linear, Module, ReduceLROnPlateau, Tensor, clipGradNorm, noGrad, type Rng } from '../../index.js';
+import { AdamW, F, GRU, Linear, Module, ReduceLROnPlateau, Tensor, clipGradNorm, noGrad, type Rng } from '../../index.js';
 import { poissonLL } from './models.js';
 
 export interface SpikeRnnShape {
@@ -100,7 +100,7 @@ export interface RnnFit {
 }
 
 /** One epoch of Adam over the training trials in shuffled batches; the mean training NLL per bin. */
-function epochOf(m: SpikeRnn, s: Float64Array, y: Uint8Array, opt: Adam, o: RnnFitOptions): number {
+function epochOf(m: SpikeRnn, s: Float64Array, y: Uint8Array, opt: AdamW, o: RnnFitOptions): number {
   const R = y.length / s.length;
   m.train();
   const order = o.rng.shuffle(Array.from({ length: R }, (_, r) => r));
@@ -117,14 +117,20 @@ function epochOf(m: SpikeRnn, s: Float64Array, y: Uint8Array, opt: Adam, o: RnnF
   return sum / y.length;
 }
 
-/** The skip's learning rate relative to the GRU's: the refractory weights must travel far (to ≈ −6). */
+/**
+ * The skip's learning rate relative to the GRU's: the refractory weights must travel far (to ≈ −6)
+ * before the GRU starts to overfit. Weight decay (decoupled) on the GRU and its read-out weights
+ * only: 0.1 gave a lower validation NLL than 0, 0.3 or 1 on simulation 0 (H = 8 and 16).
+ */
 const SKIP_LR = 20;
 
 /** Fit on whole training trials; the read-out bias starts at the log mean rate. */
 export function rnnFit(m: SpikeRnn, s: Float64Array, yTrain: Uint8Array, yVal: Uint8Array, o: RnnFitOptions): RnnFit {
   m.head.param('bias').data.fill(Math.log(Math.max(1e-4, yTrain.reduce((a, v) => a + v, 0) / yTrain.length)));
   const skip = m.skip.param('weight');
-  const opt = new Adam([{ params: [skip], lr: o.lr * SKIP_LR }, { params: m.parameters().filter((p) => p !== skip) }], { lr: o.lr });
+  const bias = m.head.param('bias');
+  const rest = m.parameters().filter((p) => p !== skip && p !== bias);
+  const opt = new AdamW([{ params: [skip], lr: o.lr * SKIP_LR, weightDecay: 0 }, { params: [bias], weightDecay: 0 }, { params: rest }], { lr: o.lr, weightDecay: 0.1 });
   const sched = new ReduceLROnPlateau(opt, { factor: 0.5, patience: 8, minLr: o.lr / 64 });
   const history: RnnFit['history'] = [];
   let best = { nll: Infinity, epoch: -1, w: [] as Float32Array[] };
