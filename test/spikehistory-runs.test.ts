@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/index.js';
-import { DEFAULT_NEURON, runStimulus, simulateTrials, spikeSettings } from '../src/recipes/spikehistory/index.js';
+import { DEFAULT_NEURON, runSpikeHistory, runStimulus, simulateTrials, spikeSettings } from '../src/recipes/spikehistory/index.js';
 import { runInProcess, tempDir } from './cli-helpers.js';
 
 const table = (run: string): string => readFileSync(join(run, 'table.txt'), 'utf8');
@@ -91,4 +91,14 @@ test('spike-history runs: eval --csv and predict on a spike-train CSV; bad CSVs 
   }
   const none = await runInProcess(['predict', '--run', run], cwd);
   assert.equal(none.code, 2, none.stderr);
+});
+
+test('a stop request returns null after the saved baselines; a rerun on the same folder fits the GRUs', () => {
+  const dir = tempDir('recur-spikes-state-');
+  const o = { T: 300, trials: [6, 3, 3] as [number, number, number], seeds: 2, epochs: 1, hiddenGrid: [2], seed: 1, stateDir: dir };
+  assert.equal(runSpikeHistory({ ...o, stop: { requested: true } }), null);
+  assert.ok(existsSync(join(dir, 'models.json')) && !existsSync(join(dir, 'gru-1.safetensors')));
+  const r = runSpikeHistory(o)!;
+  assert.equal(r.models[2]!.bitsPerSpike.length, 2);
+  assert.ok(existsSync(join(dir, 'gru-2.safetensors')));
 });

@@ -62,7 +62,7 @@ test("gain adaptation: the GLM's additive history filter falls further short of 
   assert.ok(gain > add + 0.01, `nats/spike below the truth: additive ${add}, gain ${gain}`);
 });
 
-test('recur train --preset spike-history writes a report with rasters; a decode-only flag is refused (exit 2)', async () => {
+test('recur train --preset spike-history writes a report with rasters; a decode-only flag and --hidden 0 are refused (exit 2)', async () => {
   const dir = tempDir('recur-spikes-');
   const r = await runInProcess(['train', '--preset', 'spike-history', '--seeds', '1', '--epochs', '1', '--quiet', '--name', 'sh', '--runs-dir', join(dir, 'runs')], dir);
   assert.equal(r.code, 0, r.stderr);
@@ -71,4 +71,7 @@ test('recur train --preset spike-history writes a report with rasters; a decode-
   assert.equal(report.charts.filter((c) => c.title.startsWith('Raster')).length, 4);
   const bad = await runInProcess(['train', '--preset', 'spike-history', '--lags', '3', '--runs-dir', join(dir, 'runs')], dir);
   assert.equal(bad.code, 2, bad.stderr);
+  const zero = await runInProcess(['train', '--preset', 'spike-history', '--hidden', '0', '--runs-dir', join(dir, 'runs')], dir);
+  assert.equal(zero.code, 2, zero.stderr);
+  assert.match(zero.stderr, /--hidden: expected a number >= 1, got 0/);
 });

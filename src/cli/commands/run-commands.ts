@@ -50,6 +50,7 @@ Examples:
       if (o.backend) setBackend(o.backend);
       const task = taskOfRun(o.run, 'eval');
       if (!task.evaluate) throw unsupported('eval', task.name, TASKS.filter((t) => t.evaluate).map((t) => t.name));
+      if (task.name !== 'spike-history' && o.seed !== undefined) throw new OptionError('--seed', 'an option for a spike-history run', `an option given to a ${task.name} run`);
       const payload = await task.evaluate(o, io);
       if (o.out) writeJson(resolve(io.cwd, o.out), payload.json);
       io.out(o.json ? `${JSON.stringify(payload.json, null, 2)}\n` : `${payload.text}\n`);

@@ -32,9 +32,9 @@ const schema = z.strictObject({
   task: z.literal('spike-history'),
   preset: z.literal('spike-history'),
   seed: int.optional(),
-  seeds: int.optional(),
-  hidden: int.optional(),
-  epochs: int.optional(),
+  seeds: int.min(1).optional(),
+  hidden: int.min(1).optional(),
+  epochs: int.min(1).optional(),
   adaptation: z.enum(['additive', 'gain']).optional(),
   name: z.string().min(1).optional(),
   runsDir: z.string().min(1).default('runs'),
@@ -102,7 +102,7 @@ function metricsOf(r: SpikeHistoryResult): unknown {
 }
 
 /** A finished run's config and fitted models. */
-function openRun(dir: string, command: string, cwd: string): { c: SpikeConfig; f: Fitted; stim: Float64Array; st: ReturnType<typeof spikeSettings> } {
+function openRun(dir: string, command: string, cwd: string): { f: Fitted; stim: Float64Array; st: ReturnType<typeof spikeSettings> } {
   const run = openFinishedRun(resolve(cwd, dir), command);
   const path = join(run.path, RUN_FILES.config);
   const c = validate(schema, merge({ values: readJson(path) as Record<string, unknown>, source: { kind: 'file', path } }), SPIKE_HISTORY_KEYS, `recur ${command}`);
@@ -110,7 +110,7 @@ function openRun(dir: string, command: string, cwd: string): { c: SpikeConfig; f
   const base = loadBaselines(run.path);
   const grus = loadAllGrus(run.path);
   if (!base || grus.length !== st.seeds) throw new FormatError(run.path, `models.json and gru-1 … gru-${st.seeds}.safetensors (the run's fitted models)`, `${base ? '' : 'no models.json, '}${grus.length} GRU checkpoint(s)`);
-  return { c, f: { ...base, grus }, stim: runStimulus(st), st };
+  return { f: { ...base, grus }, stim: runStimulus(st), st };
 }
 
 /** `recur eval --run`: the run's table on test trials from --seed (default the run's), or bits/spike on --csv. */
