@@ -28,7 +28,7 @@ or a killed one; the message says how to continue it).`;
 
 export function evalCommand(io: Io): Command {
   return new Command('eval')
-    .description("score a run's saved model(s) on its test data against the baselines (forecast: MAE, RMSE, nMAE, skill; splice: per-class error table)")
+    .description("score a run's saved model(s) on its test data against the baselines (forecast: MAE, RMSE, nMAE, skill; splice: per-class error table; spike-history: bits/spike, refractory violations, adaptation)")
     .requiredOption('--run <dir>', 'run folder written by recur train')
     .option('--csv <file>', 'forecast runs: score every window of this CSV instead (same columns as the run); spike-history runs: a spike-train CSV (stimulus,spike[,trial])')
     .addOption(new Option('--part <part>', "forecast runs: split of the run's own data (default test)").choices(['train', 'val', 'test']).conflicts('csv'))
@@ -60,7 +60,7 @@ Examples:
 
 export function predictCommand(io: Io): Command {
   return new Command('predict')
-    .description('forecast runs: forecast the next horizon steps from the latest window of a CSV (or every window); splice runs: label new sequences')
+    .description('forecast runs: forecast the next horizon steps from the latest window of a CSV (or every window); splice runs: label new sequences; spike-history runs: λ per bin of each model')
     .requiredOption('--run <dir>', 'run folder written by recur train')
     .option('--csv <file>', "input CSV (forecast: the run's columns, default the run's own data; splice: with --seq-col)")
     .option('--all', 'forecast runs: forecast from every window, not only the last')
