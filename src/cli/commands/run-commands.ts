@@ -9,6 +9,7 @@ import { FormatError, OptionError, setBackend } from '../../index.js';
 import { RUN_FILES, openFinishedRun, readJson, writeJson, writeReport, type ReportData } from '../../recipes/common/index.js';
 import { TASKS, taskOfRun } from './tasks.js';
 import type { EvalOpts, PredictOpts } from './run-options.js';
+import { parseIntArg } from '../options.js';
 import type { Io } from './io.js';
 
 /** Refuse a command the run's task does not have, naming the tasks that have it. */
@@ -27,10 +28,11 @@ or a killed one; the message says how to continue it).`;
 
 export function evalCommand(io: Io): Command {
   return new Command('eval')
-    .description("score a run's saved model(s) on its test data against the baselines (forecast: MAE, RMSE, nMAE, skill; splice: per-class error table)")
+    .description("score a run's saved model(s) on its test data against the baselines (forecast: MAE, RMSE, nMAE, skill; splice: per-class error table; spike-history: bits/spike, refractory violations, adaptation)")
     .requiredOption('--run <dir>', 'run folder written by recur train')
-    .option('--csv <file>', 'forecast runs: score every window of this CSV instead (same columns as the run)')
+    .option('--csv <file>', 'forecast runs: score every window of this CSV instead (same columns as the run); spike-history runs: a spike-train CSV (stimulus,spike[,trial])')
     .addOption(new Option('--part <part>', "forecast runs: split of the run's own data (default test)").choices(['train', 'val', 'test']).conflicts('csv'))
+    .option('--seed <n>', 'spike-history runs: simulate the held-out trials from this seed (default the run\'s own: its table again)', parseIntArg)
     .option('--out <file>', 'also write the scores as JSON to this file')
     .option('--json', 'print the scores as JSON')
     .addOption(backendOption())
@@ -41,11 +43,14 @@ Examples:
   $ recur eval --run runs/wind-t1
   $ recur eval --run runs/wind-t1 --part val --json
   $ recur eval --run runs/wind-t1 --csv other-turbine.csv --out scores.json
-  $ recur eval --run runs/splice-cv10${EXIT}`)
+  $ recur eval --run runs/splice-cv10
+  $ recur eval --run runs/spikes --seed 7              # spike-history: fresh held-out trials
+  $ recur eval --run runs/spikes --csv trains.csv      # spike-history: columns stimulus,spike[,trial]${EXIT}`)
     .action(async (o: EvalOpts) => {
       if (o.backend) setBackend(o.backend);
       const task = taskOfRun(o.run, 'eval');
       if (!task.evaluate) throw unsupported('eval', task.name, TASKS.filter((t) => t.evaluate).map((t) => t.name));
+      if (task.name !== 'spike-history' && o.seed !== undefined) throw new OptionError('--seed', 'an option for a spike-history run', `an option given to a ${task.name} run`);
       const payload = await task.evaluate(o, io);
       if (o.out) writeJson(resolve(io.cwd, o.out), payload.json);
       io.out(o.json ? `${JSON.stringify(payload.json, null, 2)}\n` : `${payload.text}\n`);
@@ -55,7 +60,7 @@ Examples:
 
 export function predictCommand(io: Io): Command {
   return new Command('predict')
-    .description('forecast runs: forecast the next horizon steps from the latest window of a CSV (or every window); splice runs: label new sequences')
+    .description('forecast runs: forecast the next horizon steps from the latest window of a CSV (or every window); splice runs: label new sequences; spike-history runs: λ per bin of each model')
     .requiredOption('--run <dir>', 'run folder written by recur train')
     .option('--csv <file>', "input CSV (forecast: the run's columns, default the run's own data; splice: with --seq-col)")
     .option('--all', 'forecast runs: forecast from every window, not only the last')
@@ -76,7 +81,8 @@ Examples:
   $ recur predict --run runs/wind-t1 --csv latest.csv --all --out forecasts.csv
   $ recur predict --run runs/splice-cv10 --fasta windows.fa --out labels.csv
   $ recur predict --run runs/splice-cv10 --csv windows.csv --seq-col sequence --id-col name
-  $ recur predict --run runs/stability --protein 1div_A --out 1div.csv   # also writes 1div.html (heatmap)${EXIT}`)
+  $ recur predict --run runs/stability --protein 1div_A --out 1div.csv   # also writes 1div.html (heatmap)
+  $ recur predict --run runs/spikes --csv trains.csv --out rates.csv     # spike-history: λ per 1 ms bin of each model${EXIT}`)
     .action((o: PredictOpts) => {
       if (o.backend) setBackend(o.backend);
       const task = taskOfRun(o.run, 'predict');

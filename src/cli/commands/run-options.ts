@@ -1,7 +1,7 @@
 /** The options of `recur eval` and `recur predict`, as each task's handler receives them. */
 import { OptionError, type BackendName } from '../../index.js';
 
-export interface EvalOpts { run: string; csv?: string; part?: 'train' | 'val' | 'test'; out?: string; json?: boolean; backend?: BackendName }
+export interface EvalOpts { run: string; csv?: string; part?: 'train' | 'val' | 'test'; seed?: number; out?: string; json?: boolean; backend?: BackendName }
 
 export interface PredictOpts {
   run: string; protein?: string; variant?: string; calcium?: string; csv?: string; all?: boolean; out?: string; fasta?: string; seqCol?: string; idCol?: string; backend?: BackendName;

@@ -19,7 +19,7 @@ import { LONGRANGE_KEYS, runLongRangeTask } from './longrange-task.js';
 import { SEPSIS_KEYS, runSepsisTask } from './sepsis-task.js';
 import { GAIT_KEYS, resumeGaitTask, runGaitTask } from './gait-task.js';
 import { STABILITY_KEYS, predictStability, runStabilityTask } from './protein-task.js';
-import { SPIKE_HISTORY_KEYS, runSpikeHistoryTask } from './spikehistory-task.js';
+import { SPIKE_HISTORY_KEYS, evalSpikeHistory, predictSpikeHistory, resumeSpikeHistoryTask, runSpikeHistoryTask } from './spikehistory-task.js';
 import type { EvalOpts, PredictOpts } from './run-options.js';
 import type { Io } from './io.js';
 
@@ -47,7 +47,10 @@ export const TASKS: readonly Task[] = [
   },
   { name: 'forecast', presets: Object.keys(PRESETS), keys: FORECAST_TASK_KEYS, train: runForecastTask, resume: resumeForecastTask, evaluate: evalForecast, predict: predictForecast },
   { name: 'decode', presets: Object.keys(BMI_PRESETS), keys: DECODE_KEYS, train: runDecodeTask, resume: resumeDecodeTask },
-  { name: 'spike-history', presets: ['spike-history'], keys: SPIKE_HISTORY_KEYS, train: runSpikeHistoryTask },
+  {
+    name: 'spike-history', presets: ['spike-history'], keys: SPIKE_HISTORY_KEYS, train: runSpikeHistoryTask,
+    resume: resumeSpikeHistoryTask, evaluate: evalSpikeHistory, predict: predictSpikeHistory,
+  },
   { name: 'spikefinder', presets: ['spikefinder'], keys: SPIKEFINDER_KEYS, train: runSpikefinderTask, resume: resumeSpikefinderTask, predict: predictSpikefinder },
   { name: 'irregular', presets: ['physionet2012'], keys: IRREGULAR_KEYS, train: runIrregularTask },
   { name: 'gait', presets: ['gait'], keys: GAIT_KEYS, train: runGaitTask, resume: resumeGaitTask },

@@ -12,6 +12,7 @@ import { proteinOptions } from './protein-task.js';
 import { gaitOptions } from './gait-task.js';
 import { sepsisOptions } from './sepsis-task.js';
 import { longRangeOptions } from './longrange-task.js';
+import { spikeHistoryOptions } from './spikehistory-task.js';
 import { irregularOptions } from './irregular-task.js';
 import { PRESET_NAMES, TASKS, TASK_NAMES, chooseTask, taskOfConfig } from './tasks.js';
 import type { Io } from './io.js';
@@ -68,7 +69,7 @@ function allOptions(): Option[] {
     new Option('--task <task>', 'what to train (default: splice, the built-in classification recipe)').choices(TASK_NAMES),
     new Option('--preset <name>', `known data set settings: ${TASKS.filter((t) => t.presets.length).map((t) => (t.presets.join() === t.name ? t.name : `${t.presets.join(', ')} (${t.name})`)).join('; ')}`).choices(PRESET_NAMES),
   ].map((o) => o.helpGroup('Run options:'));
-  return [...choose, ...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...classifyOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions(), ...proteinOptions(), ...gaitOptions(), ...sepsisOptions(), ...longRangeOptions()];
+  return [...choose, ...commonTrainOptions(), ...sharedModelOptions(), ...forecastOptions(), ...spliceOptions(), ...classifyOptions(), ...decodeOptions(), ...spikefinderOptions(), ...irregularOptions(), ...proteinOptions(), ...gaitOptions(), ...sepsisOptions(), ...longRangeOptions(), ...spikeHistoryOptions()];
 }
 
 async function runTrain(opts: Record<string, unknown>, io: Io): Promise<number> {

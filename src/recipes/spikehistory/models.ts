@@ -6,12 +6,11 @@
  * - GLM: log λ_t = b + Σ_j k_j s_{t−j} + Σ_l h_l y_{t−l}; stimulus lags 0..D−1, spike history
  *   as 4 single-bin lags plus 8 raised-cosine bumps to 250 ms. Convex; fitted by Newton's
  *   method with a small ridge.
- * - RNN: a GRU reads [s_t, y_{t−1}] (the stimulus and its own last spike) and a linear head
- *   gives log λ_t; Adam on the Poisson NLL, early stopping on the validation trials.
+ * The recurrent model is in rnn.ts.
  *
- * Legend: R trials, T bins, p GLM features, Hd hidden.
+ * Legend: R trials, T bins, p GLM features.
  */
-import { Adam, F, GRU, Linear, Module, Tensor, clipGradNorm, noGrad, type Rng } from '../../index.js';
+import type { Rng } from '../../index.js';
 
 /** Poisson log-likelihood Σ y log λ − λ (binary y: log y! = 0). */
 export function poissonLL(y: Uint8Array, lambda: Float64Array): number {
@@ -201,117 +200,5 @@ export function glmSample(m: Glm, s: Float64Array, R: number, rng: Rng): Uint8Ar
       if (rng.random() < 1 - Math.exp(-Math.exp(e))) y[r * T + t] = 1;
     }
   }
-  return y;
-}
-
-/** GRU on [s_t, y_{t−1}] → log λ_t. forward (T, B, 2) → (T, B). */
-export class SpikeRnn extends Module {
-  readonly rnn: GRU;
-  readonly head: Linear;
-  constructor(readonly hidden: number, rng: Rng) {
-    super();
-    this.rnn = this.registerModule('rnn', new GRU(2, hidden, { rng }));
-    this.head = this.registerModule('head', new Linear(hidden, 1, { rng }));
-  }
-  forward(x: Tensor): Tensor {
-    const [T, B] = x.shape as [number, number, number];
-    return F.reshape(this.head.forward(this.rnn.forward(x).output), [T, B]);
-  }
-}
-
-/** Inputs (len, B, 2) and targets (len, B) for chunks [start, start + len) of trials `idx` of y (R, T). */
-function rnnBatch(s: Float64Array, y: Uint8Array, idx: readonly number[], start = 0, len = s.length): { x: Tensor; t: Tensor } {
-  const T = s.length;
-  const B = idx.length;
-  const x = new Float32Array(len * B * 2);
-  const t = new Float32Array(len * B);
-  idx.forEach((code, b) => {
-    const r = Math.floor(code / 1e6);
-    const from = start + (code % 1e6);
-    for (let k = 0; k < len; k++) {
-      const u = from + k;
-      x[(k * B + b) * 2] = s[u]!;
-      x[(k * B + b) * 2 + 1] = u ? y[r * T + u - 1]! : 0;
-      t[k * B + b] = y[r * T + u]!;
-    }
-  });
-  return { x: new Tensor(x, [len, B, 2]), t: new Tensor(t, [len, B]) };
-}
-
-/** The RNN's λ (R·T, trial-major) on trials y (teacher-forced). */
-export function rnnRate(m: SpikeRnn, s: Float64Array, y: Uint8Array): Float64Array {
-  const T = s.length;
-  const R = y.length / T;
-  m.eval();
-  const out = new Float64Array(R * T);
-  noGrad(() => {
-    const logl = m.forward(rnnBatch(s, y, Array.from({ length: R }, (_, r) => r * 1e6)).x).data;
-    for (let k = 0; k < T; k++) for (let r = 0; r < R; r++) out[r * T + k] = Math.exp(logl[k * R + r]!);
-  });
-  return out;
-}
-
-export interface RnnFit {
-  bestEpoch: number;
-  epochsRun: number;
-  history: { epoch: number; trainNll: number; valNll: number }[];
-}
-
-/**
- * Adam on the Poisson NLL over chunks of `chunk` bins of the training trials (each from a zero
- * state); the head's bias starts at the log mean rate. The epoch with the best validation NLL
- * (whole trials) is kept.
- */
-export function rnnFit(m: SpikeRnn, s: Float64Array, yTrain: Uint8Array, yVal: Uint8Array, o: { epochs: number; lr: number; batch: number; patience: number; rng: Rng; chunk?: number }): RnnFit {
-  const T = s.length;
-  const R = yTrain.length / T;
-  const chunk = Math.min(o.chunk ?? 250, T);
-  const codes: number[] = [];
-  for (let r = 0; r < R; r++) for (let c = 0; c + chunk <= T; c += chunk) codes.push(r * 1e6 + c);
-  m.head.param('bias').data.fill(Math.log(Math.max(1e-4, yTrain.reduce((a, v) => a + v, 0) / yTrain.length)));
-  const opt = new Adam(m.parameters(), { lr: o.lr });
-  const history: RnnFit['history'] = [];
-  let best = { nll: Infinity, epoch: -1, w: [] as Float32Array[] };
-  let epoch = 0;
-  for (; epoch < o.epochs && epoch - best.epoch <= o.patience; epoch++) {
-    m.train();
-    const order = o.rng.shuffle([...codes]);
-    let sum = 0;
-    for (let i = 0; i < order.length; i += o.batch) {
-      const b = rnnBatch(s, yTrain, order.slice(i, i + o.batch), 0, chunk);
-      const loss = F.poissonNllLoss(m.forward(b.x), b.t);
-      opt.zeroGrad();
-      loss.backward();
-      clipGradNorm(m.parameters(), 1);
-      opt.step();
-      sum += loss.item() * b.t.size;
-    }
-    const valNll = -poissonLL(yVal, rnnRate(m, s, yVal)) / yVal.length;
-    history.push({ epoch, trainNll: sum / (order.length * chunk), valNll });
-    if (valNll < best.nll) best = { nll: valNll, epoch, w: m.parameters().map((p) => Float32Array.from(p.data)) };
-  }
-  m.parameters().forEach((p, i) => p.data.set(best.w[i]!));
-  return { bestEpoch: best.epoch, epochsRun: epoch, history };
-}
-
-/** Sample R trials from the RNN, bin by bin with carried state, feeding its own spikes back. */
-export function rnnSample(m: SpikeRnn, s: Float64Array, R: number, rng: Rng): Uint8Array {
-  const T = s.length;
-  const y = new Uint8Array(R * T);
-  m.eval();
-  noGrad(() => {
-    let state = { h: new Tensor(new Float32Array(R * m.hidden), [1, R, m.hidden]) };
-    for (let k = 0; k < T; k++) {
-      const x = new Float32Array(R * 2);
-      for (let r = 0; r < R; r++) {
-        x[r * 2] = s[k]!;
-        x[r * 2 + 1] = k ? y[r * T + k - 1]! : 0;
-      }
-      const out = m.rnn.forward(new Tensor(x, [1, R, 2]), { state });
-      state = { h: out.state.h };
-      const logl = m.head.forward(F.reshape(out.output, [R, m.hidden])).data;
-      for (let r = 0; r < R; r++) if (rng.random() < 1 - Math.exp(-Math.exp(logl[r]!))) y[r * T + k] = 1;
-    }
-  });
   return y;
 }

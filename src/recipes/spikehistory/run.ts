@@ -4,22 +4,30 @@
  * on training trials; score held-out trials (log-likelihood in bits per spike against a
  * homogeneous Poisson model) and trains sampled from each model (refractory-violation rate,
  * adaptation index, spike-history ratio curve) against the simulator's own held-out trains.
+ * With a `stateDir` the fitted models are saved there and a rerun reuses what it finds (resume);
+ * `scoreSpikeHistory` re-scores saved models on trials simulated from another seed (eval).
  */
 import { Rng, ValueError, getBackend } from '../../index.js';
-import { DEFAULT_NEURON, adaptationIndex, frozenStimulus, historyRatio, refractoryViolations, simulateTrials, type NeuronParams } from './simulate.js';
-import { SpikeRnn, glmFit, glmRate, glmSample, poissonLL, psthFit, rnnFit, rnnRate, rnnSample } from './models.js';
-
+import { DEFAULT_NEURON, adaptationIndex, frozenStimulus, historyRatio, refractoryViolations, simulateTrials, trueRate, type NeuronParams } from './simulate.js';
+import { glmFit, glmRate, glmSample, poissonLL, psthFit } from './models.js';
+import { DEFAULT_RNN_SHAPE, SpikeRnn, rnnFit, rnnRate, rnnSample } from './rnn.js';
+import { loadBaselines, loadGru, saveBaselines, saveGru, type Fitted, type FittedGru } from './saved.js';
 export interface SpikeHistoryOptions {
   /** Bins (1 ms) per trial (default 1000). */
   T?: number;
   /** Training, validation and test trials (default 40, 10, 50). */
   trials?: [number, number, number];
-  /** GRU hidden size (default 16), seeds (default 3), most epochs (default 150). */
-  hidden?: number;
+  /** GRU hidden sizes tried per seed, the best on validation kept (default [8, 16]). */
+  hiddenGrid?: number[];
+  /** GRU seeds (default 3), most epochs (default 300). */
   seeds?: number;
   epochs?: number;
   seed?: number;
   neuron?: Partial<NeuronParams>;
+  /** Save fitted models here and reuse the ones already saved. */
+  stateDir?: string;
+  /** Checked between fits: when set, return null (finished fits stay saved). */
+  stop?: { readonly requested: boolean };
   onProgress?: (line: string) => void;
 }
 
@@ -37,18 +45,23 @@ export interface ModelScore {
   raster: number[][];
 }
 
+export interface SpikeSettings { T: number; trials: [number, number, number]; hiddenGrid: number[]; seeds: number; epochs: number; seed: number; neuron: NeuronParams }
+
 export interface SpikeHistoryResult {
-  settings: { T: number; trials: [number, number, number]; hidden: number; seeds: number; epochs: number; seed: number; neuron: NeuronParams };
-  truth: { violations: number; adaptation: number; ratio: number[]; raster: number[][]; rateHz: number; spikesTest: number };
+  settings: SpikeSettings;
+  /** The simulator's own held-out bits/spike (its true λ: the ceiling) and its fresh trains' statistics. */
+  truth: { bitsPerSpike: number; violations: number; adaptation: number; ratio: number[]; raster: number[][]; rateHz: number; spikesTest: number };
   models: ModelScore[];
   psthSigma: number;
   glmHistory: number[];
-  rnnEpochs: number[];
+  /** Per GRU seed: the hidden size chosen on validation and its best epoch. */
+  rnnFits: { hidden: number; bestEpoch: number; valNll: number; candidates: { hidden: number; valNll: number }[] }[];
   stimulus: number[];
   timings: { totalMs: number; backend: string };
 }
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+const N_SAMPLE = 60;
 
 function rasterOf(y: Uint8Array, T: number, n = 10): number[][] {
   return Array.from({ length: Math.min(n, y.length / T) }, (_, r) => {
@@ -63,68 +76,129 @@ function trainsScore(y: Uint8Array, T: number, tAbs: number): { violations: numb
   return { violations: refractoryViolations(y, T, tAbs).rate, adaptation: adaptationIndex(ratio), ratio };
 }
 
-/**
- * Run the spike-history comparison.
- * @example const r = runSpikeHistory({ seed: 0 }); console.log(r.models.map((m) => m.bitsPerSpike));
- */
-export function runSpikeHistory(o: SpikeHistoryOptions = {}): SpikeHistoryResult {
-  const t0 = performance.now();
-  const T = o.T ?? 1000;
-  const trials = o.trials ?? [40, 10, 50];
-  const hidden = o.hidden ?? 16;
-  const seeds = o.seeds ?? 3;
-  const epochs = o.epochs ?? 150;
-  const seed = o.seed ?? 0;
-  if (!(T >= 200 && trials.every((n) => Number.isInteger(n) && n >= 2) && seeds >= 1 && hidden >= 1 && epochs >= 1)) {
-    throw new ValueError('runSpikeHistory', 'T >= 200, at least 2 trials per set, seeds, hidden and epochs >= 1', JSON.stringify({ T, trials, seeds, hidden, epochs }));
+/** The settings with defaults, checked. */
+export function spikeSettings(o: SpikeHistoryOptions): SpikeSettings {
+  const st: SpikeSettings = {
+    T: o.T ?? 1000, trials: o.trials ?? [40, 10, 50], hiddenGrid: o.hiddenGrid ?? [8, 16], seeds: o.seeds ?? 3, epochs: o.epochs ?? 300, seed: o.seed ?? 0,
+    neuron: { ...DEFAULT_NEURON, ...o.neuron },
+  };
+  const { T, trials, hiddenGrid, seeds, epochs } = st;
+  if (!(T >= 200 && trials.every((n) => Number.isInteger(n) && n >= 2) && seeds >= 1 && hiddenGrid.length > 0 && hiddenGrid.every((h) => Number.isInteger(h) && h >= 1) && epochs >= 1)) {
+    throw new ValueError('runSpikeHistory', 'T >= 200, at least 2 trials per set, seeds, hidden sizes and epochs >= 1', JSON.stringify({ T, trials, seeds, hiddenGrid, epochs }));
   }
-  const neuron = { ...DEFAULT_NEURON, ...o.neuron };
+  return st;
+}
+
+/** The frozen stimulus of a run (the first stream of its seed). */
+export function runStimulus(st: SpikeSettings): Float64Array {
+  return frozenStimulus(st.T, new Rng(st.seed).fork());
+}
+
+/**
+ * The simulated data of a run: the stimulus from `stimSeed` (the run's own seed), the trials and
+ * the later random streams from `seed`; the same seeds give the same numbers.
+ */
+function simulation(st: SpikeSettings, seed: number, stimSeed = seed): { s: Float64Array; y: [Uint8Array, Uint8Array, Uint8Array]; fitRng: Rng; sampleRng: Rng; refRng: Rng } {
   const rng = new Rng(seed);
-  const s = frozenStimulus(T, rng.fork());
-  const [yTr, yVa, yTe] = trials.map((n) => simulateTrials(neuron, s, n, rng.fork())) as [Uint8Array, Uint8Array, Uint8Array];
-  const spikes = yTe.reduce((a, v) => a + v, 0);
-  const base = yTr.reduce((a, v) => a + v, 0) / yTr.length;
-  const llBase = poissonLL(yTe, new Float64Array(yTe.length).fill(base));
-  const bits = (ll: number): number => (ll - llBase) / (spikes * Math.LN2);
-  const nSample = 60;
+  const stimRng = rng.fork();
+  const s = stimSeed === seed ? frozenStimulus(st.T, stimRng) : runStimulus({ ...st, seed: stimSeed });
+  const y = st.trials.map((n) => simulateTrials(st.neuron, s, n, rng.fork())) as [Uint8Array, Uint8Array, Uint8Array];
+  return { s, y, fitRng: rng.fork(), sampleRng: rng.fork(), refRng: rng.fork() };
+}
+
+/** PSTH (width chosen on validation) and GLM, fitted or as saved. */
+function baselines(st: SpikeSettings, s: Float64Array, yTr: Uint8Array, yVa: Uint8Array, o: SpikeHistoryOptions): Omit<Fitted, 'grus'> {
+  const saved = o.stateDir ? loadBaselines(o.stateDir) : null;
+  if (saved) return saved;
+  const T = st.T;
   const tile = (l: Float64Array, R: number): Float64Array => Float64Array.from({ length: R * T }, (_, i) => l[i % T]!);
-  // PSTH: the smoothing width chosen on the validation trials.
   let psth: { sigma: number; ll: number; rate: Float64Array } = { sigma: 0, ll: -Infinity, rate: new Float64Array(T) };
   for (const sigma of [0, 1, 2, 4, 8, 16]) {
     const rate = psthFit(yTr, T, sigma);
-    const ll = poissonLL(yVa, tile(rate, trials[1]));
+    const ll = poissonLL(yVa, tile(rate, yVa.length / T));
     if (ll > psth.ll) psth = { sigma, ll, rate };
   }
-  const sampleRng = rng.fork();
-  const psthSamples = new Uint8Array(nSample * T).map((_, i) => (sampleRng.random() < 1 - Math.exp(-psth.rate[i % T]!) ? 1 : 0));
-  o.onProgress?.(`PSTH fitted (σ = ${psth.sigma} ms)`);
-  const glm = glmFit(s, yTr);
-  const glmSamples = glmSample(glm, s, nSample, sampleRng);
-  o.onProgress?.('GLM fitted');
-  const rnn: { bits: number; samples: Uint8Array; epochs: number }[] = [];
-  for (let k = 0; k < seeds; k++) {
-    const m = new SpikeRnn(hidden, rng.fork());
-    const fit = rnnFit(m, s, yTr, yVa, { epochs, lr: 1e-2, batch: 16, patience: 15, rng: rng.fork() });
-    rnn.push({ bits: bits(poissonLL(yTe, rnnRate(m, s, yTe))), samples: rnnSample(m, s, nSample, sampleRng), epochs: fit.bestEpoch + 1 });
-    o.onProgress?.(`GRU seed ${k + 1}/${seeds}: ${rnn[k]!.bits.toFixed(3)} bits/spike (best epoch ${fit.bestEpoch + 1})`);
+  const f = { psth: { sigma: psth.sigma, rate: psth.rate }, glm: glmFit(s, yTr), baseRate: yTr.reduce((a, v) => a + v, 0) / yTr.length };
+  if (o.stateDir) saveBaselines(o.stateDir, f);
+  return f;
+}
+
+/** GRU seed k: every hidden size of the grid fitted, the lowest validation NLL kept. */
+function fitGru(st: SpikeSettings, s: Float64Array, yTr: Uint8Array, yVa: Uint8Array, rng: Rng): FittedGru {
+  let best: FittedGru | null = null;
+  const candidates: FittedGru['candidates'] = [];
+  for (const hidden of st.hiddenGrid) {
+    const model = new SpikeRnn({ ...DEFAULT_RNN_SHAPE, hidden }, rng.fork());
+    const fit = rnnFit(model, s, yTr, yVa, { epochs: st.epochs, lr: 5e-3, batch: 4, patience: 30, rng: rng.fork() });
+    candidates.push({ hidden, valNll: fit.bestValNll });
+    if (!best || fit.bestValNll < best.valNll) best = { model, bestEpoch: fit.bestEpoch, valNll: fit.bestValNll, candidates };
   }
+  return best!;
+}
+
+/**
+ * Run the spike-history comparison; null when `o.stop` was requested (saved fits are kept).
+ * @example const r = runSpikeHistory({ seed: 0 }); console.log(r?.models.map((m) => m.bitsPerSpike));
+ */
+export function runSpikeHistory(o: SpikeHistoryOptions = {}): SpikeHistoryResult | null {
+  const t0 = performance.now();
+  const st = spikeSettings(o);
+  const sim = simulation(st, st.seed);
+  const [yTr, yVa] = sim.y;
+  const base = baselines(st, sim.s, yTr, yVa, o);
+  o.onProgress?.(`PSTH (σ = ${base.psth.sigma} ms) and GLM fitted`);
+  const seedRngs = Array.from({ length: st.seeds }, () => sim.fitRng.fork());
+  const grus: FittedGru[] = [];
+  for (let k = 0; k < st.seeds; k++) {
+    if (o.stop?.requested) return null;
+    const t1 = performance.now();
+    const saved = o.stateDir ? loadGru(o.stateDir, k) : null;
+    const g = saved ?? fitGru(st, sim.s, yTr, yVa, seedRngs[k]!);
+    if (o.stateDir && !saved) saveGru(o.stateDir, k, g);
+    grus.push(g);
+    const how = saved ? 'saved' : `${((performance.now() - t1) / 1000).toFixed(1)} s`;
+    o.onProgress?.(`GRU seed ${k + 1}/${st.seeds}: H = ${g.model.shape.hidden} (validation NLL ${g.valNll.toFixed(5)}/bin, best epoch ${g.bestEpoch + 1}; ${how})`);
+  }
+  return { ...scoreWith(st, { ...base, grus }, sim), timings: { totalMs: performance.now() - t0, backend: getBackend().name } };
+}
+
+/** Re-score fitted models on test trials simulated from `seed` (the run's own stimulus); the run's seed gives the run's own table. */
+export function scoreSpikeHistory(st: SpikeSettings, f: Fitted, seed: number): SpikeHistoryResult {
+  const t0 = performance.now();
+  return { ...scoreWith(st, f, simulation(st, seed, st.seed)), timings: { totalMs: performance.now() - t0, backend: getBackend().name } };
+}
+
+function scoreWith(st: SpikeSettings, f: Fitted, sim: ReturnType<typeof simulation>): Omit<SpikeHistoryResult, 'timings'> {
+  const { T, neuron } = st;
+  const { s } = sim;
+  const yTe = sim.y[2];
+  const spikes = yTe.reduce((a, v) => a + v, 0);
+  const llBase = poissonLL(yTe, new Float64Array(yTe.length).fill(f.baseRate));
+  const bits = (lambda: Float64Array): number => (poissonLL(yTe, lambda) - llBase) / (spikes * Math.LN2);
+  const R = yTe.length / T;
+  const psthRate = Float64Array.from({ length: R * T }, (_, i) => f.psth.rate[i % T]!);
+  const psthSamples = new Uint8Array(N_SAMPLE * T).map((_, i) => (sim.sampleRng.random() < 1 - Math.exp(-f.psth.rate[i % T]!) ? 1 : 0));
+  const glmSamples = glmSample(f.glm, s, N_SAMPLE, sim.sampleRng);
+  const gruSamples = f.grus.map((g) => rnnSample(g.model, s, N_SAMPLE, sim.sampleRng));
   const score = (name: string, b: number[], samples: Uint8Array[]): ModelScore => {
     const sc = samples.map((y) => trainsScore(y, T, neuron.tAbs));
     return { name, bitsPerSpike: b, violations: sc.map((x) => x.violations), adaptation: sc.map((x) => x.adaptation), ratio: [...sc[0]!.ratio], raster: rasterOf(samples[0]!, T) };
   };
   // The simulator's own statistics on as many fresh trials as each model samples.
-  const yRef = simulateTrials(neuron, s, nSample, rng.fork());
+  const yRef = simulateTrials(neuron, s, N_SAMPLE, sim.refRng);
   const truth = trainsScore(yRef, T, neuron.tAbs);
+  const hs = [...new Set(f.grus.map((g) => g.model.shape.hidden))].join('/');
   return {
-    settings: { T, trials, hidden, seeds, epochs, seed, neuron },
-    truth: { violations: truth.violations, adaptation: truth.adaptation, ratio: [...truth.ratio], raster: rasterOf(yRef, T), rateHz: (1000 * spikes) / yTe.length, spikesTest: spikes },
+    settings: st,
+    truth: { bitsPerSpike: bits(trueRate(neuron, s, yTe)), violations: truth.violations, adaptation: truth.adaptation, ratio: [...truth.ratio], raster: rasterOf(yRef, T), rateHz: (1000 * spikes) / yTe.length, spikesTest: spikes },
     models: [
-      score('PSTH (inhomogeneous Poisson)', [bits(poissonLL(yTe, tile(psth.rate, trials[2])))], [psthSamples]),
-      score('GLM (stimulus + spike-history filters)', [bits(poissonLL(yTe, glmRate(glm, s, yTe)))], [glmSamples]),
-      score(`GRU (H=${hidden}, stimulus + own last spike)`, rnn.map((x) => x.bits), rnn.map((x) => x.samples)),
+      score('PSTH (inhomogeneous Poisson)', [bits(psthRate)], [psthSamples]),
+      score('GLM (stimulus + spike-history filters)', [bits(glmRate(f.glm, s, yTe))], [glmSamples]),
+      score(`GRU (H=${hs}) + linear skip`, f.grus.map((g) => bits(rnnRate(g.model, s, yTe))), gruSamples),
     ],
-    psthSigma: psth.sigma, glmHistory: [...glm.history], rnnEpochs: rnn.map((x) => x.epochs), stimulus: [...s],
-    timings: { totalMs: performance.now() - t0, backend: getBackend().name },
+    psthSigma: f.psth.sigma, glmHistory: [...f.glm.history],
+    rnnFits: f.grus.map((g) => ({ hidden: g.model.shape.hidden, bestEpoch: g.bestEpoch, valNll: g.valNll, candidates: g.candidates })),
+    stimulus: [...s],
   };
 }
 
@@ -134,7 +208,7 @@ export function formatSpikeHistory(r: SpikeHistoryResult): string {
   const lines = [
     `spike history: ${r.settings.trials.join('/')} train/val/test trials of ${r.settings.T} ms, ${r.truth.rateHz.toFixed(1)} spikes/s; absolute refractory ${r.settings.neuron.tAbs} ms`,
     `  ${'model'.padEnd(44)} ${'bits/spike'.padStart(16)} ${'ISI ≤ t_abs'.padStart(16)} ${'adaptation'.padStart(16)}`,
-    `  ${'simulator (fresh trials)'.padEnd(44)} ${'–'.padStart(16)} ${r.truth.violations.toFixed(4).padStart(16)} ${r.truth.adaptation.toFixed(3).padStart(16)}`,
+    `  ${'simulator (true λ; fresh trials)'.padEnd(44)} ${r.truth.bitsPerSpike.toFixed(3).padStart(16)} ${r.truth.violations.toFixed(4).padStart(16)} ${r.truth.adaptation.toFixed(3).padStart(16)}`,
     ...r.models.map((m) => `  ${m.name.padEnd(44)} ${f(m.bitsPerSpike).padStart(16)} ${f(m.violations, 4).padStart(16)} ${f(m.adaptation).padStart(16)}`),
   ];
   return lines.join('\n');

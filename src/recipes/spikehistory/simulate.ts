@@ -3,6 +3,7 @@
  * neuron with an absolute and a relative refractory period and spike-frequency adaptation, in
  * 1 ms bins. Conditional intensity per bin:
  *   log λ_t = b + (k ∗ s)_t − a_t − R·exp(−(τ_t − t_abs)/τ_r),   λ_t = 0 while τ_t ≤ t_abs,
+ * (with adaptation 'gain', (k ∗ s)_t · exp(−a_t) in place of (k ∗ s)_t: adaptation also divides the drive),
  *   a_t = Δ · Σ_{spikes i < t} exp(−(t − t_i)/τ_a),
  * with τ_t the bins since the last spike; a spike occurs with probability 1 − exp(−λ_t).
  *
@@ -23,6 +24,12 @@ export interface NeuronParams {
   /** Adaptation jump Δ per spike and time constant τ_a (bins). */
   adaptJump: number;
   adaptTau: number;
+  /**
+   * How adaptation acts: 'additive' subtracts a_t from log λ (a GLM's spike-history filter
+   * expresses it exactly); 'gain' also divides the stimulus drive, (k ∗ s)_t · exp(−a_t), so the
+   * effect of a past spike depends on the stimulus (a fixed additive filter cannot express it).
+   */
+  adaptation: 'additive' | 'gain';
 }
 
 /** A biphasic stimulus filter of `D` lags with gain `g`. */
@@ -32,7 +39,7 @@ export function biphasicFilter(D = 20, g = 2): number[] {
 
 /** The default neuron: ~20 spikes/s, 2 ms absolute and ~4 ms relative refractoriness, adaptation over ~80 ms. */
 export const DEFAULT_NEURON: NeuronParams = {
-  bias: Math.log(0.04), filter: biphasicFilter(), tAbs: 2, relDepth: 3, relTau: 4, adaptJump: 1, adaptTau: 80,
+  bias: Math.log(0.04), filter: biphasicFilter(), tAbs: 2, relDepth: 3, relTau: 4, adaptJump: 1, adaptTau: 80, adaptation: 'additive',
 };
 
 /** Smooth frozen-noise stimulus of T bins: AR(1) with correlation time `tau` bins, unit variance. */
@@ -58,11 +65,14 @@ export function filterStimulus(s: Float64Array, k: readonly number[]): Float64Ar
   return out;
 }
 
-/** Spikes (R, T) as 0/1 bytes: R trials of the neuron driven by the same stimulus `s`. */
-export function simulateTrials(p: NeuronParams, s: Float64Array, R: number, rng: Rng): Uint8Array {
+/**
+ * Run the neuron over R trials: `spike(r, t, λ)` decides bin t of trial r given its intensity
+ * (sampling draws it; scoring reads recorded spikes). Returns λ (R·T).
+ */
+function runNeuron(p: NeuronParams, s: Float64Array, R: number, spike: (r: number, t: number, lambda: number) => boolean): Float64Array {
   const T = s.length;
   const drive = filterStimulus(s, p.filter);
-  const y = new Uint8Array(R * T);
+  const lambda = new Float64Array(R * T);
   const decay = Math.exp(-1 / p.adaptTau);
   for (let r = 0; r < R; r++) {
     let a = 0;
@@ -70,19 +80,35 @@ export function simulateTrials(p: NeuronParams, s: Float64Array, R: number, rng:
     for (let t = 0; t < T; t++) {
       since++;
       a *= decay;
-      let spike = 0;
       if (since > p.tAbs) {
-        const logl = p.bias + drive[t]! - a - p.relDepth * Math.exp(-(since - p.tAbs) / p.relTau);
-        spike = rng.random() < 1 - Math.exp(-Math.exp(logl)) ? 1 : 0;
+        const stim = (p.adaptation === 'gain' ? drive[t]! * Math.exp(-a) : drive[t]!) - a;
+        lambda[r * T + t] = Math.exp(p.bias + stim - p.relDepth * Math.exp(-(since - p.tAbs) / p.relTau));
       }
-      if (spike) {
-        y[r * T + t] = 1;
+      if (spike(r, t, lambda[r * T + t]!)) {
         a += p.adaptJump;
         since = 0;
       }
     }
   }
+  return lambda;
+}
+
+/** Spikes (R, T) as 0/1 bytes: R trials of the neuron driven by the same stimulus `s`. */
+export function simulateTrials(p: NeuronParams, s: Float64Array, R: number, rng: Rng): Uint8Array {
+  const T = s.length;
+  const y = new Uint8Array(R * T);
+  runNeuron(p, s, R, (r, t, lambda) => {
+    if (!(lambda > 0 && rng.random() < 1 - Math.exp(-lambda))) return false;
+    y[r * T + t] = 1;
+    return true;
+  });
   return y;
+}
+
+/** The simulator's own intensity λ (R·T) given recorded trials y: the true model, for scoring. */
+export function trueRate(p: NeuronParams, s: Float64Array, y: Uint8Array): Float64Array {
+  const T = s.length;
+  return runNeuron(p, s, y.length / T, (r, t) => y[r * T + t] === 1);
 }
 
 /** Fraction of inter-spike intervals ≤ `tAbs` bins (the refractory-violation rate). */
