@@ -280,7 +280,7 @@ napi_value rc_step_prepare(napi_env env, napi_callback_info info) {
   if (parse_head(&a, kind, &p->in) ||
       ((p->in.T != 1 || p->in.B > 2) && dims_fail(&a, &p->in, "T = 1 and B <= 2 (a streamed step)")) ||
       ((p->in.lengths || p->in.maskX || p->in.maskH) &&
-       fail(&a, RC_E_OPTION, "lengths", "no lengths, maskX or maskH (a streamed inference step)", "one of them"))) {
+       fail(&a, RC_E_OPTION, p->in.lengths ? "lengths" : p->in.maskX ? "maskX" : "maskH", "null (a streamed inference step has no lengths or masks)", "a buffer"))) {
     free(p);
     return NULL;
   }

@@ -65,6 +65,9 @@ test('bad handles, short buffers and non-step shapes throw typed errors', { skip
   const ws = f(addon!['recurrentWorkspace'] ? (addon!['recurrentWorkspace'] as (...a: number[]) => number)(0, 1, 1, I, H, 0) : 0);
   const head = (T: number): unknown[] => [Int32Array.of(T, 1, I, H, 0, 0, 0, 0), f(T * I), f(H), f(H), f(4 * H * I), f(4 * H * H), null, null, null, null, null, null, ws];
   assert.throws(() => prepare(0, ...head(2)), ShapeError);
+  const masked = head(1);
+  masked[10] = f(I); // maskX
+  assert.throws(() => prepare(0, ...masked), /maskX: expected null/);
   assert.throws(() => run({}, f(I), f(H), f(H), f(H), f(H), f(H)), ValueError);
   const h = prepare(0, ...head(1));
   assert.throws(() => run(h, f(I - 1), f(H), f(H), f(H), f(H), f(H)), ShapeError);
