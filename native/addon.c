@@ -7,6 +7,7 @@
  *   unary(kind, x, y)                        kind: index into RC_UNARY_NAMES (unary.h)
  *   unaryBackward(kind, x, y, dy, dx)
  *   setThreads(n) / getThreads()             pool size, counting the calling thread
+ *   poolJobs()                               jobs handed to the pool's workers so far (tests)
  *   cpuFeatures() -> { avx512, avx2, fma, path }
  *   setCpuPath(name) -> path now active      tests only ("avx512" | "avx2" | "portable")
  *   peakGflops(ms) -> GFLOP/s                 FMA-loop peak of the active path on all pool threads
@@ -120,6 +121,13 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value js_pool_jobs(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_create_double(env, (double)rc_pool_jobs(), &r);
+  return r;
+}
+
 static napi_value js_get_threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value r;
@@ -211,6 +219,7 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "unaryBackward", js_unary_backward);
   export_fn(env, exports, "setThreads", js_set_threads);
   export_fn(env, exports, "getThreads", js_get_threads);
+  export_fn(env, exports, "poolJobs", js_pool_jobs);
   export_fn(env, exports, "cpuFeatures", js_cpu_features);
   export_fn(env, exports, "setCpuPath", js_set_cpu_path);
   export_fn(env, exports, "peakGflops", js_peak_gflops);

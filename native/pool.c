@@ -59,6 +59,7 @@ static struct {
   _Atomic int wake_pending;  /* a broadcast was sent and no sleeper has run since */
   _Atomic int caller_sleeps; /* the caller is asleep (or about to be) on done_cv */
   _Atomic int quit;
+  _Atomic long jobs;         /* jobs handed to the workers (not run inline), for tests */
   void (*fn)(void *, int);
   void *ctx;
   int nth;     /* threads including the caller; 0 = not initialised */
@@ -178,6 +179,8 @@ int rc_pool_threads(void) {
   return __atomic_load_n(&P.nth, __ATOMIC_ACQUIRE);
 }
 
+long rc_pool_jobs(void) { return atomic_load(&P.jobs); }
+
 void rc_pool_set_threads(int n) {
   if (n < 1) n = 1;
   if (n > RC_MAX_THREADS) n = RC_MAX_THREADS;
@@ -206,6 +209,7 @@ void rc_pool_run(int ntasks, void (*fn)(void *ctx, int task), void *ctx) {
     return;
   }
   /* 2. publish */
+  atomic_fetch_add(&P.jobs, 1);
   P.fn = fn;
   P.ctx = ctx;
   atomic_store(&P.remaining, ntasks);

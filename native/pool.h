@@ -19,7 +19,7 @@
  *
  * Threads: default = available cores (sysconf), overridden by env RECUR_NUM_THREADS or
  * rc_pool_set_threads(n) (n >= 1; 1 = everything inline). rc_pool_threads() counts the
- * calling thread.
+ * calling thread; rc_pool_jobs() counts the jobs that reached the workers.
  */
 #ifndef RC_POOL_H
 #define RC_POOL_H
@@ -31,6 +31,8 @@ extern "C" {
 int rc_pool_threads(void);
 void rc_pool_set_threads(int n);
 void rc_pool_run(int ntasks, void (*fn)(void *ctx, int task), void *ctx);
+/* Jobs handed to the workers so far (calls that ran inline do not count); for tests. */
+long rc_pool_jobs(void);
 
 #ifdef __cplusplus
 }

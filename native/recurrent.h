@@ -34,6 +34,13 @@
  *   recurrentWorkspace(kind (0 lstm | 1 gru | 2 rnn), T, B, I, H, P) -> number of float32 elements
  *             (one workspace serves forward and backward).
  *   recurrentArgs() -> { head: [names], lstmForward: [names after the head], … } (the tables below).
+ *   stepPrepare(kind (0 lstm | 1 gru | 2 rnn), ...head) -> handle: a streamed inference step (T = 1,
+ *             B <= 2, no lengths, no masks) checked once: the handle holds the dims and the weights, biases
+ *             and ws (references keep them alive; their CONTENTS are read at every step, so in-place
+ *             updates are seen; new arrays need a new handle).
+ *   stepRun(handle, x (B,I), h0 (B,Hout), c0 (B,H)|null (LSTM), y (B,Hout), hN (B,Hout), cN (B,H)|null
+ *             (LSTM)): the inference forward of that step on these buffers — 7 arguments instead of 20
+ *             (~0.6 µs less per step).
  *
  * Errors (napi_util.h): ShapeError (missing / short buffer, bad dims), ValueError (wrong element type,
  * lengths out of [1, T]) or OptionError (bad nonlinearity, kind); messages read "lstmForward: expected X,
@@ -68,13 +75,17 @@ extern "C" {
 
 napi_value rc_recurrent_workspace(napi_env env, napi_callback_info info);
 napi_value rc_recurrent_args(napi_env env, napi_callback_info info);
+napi_value rc_step_prepare(napi_env env, napi_callback_info info);
+napi_value rc_step_run(napi_env env, napi_callback_info info);
 #define RC_DECLARE_KERNEL(js, kind, bwd, args) napi_value rc_js_##js(napi_env env, napi_callback_info info);
 RC_RECURRENT_KERNELS(RC_DECLARE_KERNEL)
 
 /* X(jsName, cFunction) for the entry points besides the kernels (those: RC_RECURRENT_KERNELS). */
 #define RC_RECURRENT_EXPORTS(X)                    \
   X("recurrentWorkspace", rc_recurrent_workspace) \
-  X("recurrentArgs", rc_recurrent_args)
+  X("recurrentArgs", rc_recurrent_args)           \
+  X("stepPrepare", rc_step_prepare)               \
+  X("stepRun", rc_step_run)
 
 #ifdef __cplusplus
 }

@@ -138,9 +138,12 @@ static void pre_task(void *vctx, int task) {
 
 void rc_unpacked_pre(const rc_rin *in, const rc_fplan *f, const float *const *xr, const float *const *hr) {
   const int GA = rc_na(in->kind) * in->H;
-  /* A batch-1 LSTM step (H = 128, I = 32) reads 327 KB of weights at the L2 bandwidth (~2.9 µs); two
-   * threads read half each (~1.5 µs) for a hand-off of ~0.3 µs while the worker spins between calls. */
-  int nth = in->tasks >= 1 ? in->tasks : (double)in->B * GA * (in->Hout + in->I) >= 32768.0 ? rc_pool_threads() : 1;
+  /* Tiny steps stay on the calling thread: a batch-1 LSTM step at H = 128, I = 32 (327 KB of weights,
+   * ~3–4 µs from L2) split over two threads saves ~1.5 µs of wall time per step but keeps the worker
+   * spinning between calls (a second core busy all the time: 2× the CPU per step, and on a loaded
+   * machine a hand-off to a descheduled worker). Only weights of >= 1 MB (the size at which the
+   * weight packing goes parallel, recurrent_plan.c), read from L3 by one core, are split. */
+  int nth = in->tasks >= 1 ? in->tasks : (double)GA * (in->Hout + in->I) >= RC_SPLIT_STEP_FLOATS ? rc_pool_threads() : 1;
   if (nth > GA / 64) nth = GA / 64;
   if (nth < 1) nth = 1;
   const int ncol = ((GA + nth - 1) / nth + 15) / 16 * 16;

@@ -11,6 +11,7 @@
  * call this costs one napi_get_typedarray_info per argument (~30 ns each).
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -247,4 +248,75 @@ napi_value rc_recurrent_workspace(napi_env env, napi_callback_info info) {
     if (rc_get_int(env, argv[k], 0, k == 0 ? 2 : INT_MAX, &v[k], what[k])) return NULL;
   napi_create_double(env, (double)rc_rec_workspace(v[0], v[1], v[2], v[3], v[4], v[5]), &res);
   return res;
+}
+
+/* ---- prepared streamed steps (stepPrepare / stepRun, recurrent.h) ------------------------------- */
+
+#define STEP_MAGIC 0x72637374 /* "rcst": a handle made by stepPrepare */
+#define STEP_REFS 6           /* wIh, wHh, bIh, bHh, wHr, ws */
+
+typedef struct {
+  int magic;
+  rc_rin in; /* dims, weights, biases, ws; x, h0, c0 are set by each stepRun */
+  napi_ref refs[STEP_REFS];
+} step_t;
+
+static void step_free(napi_env env, void *data, void *hint) {
+  (void)hint;
+  step_t *p = data;
+  for (int k = 0; k < STEP_REFS; k++)
+    if (p->refs[k] != NULL) napi_delete_reference(env, p->refs[k]);
+  free(p);
+}
+
+napi_value rc_step_prepare(napi_env env, napi_callback_info info) {
+  napi_value argv[1 + N_HEAD], handle;
+  args_t a = {.env = env, .op = "stepPrepare"};
+  int kind;
+  if (rc_args(env, info, 1 + N_HEAD, argv, a.op) || rc_get_int(env, argv[0], 0, 2, &kind, "stepPrepare.kind")) return NULL;
+  memcpy(a.argv, argv + 1, sizeof(napi_value) * N_HEAD);
+  step_t *p = calloc(1, sizeof *p);
+  if (p == NULL) return rc_throw(env, RC_E_VALUE, a.op, "memory for a step handle", "none"), NULL;
+  if (parse_head(&a, kind, &p->in) ||
+      ((p->in.T != 1 || p->in.B > 2) && dims_fail(&a, &p->in, "T = 1 and B <= 2 (a streamed step)")) ||
+      ((p->in.lengths || p->in.maskX || p->in.maskH) &&
+       fail(&a, RC_E_OPTION, p->in.lengths ? "lengths" : p->in.maskX ? "maskX" : "maskH", "null (a streamed inference step has no lengths or masks)", "a buffer"))) {
+    free(p);
+    return NULL;
+  }
+  static const int kept[STEP_REFS] = {ARG_wIh, ARG_wHh, ARG_bIh, ARG_bHh, ARG_wHr, ARG_ws};
+  const void *used[STEP_REFS] = {p->in.wIh, p->in.wHh, p->in.bIh, p->in.bHh, p->in.wHr, p->in.ws};
+  p->magic = STEP_MAGIC;
+  for (int k = 0; k < STEP_REFS; k++)
+    if (used[k] != NULL) napi_create_reference(env, a.argv[kept[k]], 1, &p->refs[k]);
+  if (napi_create_external(env, p, step_free, NULL, &handle) != napi_ok) {
+    step_free(env, p, NULL);
+    return rc_throw(env, RC_E_VALUE, a.op, "a step handle", "napi_create_external failed"), NULL;
+  }
+  return handle;
+}
+
+enum { S_HANDLE, S_X, S_H0, S_C0, S_Y, S_HN, S_CN, N_STEP };
+
+napi_value rc_step_run(napi_env env, napi_callback_info info) {
+  args_t a = {.env = env, .op = "stepRun"};
+  void *data = NULL;
+  if (rc_args(env, info, N_STEP, a.argv, a.op)) return NULL;
+  napi_valuetype vt = napi_undefined;
+  napi_typeof(env, a.argv[S_HANDLE], &vt);
+  if (vt != napi_external || napi_get_value_external(env, a.argv[S_HANDLE], &data) != napi_ok || data == NULL ||
+      ((step_t *)data)->magic != STEP_MAGIC)
+    return fail(&a, RC_E_VALUE, "handle", "a handle from stepPrepare", "another value"), NULL;
+  rc_rin in = ((step_t *)data)->in;
+  const int lstm = in.kind == RC_LSTM;
+  const size_t B = (size_t)in.B;
+  rc_rout o;
+  memset(&o, 0, sizeof o);
+  if (f32(&a, S_X, "x", B * in.I, 0, &in.x) || f32(&a, S_H0, "h0", B * in.Hout, 0, &in.h0) ||
+      f32(&a, S_C0, "c0", B * in.H, !lstm, &in.c0) || f32(&a, S_Y, "y", B * in.Hout, 0, (const float **)&o.y) ||
+      f32(&a, S_HN, "hN", B * in.Hout, 0, (const float **)&o.hN) || f32(&a, S_CN, "cN", B * in.H, !lstm, (const float **)&o.cN))
+    return NULL;
+  if (!lstm) in.c0 = NULL, o.cN = NULL;
+  rc_rec_fwd(&in, &o); /* o.gates == o.h == NULL: inference */
+  return NULL;
 }

@@ -9,6 +9,8 @@ int rc_pool_threads(void) { return 1; }
 
 void rc_pool_set_threads(int n) { (void)n; }
 
+long rc_pool_jobs(void) { return 0; }
+
 void rc_pool_run(int ntasks, void (*fn)(void *ctx, int task), void *ctx) {
   for (int t = 0; t < ntasks; t++) fn(ctx, t);
 }

@@ -43,6 +43,18 @@ export interface RecordOptions {
   release?: () => void;
   /** Every gradient buffer backward returns is fresh and referenced nowhere else (leaves adopt it). */
   freshGrads?: boolean;
+  /** backward reads its output gradients only during the call and returns none of them (GradNode.consumesGrads). */
+  consumesGrads?: boolean;
+}
+
+/**
+ * Where backward hands the gradient buffers it owned once their consumer is done with them (the op
+ * layer's free list, ops/scratch.ts): a (T, B, H) gradient between a head and a recurrent layer is
+ * then reused by the next step instead of waiting for the GC (W7's peak memory).
+ */
+let recycleGrad: ((b: Buf) => void) | null = null;
+export function setGradRecycler(fn: ((b: Buf) => void) | null): void {
+  recycleGrad = fn;
 }
 
 /**
@@ -60,6 +72,7 @@ export function recordOp(
   if (!needsGrad(inputs)) return;
   const node: GradNode = {
     name, inputs: inputs.map((t) => t ?? DUMMY), outputs, backward, release: opts?.release ?? null, freshGrads: opts?.freshGrads ?? false,
+    consumesGrads: opts?.consumesGrads ?? false,
   };
   for (const o of outputs) {
     o.node = node;
@@ -135,6 +148,9 @@ export function backward(root: Tensor, grad?: Tensor, opts: { retainGraph?: bool
     return;
   }
   const grads = new Map<Tensor, Buf>([[root, seed]]);
+  // Gradients of non-leaf tensors that only `grads` references: fresh from an op (freshGrads) and
+  // the first to arrive for their tensor (later ones are added into it).
+  const owned = new Set<Buf>();
   const order = topoOrder(root.node);
   noGradRun(() => {
     for (let k = order.length - 1; k >= 0; k--) {
@@ -153,9 +169,12 @@ export function backward(root: Tensor, grad?: Tensor, opts: { retainGraph?: bool
       node.inputs.forEach((inp, i) => {
         const g = gIn[i];
         if (!g || !inp.requiresGrad || inp === DUMMY) return;
-        if (inp.node) accumulate(grads, inp, g);
-        else addToLeafGrad(inp, g, node.freshGrads === true);
+        if (inp.node) {
+          if (node.freshGrads && !grads.has(inp)) owned.add(g);
+          accumulate(grads, inp, g);
+        } else addToLeafGrad(inp, g, node.freshGrads === true);
       });
+      if (node.consumesGrads && recycleGrad) for (const g of gOut) if (g && owned.delete(g)) recycleGrad(g);
     }
   });
 }

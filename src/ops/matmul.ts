@@ -5,7 +5,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
 import { needsGrad, recordOp } from '../autograd/engine.js';
 import { colSumAdd } from './fused.js';
-import { carve, SMALL_OUT } from './scratch.js';
+import { carve, SMALL_OUT, takeBuf } from './scratch.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape, shapeSlice } from '../util/shape.js';
 
@@ -101,7 +101,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     let dw: Buf | null = null;
     let db: Buf | null = null;
     if (x.requiresGrad) {
-      dx = allocLike(g!, x.size);
+      dx = takeBuf(g!, x.size); // all written (beta 0); recycled when a consumesGrads op has used it
       be.gemm({ transA: false, transB: false, M: rows, N: I, K: O, alpha: 1, A: g!, lda: O, B: weight.data, ldb: I, beta: 0, C: dx, ldc: I });
     }
     if (weight.requiresGrad) {

@@ -241,6 +241,6 @@ function layer(spec: CellSpec, x: Tensor, h0: Tensor, c0: Tensor | null, w: Laye
     names.forEach((n, k) => { g[GRAD_OF[n]!] = gradIf(inputs[k], like); });
     backward(be, kind, inp, out, g, workspace(like, wsSize(be, kind, like, T, B, I, H, P)));
     return names.map((n) => g[GRAD_OF[n]!]!);
-  }, { freshGrads: true, release: () => { for (const b of sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output
+  }, { freshGrads: true, consumesGrads: true, release: () => { for (const b of sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output
   return result;
 }

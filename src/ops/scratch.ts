@@ -13,13 +13,16 @@
  *   saved activations of a forward whose graph is not recorded); callers carve their pieces out.
  * - `takeBuf` / `giveBuf`: a small free list of exact-size buffers for saved activations; a
  *   recorded op gives its saved buffers back when the graph frees its node after backward
- *   (recordOp's `release`), and the next forward of the same shape takes them again.
+ *   (recordOp's `release`), and the next forward of the same shape takes them again. Gradients
+ *   that take() made (a Linear's input gradient) come back through `recycleBuf` once an op that
+ *   consumes them (recordOp's consumesGrads: the recurrent layers) has run its backward.
  *
  * Buffers handed out hold stale values: only for outputs the callee fully overwrites. The pool is
  * the class BufferPool (unit tests in test/op-buffers.test.ts); the ops share one instance,
  * `opBuffers`, through the functions at the end of this file.
  */
 import type { Buf } from '../kernels/backend.js';
+import { setGradRecycler } from '../autograd/engine.js';
 
 export interface BufferPoolLimits {
   /** Larger requests are not cached (allocated fresh, left to the GC). Default 64 Mi elements (256 MB f32). */
@@ -64,6 +67,8 @@ export class BufferPool {
   private readonly free32 = new Map<number, Float32Array[]>();
   private readonly free64 = new Map<number, Float64Array[]>();
   private pooled = 0;
+  /** Buffers take() made: the only ones recycle() accepts. */
+  private readonly made = new WeakSet<Buf>();
 
   constructor(limits: Partial<BufferPoolLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -84,9 +89,22 @@ export class BufferPool {
   /** A buffer of exactly n elements of `like`'s type, recycled when one is free (stale contents). */
   take(like: Buf, n: number): Buf {
     const b = (is64(like) ? this.free64 : this.free32).get(n)?.pop();
-    if (b === undefined) return fresh(like, n);
-    this.pooled -= b.byteLength;
-    return b;
+    if (b !== undefined) {
+      this.pooled -= b.byteLength;
+      return b;
+    }
+    const f = fresh(like, n);
+    this.made.add(f);
+    return f;
+  }
+
+  /**
+   * give() a buffer only if take() made it: backward's consumed gradients (autograd setGradRecycler).
+   * A gradient some op allocates afresh at every step is left to the GC, so the free list never
+   * holds more buffers than were in use at once.
+   */
+  recycle(b: Buf): void {
+    if (this.made.has(b)) this.give(b);
   }
 
   /**
@@ -126,6 +144,9 @@ export const workspace = (like: Buf, n: number): Buf => opBuffers.workspace(like
 export const discard = (like: Buf, n: number): Buf => opBuffers.discard(like, n);
 export const takeBuf = (like: Buf, n: number): Buf => opBuffers.take(like, n);
 export const giveBuf = (b: Buf | null): void => opBuffers.give(b);
+export const recycleBuf = (b: Buf): void => opBuffers.recycle(b);
+// Gradients consumed inside backward (recordOp's consumesGrads) come back to the same free list.
+setGradRecycler(recycleBuf);
 
 /**
  * Small fresh outputs (a streamed step's y, h, c; a head's row): V8 takes ~0.3–1 µs (plus GC work)

@@ -30,6 +30,11 @@ export interface GradNode {
    * leaf without a gradient may adopt it as its `.grad` instead of copying it.
    */
   freshGrads?: boolean;
+  /**
+   * `backward` reads its output gradients only while it runs and returns neither them nor views of
+   * them, so the engine may recycle the ones it owns (fresh from another op) once it returns.
+   */
+  consumesGrads?: boolean;
 }
 
 type BackwardImpl = (t: Tensor, grad?: Tensor, opts?: { retainGraph?: boolean }) => void;

@@ -32,6 +32,8 @@ export interface NativeAddon extends RecurrentAddon {
   unaryBackward(kind: number, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   setThreads(n: number): void;
   getThreads(): number;
+  /** Jobs handed to the pool's worker threads so far (calls run on the calling thread alone do not count). */
+  poolJobs(): number;
   cpuFeatures(): NativeCpuFeatures;
   setCpuPath(path: NativeCpuPath): NativeCpuPath;
   /** FMA-loop GFLOP/s of the active path on all pool threads, run for about ms milliseconds (benchmarks). */

@@ -45,6 +45,9 @@ export interface RecurrentAddon {
   gruBackward(...args: unknown[]): void;
   rnnForward(...args: unknown[]): void;
   rnnBackward(...args: unknown[]): void;
+  /** native/recurrent.h: a streamed inference step checked once (kind, then the head's arguments). */
+  stepPrepare(kind: number, ...head: unknown[]): object;
+  stepRun(handle: object, x: Buf, h0: Buf, c0: Buf | null, y: Buf, hN: Buf, cN: Buf | null): void;
 }
 
 export interface RecurrentMethodOptions {
@@ -83,6 +86,53 @@ function caller(addon: RecurrentAddon, e: Entry): (dims: Int32Array, inp: Source
  * Backend methods for the recurrent kernels on top of the native addon's positional entry points.
  * The returned functions reuse one dims array (calls are synchronous), so they allocate nothing.
  */
+/** A prepared step: the handle and what it was made from (any change → a new handle). */
+interface Prepared {
+  handle: object;
+  kind: number; B: number; I: number; H: number; P: number; relu: number;
+  wIh: Buf; bIh: Buf | null; bHh: Buf | null; wHr: Buf | null; ws: Buf;
+  /** Lengths at preparation: a detached buffer reads 0, so it is never used through a stale pointer. */
+  n: number;
+}
+
+/** What a step reads of any cell's inputs (LSTM: c0, P, wHr). */
+type StepInputs = RecurrentInputs & { P?: number; wHr?: Buf | null; c0?: Buf | null };
+
+const total = (inp: StepInputs, ws: Buf): number =>
+  inp.wIh.length + inp.wHh.length + (inp.bIh?.length ?? 0) + (inp.bHh?.length ?? 0) + (inp.wHr?.length ?? 0) + ws.length;
+
+/**
+ * Streamed inference steps (T = 1, B <= 2, no lengths or masks: a cell, or LSTM.forward on one step)
+ * through native stepPrepare / stepRun: the dims, weights, biases and workspace are checked once per
+ * weight set and held by a handle, so a step passes 7 arguments instead of 20. Handles are kept per
+ * weight_hh array (several models streaming in turn each keep theirs) and remade when any of these
+ * arrays or sizes changes; the weights' contents are read at every step (in-place updates are seen).
+ */
+function stepRunner(a: RecurrentAddon, tasks: number): (kind: number, inp: StepInputs, relu: number, y: Buf, hN: Buf, cN: Buf | null, ws: Buf) => void {
+  const handles = new WeakMap<Buf, Prepared>();
+  const prepare = (kind: number, inp: StepInputs, relu: number, ws: Buf): Prepared => {
+    const P = inp.P ?? 0;
+    const dims = Int32Array.of(1, inp.B, inp.I, inp.H, P, 0, relu, tasks);
+    const wHr = inp.wHr ?? null;
+    const handle = a.stepPrepare(kind, dims, inp.x, inp.h0, inp.c0 ?? null, inp.wIh, inp.wHh, inp.bIh, inp.bHh, wHr, null, null, null, ws);
+    const p: Prepared = { handle, kind, B: inp.B, I: inp.I, H: inp.H, P, relu, wIh: inp.wIh, bIh: inp.bIh, bHh: inp.bHh, wHr, ws, n: total(inp, ws) };
+    handles.set(inp.wHh, p);
+    return p;
+  };
+  return (kind, inp, relu, y, hN, cN, ws) => {
+    let p = handles.get(inp.wHh);
+    if (p === undefined || p.kind !== kind || p.B !== inp.B || p.I !== inp.I || p.H !== inp.H || p.P !== (inp.P ?? 0) || p.relu !== relu ||
+        p.wIh !== inp.wIh || p.bIh !== inp.bIh || p.bHh !== inp.bHh || p.wHr !== (inp.wHr ?? null) || p.ws !== ws || p.n !== total(inp, ws)) {
+      p = prepare(kind, inp, relu, ws);
+    }
+    a.stepRun(p.handle, inp.x, inp.h0, inp.c0 ?? null, y, hN, cN);
+  };
+}
+
+/** A call the prepared step serves: inference on one step of at most 2 rows, no lengths, no masks. */
+const isStep = (inp: RecurrentInputs): boolean =>
+  inp.inference === true && inp.T === 1 && inp.B <= 2 && inp.lengths === null && inp.maskX === null && inp.maskH === null;
+
 export function makeRecurrentMethods(addon: any, options: RecurrentMethodOptions = {}): RecurrentMethods {
   const a = addon as RecurrentAddon;
   const tasks = options.tasks ?? 0;
@@ -99,6 +149,8 @@ export function makeRecurrentMethods(addon: any, options: RecurrentMethodOptions
     gruBackward: caller(a, 'gruBackward'), rnnForward: caller(a, 'rnnForward'), rnnBackward: caller(a, 'rnnBackward'),
   };
   const src = (v: unknown): Source => v as Source;
+  // an addon built before stepPrepare existed (a stale build/) runs every call through the general entry points
+  const step = typeof a.stepPrepare === 'function' ? stepRunner(a, tasks) : null;
 
   return {
     recurrentWorkspace(kind, d) {
@@ -106,14 +158,19 @@ export function makeRecurrentMethods(addon: any, options: RecurrentMethodOptions
       if (k === undefined) throw new OptionError('recurrentWorkspace', `kind 'lstm', 'gru' or 'rnn'`, `'${String(kind)}'`);
       return a.recurrentWorkspace(k, d.T, d.B, d.I, d.H, kind === 'lstm' ? d.P : 0);
     },
-    lstmForward: (inp: LstmInputs, out: LstmForwardOut, ws: Buf) => call.lstmForward(setDims(inp, inp.P, 0), src(inp), ws, src(out), null),
+    lstmForward: (inp: LstmInputs, out: LstmForwardOut, ws: Buf) =>
+      step && isStep(inp) ? step(KIND.lstm, inp, 0, out.y, out.hN, out.cN, ws) : call.lstmForward(setDims(inp, inp.P, 0), src(inp), ws, src(out), null),
     lstmBackward: (inp: LstmInputs, saved: LstmForwardOut, g: LstmGrads, ws: Buf) =>
       call.lstmBackward(setDims(inp, inp.P, 0), src(inp), ws, src(saved), src(g)),
-    gruForward: (inp: RecurrentInputs, out: GruForwardOut, ws: Buf) => call.gruForward(setDims(inp, 0, 0), src(inp), ws, src(out), null),
+    gruForward: (inp: RecurrentInputs, out: GruForwardOut, ws: Buf) =>
+      step && isStep(inp) ? step(KIND.gru, inp, 0, out.y, out.hN, null, ws) : call.gruForward(setDims(inp, 0, 0), src(inp), ws, src(out), null),
     gruBackward: (inp: RecurrentInputs, saved: GruForwardOut, g: GruGrads, ws: Buf) =>
       call.gruBackward(setDims(inp, 0, 0), src(inp), ws, src(saved), src(g)),
-    rnnForward: (inp: RnnInputs, out: RnnForwardOut, ws: Buf) =>
-      call.rnnForward(setDims(inp, 0, nonlinearityCode('rnnForward', inp)), src(inp), ws, src(out), null),
+    rnnForward: (inp: RnnInputs, out: RnnForwardOut, ws: Buf) => {
+      const relu = nonlinearityCode('rnnForward', inp);
+      if (step && isStep(inp)) return step(KIND.rnn, inp, relu, out.y, out.hN, null, ws);
+      call.rnnForward(setDims(inp, 0, relu), src(inp), ws, src(out), null);
+    },
     rnnBackward: (inp: RnnInputs, saved: RnnForwardOut, g: RnnGrads, ws: Buf) =>
       call.rnnBackward(setDims(inp, 0, nonlinearityCode('rnnBackward', inp)), src(inp), ws, src(saved), src(g)),
   };

@@ -1,0 +1,76 @@
+/**
+ * Prepared streamed steps (native stepPrepare / stepRun through src/kernels/native/recurrent-adapter.ts):
+ * an inference call on T = 1, B <= 2 without lengths or masks goes through a handle made once per weight
+ * set. Checked against the general entry points of the same addon (bit for bit: the same kernel runs),
+ * for every cell and option a step can have; that in-place weight updates are seen and new weight
+ * arrays get a new handle; that two models streaming in turn keep their own; and that bad handles and
+ * buffers throw the typed errors. Skipped without a built addon.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadNative } from '../src/kernels/native/index.js';
+import { makeRecurrentMethods, type RecurrentMethods } from '../src/kernels/native/recurrent-adapter.js';
+import { ShapeError, ValueError } from '../src/util/errors.js';
+import { forward, setup, type Cfg } from './recurrent-kernel-cases.js';
+
+const loaded = loadNative();
+const addon = 'addon' in loaded ? (loaded.addon as unknown as Record<string, unknown>) : null;
+const skip = addon === null ? `native addon not available: ${'error' in loaded ? loaded.error : ''}` : false;
+/** The step path, and the general path alone (an addon object without stepPrepare). */
+const stepped = (): RecurrentMethods => makeRecurrentMethods(addon);
+const general = (): RecurrentMethods => makeRecurrentMethods({ ...addon, stepPrepare: undefined });
+
+const cases: Cfg[] = [
+  { kind: 'lstm', T: 1, B: 1, I: 32, H: 128 },
+  { kind: 'lstm', T: 1, B: 2, I: 3, H: 33, P: 5 },
+  { kind: 'lstm', T: 1, B: 1, I: 0, H: 7, noBias: true },
+  { kind: 'lstm', T: 1, B: 2, I: 4, H: 9, reverse: true },
+  { kind: 'gru', T: 1, B: 1, I: 5, H: 70 },
+  { kind: 'gru', T: 1, B: 2, I: 17, H: 33, noBias: true },
+  { kind: 'rnn', T: 1, B: 1, I: 3, H: 5, relu: true },
+  { kind: 'rnn', T: 1, B: 2, I: 6, H: 16 },
+];
+
+test('a prepared step gives the bits of the general entry point', { skip }, () => {
+  for (const cfg of cases) {
+    const inp = setup(cfg);
+    const [got, want] = [forward(stepped(), cfg.kind, inp, true), forward(general(), cfg.kind, inp, true)];
+    delete got['h']; // RNN: the saved h, which an inference call need not fill (backend.ts `inference`)
+    delete want['h'];
+    assert.deepEqual(got, want, JSON.stringify(cfg));
+  }
+});
+
+test('in-place weight updates are seen; new weight arrays get a new handle; models in turn keep theirs', { skip }, () => {
+  const be = stepped();
+  const a = setup({ kind: 'lstm', T: 1, B: 1, I: 4, H: 6, seed: 1 });
+  const b = setup({ kind: 'gru', T: 1, B: 1, I: 4, H: 6, seed: 2 });
+  const ya = forward(be, 'lstm', a, true);
+  const yb = forward(be, 'gru', b, true);
+  assert.deepEqual(forward(be, 'lstm', a, true), ya, 'same weights, same step');
+  a.wHh[3] = a.wHh[3]! + 0.5; // an optimizer step writes the same arrays
+  const a2 = forward(be, 'lstm', a, true);
+  assert.notDeepEqual(a2.y, ya.y);
+  assert.deepEqual(a2, forward(general(), 'lstm', a, true));
+  const fresh = { ...a, wIh: Float32Array.from(a.wIh, (v) => -v) }; // a new array (loadStateDict, toDType)
+  assert.deepEqual(forward(be, 'lstm', fresh, true), forward(general(), 'lstm', fresh, true));
+  assert.deepEqual(forward(be, 'gru', b, true), yb, 'the other model is unaffected');
+});
+
+test('bad handles, short buffers and non-step shapes throw typed errors', { skip }, () => {
+  const run = addon!['stepRun'] as (...args: unknown[]) => void;
+  const prepare = addon!['stepPrepare'] as (...args: unknown[]) => object;
+  const f = (n: number): Float32Array => new Float32Array(n);
+  const [I, H] = [3, 4];
+  const ws = f(addon!['recurrentWorkspace'] ? (addon!['recurrentWorkspace'] as (...a: number[]) => number)(0, 1, 1, I, H, 0) : 0);
+  const head = (T: number): unknown[] => [Int32Array.of(T, 1, I, H, 0, 0, 0, 0), f(T * I), f(H), f(H), f(4 * H * I), f(4 * H * H), null, null, null, null, null, null, ws];
+  assert.throws(() => prepare(0, ...head(2)), ShapeError);
+  const masked = head(1);
+  masked[10] = f(I); // maskX
+  assert.throws(() => prepare(0, ...masked), /maskX: expected null/);
+  assert.throws(() => run({}, f(I), f(H), f(H), f(H), f(H), f(H)), ValueError);
+  const h = prepare(0, ...head(1));
+  assert.throws(() => run(h, f(I - 1), f(H), f(H), f(H), f(H), f(H)), ShapeError);
+  assert.throws(() => run(h, f(I), f(H), null, f(H), f(H), f(H)), /c0/);
+  run(h, f(I), f(H), f(H), f(H), f(H), f(H));
+});
