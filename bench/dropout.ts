@@ -1,7 +1,7 @@
 /**
  * What dropout costs in a training step: E3's character-level LSTM step (src/recipes/dynamics/e3.ts,
  * full config: V=65, E=32, H=96, T=48, B=32, Adam, gradient clipping 1) for each dropout method, and the
- * bare dropout ops on E3's shapes. CPU time per step (process.cpuUsage, all threads: the machine is
+ * bare dropout ops on E3's, W6's and W8's shapes. CPU time per step (process.cpuUsage, all threads: the machine is
  * shared; RECUR_NUM_THREADS=1 keeps the pool's spinning out of it), median over rounds, the cases
  * interleaved within each round; the load average is printed. Not part of the test suite.
  *
@@ -52,11 +52,11 @@ function e3Step(method: Method): () => void {
   };
 }
 
-/** F.dropout forward + backward on E3's LSTM output (T, B, H). */
-function dropoutOp(): () => void {
+/** F.dropout forward + backward on a (d0, d1, d2) input. */
+function dropoutOp(shape: [number, number, number], p: number): () => void {
   const rng = new Rng(4);
-  const x = new Tensor(new Float32Array(T * B * H).fill(1), [T, B, H], { requiresGrad: true });
-  return () => F.sum(F.dropout(x, P_IO, { training: true, rng })).backward();
+  const x = new Tensor(new Float32Array(shape[0] * shape[1] * shape[2]).fill(1), shape, { requiresGrad: true });
+  return () => F.sum(F.dropout(x, p, { training: true, rng })).backward();
 }
 
 /** CPU milliseconds per repetition of every case, round by round (cases interleaved within a round). */
@@ -78,8 +78,11 @@ const o = parse(process.argv.slice(2));
 if (o.backend !== 'auto') setBackend(o.backend as 'native');
 const cases: [string, () => void][] = [
   ...METHODS.map((m): [string, () => void] => [`E3 step, ${m}`, e3Step(m)]),
-  ['F.dropout fwd+bwd (48, 32, 96)', dropoutOp()],
+  ['F.dropout fwd+bwd (48, 32, 96)', dropoutOp([T, B, H], P_IO)],
   ['variationalMask (32, 96)', () => F.variationalMask(B, H, P_H, new Rng(5))],
+  // W6's inter-layer dropout (bench/workloads.ts: T 100, B 32, 2H 512, p 0.2) and W8's hidden mask (B 32, H 128)
+  ['W6 F.dropout fwd+bwd (100, 32, 512)', dropoutOp([100, 32, 512], 0.2)],
+  ['W8 variationalMask (32, 128)', () => F.variationalMask(32, 128, 0.25, new Rng(6))],
 ];
 const load0 = loadavg()[0]!;
 const ms = measure(cases, o.reps, o.warmup, o.rounds);
