@@ -157,8 +157,8 @@ export interface MemoryBound {
  * The least memory the job can run in, from the shapes (float32 = 4 bytes):
  * - training: per (t, b) and per layer and direction the backward needs the post-activation
  *   gates (G), the cell state (LSTM, H) or the recurrent candidate term q = h·W_hnᵀ + b_hn (GRU,
- *   H), the hidden state h (H, also the next layer's or the head's input); the inter-layer dropout
- *   mask (D·H per upper layer); and the head output (O, for the MSE gradient); plus x, the target,
+ *   H), the hidden state h (H, also the next layer's or the head's input); the inter-layer dropout's
+ *   output, the upper layer's input (D·H per upper layer; its mask is regenerated, not kept); and the head output (O, for the MSE gradient); plus x, the target,
  *   and weights + gradients + Adam m and v;
  * - inference: the layer output (T,B,H) and head output (T,B,O), plus x and the weights;
  * - streaming: the weights (a step's state is negligible).

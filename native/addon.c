@@ -14,7 +14,7 @@
  *   setErrorClasses({ E_SHAPE, E_VALUE, E_OPTION })   the typed errors every entry point throws (napi_util.h)
  *   recurrentWorkspace, lstmForward, lstmBackward, gruForward, gruBackward, rnnForward, rnnBackward,
  *   recurrentArgs                            recurrent.h
- *   adamStep, sgdStep, firstNonFinite, colSumAdd, sumSquaredDiff, scaledDiff   ops.h
+ *   adamStep, sgdStep, firstNonFinite, colSumAdd, sumSquaredDiff, scaledDiff, dropoutMask, dropoutApply   ops.h
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdint.h>

@@ -13,6 +13,8 @@
  *   rc_col_sum_add_f32      out[j] += Σ_r g[r·cols + j]        (a linear layer's bias gradient)
  *   rc_sum_sq_diff_f32      Σ (x − t)² in double               (mseLoss forward)
  *   rc_scaled_diff_f32      out = a·float(c·(x − t))           (mseLoss backward)
+ *   rc_dropout_mask_f32     out = m(k0, k1, p)                 (a dropout mask, counter-based: ops_dropout.c)
+ *   rc_dropout_apply_f32    y = x ⊙ m(k0, k1, p)              (dropout forward, and its backward with dy)
  *
  * N-API entry points (positional arguments; registered by addon.c from RC_OPS(X)):
  *   adamStep(p, g, m, v, vmax|null, hyper Float64Array(9))
@@ -24,6 +26,8 @@
  *   colSumAdd(g, rows, cols, out)             g: rows·cols elements, out: cols
  *   sumSquaredDiff(x, t) -> number            t: at least x.length elements
  *   scaledDiff(x, t, c, a, out)               t, out: at least x.length elements
+ *   dropoutMask(k0, k1, p, out)               k0, k1: the mask's key (integers in [0, 2³²)), p in [0, 1]
+ *   dropoutApply(k0, k1, p, x, y)             y: at least x.length elements
  * Every buffer is a Float32Array long enough for its role (checked; throws otherwise).
  */
 #ifndef RC_OPS_H
@@ -32,6 +36,8 @@
 #ifndef RC_NO_NAPI /* the wasm32 build (native/wasm/api.c) has no N-API */
 #include <node_api.h>
 #endif
+
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -73,6 +79,8 @@ long rc_first_nonfinite_f32(const float *x, long n);
 void rc_col_sum_add_f32(const float *g, long rows, long cols, float *out);
 double rc_sum_sq_diff_f32(const float *x, const float *t, long n);
 void rc_scaled_diff_f32(const float *x, const float *t, double c, double a, float *out, long n);
+void rc_dropout_mask_f32(uint32_t k0, uint32_t k1, double p, float *out, long n);
+void rc_dropout_apply_f32(uint32_t k0, uint32_t k1, double p, const float *x, float *y, long n);
 
 #ifndef RC_NO_NAPI
 napi_value rc_js_adam_step(napi_env env, napi_callback_info info);
@@ -81,12 +89,15 @@ napi_value rc_js_first_nonfinite(napi_env env, napi_callback_info info);
 napi_value rc_js_col_sum_add(napi_env env, napi_callback_info info);
 napi_value rc_js_sum_sq_diff(napi_env env, napi_callback_info info);
 napi_value rc_js_scaled_diff(napi_env env, napi_callback_info info);
+napi_value rc_js_dropout_mask(napi_env env, napi_callback_info info);
+napi_value rc_js_dropout_apply(napi_env env, napi_callback_info info);
 #endif
 
 /* X(jsName, cFunction) for every entry point, as RC_RECURRENT_EXPORTS (recurrent.h). */
 #define RC_OPS(X)                                                                                \
   X("adamStep", rc_js_adam_step) X("sgdStep", rc_js_sgd_step) X("firstNonFinite", rc_js_first_nonfinite) \
-  X("colSumAdd", rc_js_col_sum_add) X("sumSquaredDiff", rc_js_sum_sq_diff) X("scaledDiff", rc_js_scaled_diff)
+  X("colSumAdd", rc_js_col_sum_add) X("sumSquaredDiff", rc_js_sum_sq_diff) X("scaledDiff", rc_js_scaled_diff)    \
+  X("dropoutMask", rc_js_dropout_mask) X("dropoutApply", rc_js_dropout_apply)
 
 #ifdef __cplusplus
 }

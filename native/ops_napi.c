@@ -1,9 +1,10 @@
 /*
  * ops_napi.c — N-API layer of the fused op kernels (ops.h): positional arguments → checked raw
- * pointers → rc_adam_f32 / rc_sgd_f32 / rc_first_nonfinite_f32. Errors are thrown with the
+ * pointers → rc_adam_f32 / rc_sgd_f32 / rc_first_nonfinite_f32 / rc_dropout_*_f32 … Errors are thrown with the
  * helpers of napi_util.h (typed errors "<where>: expected X, got Y").
  */
 #include <math.h>
+#include <stdio.h>
 
 #include "napi_util.h"
 #include "ops.h"
@@ -93,5 +94,47 @@ napi_value rc_js_scaled_diff(napi_env env, napi_callback_info info) {
       rc_get_double(env, a[3], &s, "scaledDiff.a") || rc_get_f32(env, a[4], 0, x.n, &out, "scaledDiff.out"))
     return NULL;
   rc_scaled_diff_f32(x.p, t.p, c, s, out.p, (long)x.n);
+  return NULL;
+}
+
+/* The mask's key (two integers in [0, 2³²)) and p in [0, 1]. */
+static int get_mask_args(napi_env env, napi_value *a, uint32_t *k0, uint32_t *k1, double *p, const char *where) {
+  double k[2];
+  char got[40];
+  for (int j = 0; j < 2; j++) {
+    if (rc_get_double(env, a[j], &k[j], where)) return -1;
+    snprintf(got, sizeof got, "%.17g", k[j]);
+    if (!(k[j] >= 0 && k[j] < 4294967296.0 && k[j] == floor(k[j])))
+      return rc_throw(env, RC_E_VALUE, where, "a key of two integers in [0, 2^32)", got);
+  }
+  if (rc_get_double(env, a[2], p, where)) return -1;
+  snprintf(got, sizeof got, "%.17g", *p);
+  if (!(*p >= 0 && *p <= 1)) return rc_throw(env, RC_E_VALUE, where, "a dropout probability p in [0, 1]", got);
+  *k0 = (uint32_t)k[0];
+  *k1 = (uint32_t)k[1];
+  return 0;
+}
+
+napi_value rc_js_dropout_mask(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  rc_f32 out;
+  uint32_t k0, k1;
+  double p;
+  if (rc_args(env, info, 4, a, "dropoutMask") || get_mask_args(env, a, &k0, &k1, &p, "dropoutMask") ||
+      rc_get_f32(env, a[3], 0, 0, &out, "dropoutMask.out"))
+    return NULL;
+  rc_dropout_mask_f32(k0, k1, p, out.p, (long)out.n);
+  return NULL;
+}
+
+napi_value rc_js_dropout_apply(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  rc_f32 x, y;
+  uint32_t k0, k1;
+  double p;
+  if (rc_args(env, info, 5, a, "dropoutApply") || get_mask_args(env, a, &k0, &k1, &p, "dropoutApply") ||
+      rc_get_f32(env, a[3], 0, 0, &x, "dropoutApply.x") || rc_get_f32(env, a[4], 0, x.n, &y, "dropoutApply.y"))
+    return NULL;
+  rc_dropout_apply_f32(k0, k1, p, x.p, y.p, (long)x.n);
   return NULL;
 }

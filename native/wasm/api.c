@@ -17,7 +17,8 @@
  *     test that compares them). lengths is int32. Forward with gates = 0 (LSTM / GRU) = inference.
  *   rc_adam(p, g, m, v, vmax, n, hyper f64[9]), rc_sgd(p, g, buf, n, hyper f64[5])    ops.h layout
  *   rc_first_nonfinite(x, n), rc_col_sum_add(g, rows, cols, out), rc_sum_sq_diff(x, t, n),
- *   rc_scaled_diff(x, t, c, a, out, n)                                               ops.h
+ *   rc_scaled_diff(x, t, c, a, out, n), rc_dropout_mask(k0, k1, p, out, n),
+ *   rc_dropout_apply(k0, k1, p, x, y, n)                                            ops.h
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -93,4 +94,10 @@ EXPORT(rc_col_sum_add) void rcw_col_sum_add(const float *g, long rows, long cols
 EXPORT(rc_sum_sq_diff) double rcw_sum_sq_diff(const float *x, const float *t, long n) { return rc_sum_sq_diff_f32(x, t, n); }
 EXPORT(rc_scaled_diff) void rcw_scaled_diff(const float *x, const float *t, double c, double a, float *out, long n) {
   rc_scaled_diff_f32(x, t, c, a, out, n);
+}
+EXPORT(rc_dropout_mask) void rcw_dropout_mask(uint32_t k0, uint32_t k1, double p, float *out, long n) {
+  rc_dropout_mask_f32(k0, k1, p, out, n);
+}
+EXPORT(rc_dropout_apply) void rcw_dropout_apply(uint32_t k0, uint32_t k1, double p, const float *x, float *y, long n) {
+  rc_dropout_apply_f32(k0, k1, p, x, y, n);
 }

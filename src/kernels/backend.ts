@@ -204,4 +204,12 @@ export interface Backend {
   sumSquaredDiff(x: Buf, t: Buf): number;
   /** out_i = a · ρ(c · (x_i − t_i)) (x − t and c·(…) in double, ρ = rounding to out's precision, product rounded on store). */
   scaledDiff(x: Buf, t: Buf, c: number, a: number, out: Buf): void;
+  /**
+   * A dropout mask from a counter-based generator (the spec: src/kernels/ref/dropout.ts): out_i = 0 with
+   * probability p, else 1/(1 − p) (in out's precision), entry i a pure function of the key (k0, k1)
+   * (integers in [0, 2³²)) and i — the same bits on every backend, thread count and call order.
+   */
+  dropoutMask(k0: number, k1: number, p: number, out: Buf): void;
+  /** y_i = x_i · m_i with m the mask dropoutMask(k0, k1, p) writes (y at least x's length; may be x). */
+  dropoutApply(k0: number, k1: number, p: number, x: Buf, y: Buf): void;
 }

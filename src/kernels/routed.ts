@@ -24,6 +24,8 @@ const DECIDES: { [K in Kernel]: (...a: Parameters<Backend[K]>) => Buf | 'float32
   colSumAdd: (g) => g,
   sumSquaredDiff: (x) => x,
   scaledDiff: (x) => x,
+  dropoutMask: (_k0, _k1, _p, out) => out,
+  dropoutApply: (_k0, _k1, _p, x) => x,
 };
 
 /** `f32` for float32, `ref` for float64, method by method through DECIDES. */

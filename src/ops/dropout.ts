@@ -1,11 +1,15 @@
 /**
  * Dropout with inverted scaling: kept entries are multiplied by 1/(1−p), so no rescaling is
- * needed at evaluation time. Masks come from an explicit `Rng` (one `random()` draw per mask
- * entry, in row-major order): a seed reproduces them exactly.
+ * needed at evaluation time. Masks are sampled in the kernels by a counter-based generator
+ * (Backend.dropoutMask, spec src/kernels/ref/dropout.ts): each mask takes a 64-bit key, two
+ * `nextU32()` draws from the explicit `Rng`, and entry i is a function of (key, i) alone — a seed
+ * reproduces the masks exactly, bit-identical on the ref, native and wasm backends. The backward
+ * regenerates the mask from the key instead of keeping it.
  */
 import type { Buf, DType } from '../kernels/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocBuf, allocLike } from '../tensor/create.js';
+import { dropoutApply, dropoutMask } from './fused.js';
 import { recordOp } from '../autograd/engine.js';
 import type { Rng } from '../util/rng.js';
 import { OptionError, ShapeError, ValueError } from '../util/errors.js';
@@ -28,16 +32,9 @@ function checkP(where: string, p: number): void {
 }
 
 function checkRng(where: string, opts: DropoutOptions): void {
-  if (opts.training && (!opts.rng || typeof opts.rng.random !== 'function')) {
+  if (opts.training && (!opts.rng || typeof opts.rng.nextU32 !== 'function')) {
     throw new OptionError(where, 'an rng when training', String(opts.rng));
   }
-}
-
-/** Fill `m` with 0 (probability p) or 1/(1−p); all zeros when p = 1. */
-function fillMask(m: Buf, p: number, rng: Rng): Buf {
-  const keep = p >= 1 ? 0 : 1 / (1 - p);
-  for (let i = 0; i < m.length; i++) m[i] = rng.random() < p ? 0 : keep;
-  return m;
 }
 
 /** y = x ⊙ mask for a mask broadcast by `maskAt(k)`; backward dx = dy ⊙ mask. */
@@ -56,6 +53,7 @@ function applyMask(name: string, x: Tensor, mask: Buf, maskAt: (k: number) => nu
 /**
  * Elementwise dropout (F.dropout): zero each entry with probability p, scale the rest by 1/(1−p).
  * Shapes: x (any) → same shape. Returns `x` itself when not training or p = 0; p = 1 gives zeros.
+ * One kernel call forward and one backward; no mask is stored.
  * @example dropout(h, 0.2, { training: true, rng })
  */
 export function dropout(x: Tensor, p: number, opts: DropoutOptions): Tensor {
@@ -63,8 +61,16 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions): Tensor {
   checkP('dropout', p);
   checkRng('dropout', opts);
   if (!opts.training || p === 0) return x;
-  const mask = fillMask(allocLike(x.data), p, opts.rng);
-  return applyMask('dropout', x, mask, (k) => k);
+  const k0 = opts.rng.nextU32(), k1 = opts.rng.nextU32();
+  const out = allocLike(x.data);
+  dropoutApply(k0, k1, p, x.data, out);
+  const y = new Tensor(out, x.shape);
+  recordOp('dropout', [x], [y], ([g]) => {
+    const dx = allocLike(g!);
+    dropoutApply(k0, k1, p, g!, dx);
+    return [dx];
+  });
+  return y;
 }
 
 /**
@@ -78,7 +84,9 @@ export function variationalMask(B: number, size: number, p: number, rng: Rng, dt
   if (!Number.isInteger(B) || B < 0 || !Number.isInteger(size) || size < 0) {
     throw new ShapeError('variationalMask', 'non-negative integer sizes B and size', `${B} and ${size}`);
   }
-  return fillMask(allocBuf(dtype, B * size), p, rng);
+  const m = allocBuf(dtype, B * size);
+  dropoutMask(rng.nextU32(), rng.nextU32(), p, m);
+  return m;
 }
 
 /**

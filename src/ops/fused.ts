@@ -1,6 +1,6 @@
 /**
- * Fused elementwise kernels on the current backend: optimizer updates, the finiteness scan, and loops of the ops' forward /
- * backward that JS runs slowly. Internal: used by optim/ (which may import ops/, not kernels/) and
+ * Fused elementwise kernels on the current backend: optimizer updates, the finiteness scan, dropout masks, and loops of
+ * the ops' forward / backward that JS runs slowly. Internal: used by optim/ (which may import ops/, not kernels/) and
  * by the ops; not part of `F`. Small inputs stay in JS (a native call costs ~0.1–0.3 µs).
  */
 import type { AdamStepArgs, Buf, SgdStepArgs } from '../kernels/backend.js';
@@ -43,4 +43,16 @@ export function sumSquaredDiff(x: Buf, t: Buf): number {
 export function scaledDiff(x: Buf, t: Buf, c: number, a: number, out: Buf): void {
   if (x.length >= SMALL) getBackend().scaledDiff(x, t, c, a, out);
   else refBackend.scaledDiff(x, t, c, a, out);
+}
+
+/** A dropout mask of key (k0, k1) (see Backend.dropoutMask): the same bits on every backend. */
+export function dropoutMask(k0: number, k1: number, p: number, out: Buf): void {
+  if (out.length >= SMALL) getBackend().dropoutMask(k0, k1, p, out);
+  else refBackend.dropoutMask(k0, k1, p, out);
+}
+
+/** y = x ⊙ the dropout mask of key (k0, k1) (see Backend.dropoutApply). */
+export function dropoutApply(k0: number, k1: number, p: number, x: Buf, y: Buf): void {
+  if (x.length >= SMALL) getBackend().dropoutApply(k0, k1, p, x, y);
+  else refBackend.dropoutApply(k0, k1, p, x, y);
 }

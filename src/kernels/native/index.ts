@@ -49,6 +49,8 @@ export interface NativeAddon extends RecurrentAddon {
   colSumAdd(g: Float32Array, rows: number, cols: number, out: Float32Array): void;
   sumSquaredDiff(x: Float32Array, t: Float32Array): number;
   scaledDiff(x: Float32Array, t: Float32Array, c: number, a: number, out: Float32Array): void;
+  dropoutMask(k0: number, k1: number, p: number, out: Float32Array): void;
+  dropoutApply(k0: number, k1: number, p: number, x: Float32Array, y: Float32Array): void;
 }
 
 export type NativeErrorCode = 'E_SHAPE' | 'E_VALUE' | 'E_OPTION';
@@ -130,6 +132,8 @@ function float32Backend(addon: NativeAddon): Backend {
     colSumAdd: (g, rows, cols, out) => addon.colSumAdd(f(g), rows, cols, f(out)),
     sumSquaredDiff: (x, t) => addon.sumSquaredDiff(f(x), f(t)),
     scaledDiff: (x, t, c, a, out) => addon.scaledDiff(f(x), f(t), c, a, f(out)),
+    dropoutMask: (k0, k1, p, out) => addon.dropoutMask(k0, k1, p, f(out)),
+    dropoutApply: (k0, k1, p, x, y) => addon.dropoutApply(k0, k1, p, f(x), f(y)),
   };
 }
 

@@ -6,6 +6,7 @@ import { lstmForward, lstmBackward } from './lstm.js';
 import { gruForward, gruBackward } from './gru.js';
 import { rnnForward, rnnBackward } from './rnn.js';
 import { recurrentWorkspace } from './workspace.js';
+import { dropoutApply, dropoutMask } from './dropout.js';
 import { adamStep, colSumAdd, firstNonFinite, scaledDiff, sgdStep, sumSquaredDiff } from './ops.js';
 
 export const refBackend: Backend = {
@@ -26,4 +27,6 @@ export const refBackend: Backend = {
   colSumAdd,
   sumSquaredDiff,
   scaledDiff,
+  dropoutMask,
+  dropoutApply,
 };

@@ -211,7 +211,31 @@ function float32Backend(ex: WasmExports): Backend {
       ex.rc_scaled_diff(hp.ptr(sx), hp.ptr(st), c, a, hp.ptr(so), x.length);
       hp.finish();
     },
+    dropoutMask(k0, k1, p, out) {
+      maskArgs('dropoutMask', k0, k1, p);
+      hp.begin();
+      const so = hp.arg('dropoutMask', 'out', out, out.length, OUT);
+      hp.place();
+      ex.rc_dropout_mask(k0, k1, p, hp.ptr(so), out.length);
+      hp.finish();
+    },
+    dropoutApply(k0, k1, p, x, y) {
+      maskArgs('dropoutApply', k0, k1, p);
+      hp.begin();
+      const sx = hp.arg('dropoutApply', 'x', x, x.length, IN), sy = hp.arg('dropoutApply', 'y', y, x.length, OUT);
+      hp.place();
+      ex.rc_dropout_apply(k0, k1, p, hp.ptr(sx), hp.ptr(sy), x.length);
+      hp.finish();
+    },
   };
+}
+
+/** The checks of native/ops_napi.c get_mask_args: a key of two u32 integers and p in [0, 1]. */
+function maskArgs(op: string, k0: number, k1: number, p: number): void {
+  for (const k of [k0, k1]) {
+    if (!(Number.isInteger(k) && k >= 0 && k < 4294967296)) throw new ValueError(op, 'a key of two integers in [0, 2^32)', String(k));
+  }
+  if (!(p >= 0 && p <= 1)) throw new ValueError(op, 'a dropout probability p in [0, 1]', String(p));
 }
 
 /** The wasm kernels' pointer-table names (native/wasm/api.c), read from the module (tests). */

@@ -32,6 +32,8 @@ export interface WasmExports {
   rc_col_sum_add(g: number, rows: number, cols: number, out: number): void;
   rc_sum_sq_diff(x: number, t: number, n: number): number;
   rc_scaled_diff(x: number, t: number, c: number, a: number, out: number, n: number): void;
+  rc_dropout_mask(k0: number, k1: number, p: number, out: number, n: number): void;
+  rc_dropout_apply(k0: number, k1: number, p: number, x: number, y: number, n: number): void;
 }
 
 export const IN = 1, OUT = 2, INOUT = 3, SCRATCH = 4;
