@@ -42,13 +42,20 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** CPU seconds (all threads of the process) of each timed repetition of the last timeReps call. */
+let repCpu: number[] = [];
+
 function timeReps(fn: () => void, warmup: number, reps: number): number[] {
   for (let i = 0; i < warmup; i++) fn();
   const ts: number[] = [];
+  repCpu = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     ts.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    repCpu.push((c.user + c.system) / 1e6);
   }
   return ts;
 }
@@ -167,7 +174,7 @@ function main(): void {
     peer: 'recur', workload: a.job, backend: getBackend().name,
     backend_info: typeof info === 'function' ? (info as () => unknown)() : null,
     threads_env: process.env['RECUR_NUM_THREADS'] ?? null,
-    ...rec, cpu_s: (cpu.user + cpu.system) / 1e6, ...memory(),
+    ...rec, cpu_s: (cpu.user + cpu.system) / 1e6, cpu_times_s: repCpu, ...memory(),
   }));
 }
 

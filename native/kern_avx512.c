@@ -183,6 +183,59 @@ T512 static double fma_peak(long iters) {
   return (double)iters * 12 * 16 * 2;
 }
 
-const rc_path rc_path_avx512 = {"avx512", MR, NR, kern, vexp, vtanh, vsigmoid, rc_packbt_avx2, dots, fma_peak};
+/* ---- packing: d[k·ldd + j] = B[j·ldb + k] (cpu.h rc_packbt_fn) --------------------------------------
+ * 8 rows x 16 k per block in zmm registers: unpack / shuffle as the AVX2 8 x 8 transpose within each
+ * 128-bit lane, then two cross-lane passes, 32 shuffles per 128 floats instead of 48 (every shuffle
+ * runs on one port: the A packing of each step of the fused kernels and of the GEMM). The k tail,
+ * row counts that are not a multiple of 8 and the zero padding go to the AVX2 packer. */
+T512 static void packbt(const float *B, long ldb, int kc, int nr, int ldd, float *d) {
+  const int k16 = kc & ~15;
+  if ((nr & 7) != 0 || k16 == 0) {
+    rc_packbt_avx2(B, ldb, kc, nr, ldd, d);
+    return;
+  }
+  const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  for (int j = 0; j < nr; j += 8) {
+    const float *b = B + (long)j * ldb;
+    for (int k = 0; k < k16; k += 16) {
+      __m512 r[8], t[8], u[8];
+      for (int i = 0; i < 8; i++) r[i] = _mm512_loadu_ps(b + i * ldb + k);
+      for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+      }
+      /* u[q] (rows 0-3) and u[4 + q] (rows 4-7): lane l holds k = 4l + q */
+      for (int h = 0; h < 8; h += 4) {
+        u[h] = _mm512_shuffle_ps(t[h], t[h + 2], 0x44);
+        u[h + 1] = _mm512_shuffle_ps(t[h], t[h + 2], 0xEE);
+        u[h + 2] = _mm512_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+        u[h + 3] = _mm512_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+      }
+      for (int q = 0; q < 4; q += 2) {
+        /* p: k = q (lanes 0-1), q + 4 (2-3); p2: k = q + 8, q + 12; the same for q + 1 in n, n2 */
+        const __m512 p = _mm512_permutex2var_ps(u[q], lo, u[q + 4]), p2 = _mm512_permutex2var_ps(u[q], hi, u[q + 4]);
+        const __m512 n = _mm512_permutex2var_ps(u[q + 1], lo, u[q + 5]), n2 = _mm512_permutex2var_ps(u[q + 1], hi, u[q + 5]);
+        const __m512 o[4] = {_mm512_shuffle_f32x4(p, n, 0x44), _mm512_shuffle_f32x4(p, n, 0xEE),
+                             _mm512_shuffle_f32x4(p2, n2, 0x44), _mm512_shuffle_f32x4(p2, n2, 0xEE)};
+        const int kk[4] = {k + q, k + q + 4, k + q + 8, k + q + 12}; /* o[m] holds k-rows kk[m], kk[m] + 1 */
+        for (int m = 0; m < 4; m++) {
+          float *dst = d + (long)kk[m] * ldd + j;
+          if (ldd == 8) {
+            _mm512_storeu_ps(dst, o[m]);
+          } else {
+            _mm256_storeu_ps(dst, _mm512_castps512_ps256(o[m]));
+            _mm256_storeu_ps(dst + ldd, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(o[m]), 1)));
+          }
+        }
+      }
+    }
+  }
+  for (int k = 0; k < k16; k++)
+    for (int c = nr; c < ldd; c++) d[(long)k * ldd + c] = 0.0f;
+  rc_packbt_avx2(B + k16, ldb, kc - k16, nr, ldd, d + (long)k16 * ldd);
+}
+
+const rc_path rc_path_avx512 = {"avx512", MR, NR, kern, vexp, vtanh, vsigmoid, packbt, dots, fma_peak};
 
 #endif /* RC_X86 */

@@ -32,7 +32,7 @@ T512 INL __m512 exp16(__m512 x) {
   return _mm512_scalef_ps(p, n);
 }
 
-/* tanh for |x| < 0.625: x + x^3·P(x^2) (Cephes tanhf); shared with recurrent_cells.c's tanh */
+/* tanh for |x| < 0.625: x + x^3·P(x^2) (Cephes tanhf) */
 T512 INL __m512 tanh_small16(__m512 x) {
   const __m512 z = _mm512_mul_ps(x, x);
   __m512 p = _mm512_set1_ps(-5.70498872745E-3f);

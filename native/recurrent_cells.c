@@ -187,9 +187,12 @@ static const rc_cells cells_c = {lstm_fwd_c, lstm_bwd_c, gru_fwd_c, gru_bwd_c, r
 /* Cell math with fewer operations than kern_avx512.h (whose tanh / sigmoid serve the vmath entry
  * points with <= 2 ulp everywhere): e^{-x} with its argument clamped to [-80, 80] (so 1 + e^{-x} is a
  * normal float and the reciprocal needs no special cases), a degree-5 polynomial for e^r, reciprocals
- * by rcp14 + one Newton step, σ(x) = 1 / (1 + e^{-x}) and tanh(x) = 2σ(2x) − 1 for |x| >= 0.625, the
- * Cephes odd polynomial below. Measured over [-100, 100]: σ relative error <= 3e-7 (σ(x < -80) returns
- * σ(-80) ≈ 1.8e-35), tanh relative error <= 4e-7. NaN propagates (min/max keep a NaN second operand). */
+ * by rcp14 + one Newton step, σ(x) = 1 / (1 + e^{-x}); tanh(x) = x·P(x²) / Q(x²), the [13/6] rational
+ * approximation of Eigen's fast float tanh, on x clamped to ±7.9053 (17 vector operations, no exp and
+ * no blend: the cells spend ~10-25 % of a fused LSTM step on activations, two tanh per unit forward, one
+ * backward). Measured: σ relative error <= 3e-7 over [-100, 100] (σ(x < -80) returns σ(-80) ≈ 1.8e-35);
+ * tanh relative error <= 3.6e-7 over every float in [-12, 12], |tanh| <= 1, ±1 beyond. NaN propagates
+ * (min/max keep a NaN second operand). */
 T512 INL __m512 expneg_c(__m512 x) {
   x = _mm512_max_ps(_mm512_set1_ps(-80.0f), _mm512_min_ps(_mm512_set1_ps(80.0f), x));
   const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(-1.44269504088896341f)),
@@ -211,11 +214,23 @@ T512 INL __m512 sig_c(__m512 x) {
   return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
 }
 T512 INL __m512 tanh_c(__m512 x) {
-  const __m512 big = _mm512_fmsub_ps(_mm512_set1_ps(2.0f), sig_c(_mm512_add_ps(x, x)), _mm512_set1_ps(1.0f));
-  /* |x| < 0.625: the odd polynomial, where 2σ(2x) − 1 would lose relative accuracy */
-  const __m512 small = tanh_small16(x);
-  const __mmask16 is_small = _mm512_cmp_ps_mask(_mm512_abs_ps(x), _mm512_set1_ps(0.625f), _CMP_LT_OQ);
-  return _mm512_mask_blend_ps(is_small, big, small);
+  const __m512 lim = _mm512_set1_ps(7.90531110763549805f);
+  x = _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), lim), _mm512_min_ps(lim, x));
+  const __m512 x2 = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(-2.76076847742355e-16f);
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.00018790482477e-13f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-8.60467152213735e-11f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(5.12229709037114e-08f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.48572235717979e-05f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(6.37261928875436e-04f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(4.89352455891786e-03f));
+  __m512 q = _mm512_set1_ps(1.19825839466702e-06f);
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(1.18534705686654e-04f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(2.26843463243900e-03f));
+  q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(4.89352518554385e-03f));
+  __m512 r = _mm512_rcp14_ps(q);
+  r = _mm512_mul_ps(r, _mm512_fnmadd_ps(q, r, _mm512_set1_ps(2.0f)));
+  return _mm512_mul_ps(_mm512_mul_ps(p, x), r);
 }
 #define sigmoid16 sig_c
 #define tanh16 tanh_c

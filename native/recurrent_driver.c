@@ -38,7 +38,7 @@
  *   RNN   dA row = d ⊙ φ'(h_t), φ' = 1 − h_t² (tanh) or [h_t > 0] (relu)
  *   then one packing of dA:  dh = (accumulated for GRU) + (dA[:, 0:G]·W_hh) ⊙ maskH on real rows;
  *   dx_t += (dA_in·W_ih) ⊙ maskX with dA_in = dA[:, 0:G] (GRU: [da_r, da_z] and da_n against W_in).
- *   The steps run in chunks of Tc (recurrent_plan.c: Tc·B·GA floats <= ~2 MB); after each chunk, from its
+ *   The steps run in chunks of Tc (recurrent_plan.c: Tc·B·GA floats <= ~512 KB); after each chunk, from its
  *   pre-packed dAp (still in L2 / L3): dW_hh += Σ dA_recᵀ·(h_{t-1} ⊙ maskH), dW_ih += Σ dA_inᵀ·(x ⊙ maskX).
  *   At the end: biases from the per-row sums (GRU: db_hh from [da_r, da_z, dRn], db_ih from
  *   [da_r, da_z, da_n]); LSTM P > 0: dW_hr += DHSᵀ·m.

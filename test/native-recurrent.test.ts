@@ -126,7 +126,7 @@ test('native results are bit-identical for any thread count and task split (forw
     { kind: 'rnn', T: 5, B: 12, I: 7, H: 40, seed: 35 },
     { kind: 'lstm', T: 1, B: 2, I: 9, H: 40, P: 3, maskX: true, maskH: true, seed: 36 }, // streaming: unpacked weights
     { kind: 'gru', T: 1, B: 1, I: 33, H: 70, maskH: true, seed: 37 },
-    { kind: 'lstm', T: 70, B: 17, I: 5, H: 128, reverse: true, maskH: true, seed: 38 }, // two backward chunks
+    { kind: 'lstm', T: 70, B: 17, I: 5, H: 128, reverse: true, maskH: true, seed: 38 }, // five backward chunks (Tc = 15)
   ];
   for (const cfg of cases) {
     const inp = setup(cfg);
