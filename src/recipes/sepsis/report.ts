@@ -52,7 +52,7 @@ function opeTable(r: SepsisResult): ReportTable {
 function curveChart(r: SepsisResult, which: 'trainReturn' | 'evalReturn'): ReportChart {
   const x = r.agents[0]!.curve.filter((p) => which === 'trainReturn' || p.evalReturn !== undefined).map((p) => p.episodes);
   return {
-    title: which === 'trainReturn' ? 'Returns over training: mean return of each batch (sampled actions)' : 'Returns over training: greedy policy on 1,000 fresh episodes',
+    title: which === 'trainReturn' ? `Returns over training: mean return of each batch (${r.settings.learner === 'ppo' ? 'sampled actions' : 'teacher with probability 0.5^i, else the greedy agent'})` : 'Returns over training: greedy policy on 1,000 fresh episodes',
     kind: 'lines', xLabel: 'training episodes', yLabel: 'mean return', x,
     series: r.agents.map((a) => ({ label: `${a.kind} seed ${a.seed}`, values: x.map((ep) => { const p = a.curve.find((q) => q.episodes === ep); return p ? (p[which] ?? null) : null; }) })),
     caption: `Reference lines in the table: best memoryless ${f3(r.exact.find((e) => e.name.startsWith('best memoryless'))!.value)}, full information ${f3(r.exact[0]!.value)}.`,
