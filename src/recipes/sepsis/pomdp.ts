@@ -1,7 +1,7 @@
 /**
  * Bounds on the best history-dependent policy for the agent's view of the sepsis model (the
  * POMDP over the 10 hidden values diabetes × glucose, with the observation known), and a
- * belief-space policy that attains the lower bound.
+ * belief-space policy built on the lower bound's α-vectors (the DAgger teacher).
  *
  * Exact dynamic programming over reachable beliefs is out of reach (the number of distinct
  * beliefs grows ~10× per step: 24k nodes at 4 steps). Instead:

@@ -2,9 +2,11 @@
  * `runSepsis`: the whole sepsis-POMDP study in one call.
  * 1. Exact values of reference policies by enumeration (full information, the ε-soft
  *    physician, random, never treat, the best memoryless policy found by coordinate ascent)
- *    and a QMDP policy on the exact belief (Monte Carlo).
- * 2. The recurrent agent and its memoryless control, trained the same way for each seed; true
- *    value of each greedy policy over fresh evaluation episodes (the memoryless one also exactly).
+ *    and a QMDP policy on the exact belief (Monte Carlo); bounds on the best policy on the
+ *    observation history and the PBVI belief policy, the DAgger teacher (pomdp.ts).
+ * 2. The recurrent agent and its memoryless control, trained the same way for each seed (DAgger
+ *    from the PBVI policy, or PPO); true value of each greedy policy over fresh evaluation
+ *    episodes (the memoryless one also exactly).
  * 3. Linear probes from features to the exact posterior (first seed's agents).
  * 4. Off-policy evaluation from behaviour trajectories (WIS, model-based) against true values.
  */
