@@ -152,6 +152,7 @@ export function fastInformedBound(m: SepsisModel, om: HiddenModel, H = HORIZON):
     for (let o = 0; o < N_OBS; o++) for (let a = 0; a < N_ACTIONS; a++) for (let h = 0; h < N_HIDDEN; h++) {
       let v = om.R[o * N_ACTIONS + a]![h]!;
       for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) {
+        if (!M.subarray(h * N_HIDDEN, (h + 1) * N_HIDDEN).some((x) => x > 0)) continue;
         let best = -Infinity;
         for (let a2 = 0; a2 < N_ACTIONS; a2++) {
           let w = 0;

@@ -41,6 +41,8 @@ export interface SepsisOptions {
   /** Behaviour trajectories for OPE (default 1,000) and bootstrap resamples (default 100). */
   opeTrajectories?: number;
   bootstrap?: number;
+  /** Episodes per belief-point collection for the PBVI teacher (default 2,000). */
+  teacherEpisodes?: number;
   /** Coordinate-ascent sweeps for the best memoryless policy (default 10). */
   sweeps?: number;
   onProgress?: (line: string) => void;
@@ -121,11 +123,11 @@ function settingsOf(o: SepsisOptions): SepsisResult['settings'] {
   const learner = o.learner ?? 'dagger', ppo = learner === 'ppo';
   const s = {
     rules: o.rules ?? 'master', learner, seed: o.seed ?? 0, seeds: o.seeds ?? 3, hidden: o.hidden ?? 32, iterations: o.iterations ?? (ppo ? 500 : 80), batch: o.batch ?? 256,
-    lr: o.lr ?? (ppo ? 1e-3 : 3e-3), entropy: o.entropy ?? 0.05, evalEpisodes: o.evalEpisodes ?? 10000, opeTrajectories: o.opeTrajectories ?? 1000, bootstrap: o.bootstrap ?? 100, sweeps: o.sweeps ?? 10,
+    lr: o.lr ?? (ppo ? 1e-3 : 3e-3), entropy: o.entropy ?? 0.05, evalEpisodes: o.evalEpisodes ?? 10000, opeTrajectories: o.opeTrajectories ?? 1000, teacherEpisodes: o.teacherEpisodes ?? 2000, bootstrap: o.bootstrap ?? 100, sweeps: o.sweeps ?? 10,
   } as const;
-  const ints = [s.seeds, s.hidden, s.iterations, s.batch, s.evalEpisodes, s.opeTrajectories, s.bootstrap, s.sweeps];
+  const ints = [s.seeds, s.hidden, s.iterations, s.batch, s.evalEpisodes, s.opeTrajectories, s.bootstrap, s.sweeps, s.teacherEpisodes];
   if (!ints.every((v) => Number.isInteger(v) && v >= 1) || !(s.lr > 0) || !(s.entropy >= 0) || s.evalEpisodes < 2) {
-    throw new ValueError('runSepsis', 'positive integers for seeds, hidden, iterations, batch, evalEpisodes (≥ 2), opeTrajectories, bootstrap and sweeps; lr > 0; entropy ≥ 0', JSON.stringify(s));
+    throw new ValueError('runSepsis', 'positive integers for seeds, hidden, iterations, batch, evalEpisodes (≥ 2), opeTrajectories, bootstrap, sweeps and teacherEpisodes; lr > 0; entropy ≥ 0', JSON.stringify(s));
   }
   return { ...s };
 }
@@ -144,7 +146,7 @@ export function runSepsis(o: SepsisOptions = {}): SepsisResult {
   const physician = valueIteration(m, 0.99).policy;
   const mem = bestMemoryless(m, physician, { sweeps: st.sweeps });
   const qmdp = qmdpValue(m, opt.Q, st.evalEpisodes, rng.fork());
-  const teacher = buildTeacher(m, opt, mem.policy, rng.fork());
+  const teacher = buildTeacher(m, opt, mem.policy, rng.fork(), { episodes: st.teacherEpisodes });
   const teacherValue = meanSe(playBelief(m, teacher.policy, st.evalEpisodes, rng.fork()));
   const exact = [
     { name: 'full-information optimum (20 steps)', value: opt.value, how: 'exact' },
