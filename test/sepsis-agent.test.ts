@@ -73,3 +73,15 @@ test('the belief probe recovers P(diabetic) exactly from features that contain i
   assert.ok(good.r2 > 0.9999, `R² ${good.r2}`);
   assert.ok(bad.r2 < 0.02, `R² from noise ${bad.r2}`);
 });
+
+test('the probe copes with saturated units: constant feature columns beside the intercept', () => {
+  const agent = new SepsisAgent('gru', 4, new Rng(7));
+  const e = rollout(agent, simulatorEnv(m), 2000, new Rng(8));
+  const rows = beliefRows(m, e);
+  const p = 32, f = new Float32Array(HORIZON * e.B * p);
+  rows.at.forEach((k, i) => {
+    for (let j = 0; j < p; j++) f[k * p + j] = j < 24 ? 1 : j === 24 ? rows.pDiabetic[i]! : Math.tanh(rows.glucose[i]! * j);
+  });
+  const [pd] = probe(designFrom(f, p, rows), p, rows);
+  assert.ok(pd!.r2 > 0.999, `R² ${pd!.r2}`);
+});

@@ -46,7 +46,7 @@ test('the fitted model: rows are distributions, unseen pairs go to death, and ha
 
 test('recur train --preset sepsis-pomdp runs end to end on a tiny budget and refuses bad options', async () => {
   const dir = tempDir('recur-sepsis-');
-  const args = ['train', '--preset', 'sepsis-pomdp', '--seeds', '1', '--ppo-iterations', '2', '--batch-size', '16', '--hidden', '8', '--eval-episodes', '200', '--search-sweeps', '1', '--quiet', '--name', 's', '--runs-dir', join(dir, 'runs')];
+  const args = ['train', '--preset', 'sepsis-pomdp', '--seeds', '1', '--dagger-iterations', '2', '--teacher-episodes', '20', '--batch-size', '16', '--hidden', '8', '--eval-episodes', '200', '--search-sweeps', '1', '--quiet', '--name', 's', '--runs-dir', join(dir, 'runs')];
   const r = await runInProcess(args, dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /full-information optimum \(20 steps\)\s+0\.449/);

@@ -85,8 +85,11 @@ export interface Episodes {
   features?: Float32Array;
 }
 
-/** Play B episodes in parallel: actions sampled from the policy, or its argmax when `greedy`. */
-export function rollout(agent: SepsisAgent, env: Env, B: number, rng: Rng, o: { greedy?: boolean; keepFeatures?: boolean } = {}): Episodes {
+/** Replaces the agent's action `own` in episode b at step t, environment state s (e.g. a teacher's, in DAgger). */
+export type Chooser = (t: number, b: number, s: number, own: number) => number;
+
+/** Play B episodes in parallel: actions sampled from the policy, or its argmax when `greedy`, unless `choose` overrides them. */
+export function rollout(agent: SepsisAgent, env: Env, B: number, rng: Rng, o: { greedy?: boolean; keepFeatures?: boolean; choose?: Chooser } = {}): Episodes {
   const T = HORIZON, H = agent.hidden;
   const e: Episodes = {
     B, x: new Float32Array(T * B * N_INPUT), act: new Int32Array(T * B), alive: new Float32Array(T * B), logp: new Float32Array(T * B),
@@ -104,7 +107,8 @@ export function rollout(agent: SepsisAgent, env: Env, B: number, rng: Rng, o: { 
       const lp = F.logSoftmax(agent.pi.forward(step.f)).data;
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
-        const a = o.greedy ? argmaxRow(lp, b) : sampleRow(lp, b, rng);
+        const own = o.greedy ? argmaxRow(lp, b) : sampleRow(lp, b, rng);
+        const a = o.choose ? o.choose(t, b, s[b]!, own) : own;
         const k = t * B + b;
         e.act[k] = a; e.alive[k] = 1; e.len[b] = t + 1; e.logp[k] = lp[b * N_ACTIONS + a]!; e.state[k] = s[b]!;
         s[b] = env.next(s[b]!, a, rng);
@@ -165,7 +169,7 @@ function gae(e: Episodes, v: ArrayLike<number>, lambda: number): { adv: Float32A
 }
 
 /** Columns `idx` (episodes) of a time-major (T, B, w) array as a (T, idx.length, w) tensor. */
-function columns(d: ArrayLike<number>, B: number, w: number, idx: readonly number[]): Tensor {
+export function columns(d: ArrayLike<number>, B: number, w: number, idx: readonly number[]): Tensor {
   const T = HORIZON, n = idx.length;
   const out = new Float32Array(T * n * w);
   for (let t = 0; t < T; t++) idx.forEach((b, j) => { for (let c = 0; c < w; c++) out[(t * n + j) * w + c] = d[(t * B + b) * w + c]!; });

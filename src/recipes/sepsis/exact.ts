@@ -96,22 +96,27 @@ export const onObservation = (m: SepsisModel, piObs: Uint8Array): FullPolicy => 
 
 /** evaluatePolicy for a deterministic memoryless policy on the observation, touching only the chosen rows. */
 export function evaluateObsPolicy(m: SepsisModel, piObs: Uint8Array, H = HORIZON): number {
-  let V = new Float64Array(N_FULL);
-  let v = new Float64Array(N_FULL);
+  return expectedInitial(m, obsPolicyValues(m, piObs, H)[H]!);
+}
+
+/** V_k (k = 0..H steps to go) over full states of a deterministic memoryless policy on the observation. */
+export function obsPolicyValues(m: SepsisModel, piObs: Uint8Array, H = HORIZON): Float64Array[] {
+  const V = [new Float64Array(N_FULL)];
   for (let k = 1; k <= H; k++) {
+    const prev = V[k - 1]!, v = new Float64Array(N_FULL);
     for (let s = 0; s < N_FULL; s++) {
       if (m.reward[s] !== 0) continue;
       const r = s * N_ACTIONS + piObs[m.obs[s]!]!;
       let q = 0;
       for (let i = m.rowStart[r]!; i < m.rowStart[r + 1]!; i++) {
         const j = m.next[i]!;
-        q += m.prob[i]! * (m.reward[j] !== 0 ? m.reward[j]! : V[j]!);
+        q += m.prob[i]! * (m.reward[j] !== 0 ? m.reward[j]! : prev[j]!);
       }
       v[s] = q;
     }
-    [V, v] = [v, V];
+    V.push(v);
   }
-  return expectedInitial(m, V);
+  return V;
 }
 
 /** Expected visits to each full state over H steps under a full-state policy (non-terminal states only). */

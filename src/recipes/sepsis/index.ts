@@ -8,3 +8,5 @@ export * from './probe.js';
 export * from './ope.js';
 export * from './run.js';
 export * from './report.js';
+export * from './pomdp.js';
+export * from './dagger.js';

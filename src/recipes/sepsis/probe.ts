@@ -95,11 +95,16 @@ export function probe(X: Float64Array, p: number, rows: ProbeRows, lambda = 1e-2
     idx.forEach((i, r) => out.set(A.subarray(i * q, (i + 1) * q), r * q));
     return out;
   };
-  const Xtr = pick(X, p + 1, train);
+  // Centre the features on the training rows: the same fit (the intercept is not penalized), but
+  // the intercept no longer couples to near-constant (saturated) units, which broke the Cholesky pivot.
+  const mu = new Float64Array(p);
+  for (const i of train) for (let j = 0; j < p; j++) mu[j]! += X[i * (p + 1) + j]! / train.length;
+  const Xc = X.map((v, k) => (k % (p + 1) < p ? v - mu[k % (p + 1)]! : v));
+  const Xtr = pick(Xc, p + 1, train);
   return (['P(diabetic)', 'E[glucose]'] as const).map((target) => {
     const y = target === 'P(diabetic)' ? rows.pDiabetic : rows.glucose;
     const W = ridgeFit(Xtr, p + 1, pick(y, 1, train), 1, lambda);
-    const yhat = linearPredict(X, p + 1, W, 1);
+    const yhat = linearPredict(Xc, p + 1, W, 1);
     const slices = PROBE_SLICES.map((s) => {
       const idx = test.filter((i) => s.keep(rows, i));
       const r = r2Of(y, yhat, idx);

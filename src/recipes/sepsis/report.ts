@@ -52,7 +52,7 @@ function opeTable(r: SepsisResult): ReportTable {
 function curveChart(r: SepsisResult, which: 'trainReturn' | 'evalReturn'): ReportChart {
   const x = r.agents[0]!.curve.filter((p) => which === 'trainReturn' || p.evalReturn !== undefined).map((p) => p.episodes);
   return {
-    title: which === 'trainReturn' ? 'Returns over training: mean return of each batch (sampled actions)' : 'Returns over training: greedy policy on 1,000 fresh episodes',
+    title: which === 'trainReturn' ? `Returns over training: mean return of each batch (${r.settings.learner === 'ppo' ? 'sampled actions' : 'teacher with probability 0.5^i, else the greedy agent'})` : 'Returns over training: greedy policy on 1,000 fresh episodes',
     kind: 'lines', xLabel: 'training episodes', yLabel: 'mean return', x,
     series: r.agents.map((a) => ({ label: `${a.kind} seed ${a.seed}`, values: x.map((ep) => { const p = a.curve.find((q) => q.episodes === ep); return p ? (p[which] ?? null) : null; }) })),
     caption: `Reference lines in the table: best memoryless ${f3(r.exact.find((e) => e.name.startsWith('best memoryless'))!.value)}, full information ${f3(r.exact[0]!.value)}.`,
@@ -60,13 +60,16 @@ function curveChart(r: SepsisResult, which: 'trainReturn' | 'evalReturn'): Repor
 }
 
 export function sepsisReport(config: Record<string, unknown>, r: SepsisResult): ReportData {
-  const agentRows = r.agents.map((a) => [a.kind === 'gru' ? `GRU actor-critic (H=${r.settings.hidden})` : `memoryless actor-critic (H=${r.settings.hidden})`, a.seed, a.value.mean, a.value.se, a.exact ?? null, a.bestIteration]);
+  const how = r.settings.learner === 'ppo' ? 'actor-critic (PPO)' : 'policy (DAgger)';
+  const agentRows = r.agents.map((a) => [`${a.kind === 'gru' ? 'GRU' : 'memoryless'} ${how} (H=${r.settings.hidden})`, a.seed, a.value.mean, a.value.se, a.exact ?? null, a.bestIteration]);
   return {
     title: `sepsis POMDP (${r.settings.rules} rules) — recurrent vs memoryless agents, belief probes, off-policy evaluation`, kind: 'sepsis-pomdp', created: new Date().toISOString(),
     facts: [
       ['simulator', `Oberst & Sontag 2019 rules (${r.settings.rules === 'master' ? "published code's glucose quirk" : 'sim-v2 corrected glucose'}), 20 steps, undiscounted, P(diabetic) = 0.2`],
       ['agent sees', 'HR, BP, O₂ and the three treatments (144 observations); glucose and diabetes hidden'],
-      ['training', `${r.settings.seeds} seeds × ${r.settings.iterations} PPO iterations of ${r.settings.batch} episodes, lr ${r.settings.lr}, entropy ${r.settings.entropy} → 0`],
+      ['training', r.settings.learner === 'ppo'
+        ? `${r.settings.seeds} seeds × ${r.settings.iterations} PPO iterations of ${r.settings.batch} episodes, lr ${r.settings.lr}, entropy ${r.settings.entropy} → 0`
+        : `${r.settings.seeds} seeds × ${r.settings.iterations} DAgger iterations of ${r.settings.batch} episodes (β = 0.5^i), 20 Adam steps of 128 episodes each, lr ${r.settings.lr}; teacher: PBVI belief policy`],
       ['runtime', `${(r.timings.totalMs / 1000).toFixed(0)} s on the ${r.timings.backend} backend`],
     ],
     tables: [

@@ -2,9 +2,11 @@
  * `runSepsis`: the whole sepsis-POMDP study in one call.
  * 1. Exact values of reference policies by enumeration (full information, the ε-soft
  *    physician, random, never treat, the best memoryless policy found by coordinate ascent)
- *    and a QMDP policy on the exact belief (Monte Carlo).
- * 2. The recurrent agent and its memoryless control, trained the same way for each seed; true
- *    value of each greedy policy over fresh evaluation episodes (the memoryless one also exactly).
+ *    and a QMDP policy on the exact belief (Monte Carlo); bounds on the best policy on the
+ *    observation history and the PBVI belief policy, the DAgger teacher (pomdp.ts).
+ * 2. The recurrent agent and its memoryless control, trained the same way for each seed (DAgger
+ *    from the PBVI policy, or PPO); true value of each greedy policy over fresh evaluation
+ *    episodes (the memoryless one also exactly).
  * 3. Linear probes from features to the exact posterior (first seed's agents).
  * 4. Off-policy evaluation from behaviour trajectories (WIS, model-based) against true values.
  */
@@ -14,16 +16,24 @@ import { bestMemoryless, epsSoft, evaluateObsPolicy, evaluatePolicy, determinist
 import { initialBelief, qmdpAction, updateBelief } from './filter.js';
 import { N_INPUT, encodeObs, rollout, simulatorEnv, type SepsisAgent } from './agent.js';
 import { trainAgent, type CurvePoint } from './train.js';
+import { trainDagger } from './dagger.js';
+import { buildTeacher, playBelief } from './pomdp.js';
 import { beliefRows, designFrom, featuresOf, observationOneHot, probe, type ProbeScore } from './probe.js';
 import { agentActions, agentModelValue, behaviourData, bootstrap, fitObsModel, memorylessActions, modelValue, solveObsModel, wis } from './ope.js';
 
+export type Learner = 'dagger' | 'ppo';
+
 export interface SepsisOptions {
   rules?: Rules;
+  /** How both agents are trained: DAgger from the belief-space teacher (default) or PPO. */
+  learner?: Learner;
   seed?: number;
   seeds?: number;
   hidden?: number;
+  /** Training iterations per agent (default: PPO 500, DAgger 80). */
   iterations?: number;
   batch?: number;
+  /** Adam learning rate (default: PPO 1e-3, DAgger 3e-3). */
   lr?: number;
   entropy?: number;
   /** Fresh episodes for each agent's final score (default 10,000). */
@@ -31,6 +41,8 @@ export interface SepsisOptions {
   /** Behaviour trajectories for OPE (default 1,000) and bootstrap resamples (default 100). */
   opeTrajectories?: number;
   bootstrap?: number;
+  /** Episodes per belief-point collection for the PBVI teacher (default 2,000). */
+  teacherEpisodes?: number;
   /** Coordinate-ascent sweeps for the best memoryless policy (default 10). */
   sweeps?: number;
   onProgress?: (line: string) => void;
@@ -108,13 +120,14 @@ function memorylessPolicy(agent: SepsisAgent): Uint8Array {
 }
 
 function settingsOf(o: SepsisOptions): SepsisResult['settings'] {
+  const learner = o.learner ?? 'dagger', ppo = learner === 'ppo';
   const s = {
-    rules: o.rules ?? 'master', seed: o.seed ?? 0, seeds: o.seeds ?? 3, hidden: o.hidden ?? 32, iterations: o.iterations ?? 500, batch: o.batch ?? 256,
-    lr: o.lr ?? 1e-3, entropy: o.entropy ?? 0.05, evalEpisodes: o.evalEpisodes ?? 10000, opeTrajectories: o.opeTrajectories ?? 1000, bootstrap: o.bootstrap ?? 100, sweeps: o.sweeps ?? 10,
+    rules: o.rules ?? 'master', learner, seed: o.seed ?? 0, seeds: o.seeds ?? 3, hidden: o.hidden ?? 32, iterations: o.iterations ?? (ppo ? 500 : 80), batch: o.batch ?? 256,
+    lr: o.lr ?? (ppo ? 1e-3 : 3e-3), entropy: o.entropy ?? 0.05, evalEpisodes: o.evalEpisodes ?? 10000, opeTrajectories: o.opeTrajectories ?? 1000, teacherEpisodes: o.teacherEpisodes ?? 2000, bootstrap: o.bootstrap ?? 100, sweeps: o.sweeps ?? 10,
   } as const;
-  const ints = [s.seeds, s.hidden, s.iterations, s.batch, s.evalEpisodes, s.opeTrajectories, s.bootstrap, s.sweeps];
+  const ints = [s.seeds, s.hidden, s.iterations, s.batch, s.evalEpisodes, s.opeTrajectories, s.bootstrap, s.sweeps, s.teacherEpisodes];
   if (!ints.every((v) => Number.isInteger(v) && v >= 1) || !(s.lr > 0) || !(s.entropy >= 0) || s.evalEpisodes < 2) {
-    throw new ValueError('runSepsis', 'positive integers for seeds, hidden, iterations, batch, evalEpisodes (≥ 2), opeTrajectories, bootstrap and sweeps; lr > 0; entropy ≥ 0', JSON.stringify(s));
+    throw new ValueError('runSepsis', 'positive integers for seeds, hidden, iterations, batch, evalEpisodes (≥ 2), opeTrajectories, bootstrap, sweeps and teacherEpisodes; lr > 0; entropy ≥ 0', JSON.stringify(s));
   }
   return { ...s };
 }
@@ -133,8 +146,13 @@ export function runSepsis(o: SepsisOptions = {}): SepsisResult {
   const physician = valueIteration(m, 0.99).policy;
   const mem = bestMemoryless(m, physician, { sweeps: st.sweeps });
   const qmdp = qmdpValue(m, opt.Q, st.evalEpisodes, rng.fork());
+  const teacher = buildTeacher(m, opt, mem.policy, rng.fork(), { episodes: st.teacherEpisodes });
+  const teacherValue = meanSe(playBelief(m, teacher.policy, st.evalEpisodes, rng.fork()));
   const exact = [
     { name: 'full-information optimum (20 steps)', value: opt.value, how: 'exact' },
+    { name: 'best policy on the observation history: upper bound (fast informed bound)', value: teacher.upperBound, how: 'exact' },
+    { name: 'PBVI belief policy, one-step lookahead (the DAgger teacher)', value: teacherValue.mean, how: `Monte Carlo, ${st.evalEpisodes} episodes, ± ${teacherValue.se.toFixed(3)}` },
+    { name: `best policy on the observation history: lower bound (PBVI plans, ${teacher.points} belief points)`, value: teacher.lowerBound, how: 'exact' },
     { name: 'γ = 0.99 stationary optimal policy', value: evaluatePolicy(m, deterministic(physician)), how: 'exact' },
     { name: 'physician: its ε = 0.05 soft version', value: evaluatePolicy(m, epsSoft(physician, 0.05)), how: 'exact' },
     { name: `QMDP on the exact belief (sees what the agent sees)`, value: qmdp.mean, how: `Monte Carlo, ${st.evalEpisodes} episodes, ± ${qmdp.se.toFixed(3)}` },
@@ -147,8 +165,8 @@ export function runSepsis(o: SepsisOptions = {}): SepsisResult {
   const firstPair: Partial<Record<'gru' | 'memoryless', SepsisAgent>> = {};
   for (let k = 0; k < st.seeds; k++) {
     for (const kind of ['gru', 'memoryless'] as const) {
-      const seedRng = new Rng(st.seed * 1000 + k);
-      const r = trainAgent(m, { kind, hidden: st.hidden, iterations: st.iterations, batch: st.batch, lr: st.lr, evalEpisodes: 1000, evalEvery: Math.max(1, Math.floor(st.iterations / 20)), entropy: st.entropy, rng: seedRng, onProgress: say });
+      const base = { kind, hidden: st.hidden, iterations: st.iterations, batch: st.batch, lr: st.lr, evalEpisodes: 1000, evalEvery: Math.max(1, Math.floor(st.iterations / 20)), rng: new Rng(st.seed * 1000 + k), onProgress: say };
+      const r = st.learner === 'ppo' ? trainAgent(m, { ...base, entropy: st.entropy }) : trainDagger(m, teacher.policy, { ...base, steps: 20, minibatch: 128 });
       const value = meanSe(rollout(r.agent, simulatorEnv(m), st.evalEpisodes, new Rng(st.seed * 1000 + 500 + k), { greedy: true }).ret);
       const score: AgentScore = { kind, seed: k, value, bestIteration: r.best.iteration, curve: r.curve };
       if (kind === 'memoryless') score.exact = evaluateObsPolicy(m, memorylessPolicy(r.agent));

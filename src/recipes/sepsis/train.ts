@@ -29,7 +29,11 @@ export interface CurvePoint {
   episodes: number;
   /** Mean return of the batch's sampled episodes. */
   trainReturn: number;
+  /** PPO: mean policy entropy (NaN under DAgger). */
   entropy: number;
+  /** DAgger: fraction of steps where the agent's greedy action equals the teacher's, and the last imitation loss. */
+  agreement?: number;
+  loss?: number;
   /** Mean greedy return on evalEpisodes fresh episodes (evaluation iterations only). */
   evalReturn?: number;
 }

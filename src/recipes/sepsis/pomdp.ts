@@ -1,0 +1,279 @@
+/**
+ * Bounds on the best history-dependent policy for the agent's view of the sepsis model (the
+ * POMDP over the 10 hidden values diabetes × glucose, with the observation known), and a
+ * belief-space policy built on the lower bound's α-vectors (the DAgger teacher).
+ *
+ * Exact dynamic programming over reachable beliefs is out of reach (the number of distinct
+ * beliefs grows ~10× per step: 24k nodes at 4 steps). Instead:
+ * - lower bound: point-based value iteration (PBVI). Γ(t, o) holds α-vectors over the hidden
+ *   values, each the exact value of a conditional plan from step t at observation o; the best
+ *   memoryless policy's values are always in Γ, so the bound is never below that policy.
+ * - upper bound: the fast informed bound (Hauskrecht 2000): the agent may pick its next action
+ *   after seeing the next observation but before the next hidden value, which is worth at least
+ *   as much as the true information structure.
+ *
+ * Legend: h hidden value (5·diabetic + glucose), o observation (0..143), a action, t steps taken.
+ */
+import type { Rng } from '../../index.js';
+import { HORIZON, N_ACTIONS, N_FULL, N_OBS, sampleInitial, sampleNext, type SepsisModel } from './simulator.js';
+import { N_HIDDEN, fullOf, hiddenOf, initialBelief, qmdpAction, updateBelief } from './filter.js';
+import { obsPolicyValues } from './exact.js';
+
+const HH = N_HIDDEN * N_HIDDEN;
+
+/** P(next hidden h', next observation o', no terminal reward | h, o, a) per o', and the expected terminal reward per h. */
+export interface Branch { o2: number; M: Float64Array }
+export interface HiddenModel { R: Float64Array[]; branches: Branch[][] }
+
+/** The (o, a) rows of the model as 10 × 10 matrices per next observation (index o·8 + a). */
+export function hiddenModel(m: SepsisModel): HiddenModel {
+  const R: Float64Array[] = [], branches: Branch[][] = [];
+  for (let o = 0; o < N_OBS; o++) {
+    for (let a = 0; a < N_ACTIONS; a++) {
+      const r = new Float64Array(N_HIDDEN), by = new Map<number, Float64Array>();
+      for (let h = 0; h < N_HIDDEN; h++) {
+        const row = fullOf(h, o) * N_ACTIONS + a;
+        for (let k = m.rowStart[row]!; k < m.rowStart[row + 1]!; k++) {
+          const j = m.next[k]!, p = m.prob[k]!;
+          if (m.reward[j] !== 0) { r[h]! += p * m.reward[j]!; continue; }
+          let M = by.get(m.obs[j]!);
+          if (!M) by.set(m.obs[j]!, (M = new Float64Array(HH)));
+          M[h * N_HIDDEN + hiddenOf(j)]! += p;
+        }
+      }
+      R.push(r);
+      branches.push([...by].map(([o2, M]) => ({ o2, M })));
+    }
+  }
+  return { R, branches };
+}
+
+const dot = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < N_HIDDEN; i++) s += x[i]! * y[i]!;
+  return s;
+};
+/** b·M (the unnormalized next belief). */
+function rowTimes(b: ArrayLike<number>, M: Float64Array, out: Float64Array): Float64Array {
+  out.fill(0);
+  for (let h = 0; h < N_HIDDEN; h++) if (b[h]) for (let g = 0; g < N_HIDDEN; g++) out[g]! += b[h]! * M[h * N_HIDDEN + g]!;
+  return out;
+}
+
+/** α-vectors per (t, o): Γ[t][o]; Γ[H] is all zeros. */
+export type AlphaSets = Float64Array[][][];
+
+const bestAlpha = (set: Float64Array[], b: ArrayLike<number>): { alpha: Float64Array; v: number } => {
+  let alpha = set[0]!, v = dot(b, alpha);
+  for (let i = 1; i < set.length; i++) { const w = dot(b, set[i]!); if (w > v) { v = w; alpha = set[i]!; } }
+  return { alpha, v };
+};
+
+/** Value of each action at belief b (step t, observation o) looking one step ahead into Γ[t+1]. */
+export function lookahead(om: HiddenModel, G: AlphaSets, t: number, o: number, b: ArrayLike<number>): Float64Array {
+  const q = new Float64Array(N_ACTIONS), bm = new Float64Array(N_HIDDEN);
+  for (let a = 0; a < N_ACTIONS; a++) {
+    q[a] = dot(b, om.R[o * N_ACTIONS + a]!);
+    for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) q[a]! += bestAlpha(G[t + 1]![o2]!, rowTimes(b, M, bm)).v;
+  }
+  return q;
+}
+
+/** The α-vector of the best one-step plan at b, built on Γ[t+1]. */
+function backup(om: HiddenModel, G: AlphaSets, t: number, o: number, b: ArrayLike<number>): Float64Array {
+  let best: Float64Array | null = null, bestV = -Infinity;
+  const bm = new Float64Array(N_HIDDEN);
+  for (let a = 0; a < N_ACTIONS; a++) {
+    const alpha = Float64Array.from(om.R[o * N_ACTIONS + a]!);
+    for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) {
+      const next = bestAlpha(G[t + 1]![o2]!, rowTimes(b, M, bm)).alpha;
+      for (let h = 0; h < N_HIDDEN; h++) for (let g = 0; g < N_HIDDEN; g++) alpha[h]! += M[h * N_HIDDEN + g]! * next[g]!;
+    }
+    const v = dot(b, alpha);
+    if (v > bestV) { bestV = v; best = alpha; }
+  }
+  return best!;
+}
+
+/** Belief points per (t, o), collected from simulated histories. */
+export type BeliefPoints = Float64Array[][][];
+
+export const emptyPoints = (H = HORIZON): BeliefPoints => Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => []));
+
+/** Add b at (t, o) unless a stored point lies within `tol` in L1 or the cell already holds `cap` points. */
+export function addPoint(P: BeliefPoints, t: number, o: number, b: Float64Array, cap: number, tol = 0.02): void {
+  const cell = P[t]![o]!;
+  if (cell.length >= cap) return;
+  for (const c of cell) {
+    let d = 0;
+    for (let h = 0; h < N_HIDDEN; h++) d += Math.abs(c[h]! - b[h]!);
+    if (d < tol) return;
+  }
+  cell.push(b);
+}
+
+/**
+ * PBVI, backward over t: Γ(t, o) = {the memoryless policy's values at (t, o)} ∪ {backup at each
+ * point}. `baseline` is the memoryless policy that seeds every Γ.
+ */
+export function pbvi(m: SepsisModel, om: HiddenModel, P: BeliefPoints, baseline: Uint8Array, H = HORIZON): AlphaSets {
+  const Vmem = obsPolicyValues(m, baseline, H);
+  const G: AlphaSets = Array.from({ length: H + 1 }, () => []);
+  G[H] = Array.from({ length: N_OBS }, () => [new Float64Array(N_HIDDEN)]);
+  for (let t = H - 1; t >= 0; t--) {
+    const V = Vmem[H - t]!;
+    G[t] = Array.from({ length: N_OBS }, (_, o) => [Float64Array.from({ length: N_HIDDEN }, (_, h) => V[fullOf(h, o)]!)]);
+    for (let o = 0; o < N_OBS; o++) for (const b of P[t]![o]!) G[t]![o]!.push(backup(om, G, t, o, b));
+  }
+  return G;
+}
+
+/** P(o₀) for each initial observation. */
+function initialObs(m: SepsisModel): Float64Array {
+  const p = new Float64Array(N_OBS);
+  for (let s = 0; s < N_FULL; s++) p[m.obs[s]!]! += m.initial[s]!;
+  return p;
+}
+
+/** The value at the start of the plans in Γ: a lower bound on the POMDP optimum (attained by following them). */
+export function rootValue(m: SepsisModel, G: AlphaSets): number {
+  const p0 = initialObs(m);
+  let v = 0;
+  for (let o = 0; o < N_OBS; o++) if (p0[o]) v += p0[o]! * bestAlpha(G[0]![o]!, initialBelief(m, o)).v;
+  return v;
+}
+
+/** The fast informed bound: an upper bound on the value of any policy that sees only the observations. */
+export function fastInformedBound(m: SepsisModel, om: HiddenModel, H = HORIZON): number {
+  // U[o][a·10 + h] with k steps to go
+  let U = Array.from({ length: N_OBS }, () => new Float64Array(N_ACTIONS * N_HIDDEN));
+  for (let k = 1; k <= H; k++) {
+    const next = Array.from({ length: N_OBS }, () => new Float64Array(N_ACTIONS * N_HIDDEN));
+    for (let o = 0; o < N_OBS; o++) for (let a = 0; a < N_ACTIONS; a++) for (let h = 0; h < N_HIDDEN; h++) {
+      let v = om.R[o * N_ACTIONS + a]![h]!;
+      for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) {
+        if (!M.subarray(h * N_HIDDEN, (h + 1) * N_HIDDEN).some((x) => x > 0)) continue;
+        let best = -Infinity;
+        for (let a2 = 0; a2 < N_ACTIONS; a2++) {
+          let w = 0;
+          for (let g = 0; g < N_HIDDEN; g++) w += M[h * N_HIDDEN + g]! * U[o2]![a2 * N_HIDDEN + g]!;
+          if (w > best) best = w;
+        }
+        v += best;
+      }
+      next[o]![a * N_HIDDEN + h] = v;
+    }
+    U = next;
+  }
+  const p0 = initialObs(m);
+  let total = 0;
+  for (let o = 0; o < N_OBS; o++) {
+    if (!p0[o]) continue;
+    const b = initialBelief(m, o);
+    let best = -Infinity;
+    for (let a = 0; a < N_ACTIONS; a++) best = Math.max(best, dot(b, U[o]!.subarray(a * N_HIDDEN, (a + 1) * N_HIDDEN)));
+    total += p0[o]! * best;
+  }
+  return total;
+}
+
+/**
+ * The exact optimum over observation histories by dynamic programming over every reachable
+ * belief (memoized on (t, o, b)). Exponential in H (about 24,000 beliefs at H = 4): for checks on
+ * short horizons only. `visit` sees each distinct (t, o, b).
+ */
+export function exactBeliefValue(m: SepsisModel, om: HiddenModel, H: number, visit?: (t: number, o: number, b: Float64Array) => void): number {
+  const memo = new Map<string, number>();
+  const V = (t: number, o: number, b: Float64Array): number => {
+    if (t === H) return 0;
+    const key = `${t},${o},${Array.from(b, (v) => Math.round(v * 1e12)).join(',')}`;
+    const got = memo.get(key);
+    if (got !== undefined) return got;
+    visit?.(t, o, b);
+    let best = -Infinity;
+    for (let a = 0; a < N_ACTIONS; a++) {
+      let q = dot(b, om.R[o * N_ACTIONS + a]!);
+      for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) {
+        const nb = rowTimes(b, M, new Float64Array(N_HIDDEN)), z = nb.reduce((x, y) => x + y, 0);
+        if (z > 0) q += z * V(t + 1, o2, nb.map((x) => x / z));
+      }
+      best = Math.max(best, q);
+    }
+    memo.set(key, best);
+    return best;
+  };
+  const p0 = initialObs(m);
+  let total = 0;
+  for (let o = 0; o < N_OBS; o++) if (p0[o]) total += p0[o]! * V(0, o, initialBelief(m, o));
+  return total;
+}
+
+/** A policy acting on the exact belief: the step t, observation o and belief b → an action. */
+export type BeliefPolicy = (t: number, o: number, b: Float64Array) => number;
+
+export const pbviPolicy = (om: HiddenModel, G: AlphaSets): BeliefPolicy => (t, o, b) => {
+  const q = lookahead(om, G, t, o, b);
+  let best = 0;
+  for (let a = 1; a < N_ACTIONS; a++) if (q[a]! > q[best]! + 1e-12) best = a;
+  return best;
+};
+
+/**
+ * Play n episodes of a belief policy (with probability `explore` a uniform random action instead),
+ * tracking the exact belief; `visit` sees every (t, o, b) acted on. Returns each episode's return.
+ */
+export function playBelief(m: SepsisModel, pi: BeliefPolicy, n: number, rng: Rng, o: { explore?: number; visit?: (t: number, ob: number, b: Float64Array) => void } = {}): Float64Array {
+  const ret = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = sampleInitial(m, rng);
+    let b = initialBelief(m, m.obs[s]!);
+    for (let t = 0; t < HORIZON; t++) {
+      const ob = m.obs[s]!;
+      o.visit?.(t, ob, b);
+      const a = o.explore && rng.random() < o.explore ? rng.int(N_ACTIONS) : pi(t, ob, b);
+      const s2 = sampleNext(m, s, a, rng);
+      if (m.reward[s2] !== 0) { ret[i] = m.reward[s2]!; break; }
+      b = updateBelief(m, b, ob, a, m.obs[s2]!);
+      s = s2;
+    }
+  }
+  return ret;
+}
+
+export interface Teacher {
+  policy: BeliefPolicy;
+  /** PBVI's value at the start: a lower bound on the best history-dependent policy. */
+  lowerBound: number;
+  /** The fast informed bound: an upper bound on it. */
+  upperBound: number;
+  points: number;
+}
+
+/**
+ * PBVI with belief points from simulated histories: first from QMDP and the best memoryless
+ * policy with 30 % random actions, then `rounds` times from the current PBVI policy with 20 %.
+ * The returned policy looks one step ahead into the α-vectors (memoized on the belief).
+ */
+export function buildTeacher(m: SepsisModel, opt: { Q: Float64Array[] }, memPolicy: Uint8Array, rng: Rng, o: { episodes?: number; cap?: number; rounds?: number } = {}): Teacher {
+  const n = o.episodes ?? 2000, cap = o.cap ?? 20;
+  const om = hiddenModel(m);
+  const P = emptyPoints();
+  const visit = (t: number, ob: number, b: Float64Array): void => addPoint(P, t, ob, b, cap);
+  playBelief(m, (t, ob, b) => qmdpAction(opt.Q, b, ob, t), n, rng, { explore: 0.3, visit });
+  playBelief(m, (_t, ob) => memPolicy[ob]!, n, rng, { explore: 0.3, visit });
+  let G = pbvi(m, om, P, memPolicy);
+  for (let r = 0; r < (o.rounds ?? 1); r++) {
+    playBelief(m, pbviPolicy(om, G), n, rng, { explore: 0.2, visit });
+    G = pbvi(m, om, P, memPolicy);
+  }
+  const base = pbviPolicy(om, G), memo = new Map<string, number>();
+  const policy: BeliefPolicy = (t, ob, b) => {
+    const key = `${t},${ob},${Array.from(b, (v) => Math.round(v * 1e9)).join(',')}`;
+    let a = memo.get(key);
+    if (a === undefined) memo.set(key, (a = base(t, ob, b)));
+    return a;
+  };
+  let points = 0;
+  for (const row of P) for (const cell of row) points += cell.length;
+  return { policy, lowerBound: rootValue(m, G), upperBound: fastInformedBound(m, om), points };
+}
