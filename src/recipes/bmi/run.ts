@@ -124,7 +124,8 @@ export async function runBmi(o: BmiOptions): Promise<BmiResult | null> {
   for (const [si, { s, folds: fds }] of plan.entries()) {
     for (const [f, d] of fds.entries()) {
       const file = o.stateDir ? join(o.stateDir, foldFile(s.name, f, 'json')) : '';
-      const reused = !!file && existsSync(file);
+      // A fold saved without its decoders (by an older version) is computed again.
+      const reused = !!file && existsSync(file) && existsSync(join(o.stateDir!, foldFile(s.name, f, 'safetensors')));
       const out = reused ? (JSON.parse(readFileSync(file, 'utf8')) as FoldOutcome) : await computeFold(d, h, h.seed * 1000 + si * 100 + f, file && join(o.stateDir!, foldFile(s.name, f, 'safetensors')), o.stop);
       if (!out) return null;
       if (file && !reused) writeFileAtomicSync(file, JSON.stringify(out));
