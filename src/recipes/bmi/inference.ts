@@ -8,10 +8,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileError, FormatError } from '../../index.js';
 import { textTable } from '../common/table.js';
-import { loadRecording, matchColumns, r2, rowsOf, samplesOf, type Block, type Recording } from './data.js';
-import { decodeBlock, loadFold, FoldStream, type FoldPredictions, type SavedFold } from './deploy.js';
 import { kalmanFilter, kalmanRunner, linearPredict } from './baselines.js';
-import { laggedDesign, standardise } from './data.js';
+import { laggedDesign, loadRecording, matchColumns, r2, rowsOf, samplesOf, standardise, type Block, type Recording } from './data.js';
+import { FoldStream, decodeBlock, loadFold, type FoldPredictions, type SavedFold } from './deploy.js';
 import { foldsOf, foldFile, type SplitSpec } from './run.js';
 
 /** A run's fold decoders, in split and fold order. */
