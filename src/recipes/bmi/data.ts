@@ -64,7 +64,7 @@ export function loadRecording(path: string, inputs = 'unit*', targets = 'vel_x,v
   const inputNames = matchColumns(t.header, inputs, '--input-cols').filter((n) => !targetNames.includes(n));
   if (!inputNames.length) throw new OptionError('--input-cols', 'at least one input column that is not a target', inputs);
   const yi = columns(t, targetNames, 'target column');
-  const xi = columns(t, inputNames, 'input column');
+  const xi = columns(t, inputNames, 'neural input column');
   const T = t.rows.length;
   if (T < minRows) throw new FormatError(path, `at least ${minRows} rows (time bins)`, `${T}`);
   const N = inputNames.length;
