@@ -25,7 +25,7 @@ export interface SplitSummary {
    * Per recurrent decoder (the cell's seed average, and its blend with Wiener): folds where it
    * beats Wiener / Kalman, and the paired difference to Wiener over folds (mean, SEM; 0 for one fold).
    */
-  wins: { cell: string; vsWiener: number; vsKalman: number; folds: number; diff: number; sem: number }[];
+  wins: { decoder: string; vsWiener: number; vsKalman: number; folds: number; diff: number; sem: number }[];
   verdict: string[];
   streaming: { bins: number; medianMs: number; p99Ms: number; maxAbsDiff: number };
 }
@@ -51,7 +51,7 @@ function system(name: string, perFold: number[], seedSd?: number): SystemSummary
 function verdictOf(split: string, sys: SystemSummary[], wins: SplitSummary['wins']): string[] {
   const [w, k] = [sys[0]!, sys[1]!];
   return wins.map((x) => {
-    const r = sys.find((s) => s.name === x.cell)!;
+    const r = sys.find((s) => s.name === x.decoder)!;
     const all = x.vsWiener === x.folds && x.vsKalman === x.folds;
     const word = x.folds === 1
       ? `${r.name} ${r.mean.toFixed(3)} vs Wiener ${w.mean.toFixed(3)} vs Kalman ${k.mean.toFixed(3)}: ${r.mean > w.mean ? 'beats' : 'does not beat'} Wiener, ${r.mean > k.mean ? 'beats' : 'does not beat'} Kalman`
@@ -75,7 +75,7 @@ export function summarise(splits: readonly { name: string; kind: 'cv' | 'cross' 
     const wins = systems.slice(2).map((y) => {
       const d = y.perFold.map((v, i) => v - wiener[i]!);
       return {
-        cell: y.name, folds: fs.length, vsWiener: d.filter((v) => v > 0).length, vsKalman: y.perFold.filter((v, i) => v > kalman[i]!).length,
+        decoder: y.name, folds: fs.length, vsWiener: d.filter((v) => v > 0).length, vsKalman: y.perFold.filter((v, i) => v > kalman[i]!).length,
         diff: mean(d), sem: sd(d) / Math.sqrt(d.length),
       };
     });
