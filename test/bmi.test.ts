@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, Tensor, noGrad } from '../src/index.js';
 import {
-  StreamingDecoder, WindowDecoder, contiguousFolds, decode, kalmanFilter, kalmanFit, kalmanRunner, laggedDesign, linearPredict, matchColumns, r2, ridgeFit, samplesOf,
+  StreamingDecoder, WindowDecoder, contiguousFolds, decode, kalmanFilter, kalmanFit, kalmanRunner, laggedDesign, linearPredict, matchColumns, r2, ridgeFit, samplesOf, summarise,
   type KalmanModel,
 } from '../src/recipes/bmi/index.js';
 import { runInProcess, tempDir } from './cli-helpers.js';
@@ -227,4 +227,22 @@ test('recur train --task decode on a synthetic CSV exits 0 with a report; bad ce
   const u = await runInProcess(['train', '--task', 'decode', '--csv', csv, '--input-cols', 'neuron*', '--runs-dir', join(dir, 'runs')], dir);
   assert.equal(u.code, 2, u.stderr);
   assert.match(u.stderr, /--input-cols/);
+});
+
+test('summarise: recurrent rows score the seed average, blend rows the blend; wins and the paired difference to Wiener with its SEM', () => {
+  const fold = (f: number, w: number, k: number, ens: number, blend: number) => ({
+    split: 's', fold: f, bins: { train: 1, val: 1, test: 1 }, wiener: { lambda: 1, val: 0, test: w, perTarget: [w] }, kalman: { c: 1, val: 0, test: k, perTarget: [k] },
+    rnn: [{ cell: 'lstm' as const, hidden: 8, dropout: 0, grid: [], test: [ens - 0.1, ens - 0.05], ensemble: ens, perTarget: [ens], blend: { alpha: 0.5, val: 0, test: blend }, epochs: [1, 1] }],
+    streaming: { latencies: [0.1], maxAbsDiff: 0 }, trace: { bins: [], truth: [], wiener: [], kalman: [], rnn: [] }, ms: 0,
+  });
+  const [s] = summarise([{ name: 's', kind: 'cv' }], [fold(0, 0.5, 0.4, 0.6, 0.55), fold(1, 0.5, 0.6, 0.4, 0.52), fold(2, 0.5, 0.3, 0.7, 0.6)], ['lstm']);
+  assert.deepEqual(s!.systems.map((y) => y.name), ['Wiener', 'Kalman', 'LSTM', 'LSTM+W']);
+  assert.ok(Math.abs(s!.systems[2]!.mean - 0.5667) < 1e-4);
+  const lstm = s!.wins.find((x) => x.decoder === 'LSTM')!;
+  assert.deepEqual([lstm.vsWiener, lstm.vsKalman], [2, 2]);
+  // Differences 0.1, −0.1, 0.2: mean 0.0667, sd 0.1528, SEM 0.0882.
+  assert.ok(Math.abs(lstm.diff - 0.0667) < 1e-4 && Math.abs(lstm.sem - 0.0882) < 1e-4, `${lstm.diff} ± ${lstm.sem}`);
+  const blend = s!.wins.find((x) => x.decoder === 'LSTM+W')!;
+  assert.deepEqual([blend.vsWiener, blend.vsKalman], [3, 2]);
+  assert.match(s!.verdict[0]!, /beats Wiener on 2 of 3 folds \(paired difference \+0\.067 ± 0\.088 SEM\)/);
 });

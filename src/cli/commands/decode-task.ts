@@ -3,18 +3,22 @@
  * decoding recipe (src/recipes/bmi). Wiener filter, Kalman filter and LSTM/GRU decoders on the
  * causal lag window under contiguous-block CV (or train on --csv, test on --test-csv). The run
  * folder gets config.json, events.jsonl, one fold-*.json per finished fold (reused by --resume),
- * metrics.json, table.txt, report-data.json and report.html.
+ * metrics.json, table.txt, report-data.json and report.html; each fold's decoders are saved as
+ * fold-*.safetensors for `recur eval` and `recur predict` (src/recipes/bmi/deploy.ts, inference.ts).
  */
 import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { OptionError, ValueError } from '../../index.js';
-import { BMI_PRESETS, bmiReport, formatSummary, runBmi, type BmiProgress, type SplitSpec } from '../../recipes/bmi/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, onInterrupt, readJson, type RunDir } from '../../recipes/common/index.js';
+import { OptionError, ValueError, checkSchema, writeFileAtomicSync } from '../../index.js';
+import {
+  BMI_PRESETS, bmiReport, evalDecodeFile, evalOwnFolds, formatSummary, loadRunDecoders, predictDecodeFile, runBmi, type BmiProgress, type SplitSpec,
+} from '../../recipes/bmi/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, onInterrupt, openFinishedRun, readJson, type RunDir } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
 import { finishRun, startRun } from './finish-run.js';
+import { onlyFor, type EvalOpts, type PredictOpts } from './run-options.js';
 import type { Io } from './io.js';
 
 /** Flags of the decode task only (the others are shared with the forecast and splice tasks). */
@@ -145,4 +149,36 @@ async function trainDecode(c: DecodeConfig, cwd: string, run: RunDir, io: Io): P
   } finally {
     stop.dispose();
   }
+}
+
+/** A finished decode run: its saved config, splits, fold decoders and the settings it was trained with. */
+function openDecodeRun(dir: string, command: string, io: Io) {
+  const run = openFinishedRun(resolve(io.cwd, dir), command);
+  const path = join(run.path, RUN_FILES.config);
+  const { cwd, ...saved } = readJson(path) as Record<string, unknown>;
+  const c = validate(decodeSchema, merge({ values: saved, source: { kind: 'file', path } }), DECODE_KEYS, `recur ${command}`);
+  const { splits } = splitsOf(c, typeof cwd === 'string' ? cwd : io.cwd);
+  const metricsPath = join(run.path, RUN_FILES.metrics);
+  const settings = checkSchema(z.object({ folds: int, lags: int, inputs: z.string(), targets: z.string() }), (readJson(metricsPath) as { settings?: unknown }).settings, `${metricsPath}: settings`);
+  const files = splits.flatMap((s) => (s.kind === 'cv' ? [s.file] : [s.trainFile, s.testFile]));
+  return { splits, settings, files, decoders: loadRunDecoders(run.path, splits) };
+}
+
+/** `recur eval --run DIR [--csv FILE]` for a decode run: R² of every decoder (see src/recipes/bmi/inference.ts). */
+export async function evalDecode(o: EvalOpts, io: Io): Promise<{ json: unknown; text: string }> {
+  onlyFor('decode', o, ['part']);
+  const r = openDecodeRun(o.run, 'eval', io);
+  const csv = o.csv ? resolve(io.cwd, o.csv) : null;
+  const e = csv ? evalDecodeFile(r.decoders, csv, r.settings.inputs, r.files.includes(csv)) : evalOwnFolds(r.decoders, r.splits, r.settings);
+  return { json: { run: resolve(io.cwd, o.run), file: e.file, bins: e.bins, decoded: e.decoded, foldDecoders: e.models, scores: e.scores }, text: e.text };
+}
+
+/** `recur predict --run DIR --csv FILE [--out PRED.csv]` for a decode run: one row per bin, decoded causally. */
+export function predictDecode(o: PredictOpts, io: Io): { csv: string; rows: number } {
+  onlyFor('decode', o, ['fasta', 'seqCol', 'idCol', 'calcium', 'all']);
+  if (!o.csv) throw new OptionError('--csv', 'a recording to decode (the columns the run was trained on), for a decode run', 'no --csv');
+  const r = openDecodeRun(o.run, 'predict', io);
+  const out = predictDecodeFile(r.decoders, resolve(io.cwd, o.csv), r.settings.inputs);
+  if (o.out) writeFileAtomicSync(resolve(io.cwd, o.out), out.csv);
+  return out;
 }

@@ -12,7 +12,7 @@ import { flagName } from '../config.js';
 import { FORECAST_TASK_KEYS, evalForecast, predictForecast, resumeForecastTask, runForecastTask } from './forecast-task.js';
 import { CLASSIFY_KEYS, SPLICE_KEYS, resumeSpliceTask, runSpliceTask } from './splice-task.js';
 import { evalSplice, predictSplice } from './splice-run.js';
-import { DECODE_KEYS, resumeDecodeTask, runDecodeTask } from './decode-task.js';
+import { DECODE_KEYS, evalDecode, predictDecode, resumeDecodeTask, runDecodeTask } from './decode-task.js';
 import { SPIKEFINDER_KEYS, predictSpikefinder, resumeSpikefinderTask, runSpikefinderTask } from './spikefinder-task.js';
 import { IRREGULAR_KEYS, runIrregularTask } from './irregular-task.js';
 import { LONGRANGE_KEYS, runLongRangeTask } from './longrange-task.js';
@@ -46,7 +46,7 @@ export const TASKS: readonly Task[] = [
     resume: resumeSpliceTask, evaluate: evalSplice, predict: predictSplice,
   },
   { name: 'forecast', presets: Object.keys(PRESETS), keys: FORECAST_TASK_KEYS, train: runForecastTask, resume: resumeForecastTask, evaluate: evalForecast, predict: predictForecast },
-  { name: 'decode', presets: Object.keys(BMI_PRESETS), keys: DECODE_KEYS, train: runDecodeTask, resume: resumeDecodeTask },
+  { name: 'decode', presets: Object.keys(BMI_PRESETS), keys: DECODE_KEYS, train: runDecodeTask, resume: resumeDecodeTask, evaluate: evalDecode, predict: predictDecode },
   {
     name: 'spike-history', presets: ['spike-history'], keys: SPIKE_HISTORY_KEYS, train: runSpikeHistoryTask,
     resume: resumeSpikeHistoryTask, evaluate: evalSpikeHistory, predict: predictSpikeHistory,

@@ -17,6 +17,8 @@ export interface Recording {
   Y: Float64Array;
   inputNames: string[];
   targetNames: string[];
+  /** The file's header (all columns). */
+  header: string[];
 }
 
 /** Column names matching a pattern list: comma-separated names or globs with `*` (e.g. `unit*`). */
@@ -56,15 +58,15 @@ function columns(t: CsvTable, names: readonly string[], role: string): { j: numb
  * Read a recording: `inputs` and `targets` are comma-separated names or globs.
  * @throws FormatError (`file:line:col`) for a cell that is not a finite number; OptionError for an unknown column.
  */
-export function loadRecording(path: string, inputs = 'unit*', targets = 'vel_x,vel_y'): Recording {
+export function loadRecording(path: string, inputs = 'unit*', targets = 'vel_x,vel_y', minRows = 50): Recording {
   const t = readCsvFile(path);
   const targetNames = matchColumns(t.header, targets, '--target-cols');
   const inputNames = matchColumns(t.header, inputs, '--input-cols').filter((n) => !targetNames.includes(n));
   if (!inputNames.length) throw new OptionError('--input-cols', 'at least one input column that is not a target', inputs);
   const yi = columns(t, targetNames, 'target column');
-  const xi = columns(t, inputNames, 'input column');
+  const xi = columns(t, inputNames, 'neural input column');
   const T = t.rows.length;
-  if (T < 50) throw new FormatError(path, 'at least 50 rows (time bins)', `${T}`);
+  if (T < minRows) throw new FormatError(path, `at least ${minRows} rows (time bins)`, `${T}`);
   const N = inputNames.length;
   const K = targetNames.length;
   const X = new Float64Array(T * N);
@@ -73,7 +75,7 @@ export function loadRecording(path: string, inputs = 'unit*', targets = 'vel_x,v
     for (let n = 0; n < N; n++) X[i * N + n] = xi.data[n]![i]!;
     for (let k = 0; k < K; k++) Y[i * K + k] = yi.data[k]![i]!;
   }
-  return { file: path, T, N, K, X, Y, inputNames, targetNames };
+  return { file: path, T, N, K, X, Y, inputNames, targetNames, header: [...t.header] };
 }
 
 /** A contiguous block [start, end) of bins; `samples` are the bins decoded in it (whole lag window inside the block). */

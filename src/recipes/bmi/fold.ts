@@ -5,10 +5,10 @@
  * test bins: those whose whole lag window lies inside the test block.
  */
 import { Rng } from '../../index.js';
-import { KALMAN_C_GRID, RIDGE_GRID, kalmanFilter, kalmanFit, kalmanRunner, linearPredict, ridgeFit } from './baselines.js';
+import { KALMAN_C_GRID, RIDGE_GRID, kalmanFilter, kalmanFit, kalmanRunner, linearPredict, ridgeFit, type KalmanModel } from './baselines.js';
 import { columnStats, laggedDesign, r2, rowsOf, samplesOf, standardise, type Block, type Recording } from './data.js';
 import { gram } from './linalg.js';
-import { StreamingDecoder, WindowDecoder, decode, fitDecoder, type Series } from './model.js';
+import { StreamingDecoder, WindowDecoder, decode, fitDecoder, type DecoderSpec, type Series } from './model.js';
 
 export interface RnnSettings {
   cells: ('gru' | 'lstm')[];
@@ -40,9 +40,23 @@ export interface RnnOutcome {
   grid: { hidden: number; dropout: number; val: number }[];
   /** Test R² (mean over targets) per seed of the chosen configuration. */
   test: number[];
+  /** Test R² (mean over targets) of the seed-averaged prediction: the fold's decoder. */
+  ensemble: number;
   /** Test R² per target of the seed-averaged prediction. */
   perTarget: number[];
+  /** The seed average blended with the Wiener filter, α·recurrent + (1 − α)·Wiener, α chosen on the validation block. */
+  blend: { alpha: number; val: number; test: number };
   epochs: number[];
+}
+
+/** The fold's fitted decoders, saved as its checkpoint (deploy.ts). */
+export interface FoldModels {
+  xs: { mean: Float64Array; sd: Float64Array };
+  ys: { mean: Float64Array; sd: Float64Array };
+  lags: number;
+  wiener: { lambda: number; W: Float64Array };
+  kalman: { c: number; model: KalmanModel };
+  rnn: { cell: 'gru' | 'lstm'; alpha: number; nets: WindowDecoder[] }[];
 }
 
 export interface FoldOutcome {
@@ -66,6 +80,7 @@ interface Prepared {
   tr: number[];
   va: number[];
   te: number[];
+  xs: { mean: Float64Array; sd: Float64Array };
   ys: { mean: Float64Array; sd: Float64Array };
 }
 
@@ -74,12 +89,14 @@ function prepare(d: FoldData): Prepared {
   const xs = columnStats(train.X, train.N, d.trainBlocks);
   const ys = columnStats(train.Y, train.K, d.trainBlocks);
   return {
-    d, ys, Xtr: standardise(train.X, train.N, xs), Ytr: standardise(train.Y, train.K, ys), Xte: standardise(test.X, test.N, xs), Yte: standardise(test.Y, test.K, ys),
+    d, xs, ys, Xtr: standardise(train.X, train.N, xs), Ytr: standardise(train.Y, train.K, ys), Xte: standardise(test.X, test.N, xs), Yte: standardise(test.Y, test.K, ys),
     tr: d.trainBlocks.flatMap((b) => samplesOf(b, lags)), va: samplesOf(d.val, lags), te: samplesOf(d.testBlock, lags),
   };
 }
 
-function wiener(p: Prepared): { out: FoldOutcome['wiener']; pred: Float64Array } {
+interface WienerFit { out: FoldOutcome['wiener']; pred: Float64Array; valPred: Float64Array; W: Float64Array }
+
+function wiener(p: Prepared): WienerFit {
   const { N, K } = p.d.train;
   const L = p.d.lags;
   const cols = (L + 1) * N + 1;
@@ -93,14 +110,16 @@ function wiener(p: Prepared): { out: FoldOutcome['wiener']; pred: Float64Array }
     const v = r2(Yv, linearPredict(Av, cols, ridgeFit(A, cols, Y, K, lambda, G), K), K).mean;
     if (v > best.val) best = { lambda, val: v };
   }
-  const pred = linearPredict(laggedDesign(p.Xte, N, L, p.te), cols, ridgeFit(A, cols, Y, K, best.lambda, G), K);
+  const W = ridgeFit(A, cols, Y, K, best.lambda, G);
+  const pred = linearPredict(laggedDesign(p.Xte, N, L, p.te), cols, W, K);
   const s = r2(rowsOf(p.Yte, K, p.te), pred, K);
-  return { out: { ...best, test: s.mean, perTarget: s.perTarget }, pred };
+  return { out: { ...best, test: s.mean, perTarget: s.perTarget }, pred, valPred: linearPredict(Av, cols, W, K), W };
 }
 
-function kalman(p: Prepared): { out: FoldOutcome['kalman']; pred: Float64Array } {
+function kalman(p: Prepared): { out: FoldOutcome['kalman']; pred: Float64Array; model: KalmanModel } {
   const { N, K } = p.d.train;
-  const run = kalmanRunner(kalmanFit(p.Ytr, K, p.Xtr, N, p.d.trainBlocks));
+  const model = kalmanFit(p.Ytr, K, p.Xtr, N, p.d.trainBlocks);
+  const run = kalmanRunner(model);
   const scored = (X: Float64Array, b: Block, ts: number[], c: number): Float64Array => rowsOf(kalmanFilter(run, X, b.start, b.end, c), K, ts.map((t) => t - b.start));
   const Yv = rowsOf(p.Ytr, K, p.va);
   let best = { c: NaN, val: -Infinity };
@@ -110,15 +129,39 @@ function kalman(p: Prepared): { out: FoldOutcome['kalman']; pred: Float64Array }
   }
   const pred = scored(p.Xte, p.d.testBlock, p.te, best.c);
   const s = r2(rowsOf(p.Yte, K, p.te), pred, K);
-  return { out: { ...best, test: s.mean, perTarget: s.perTarget }, pred };
+  return { out: { ...best, test: s.mean, perTarget: s.perTarget }, pred, model };
 }
 
 function series(X: Float64Array, Y: Float64Array, r: Recording, lags: number): Series {
   return { X: Float32Array.from(X), Y: Float32Array.from(Y), N: r.N, K: r.K, lags };
 }
 
-/** Train every configuration × seed of one cell; choose on validation; score the chosen one's seeds. */
-async function recurrent(p: Prepared, cell: 'gru' | 'lstm', h: RnnSettings, rng: Rng, stop?: { readonly requested: boolean }): Promise<{ out: RnnOutcome; pred: Float64Array; model: WindowDecoder } | null> {
+/** The blend weights tried on the validation block: α·recurrent + (1 − α)·Wiener. */
+export const BLEND_GRID = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
+const average = (preds: Float64Array[]): Float64Array => preds[0]!.map((_, i) => preds.reduce((a, q) => a + q[i]!, 0) / preds.length);
+const mix = (a: Float64Array, b: Float64Array, alpha: number): Float64Array => a.map((v, i) => alpha * v + (1 - alpha) * b[i]!);
+
+/** Train one configuration's seeds; null when stopped. */
+async function trainSeeds(p: Prepared, spec: DecoderSpec, h: RnnSettings, rng: Rng, stop?: { readonly requested: boolean }): Promise<{ models: WindowDecoder[]; epochs: number[] } | null> {
+  const sTr = series(p.Xtr, p.Ytr, p.d.train, p.d.lags);
+  const models: WindowDecoder[] = [];
+  const epochs: number[] = [];
+  for (let s = 0; s < h.seeds; s++) {
+    const m = new WindowDecoder(spec, rng.fork());
+    const fit = await fitDecoder(m, sTr, p.tr, p.va, { epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, patience: h.patience, rng: rng.fork(), ...(stop ? { stop } : {}) });
+    if (!fit) return null;
+    models.push(m);
+    epochs.push(fit.bestEpoch + 1);
+  }
+  return { models, epochs };
+}
+
+/**
+ * Train every configuration × seed of one cell; choose on validation (mean R² over seeds); score
+ * the chosen one's seeds and their average, and the average's blend with Wiener (α on validation).
+ */
+async function recurrent(p: Prepared, cell: 'gru' | 'lstm', h: RnnSettings, w: WienerFit, rng: Rng, stop?: { readonly requested: boolean }): Promise<{ out: RnnOutcome; pred: Float64Array; models: WindowDecoder[] } | null> {
   const { N, K } = p.d.train;
   const sTr = series(p.Xtr, p.Ytr, p.d.train, p.d.lags);
   const sTe = series(p.Xte, p.Yte, p.d.test, p.d.lags);
@@ -127,28 +170,29 @@ async function recurrent(p: Prepared, cell: 'gru' | 'lstm', h: RnnSettings, rng:
   let best: { i: number; models: WindowDecoder[]; epochs: number[] } | null = null;
   for (const hidden of h.hiddenGrid) {
     for (const dropout of h.dropoutGrid) {
-      const models: WindowDecoder[] = [];
-      const epochs: number[] = [];
-      let val = 0;
-      for (let s = 0; s < h.seeds; s++) {
-        const m = new WindowDecoder({ cell, inputs: N, hidden, targets: K, dropout }, rng.fork());
-        const fit = await fitDecoder(m, sTr, p.tr, p.va, { epochs: h.epochs, batchSize: h.batchSize, lr: h.lr, patience: h.patience, rng: rng.fork(), ...(stop ? { stop } : {}) });
-        if (!fit) return null;
-        val += r2(Yv, decode(m, sTr, p.va), K).mean / h.seeds;
-        models.push(m);
-        epochs.push(fit.bestEpoch + 1);
-      }
+      const t = await trainSeeds(p, { cell, inputs: N, hidden, targets: K, dropout }, h, rng, stop);
+      if (!t) return null;
+      const val = t.models.reduce((a, m) => a + r2(Yv, decode(m, sTr, p.va), K).mean / h.seeds, 0);
       grid.push({ hidden, dropout, val });
-      if (!best || val > grid[best.i]!.val) best = { i: grid.length - 1, models, epochs };
+      if (!best || val > grid[best.i]!.val) best = { i: grid.length - 1, ...t };
     }
   }
+  const { models, epochs } = best!;
   const Yt = rowsOf(p.Yte, K, p.te);
-  const preds = best!.models.map((m) => decode(m, sTe, p.te));
-  const avg = preds[0]!.map((_, i) => preds.reduce((a, q) => a + q[i]!, 0) / preds.length);
+  const preds = models.map((m) => decode(m, sTe, p.te));
+  const avg = average(preds);
+  const valAvg = average(models.map((m) => decode(m, sTr, p.va)));
+  let blend = { alpha: NaN, val: -Infinity, test: NaN };
+  for (const alpha of BLEND_GRID) {
+    const val = r2(Yv, mix(valAvg, w.valPred, alpha), K).mean;
+    if (val > blend.val) blend = { alpha, val, test: NaN };
+  }
+  blend.test = r2(Yt, mix(avg, w.pred, blend.alpha), K).mean;
   const chosen = grid[best!.i]!;
+  const e = r2(Yt, avg, K);
   return {
-    out: { cell, hidden: chosen.hidden, dropout: chosen.dropout, grid, test: preds.map((q) => r2(Yt, q, K).mean), perTarget: r2(Yt, avg, K).perTarget, epochs: best!.epochs },
-    pred: avg, model: best!.models[0]!,
+    out: { cell, hidden: chosen.hidden, dropout: chosen.dropout, grid, test: preds.map((q) => r2(Yt, q, K).mean), ensemble: e.mean, perTarget: e.perTarget, blend, epochs },
+    pred: avg, models,
   };
 }
 
@@ -177,25 +221,29 @@ function raw(z: Float64Array, ys: Prepared['ys']): number[] {
 }
 
 /** Run all decoders on one split. Null when a stop was requested. */
-export async function runFoldData(d: FoldData, h: RnnSettings, seed: number, stop?: { readonly requested: boolean }): Promise<FoldOutcome | null> {
+export async function runFoldData(d: FoldData, h: RnnSettings, seed: number, stop?: { readonly requested: boolean }): Promise<{ outcome: FoldOutcome; models: FoldModels } | null> {
   const t0 = performance.now();
   const p = prepare(d);
   const w = wiener(p);
   const k = kalman(p);
   const rng = new Rng(seed);
   const rnn: RnnOutcome[] = [];
-  let first: { pred: Float64Array; model: WindowDecoder } | null = null;
+  const nets: FoldModels['rnn'] = [];
+  let first: { pred: Float64Array; models: WindowDecoder[] } | null = null;
   for (const cell of h.cells) {
-    const r = await recurrent(p, cell, h, rng.fork(), stop);
+    const r = await recurrent(p, cell, h, w, rng.fork(), stop);
     if (!r) return null;
     rnn.push(r.out);
+    nets.push({ cell, alpha: r.out.blend.alpha, nets: r.models });
     first ??= r;
   }
   const K = d.train.K;
-  return {
+  const outcome: FoldOutcome = {
     bins: { train: p.tr.length, val: p.va.length, test: p.te.length },
-    wiener: w.out, kalman: k.out, rnn, streaming: streamTest(first!.model, p),
+    wiener: w.out, kalman: k.out, rnn, streaming: streamTest(first!.models[0]!, p),
     trace: { bins: p.te, truth: raw(rowsOf(p.Yte, K, p.te), p.ys), wiener: raw(w.pred, p.ys), kalman: raw(k.pred, p.ys), rnn: raw(first!.pred, p.ys) },
     ms: performance.now() - t0,
   };
+  const models: FoldModels = { xs: p.xs, ys: p.ys, lags: d.lags, wiener: { lambda: w.out.lambda, W: w.W }, kalman: { c: k.out.c, model: k.model }, rnn: nets };
+  return { outcome, models };
 }

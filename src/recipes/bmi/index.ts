@@ -1,9 +1,11 @@
 /** BMI decoding recipe (issue 10, part 2): Wiener and Kalman filters vs LSTM/GRU decoders. */
-export { runBmi, type BmiOptions, type BmiResult, type BmiProgress, type BmiFold, type SplitSpec } from './run.js';
+export { runBmi, foldsOf, foldFile, type BmiOptions, type BmiResult, type BmiProgress, type BmiFold, type SplitSpec } from './run.js';
 export { formatSummary, summarise, quantile, type SplitSummary, type SystemSummary } from './summary.js';
 export { bmiReport, GLASER_S1 } from './report.js';
-export { loadRecording, matchColumns, contiguousFolds, crossFileSplit, samplesOf, laggedDesign, r2, type Recording, type Fold, type Block } from './data.js';
+export { loadRecording, matchColumns, contiguousFolds, crossFileSplit, samplesOf, laggedDesign, r2, rowsOf, type Recording, type Fold, type Block } from './data.js';
 export { ridgeFit, linearPredict, kalmanFit, kalmanRunner, kalmanFilter, RIDGE_GRID, KALMAN_C_GRID, type KalmanModel } from './baselines.js';
+export { saveFold, loadFold, decodeBlock, FoldStream, type SavedFold, type FoldPredictions } from './deploy.js';
+export { loadRunDecoders, evalDecodeFile, evalOwnFolds, predictDecodeFile, recordingFor, type RunDecoders, type DecodeEval } from './inference.js';
 export { WindowDecoder, StreamingDecoder, fitDecoder, decode, type DecoderSpec, type Series } from './model.js';
 
 /** Built-in data sets (files relative to the data directory). */

@@ -25,21 +25,21 @@ function splitTables(r: BmiResult): ReportTable[] {
     const top = rows.findIndex((x) => x[1] === Math.max(...rows.map((q) => q[1] as number)));
     const fs = r.folds.filter((f) => f.split === s.split);
     const foldRows = fs.map((f) => [
-      String(f.fold + 1), r3(f.wiener.test), r3(f.kalman.test), ...f.rnn.map((x) => r3(x.test.reduce((a, b) => a + b, 0) / x.test.length)),
-      `λ=${f.wiener.lambda}`, `c=${f.kalman.c}`, f.rnn.map((x) => `${x.cell} H${x.hidden} p${x.dropout} ep ${x.epochs.join('/')}`).join('; '),
+      String(f.fold + 1), r3(f.wiener.test), r3(f.kalman.test), ...f.rnn.flatMap((x) => [r3(x.ensemble), r3(x.blend.test)]),
+      `λ=${f.wiener.lambda}`, `c=${f.kalman.c}`, f.rnn.map((x) => `${x.cell} H${x.hidden} p${x.dropout} α=${x.blend.alpha} ep ${x.epochs.join('/')}`).join('; '),
     ]);
-    const cells = r.settings.cells.map((c) => c.toUpperCase());
+    const cells = r.settings.cells.flatMap((c) => [c.toUpperCase(), `${c.toUpperCase()}+W`]);
     return [
       {
         title: `${s.split}: velocity R² (mean of x and y)`, columns: ['decoder', 'R² mean', 'sd over folds', 'sd over seeds'], rows, best, emphasise: top >= 2 ? [top] : [],
         verdict: s.verdict,
         caption: s.kind === 'cv'
-          ? `${s.folds}-fold contiguous-block CV; each fold validates on the next block (hyperparameters) and tests on its own block. Recurrent rows: ${r.settings.seeds} seeds per fold, R² of each seed averaged.`
+          ? `${s.folds}-fold contiguous-block CV; each fold validates on the next block (hyperparameters) and tests on its own block. Recurrent rows: R² of the average of ${r.settings.seeds} seeds' predictions per fold (sd over seeds: of single seeds' R²); +W: that average blended with the Wiener filter, α·recurrent + (1 − α)·Wiener, α chosen on the validation block.`
           : 'Trained on the first 90 % of one file, validated on its last 10 %, tested on all of the other file (same units).',
       },
       {
         title: `${s.split}: per fold (test R²) and the hyperparameters chosen on the validation block`,
-        columns: ['fold', 'Wiener', 'Kalman', ...cells, 'Wiener λ', 'Kalman c', 'recurrent (chosen; best epochs per seed)'], rows: foldRows, digits: 3,
+        columns: ['fold', 'Wiener', 'Kalman', ...cells, 'Wiener λ', 'Kalman c', 'recurrent (chosen; blend α; best epochs per seed)'], rows: foldRows, digits: 3,
       },
     ];
   });

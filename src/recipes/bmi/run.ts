@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OptionError, ValueError, getBackend, writeFileAtomicSync } from '../../index.js';
 import { contiguousFolds, crossFileSplit, loadRecording, type Recording } from './data.js';
+import { saveFold } from './deploy.js';
 import { runFoldData, type FoldData, type FoldOutcome, type RnnSettings } from './fold.js';
 import { summarise, type SplitSummary } from './summary.js';
 
@@ -75,7 +76,7 @@ function settings(o: BmiOptions): BmiResult['settings'] {
 }
 
 /** The folds of a split as FoldData. */
-function foldsOf(s: SplitSpec, load: (f: string) => Recording, h: BmiResult['settings']): FoldData[] {
+export function foldsOf(s: SplitSpec, load: (f: string) => Recording, h: { folds: number; lags: number }): FoldData[] {
   if (s.kind === 'cv') {
     const r = load(s.file);
     return contiguousFolds(r.T, h.folds).map((f) => ({ train: r, trainBlocks: f.train, val: f.val, test: r, testBlock: f.test, lags: h.lags }));
@@ -87,6 +88,19 @@ function foldsOf(s: SplitSpec, load: (f: string) => Recording, h: BmiResult['set
   }
   const c = crossFileSplit(a.T);
   return [{ train: a, trainBlocks: c.train, val: c.val, test: b, testBlock: { start: 0, end: b.T }, lags: h.lags }];
+}
+
+/** A fold's files in the run folder: its outcome (json) and its decoders (safetensors, deploy.ts). */
+export function foldFile(split: string, fold: number, ext: 'json' | 'safetensors'): string {
+  return `fold-${split}-${fold}.${ext}`;
+}
+
+/** Run one fold; its decoders are saved before its outcome, so a fold-*.json always has its checkpoint. */
+async function computeFold(d: FoldData, h: BmiResult['settings'], seed: number, checkpoint: string, stop?: { readonly requested: boolean }): Promise<FoldOutcome | null> {
+  const r = await runFoldData(d, h, seed, stop);
+  if (!r) return null;
+  if (checkpoint) saveFold(checkpoint, r.models, d.train.inputNames, d.train.targetNames);
+  return r.outcome;
 }
 
 /**
@@ -109,15 +123,16 @@ export async function runBmi(o: BmiOptions): Promise<BmiResult | null> {
   const folds: BmiFold[] = [];
   for (const [si, { s, folds: fds }] of plan.entries()) {
     for (const [f, d] of fds.entries()) {
-      const file = o.stateDir ? join(o.stateDir, `fold-${s.name}-${f}.json`) : '';
-      const reused = !!file && existsSync(file);
-      const out = reused ? (JSON.parse(readFileSync(file, 'utf8')) as FoldOutcome) : await runFoldData(d, h, h.seed * 1000 + si * 100 + f, o.stop);
+      const file = o.stateDir ? join(o.stateDir, foldFile(s.name, f, 'json')) : '';
+      // A fold saved without its decoders (by an older version) is computed again.
+      const reused = !!file && existsSync(file) && existsSync(join(o.stateDir!, foldFile(s.name, f, 'safetensors')));
+      const out = reused ? (JSON.parse(readFileSync(file, 'utf8')) as FoldOutcome) : await computeFold(d, h, h.seed * 1000 + si * 100 + f, file && join(o.stateDir!, foldFile(s.name, f, 'safetensors')), o.stop);
       if (!out) return null;
       if (file && !reused) writeFileAtomicSync(file, JSON.stringify(out));
       folds.push({ split: s.name, fold: f, ...out });
       o.onProgress?.({
         kind: 'fold_end', split: s.name, fold: f, folds: fds.length, wiener: out.wiener.test, kalman: out.kalman.test,
-        rnn: Object.fromEntries(out.rnn.map((r) => [r.cell, r.test.reduce((a, b) => a + b, 0) / r.test.length])), ms: out.ms, reused,
+        rnn: Object.fromEntries(out.rnn.map((r) => [r.cell, r.ensemble])), ms: out.ms, reused,
       });
     }
   }

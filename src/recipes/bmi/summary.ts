@@ -7,12 +7,12 @@ import type { BmiFold } from './run.js';
 
 export interface SystemSummary {
   name: string;
-  /** Test R² per fold (recurrent decoders: mean over seeds). */
+  /** Test R² per fold (recurrent decoders: of the seed-averaged prediction). */
   perFold: number[];
   mean: number;
   /** Standard deviation over folds (0 for a single split). */
   sd: number;
-  /** Recurrent decoders: mean over folds of the standard deviation over seeds. */
+  /** Recurrent decoders: mean over folds of the standard deviation over single seeds' R². */
   seedSd?: number;
 }
 
@@ -21,13 +21,17 @@ export interface SplitSummary {
   kind: 'cv' | 'cross';
   folds: number;
   systems: SystemSummary[];
-  /** Per recurrent cell: folds where it beats Wiener / Kalman (seed-mean R²). */
-  wins: { cell: string; vsWiener: number; vsKalman: number; folds: number }[];
+  /**
+   * Per recurrent decoder (the cell's seed average, and its blend with Wiener): folds where it
+   * beats Wiener / Kalman, and the paired difference to Wiener over folds (mean, SEM; 0 for one fold).
+   */
+  wins: { decoder: string; vsWiener: number; vsKalman: number; folds: number; diff: number; sem: number }[];
   verdict: string[];
   streaming: { bins: number; medianMs: number; p99Ms: number; maxAbsDiff: number };
 }
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+const signed = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
 const sd = (v: readonly number[]): number => {
   if (v.length < 2) return 0;
   const m = mean(v);
@@ -47,11 +51,11 @@ function system(name: string, perFold: number[], seedSd?: number): SystemSummary
 function verdictOf(split: string, sys: SystemSummary[], wins: SplitSummary['wins']): string[] {
   const [w, k] = [sys[0]!, sys[1]!];
   return wins.map((x) => {
-    const r = sys.find((s) => s.name === x.cell.toUpperCase())!;
+    const r = sys.find((s) => s.name === x.decoder)!;
     const all = x.vsWiener === x.folds && x.vsKalman === x.folds;
     const word = x.folds === 1
       ? `${r.name} ${r.mean.toFixed(3)} vs Wiener ${w.mean.toFixed(3)} vs Kalman ${k.mean.toFixed(3)}: ${r.mean > w.mean ? 'beats' : 'does not beat'} Wiener, ${r.mean > k.mean ? 'beats' : 'does not beat'} Kalman`
-      : `${r.name} ${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)} vs Wiener ${w.mean.toFixed(3)} ± ${w.sd.toFixed(3)} vs Kalman ${k.mean.toFixed(3)} ± ${k.sd.toFixed(3)} (mean ± sd over folds): beats Wiener on ${x.vsWiener} of ${x.folds} folds, Kalman on ${x.vsKalman} of ${x.folds}`;
+      : `${r.name} ${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)} vs Wiener ${w.mean.toFixed(3)} ± ${w.sd.toFixed(3)} vs Kalman ${k.mean.toFixed(3)} ± ${k.sd.toFixed(3)} (mean ± sd over folds): beats Wiener on ${x.vsWiener} of ${x.folds} folds (paired difference ${signed(x.diff)} ± ${x.sem.toFixed(3)} SEM), Kalman on ${x.vsKalman} of ${x.folds}`;
     return `${split}: ${word}${all ? ' (every fold)' : ''}.`;
   });
 }
@@ -61,16 +65,20 @@ export function summarise(splits: readonly { name: string; kind: 'cv' | 'cross' 
   return splits.map((s) => {
     const fs = folds.filter((f) => f.split === s.name);
     const rnnOf = (f: BmiFold, cell: string) => f.rnn.find((r) => r.cell === cell)!;
-    const systems = [
-      system('Wiener', fs.map((f) => f.wiener.test)),
-      system('Kalman', fs.map((f) => f.kalman.test)),
-      ...cells.map((c) => system(c.toUpperCase(), fs.map((f) => mean(rnnOf(f, c).test)), mean(fs.map((f) => sd(rnnOf(f, c).test))))),
-    ];
-    const wins = cells.map((c) => ({
-      cell: c, folds: fs.length,
-      vsWiener: fs.filter((f) => mean(rnnOf(f, c).test) > f.wiener.test).length,
-      vsKalman: fs.filter((f) => mean(rnnOf(f, c).test) > f.kalman.test).length,
-    }));
+    const wiener = fs.map((f) => f.wiener.test);
+    const kalman = fs.map((f) => f.kalman.test);
+    const systems = [system('Wiener', wiener), system('Kalman', kalman)];
+    for (const c of cells) {
+      systems.push(system(c.toUpperCase(), fs.map((f) => rnnOf(f, c).ensemble), mean(fs.map((f) => sd(rnnOf(f, c).test)))));
+      systems.push(system(`${c.toUpperCase()}+W`, fs.map((f) => rnnOf(f, c).blend.test)));
+    }
+    const wins = systems.slice(2).map((y) => {
+      const d = y.perFold.map((v, i) => v - wiener[i]!);
+      return {
+        decoder: y.name, folds: fs.length, vsWiener: d.filter((v) => v > 0).length, vsKalman: y.perFold.filter((v, i) => v > kalman[i]!).length,
+        diff: mean(d), sem: sd(d) / Math.sqrt(d.length),
+      };
+    });
     const lat = fs.flatMap((f) => f.streaming.latencies);
     return {
       split: s.name, kind: s.kind, folds: fs.length, systems, wins, verdict: verdictOf(s.name, systems, wins),
