@@ -1,6 +1,7 @@
 /**
  * The `wasm` Backend: the C kernels of native/ compiled to wasm32 + SIMD128 (tools/build-wasm.mjs,
- * native/wasm/api.c), single-threaded. Platform-neutral: it takes a compiled WebAssembly.Module (the
+ * native/wasm/api.c), on one thread or, with the threaded build, on workers sharing its memory
+ * (./threads.ts). Platform-neutral: it takes a compiled WebAssembly.Module (the
  * Node loader is ./node.ts; a browser passes one from fetch + WebAssembly.compile).
  *
  * - float32 calls run in wasm; float64 calls (gradient checks) go to the reference backend (../routed.ts).
@@ -17,6 +18,7 @@ import { routed } from '../routed.js';
 import { RECURRENT_ARGS } from '../native/recurrent-adapter.js';
 import { OptionError, ShapeError, ValueError } from '../../util/errors.js';
 import { Heap, IN, INOUT, OUT, SCRATCH, type WasmExports } from './heap.js';
+import { instantiate, type Spawn } from './threads.js';
 
 /** Pointer table of rc_wasm_rec (native/wasm/api.c RC_WASM_PTRS, mirrored; test/wasm-parity.test.ts compares). */
 export const WASM_PTRS = [
@@ -225,11 +227,25 @@ export function wasmPtrNames(ex: WasmExports): string[] {
 export interface WasmKernels {
   backend: Backend;
   exports: WasmExports;
+  /** This thread + the workers started (1: the single-thread build, or the threaded one without workers). */
+  maxThreads: number;
+  /** Threads the kernels split work over now (1 .. maxThreads). */
+  threads(): number;
+  /** Use n threads (capped at maxThreads; 1 = everything in this thread, the workers then sleep). */
+  setThreads(n: number): void;
+  /** Terminate the workers (the kernels then run in this thread). */
+  stop(): void;
 }
 
-/** Instantiate the kernels (synchronously: Node, or a browser worker / small module) and wrap them. */
-export function wasmBackendFromModule(mod: WebAssembly.Module): WasmKernels {
-  const inst = new WebAssembly.Instance(mod, {});
-  const ex = inst.exports as unknown as WasmExports;
-  return { backend: routed(float32Backend(ex), refBackend), exports: ex };
+/**
+ * Instantiate the kernels (synchronously: Node, or a browser worker / small module) and wrap them. With
+ * the threaded build (wasm/recur-mt.wasm) and `spawn`, `threads - 1` workers join this thread (./threads.ts).
+ */
+export function wasmBackendFromModule(mod: WebAssembly.Module, threads = 1, spawn?: Spawn): WasmKernels {
+  const { exports: ex, maxThreads, stop } = instantiate(mod, threads, spawn);
+  return {
+    backend: routed(float32Backend(ex), refBackend), exports: ex, maxThreads, stop,
+    threads: () => ex.rc_threads(),
+    setThreads: (n) => ex.rc_set_threads(Math.max(1, Math.min(maxThreads, Math.floor(n)))),
+  };
 }
