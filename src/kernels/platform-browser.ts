@@ -24,7 +24,7 @@ export interface WasmOptions {
 const spawnWebWorker: Spawn = (source, init) => {
   const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   const w = new Worker(url);
-  w.onerror = (e) => console.warn(`recur: a wasm worker failed (${e.message}); its share of the work runs on the others`);
+  w.onerror = (e) => console.error(`recur: a wasm worker failed (${e.message}); its share of the work runs on the others`);
   w.postMessage(init);
   URL.revokeObjectURL(url);
   return w;
