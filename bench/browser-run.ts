@@ -48,7 +48,8 @@ s.page.on('console', (m) => process.stderr.write(`  [page ${m.type()}] ${m.text(
 async function runPage(config: BenchConfig): Promise<BenchState> {
   await s.page.goto(new URL(`/bench.html?config=${encodeURIComponent(JSON.stringify(config))}`, s.url).href);
   for (let last = ''; !(await s.page.evaluate(() => (window as unknown as { bench?: { done: boolean } }).bench?.done));) {
-    const now = (await s.page.textContent('#out')) ?? '';
+    // The page's jobs are synchronous: on a loaded machine one repetition may hold its thread for minutes.
+    const now = (await s.page.textContent('#out', { timeout: 0 })) ?? '';
     if (now !== last) process.stderr.write(`  ${(last = now)}\n`);
     await new Promise((res) => setTimeout(res, 1000));
   }

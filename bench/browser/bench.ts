@@ -6,10 +6,10 @@
  * config.threads threads (the page is cross-origin isolated), TF.js on one (./peers.ts says why). Raw
  * times per repetition end up on window.bench; the runner turns them into figures and ratios.
  */
-import { Rng, backendInfo, initWasm, noGrad, randn } from 'recur';
+import { Rng, backendInfo, initWasm, randn } from 'recur';
 import type { Shape } from '../workloads.js';
-import type { BenchConfig, BenchState, Peer } from './types.js';
-import { inferenceModel, recurInfer, recurStream, recurTrain, type Job } from './recur-jobs.js';
+import type { BenchConfig, BenchState, Job, Peer } from './types.js';
+import { inferStep, inferenceModel, streamCell, trainStep } from '../jobs.js';
 import { initPeers, ortInfer, ortStream, tfjsInfer, tfjsStream, tfjsTrain } from './peers.js';
 
 const state: BenchState = { done: false, runs: [], info: {}, error: null };
@@ -31,17 +31,19 @@ async function timeInterleaved(jobs: Job[], warmup: number, reps: number): Promi
 }
 
 async function jobsOf(s: Shape, steps: number): Promise<[Peer, () => Promise<Job>][]> {
-  if (s.mode === 'train') return [['recur-wasm', async () => recurTrain(s)], ['tfjs-wasm', async () => tfjsTrain(s)]];
+  if (s.mode === 'train') {
+    return [['recur-wasm', async () => { const step = trainStep(s); return () => void step(); }], ['tfjs-wasm', async () => tfjsTrain(s)]];
+  }
+  const model = inferenceModel(s);
   if (s.mode === 'infer') {
-    const x = randn([s.T, s.B, s.I], new Rng(1));
-    const ort = await ortInfer(s, inferenceModel(s), x.data as Float32Array);
-    const { lstm, head } = inferenceModel(s);
-    const want = noGrad(() => head.forward(lstm.forward(x).output)).data;
+    const x = randn([s.T, s.B, s.I], new Rng(1)), run = inferStep(model, x);
+    const ort = await ortInfer(s, model, x.data as Float32Array);
+    const want = run().data;
     state.info.ortW5MaxAbsDiff = ort.y.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
-    return [['recur-wasm', async () => recurInfer(s, x)], ['tfjs-wasm', async () => tfjsInfer(s)], ['ort-web', async () => ort.job]];
+    return [['recur-wasm', async () => () => void run().data], ['tfjs-wasm', async () => tfjsInfer(s)], ['ort-web', async () => ort.job]];
   }
   const xs = randn([steps, s.I], new Rng(3)).data as Float32Array;
-  return [['recur-wasm', async () => recurStream(s, xs, steps)], ['tfjs-wasm', async () => tfjsStream(s, xs, steps)], ['ort-web', () => ortStream(s, inferenceModel(s), xs, steps)]];
+  return [['recur-wasm', async () => streamCell(model, xs, steps)], ['tfjs-wasm', async () => tfjsStream(s, xs, steps)], ['ort-web', () => ortStream(s, model, xs, steps)]];
 }
 
 async function main(): Promise<void> {

@@ -18,7 +18,7 @@ import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import type { LSTM, Linear } from 'recur';
 import { exportOnnx, onnxLinear, onnxRecurrent } from '../../src/io/onnx.js';
 import type { Shape } from '../workloads.js';
-import type { Job } from './recur-jobs.js';
+import type { Job } from './types.js';
 
 export async function initPeers(threads: number): Promise<{ tfjs: string; ort: string }> {
   setWasmPaths({ 'tfjs-backend-wasm.wasm': tfWasm, 'tfjs-backend-wasm-simd.wasm': tfWasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': tfWasmThreaded });

@@ -7,3 +7,5 @@ export type Peer = 'recur-wasm' | 'tfjs-wasm' | 'ort-web';
 /** threads: what the peer ran on; page: the page's thread count (config.threads). */
 export interface BenchRun { workload: WorkloadId; peer: Peer; threads: number; page: number; times_s: number[]; seqs_per_rep?: number; steps_per_rep?: number; error?: string }
 export interface BenchState { done: boolean; runs: BenchRun[]; info: Record<string, unknown>; error: string | null }
+/** One repetition of a measured job. */
+export type Job = () => void | Promise<void>;
