@@ -4,7 +4,8 @@
  * recurrent kernels (forward, saved buffers, every gradient; LSTM with projection, GRU, RNN; variable
  * lengths, masks, reverse) on problems big enough to be cut into batch slices, GEMMs big enough to be
  * split over the pool, and an Adam step split into chunks. The workers must have run some of the tasks
- * (a counter in native/wasm/pool_threads.c). The PyTorch golden fixtures, interop fixtures and gradient
+ * (a counter in native/wasm/pool_threads.c). Also with the single-thread build beside it taking the calls
+ * too small to split (src/kernels/wasm/backend.ts bySize), as the loaders set it up. The PyTorch golden fixtures, interop fixtures and gradient
  * checks on the threaded build: test/wasm-suites.test.ts (run with RECUR_NUM_THREADS=3).
  */
 import { test } from 'node:test';
@@ -20,7 +21,8 @@ import { wasmSkip } from './wasm-helpers.js';
 
 const mtFile = wasmFilePath(true);
 const skip = wasmSkip || (!existsSync(mtFile) && process.env.RECUR_WASM_STRICT !== '1' ? `${mtFile} not built` : false);
-const load = (file: string, threads: number): WasmKernels => wasmBackendFromModule(new WebAssembly.Module(readFileSync(file)), threads, spawnNodeWorker);
+const mod = (file: string): WebAssembly.Module => new WebAssembly.Module(readFileSync(file));
+const load = (file: string, threads: number, single?: string): WasmKernels => wasmBackendFromModule(mod(file), threads, spawnNodeWorker, single ? mod(single) : undefined);
 
 function sameBits(got: Bufs, want: Bufs, what: string): void {
   for (const k of Object.keys(want)) {
@@ -37,8 +39,9 @@ const CASES: Cfg[] = [
   { kind: 'rnn', T: 12, B: 48, I: 40, H: 96, relu: true, lengths: Array.from({ length: 48 }, (_, b) => 12 - (b % 4)), seed: 7 },
 ];
 
-test('threaded wasm = single-thread wasm, bit for bit; the workers take part', { skip, timeout: 120_000 }, () => {
-  const one = load(wasmFilePath(false), 1), mt = load(mtFile, 3);
+for (const hybrid of [false, true]) {
+test(`threaded wasm${hybrid ? ' + the single-thread build for small calls' : ''} = single-thread wasm, bit for bit; the workers take part`, { skip, timeout: 120_000 }, () => {
+  const one = load(wasmFilePath(false), 1), mt = load(mtFile, 3, hybrid ? wasmFilePath(false) : undefined);
   try {
     assert.equal(isThreadedModule(new WebAssembly.Module(readFileSync(mtFile))), true);
     assert.equal(one.maxThreads, 1);
@@ -71,6 +74,9 @@ test('threaded wasm = single-thread wasm, bit for bit; the workers take part', {
       return q;
     };
     sameBits({ p: step(mt) }, { p: step(one) }, 'adam');
+    // Small calls (the hybrid sends them to the single-thread instance): a streamed step, a small GEMM.
+    const small = setup({ kind: 'lstm', T: 1, B: 1, I: 32, H: 128, seed: 8 });
+    sameBits(forward(mt.backend, 'lstm', small, true), forward(one.backend, 'lstm', small, true), 'streamed step');
     // A worker may wake late on a loaded machine: repeat a sliced call until one took a task (or give up).
     const inp = setup(CASES[0]!);
     for (let i = 0; i < 200 && ex.rc_wasm_worker_tasks() === before; i++) forward(mt.backend, 'lstm', inp, true);
@@ -84,3 +90,4 @@ test('threaded wasm = single-thread wasm, bit for bit; the workers take part', {
     mt.stop();
   }
 });
+}

@@ -38,18 +38,20 @@ async function compile(src: WasmSource): Promise<WebAssembly.Module> {
 }
 
 /**
- * Compile and instantiate the wasm kernels (default: wasm/recur-mt.wasm when threads > 1, else
- * wasm/recur.wasm of the package, which a bundler copies and rewrites from these URLs; `source` may be
+ * Compile and instantiate the wasm kernels (default: wasm/recur-mt.wasm and wasm/recur.wasm for the
+ * small calls when threads > 1, else wasm/recur.wasm of the package, which a bundler copies and rewrites from these URLs; `source` may be
  * either build). The browser entry's initWasm() calls it, then setBackend('wasm'). A second call stops
  * the previous instance's workers.
  */
 export async function compileWasm(source?: WasmSource, opts: WasmOptions = {}): Promise<WasmKernels> {
   const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated && typeof SharedArrayBuffer === 'function';
   const threads = Math.max(1, Math.floor(opts.threads ?? (isolated ? navigator.hardwareConcurrency || 1 : 1)));
-  const src = source ?? (threads > 1 && isolated ? new URL('../../wasm/recur-mt.wasm', import.meta.url) : new URL('../../wasm/recur.wasm', import.meta.url));
-  const mod = await compile(src);
+  const one = (): URL => new URL('../../wasm/recur.wasm', import.meta.url);
+  const mt = source === undefined && threads > 1 && isolated;
+  // Threaded: the single-thread build too, for the calls too small to split (../wasm/backend.ts bySize).
+  const [mod, single] = await Promise.all([compile(source ?? (mt ? new URL('../../wasm/recur-mt.wasm', import.meta.url) : one())), mt ? compile(one()) : undefined]);
   wasm?.stop();
-  wasm = wasmBackendFromModule(mod, threads, isolated ? spawnWebWorker : undefined);
+  wasm = wasmBackendFromModule(mod, threads, isolated ? spawnWebWorker : undefined, single);
   return wasm;
 }
 

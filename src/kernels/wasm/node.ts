@@ -1,6 +1,7 @@
 /**
  * Node loader of the wasm kernels: wasm/recur-mt.wasm (threads: worker_threads on one shared memory,
- * ./threads.ts) when more than one thread is wanted and it was built, else wasm/recur.wasm; both in the
+ * ./threads.ts; small calls on wasm/recur.wasm beside it) when more than one thread is wanted and it was
+ * built, else wasm/recur.wasm; both in the
  * package root (built by tools/build-wasm.mjs at `npm install` / `npm pack` time; the same place from
  * src/ and dist/, three folders up from here), or env RECUR_WASM_FILE (either build). Threads: env
  * RECUR_NUM_THREADS, default the available cores. Compiled synchronously (Node allows it for any size), once.
@@ -43,7 +44,8 @@ export function loadWasm(): (WasmKernels & { file: string }) | { error: string }
     return cached;
   }
   try {
-    cached = { ...wasmBackendFromModule(new WebAssembly.Module(readFileSync(file)), threads, spawnNodeWorker), file };
+    const single = file === mt && existsSync(wasmFilePath()) ? new WebAssembly.Module(readFileSync(wasmFilePath())) : undefined;
+    cached = { ...wasmBackendFromModule(new WebAssembly.Module(readFileSync(file)), threads, spawnNodeWorker, single), file };
   } catch (e) {
     cached = { error: `${file} failed to load: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
   }
