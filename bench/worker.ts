@@ -9,16 +9,14 @@
  *                                                     # any training/inference Shape (bench/scaling.ts)
  *
  * Workloads are the peers' (../shared/peers/bench_torch.py, bench/bench_torch_extra.py) in recur's
- * public API: an LSTM or GRU (time-major; W6 2 bidirectional layers with dropout between them, W8
- * variational dropout on h) + Linear head (D·H)→O on every step; training = zeroGrad, forward, MSE
- * loss, backward, Adam(1e-3) step; W5 = forward under noGrad; W4 = 10,000 single steps with carried
- * state, each step's head output computed, under noGrad — timed both with LSTMCell and with
- * LSTM.forward on T = 1, and the faster one reported.
+ * public API, defined once in bench/jobs.ts (which the Chromium bench page runs too); W4 is timed both
+ * with LSTMCell and with LSTM.forward on T = 1, and the faster one reported.
  */
 import { readFileSync } from 'node:fs';
 import * as recur from '../src/index.js';
-import { F, GRU, LSTM, LSTMCell, Linear, Adam, Rng, Tensor, manualSeed, noGrad, randn, getBackend, setBackend, type BackendName } from '../src/index.js';
-import { SHAPES, WORKLOADS, directions, layerOptions, type Shape, type WorkloadId } from './workloads.js';
+import { Rng, manualSeed, randn, getBackend, setBackend, type BackendName } from '../src/index.js';
+import { inferStep, inferenceModel, streamCell, streamSeq, trainStep } from './jobs.js';
+import { SHAPES, WORKLOADS, type Shape, type WorkloadId } from './workloads.js';
 
 interface Args {
   job: string;
@@ -73,70 +71,26 @@ function memory(): { max_rss_kb: number; vmhwm_kb: number | null } {
 }
 
 function train(s: Shape, a: Args): Record<string, unknown> {
-  const rng = new Rng(0);
-  const opts = { ...layerOptions(s), rng: new Rng(1) };
-  const rnn = s.cell === 'lstm' ? new LSTM(s.I, s.H, opts) : new GRU(s.I, s.H, opts);
-  const head = new Linear(directions(s) * s.H, s.O);
-  const opt = new Adam([...rnn.parameters(), ...head.parameters()], { lr: 1e-3 });
-  const x = randn([s.T, s.B, s.I], rng);
-  const target = randn([s.T, s.B, s.O], rng);
-  const losses: number[] = [];
-  const step = (): void => {
-    opt.zeroGrad();
-    const { output } = rnn.forward(x);
-    const loss = F.mseLoss(head.forward(output), target);
-    loss.backward();
-    opt.step();
-    losses.push(loss.item());
-  };
-  const times_s = timeReps(step, a.warmup, a.reps);
+  const step = trainStep(s), losses: number[] = [];
+  const times_s = timeReps(() => void losses.push(step()), a.warmup, a.reps);
   return { times_s, seqs_per_rep: s.B, loss_first: losses[0], loss_last: losses[losses.length - 1] };
 }
 
 function infer(s: Shape, a: Args): Record<string, unknown> {
-  const rnn = new LSTM(s.I, s.H).eval();
-  const head = new Linear(s.H, s.O).eval();
-  const x = randn([s.T, s.B, s.I], new Rng(0));
+  const run = inferStep(inferenceModel(s), randn([s.T, s.B, s.I], new Rng(0)));
   let checksum = 0;
   const times_s = timeReps(() => {
-    const y = noGrad(() => head.forward(rnn.forward(x).output));
+    const y = run();
     checksum = y.data[y.size - 1]!;
   }, a.warmup, a.reps);
   return { times_s, seqs_per_rep: s.B, checksum };
 }
 
-/** W4 with LSTMCell: x (1, I), state h, c (1, H). */
-function streamCell(s: Shape, xs: Float32Array): () => void {
-  const cell = new LSTMCell(s.I, s.H).eval();
-  const head = new Linear(s.H, s.O).eval();
-  return () => noGrad(() => {
-    let st: { h: Tensor; c: Tensor } | null = null;
-    for (let t = 0; t < s.T; t++) {
-      st = cell.forward(new Tensor(xs.subarray(t * s.I, (t + 1) * s.I), [1, s.I]), st);
-      head.forward(st.h);
-    }
-  });
-}
-
-/** W4 with LSTM.forward on T = 1: x (1, 1, I), state h, c (1, 1, H). */
-function streamSeq(s: Shape, xs: Float32Array): () => void {
-  const lstm = new LSTM(s.I, s.H).eval();
-  const head = new Linear(s.H, s.O).eval();
-  return () => noGrad(() => {
-    let state: recur.RecurrentState | null = null;
-    for (let t = 0; t < s.T; t++) {
-      const r = lstm.forward(new Tensor(xs.subarray(t * s.I, (t + 1) * s.I), [1, 1, s.I]), { state });
-      head.forward(r.output);
-      state = r.state;
-    }
-  });
-}
-
 function stream(s: Shape, a: Args): Record<string, unknown> {
-  const xs = randn([s.T, s.I], new Rng(3)).data as Float32Array;
+  const xs = randn([s.T, s.I], new Rng(3)).data as Float32Array, model = inferenceModel(s);
   const variants: Record<string, number[]> = {};
-  if (a.variant === 'both' || a.variant === 'cell') variants['LSTMCell'] = timeReps(streamCell(s, xs), a.warmup, a.reps);
-  if (a.variant === 'both' || a.variant === 'seq') variants['LSTM.forward(T=1)'] = timeReps(streamSeq(s, xs), a.warmup, a.reps);
+  if (a.variant === 'both' || a.variant === 'cell') variants['LSTMCell'] = timeReps(streamCell(model, xs, s.T), a.warmup, a.reps);
+  if (a.variant === 'both' || a.variant === 'seq') variants['LSTM.forward(T=1)'] = timeReps(streamSeq(model, xs, s.T), a.warmup, a.reps);
   const med = (ts: number[]): number => [...ts].sort((p, q) => p - q)[ts.length >> 1]!;
   const best = Object.entries(variants).sort((p, q) => med(p[1]) - med(q[1]))[0]!;
   return { times_s: best[1], steps_per_rep: s.T, variant: best[0], variants };

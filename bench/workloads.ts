@@ -8,9 +8,6 @@
  * between them, W8 adds variational (recurrent) dropout. The shapes are kept here so that recur's
  * own benchmark runs without the peers folder; `checkShapes` compares W1–W5 with the peers' file.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7' | 'W8';
 export type Mode = 'train' | 'infer' | 'stream';
 
@@ -59,7 +56,9 @@ export const DESCRIPTION: Record<WorkloadId, string> = {
 
 /** Differences between SHAPES and the peers' common_shapes.json (empty when equal or absent). */
 export function checkShapes(peersScripts: string): string[] {
-  const file = join(peersScripts, 'common_shapes.json');
+  // node:fs looked up here, not imported: bench/jobs.ts, and through it the Chromium bench page, import this file.
+  const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+  const file = `${peersScripts}/common_shapes.json`;
   if (!existsSync(file)) return [];
   const theirs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
   const out: string[] = [];

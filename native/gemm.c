@@ -38,6 +38,12 @@
 #include "gemm.h"
 #include "pool.h"
 
+/* Around the allocation of a thread's buffers: a lock where malloc has none (wasm threads, native/wasm/pthread.h). */
+#ifndef RC_ALLOC_LOCK
+#define RC_ALLOC_LOCK()
+#define RC_ALLOC_UNLOCK()
+#endif
+
 #if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__)) && !defined(RC_NO_CLONES)
 #define RC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
@@ -69,9 +75,12 @@ static tbuf *thread_bufs(const rc_path *P) {
   const size_t need = na + nb + ne + 64;
   tbuf *t = pthread_getspecific(buf_key);
   if (t && t->cap >= need) return t;
+  RC_ALLOC_LOCK();
   free(t);
   t = NULL;
-  if (posix_memalign((void **)&t, 64, sizeof(tbuf) + 64 + need * sizeof(float)) != 0) return NULL;
+  const int bad = posix_memalign((void **)&t, 64, sizeof(tbuf) + 64 + need * sizeof(float));
+  RC_ALLOC_UNLOCK();
+  if (bad != 0) return NULL;
   t->cap = need;
   float *base = (float *)(((uintptr_t)(t + 1) + 63) & ~(uintptr_t)63);
   t->a = base;

@@ -53,7 +53,11 @@ static inline float rc_tanh(float x) {
   p = p * z - 3.33332819422E-1f;
   float small = x + x * z * p;
   float e = rc_expneg(-2.0f * a);
-  float big = copysignf((1.0f - e) / (1.0f + e), x);
+  /* copysignf by bits: the same value, but wasm SIMD128 has no copysign, and clang then takes a vector
+   * loop's lanes apart to call it one by one (four extracts, four inserts per call). */
+  union { float f; uint32_t u; } v = {(1.0f - e) / (1.0f + e)}, sx = {x};
+  v.u = (v.u & 0x7fffffffu) | (sx.u & 0x80000000u);
+  float big = v.f;
   return a < 0.625f ? small : big;
 }
 

@@ -7,22 +7,25 @@
  *
  * @example
  *   import { initWasm, LSTM, Adam, F, randn } from 'recur';
- *   await initWasm();                      // fetch + compile wasm/recur.wasm, then setBackend('wasm')
+ *   await initWasm();                      // fetch + compile wasm/recur.wasm (recur-mt.wasm + workers when
+ *                                          // the page is cross-origin isolated), then setBackend('wasm')
  *   const { model } = await fetchCheckpoint('fold-1.member-1.safetensors');   // written by `recur train`
  */
 import { setBackend, type Backend } from './kernels/index.js';
-import { compileWasm } from './kernels/platform-browser.js';
+import { compileWasm, type WasmOptions, type WasmSource } from './kernels/platform-browser.js';
+export type { WasmOptions, WasmSource } from './kernels/platform-browser.js';
 import { decodeCheckpoint, type Checkpoint } from './io/checkpoint-format.js';
 import { FileError } from './util/errors.js';
 
 export * from './core.js';
 
 /**
- * Compile the wasm kernels (default: the package's wasm/recur.wasm, which the bundler emits as an
- * asset; or a URL, bytes or a fetch Response) and select them. Until then the backend is "ref".
+ * Compile the wasm kernels (default: the package's wasm/recur.wasm, or wasm/recur-mt.wasm with Web Workers
+ * when the page is cross-origin isolated, which the bundler emits as assets; or a URL, bytes or a fetch
+ * Response of either build) and select them. `threads`: see WasmOptions. Until then the backend is "ref".
  */
-export async function initWasm(source?: string | URL | ArrayBuffer | Uint8Array<ArrayBuffer> | Response): Promise<Backend> {
-  await compileWasm(source);
+export async function initWasm(source?: WasmSource, opts?: WasmOptions): Promise<Backend> {
+  await compileWasm(source, opts);
   return setBackend('wasm');
 }
 

@@ -1,7 +1,9 @@
 /**
- * Parity in Chromium: every PyTorch golden fixture (outputs, states, all gradients; float32) passes on
- * the wasm backend in a page (test/browser/parity.ts, built by Vite with web/recur-source.ts), as it
- * does in Node, and float64 gradient checks of RNN, LSTM and GRU pass there too.
+ * Parity in Chromium: every PyTorch golden fixture and interop fixture (outputs, states, all gradients;
+ * float32) passes on the wasm backend in a page (test/browser/parity.ts, built by Vite with
+ * web/recur-source.ts), as it does in Node — on the single-thread build and on the threaded build with two
+ * threads (the page is served cross-origin isolated, so it gets SharedArrayBuffer and a Web Worker) —
+ * and float64 gradient checks of RNN, LSTM and GRU pass there too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,25 +14,35 @@ import { chromiumSkip, serveInChromium } from '../tools/chromium.js';
 import type { GoldenIndex } from './golden-check.js';
 
 const ROOT = join(import.meta.dirname, '..');
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+type Fixture = { file: string; worst: number; error?: string };
+interface Parity { isolated: boolean; bigSame: boolean; runs: { backend: string; threads: number; golden: Fixture[]; interop: Fixture[] }[]; gradchecks: { name: string; ok: boolean; worst: string }[]; error?: string }
 
-test('Chromium, wasm backend: the PyTorch golden fixtures and recurrent gradchecks pass', { skip: chromiumSkip, timeout: 120_000 }, async () => {
+test('Chromium, wasm backend on 1 and 2 threads: the PyTorch golden and interop fixtures and recurrent gradchecks pass', { skip: chromiumSkip, timeout: 240_000 }, async () => {
   const root = join(ROOT, 'test', 'browser');
   const s = await serveInChromium({
-    configFile: false, root, plugins: [recurSource()],
+    configFile: false, root, plugins: [recurSource()], preview: { headers: ISOLATION },
     build: { target: 'es2022', rollupOptions: { input: join(root, 'parity.html') } },
   }, '/parity.html');
   try {
-    await s.page.waitForFunction(() => (window as any).parity?.done, null, { timeout: 100_000 });
-    const p = await s.page.evaluate(() => (window as any).parity) as { backend: string; golden: { file: string; worst: number; error?: string }[]; gradchecks: { name: string; ok: boolean; worst: string }[] };
-    assert.equal(p.backend, 'wasm');
+    await s.page.waitForFunction(() => (window as any).parity?.done, null, { timeout: 220_000 });
+    const p = await s.page.evaluate(() => (window as any).parity) as Parity;
+    assert.equal(p.error, undefined);
+    assert.equal(p.isolated, true);
     const index = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'recurrent', 'INDEX.json'), 'utf8')) as GoldenIndex;
-    assert.equal(p.golden.length, index.files.length);
-    const bad = p.golden.filter((g) => !(g.worst <= 1));
-    assert.deepEqual(bad, [], `${bad.length} fixtures differ from PyTorch in Chromium`);
+    assert.deepEqual(p.runs.map((r) => [r.backend, r.threads]), [['wasm', 1], ['wasm', 2]]);
+    for (const r of p.runs) {
+      assert.equal(r.golden.length, index.files.length);
+      assert.equal(r.interop.length, 3);
+      const bad = [...r.golden, ...r.interop].filter((g) => !(g.worst <= 1));
+      assert.deepEqual(bad, [], `${bad.length} fixtures differ from PyTorch in Chromium on ${r.threads} thread(s)`);
+      const worst = Math.max(...[...r.golden, ...r.interop].map((g) => g.worst));
+      console.log(`chromium wasm, ${r.threads} thread(s): ${r.golden.length} golden + ${r.interop.length} interop fixtures pass (worst ${worst.toFixed(3)}× the tolerance)`);
+    }
+    assert.equal(p.bigSame, true, 'a sliced LSTM forward / backward differs between 1 and 2 threads');
     assert.equal(p.gradchecks.length, 3);
     for (const g of p.gradchecks) assert.ok(g.ok, `gradcheck ${g.name}: ${g.worst}`);
-    const worst = Math.max(...p.golden.map((g) => g.worst));
-    console.log(`chromium wasm: ${p.golden.length} golden fixtures pass (worst ${worst.toFixed(3)}× the tolerance); gradchecks ${p.gradchecks.map((g) => g.name).join(', ')} pass`);
+    console.log(`chromium: gradchecks ${p.gradchecks.map((g) => g.name).join(', ')} pass`);
     assert.deepEqual(s.errors, []);
   } finally {
     await s.close();

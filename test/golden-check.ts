@@ -1,8 +1,9 @@
 /**
  * One golden fixture of PyTorch's nn.RNN / nn.LSTM / nn.GRU (tools/gen_fixtures.py) checked against
  * recur on the current backend: outputs, final states and every gradient, float32, as multiples of
- * numpy.allclose's tolerance 1e-6 + 1e-5·|want|. Platform-neutral (core only): test/golden.test.ts runs
- * it in Node, test/browser/parity.ts in Chromium.
+ * numpy.allclose's tolerance 1e-6 + 1e-5·|want|; likewise the interop fixtures (interopCheck). Platform-
+ * neutral (core only): test/golden.test.ts and test/interop.test.ts run them in Node, test/browser/parity.ts
+ * in Chromium.
  */
 import { GRU, LSTM, RNN, F, Tensor, type RecurrentState, type StFile } from '../src/core.js';
 import { tensorFromSt } from '../src/io/tensor-st.js';
@@ -56,4 +57,35 @@ export function goldenCheck(c: GoldenConfig, st: StFile): GoldenCheck[] {
   }
   for (const [k, p] of Object.entries(model.stateDict())) checks.push([`grad.${k}`, p.grad, fx[`grad.${k}`]]);
   return checks.map(([name, got, want]) => compare(name, got, want));
+}
+
+/** The interop fixtures' models (tools/gen_interop_fixtures.py): configurations outside the golden grid. */
+export const INTEROP_MODELS = {
+  lstm: () => new LSTM(7, 6, { numLayers: 3, bidirectional: true, batchFirst: true, projSize: 4 }),
+  gru: () => new GRU(3, 9, { numLayers: 2, bidirectional: true }),
+  rnn: () => new RNN(5, 4, { numLayers: 3, batchFirst: true, nonlinearity: 'relu' }),
+};
+
+/** Every tensor of a decoded safetensors file, by name. */
+export const stTensors = (st: StFile): Record<string, Tensor> => Object.fromEntries(Object.entries(st.tensors).map(([k, v]) => [k, tensorFromSt(k, v)]));
+
+/**
+ * One interop fixture: a PyTorch state dict with plain keys (`sd`, from <name>.safetensors) loaded into
+ * the model, run on the fixture's inputs (`fx`, from <name>.io.safetensors): outputs, states, every gradient.
+ */
+export function interopCheck(name: keyof typeof INTEROP_MODELS, sd: Record<string, Tensor>, fx: Record<string, Tensor>): GoldenCheck[] {
+  const model = INTEROP_MODELS[name]();
+  model.loadStateDict(sd);
+  const x = fx.x!.requireGrad();
+  const state: RecurrentState = { h: fx.h0!.requireGrad(), c: fx.c0?.requireGrad() };
+  const out = model.forward(x, { state });
+  let loss = F.add(F.sum(F.mul(out.output, fx.up_output!)), F.sum(F.mul(out.state.h, fx.up_h_n!)));
+  if (out.state.c) loss = F.add(loss, F.sum(F.mul(out.state.c, fx.up_c_n!)));
+  loss.backward();
+  const checks: [string, Tensor | null | undefined, Tensor | undefined][] = [
+    ['output', out.output, fx.output], ['h_n', out.state.h, fx.h_n], ['grad x', x.grad, fx.grad_x], ['grad h0', state.h.grad, fx.grad_h0],
+  ];
+  if (out.state.c) checks.push(['c_n', out.state.c, fx.c_n], ['grad c0', state.c!.grad, fx.grad_c0]);
+  for (const [k, p] of Object.entries(model.stateDict())) checks.push([`grad ${k}`, p.grad, fx[`grad.${k}`]]);
+  return checks.map(([n, got, want]) => compare(n, got, want));
 }

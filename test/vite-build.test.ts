@@ -2,7 +2,7 @@
  * `import … from 'recur'` in Vite: an app whose entry re-exports everything of 'recur' (so nothing is
  * tree-shaken away) builds with web/recur-source.ts, which resolves 'recur' to the browser entry,
  * applies package.json's "browser" field and fails the build on any Node built-in. Budget (issue 12):
- * core JS + wasm ≤ 300 KB gzipped, printed. The Node entry (src/index.ts: files, the CLI, the native
+ * core JS + wasm (the larger of the two builds, one of which a page loads) ≤ 300 KB gzipped, printed. The Node entry (src/index.ts: files, the CLI, the native
  * loader) must fail the same build, which shows the check can fail.
  */
 import { test } from 'node:test';
@@ -31,11 +31,13 @@ test('vite: import from "recur" builds with no Node built-in; core JS + wasm ≤
   try {
     const out = await viteBuild(dir, "export * from 'recur';\n");
     const js = out.filter((o) => o.type === 'chunk'), wasm = out.filter((o) => o.fileName.endsWith('.wasm'));
-    assert.equal(wasm.length, 1, `one wasm asset (initWasm's default URL), got ${out.map((o) => o.fileName).join(', ')}`);
+    // initWasm's two default URLs: recur.wasm (one thread) and recur-mt.wasm (threads, cross-origin isolated
+    // pages); a page downloads one of them, so the budget counts the larger.
+    assert.deepEqual(wasm.map((w) => w.fileName.replace(/^assets\/|-[\w-]{8}\.wasm$/g, '')).sort(), ['recur', 'recur-mt'], `wasm assets: ${out.map((o) => o.fileName).join(', ')}`);
     const code = js.map((c) => (c as Rollup.OutputChunk).code).join('\n');
     assert.match(code, /initWasm|fetchCheckpoint/); // the entry's exports survived
-    const jsGz = gzipSync(code).length, wasmGz = gzipSync((wasm[0] as Rollup.OutputAsset).source).length;
-    console.log(`vite build: core JS ${(code.length / 1024).toFixed(0)} KB minified, ${(jsGz / 1024).toFixed(0)} KB gzipped; wasm ${(wasmGz / 1024).toFixed(0)} KB gzipped; total ${((jsGz + wasmGz) / 1024).toFixed(0)} KB`);
+    const jsGz = gzipSync(code).length, wasmGz = Math.max(...wasm.map((w) => gzipSync((w as Rollup.OutputAsset).source).length));
+    console.log(`vite build: core JS ${(code.length / 1024).toFixed(0)} KB minified, ${(jsGz / 1024).toFixed(0)} KB gzipped; wasm ${(wasmGz / 1024).toFixed(0)} KB gzipped (the larger build); total ${((jsGz + wasmGz) / 1024).toFixed(0)} KB`);
     assert.ok(jsGz + wasmGz <= 300 * 1024, `${jsGz + wasmGz} bytes gzipped > 300 KB`);
     await assert.rejects(viteBuild(dir, `export * from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};\n`), /imports the Node built-in "node:/);
   } finally {

@@ -17,10 +17,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdamStepArgs, GemmArgs, SgdStepArgs, UnaryKind } from '../src/kernels/backend.js';
 import { refBackend } from '../src/kernels/ref/index.js';
 import { WASM_PTRS, wasmPtrNames } from '../src/kernels/wasm/backend.js';
+import { wasmFilePath } from '../src/kernels/wasm/node.js';
 import { ShapeError, ValueError } from '../src/util/errors.js';
 import { Rng } from '../src/util/rng.js';
 import { needWasm, wasm, wasmExports, wasmSkip as skip } from './wasm-helpers.js';
@@ -183,9 +185,11 @@ test('selection: RECUR_BACKEND=wasm, and auto takes wasm when the native addon d
     assert.equal(r.status, 0, r.stderr);
     return { info: JSON.parse(r.stdout.trim().split('\n').pop()!), stderr: r.stderr };
   };
-  const explicit = run({ RECUR_BACKEND: 'wasm' });
+  const explicit = run({ RECUR_BACKEND: 'wasm', RECUR_NUM_THREADS: '1' });
   assert.equal(explicit.info.name, 'wasm');
   assert.equal(explicit.info.threads, 1);
+  // RECUR_NUM_THREADS > 1: the threaded build (wasm/recur-mt.wasm) with workers, where it was built
+  if (existsSync(wasmFilePath(true))) assert.equal(run({ RECUR_BACKEND: 'wasm', RECUR_NUM_THREADS: '2' }).info.threads, 2);
   const auto = run({ RECUR_BACKEND: 'auto', RECUR_NATIVE_ADDON: join(ROOT, 'no-such-addon.node') });
   assert.equal(auto.info.name, 'wasm');
   assert.match(auto.info.fallback, /no-such-addon/);

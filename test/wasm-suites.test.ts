@@ -3,7 +3,7 @@
  * (outputs, states, every gradient, float32), the PyTorch interop fixtures, and the gradient checks
  * (float64, which every compiled backend routes to the reference), run in a child process with
  * RECUR_BACKEND=wasm — an explicit backend, so the child fails at import if the kernels do not load
- * instead of falling back.
+ * instead of falling back; on the threaded build (RECUR_NUM_THREADS=3) where it was built.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,8 @@ test(`RECUR_BACKEND=wasm: ${SUITES.join(', ')} pass`, { skip }, () => {
   needWasm();
   const files = SUITES.map((s) => join('test', `${s}.test.ts`));
   const check = "import('./src/index.ts').then((m) => { if (m.getBackend().name !== 'wasm') process.exit(3); })";
-  const env: NodeJS.ProcessEnv = { ...process.env, RECUR_BACKEND: 'wasm' };
+  // RECUR_NUM_THREADS=3: the threaded build (wasm/recur-mt.wasm) with two workers, where it was built
+  const env: NodeJS.ProcessEnv = { ...process.env, RECUR_BACKEND: 'wasm', RECUR_NUM_THREADS: '3' };
   delete env.NODE_TEST_CONTEXT; // else the child test runner reports to this one instead of running
   assert.equal(spawnSync(process.execPath, ['--import', 'tsx', '-e', check], { cwd: ROOT, env }).status, 0, 'the child does not run on wasm');
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: ROOT, encoding: 'utf8', env });

@@ -1,62 +1,77 @@
 /**
  * The Chromium bench page (run by bench/browser-run.ts, `npm run bench:browser`): for each workload of
  * ?config (shapes from bench/workloads.ts), recur on its wasm kernels, TF.js on its wasm backend and,
- * for W4/W5, ONNX Runtime Web, one after the other in this page, one thread each. Raw times per
- * repetition end up on window.bench; the runner turns them into figures and ratios.
+ * for W4/W5, ONNX Runtime Web, in this page, repetitions interleaved (rep 1 of each, rep 2 of each, …)
+ * so that a change in the machine's load hits all alike. recur and ONNX Runtime Web run on
+ * config.threads threads (the page is cross-origin isolated), TF.js on one (./peers.ts says why). Raw
+ * times per repetition end up on window.bench; the runner turns them into figures and ratios.
  */
-import { Rng, getBackend, initWasm, noGrad, randn } from 'recur';
+import { Rng, backendInfo, initWasm, randn } from 'recur';
 import type { Shape } from '../workloads.js';
-import type { BenchConfig, BenchRun, BenchState } from './types.js';
-import { inferenceModel, recurInfer, recurStream, recurTrain, type Job } from './recur-jobs.js';
+import type { BenchConfig, BenchState, Job, Peer } from './types.js';
+import { inferStep, inferenceModel, streamCell, trainStep } from '../jobs.js';
 import { initPeers, ortInfer, ortStream, tfjsInfer, tfjsStream, tfjsTrain } from './peers.js';
 
 const state: BenchState = { done: false, runs: [], info: {}, error: null };
 (window as unknown as { bench: BenchState }).bench = state;
 const out = document.getElementById('out')!;
 
-async function timeReps(job: Job, warmup: number, reps: number): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await job();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await job();
-    ts.push((performance.now() - t0) / 1000);
+/** Warm each job up, then time them in turns: times[j][r] = seconds of job j's repetition r. */
+async function timeInterleaved(jobs: Job[], warmup: number, reps: number): Promise<number[][]> {
+  for (const job of jobs) for (let i = 0; i < warmup; i++) await job();
+  const times = jobs.map((): number[] => []);
+  for (let r = 0; r < reps; r++) {
+    for (let j = 0; j < jobs.length; j++) {
+      const t0 = performance.now();
+      await jobs[j]!();
+      times[j]!.push((performance.now() - t0) / 1000);
+    }
   }
-  return ts;
+  return times;
 }
 
-async function jobsOf(s: Shape, steps: number): Promise<[BenchRun['peer'], () => Promise<Job>][]> {
-  if (s.mode === 'train') return [['recur-wasm', async () => recurTrain(s)], ['tfjs-wasm', async () => tfjsTrain(s)]];
+async function jobsOf(s: Shape, steps: number): Promise<[Peer, () => Promise<Job>][]> {
+  if (s.mode === 'train') {
+    return [['recur-wasm', async () => { const step = trainStep(s); return () => void step(); }], ['tfjs-wasm', async () => tfjsTrain(s)]];
+  }
+  const model = inferenceModel(s);
   if (s.mode === 'infer') {
-    const x = randn([s.T, s.B, s.I], new Rng(1));
-    const ort = await ortInfer(s, inferenceModel(s), x.data as Float32Array);
-    const { lstm, head } = inferenceModel(s);
-    const want = noGrad(() => head.forward(lstm.forward(x).output)).data;
+    const x = randn([s.T, s.B, s.I], new Rng(1)), run = inferStep(model, x);
+    const ort = await ortInfer(s, model, x.data as Float32Array);
+    const want = run().data;
     state.info.ortW5MaxAbsDiff = ort.y.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
-    return [['recur-wasm', async () => recurInfer(s, x)], ['tfjs-wasm', async () => tfjsInfer(s)], ['ort-web', async () => ort.job]];
+    return [['recur-wasm', async () => () => void run().data], ['tfjs-wasm', async () => tfjsInfer(s)], ['ort-web', async () => ort.job]];
   }
   const xs = randn([steps, s.I], new Rng(3)).data as Float32Array;
-  return [['recur-wasm', async () => recurStream(s, xs, steps)], ['tfjs-wasm', async () => tfjsStream(s, xs, steps)], ['ort-web', () => ortStream(s, inferenceModel(s), xs, steps)]];
+  return [['recur-wasm', async () => streamCell(model, xs, steps)], ['tfjs-wasm', async () => tfjsStream(s, xs, steps)], ['ort-web', () => ortStream(s, model, xs, steps)]];
 }
 
 async function main(): Promise<void> {
-  const cfg = JSON.parse(new URLSearchParams(location.search).get('config') ?? '') as BenchConfig;
+  const cfg = JSON.parse(new URLSearchParams(location.search).get('config') ?? 'null') as BenchConfig | null;
+  if (!cfg) return; // the runner's first load, before it sends a config
   out.textContent = 'starting recur, TF.js and ONNX Runtime Web';
-  await initWasm();
-  state.info = { recur: getBackend().name, ...(await initPeers()), crossOriginIsolated, userAgent: navigator.userAgent };
+  await initWasm(undefined, { threads: cfg.threads });
+  const b = backendInfo();
+  state.info = { recur: `${b.name} ×${b.threads}`, ...(await initPeers(cfg.threads)), crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
   for (const { id, shape } of cfg.workloads) {
-    out.textContent = `${id}: preparing`;
+    out.textContent = `${id} ×${cfg.threads}: preparing`;
+    const units = shape.mode === 'stream' ? { steps_per_rep: cfg.steps } : { seqs_per_rep: shape.B };
+    const peers: Peer[] = [], jobs: Job[] = [];
     for (const [peer, make] of await jobsOf(shape, cfg.steps)) {
-      out.textContent = `${id} ${peer} …`;
-      const units = shape.mode === 'stream' ? { steps_per_rep: cfg.steps } : { seqs_per_rep: shape.B };
       try {
-        state.runs.push({ workload: id, peer, times_s: await timeReps(await make(), cfg.warmup, cfg.reps), ...units });
+        jobs.push(await make());
+        peers.push(peer);
       } catch (e) {
-        state.runs.push({ workload: id, peer, times_s: [], ...units, error: e instanceof Error ? e.message : String(e) });
+        state.runs.push({ workload: id, peer, threads: threadsOf(peer, cfg), page: cfg.threads, times_s: [], ...units, error: e instanceof Error ? e.message : String(e) });
       }
     }
+    out.textContent = `${id} ×${cfg.threads}: ${peers.join(', ')} …`;
+    const times = await timeInterleaved(jobs, cfg.warmup, cfg.reps);
+    peers.forEach((peer, j) => state.runs.push({ workload: id, peer, threads: threadsOf(peer, cfg), page: cfg.threads, times_s: times[j]!, ...units }));
   }
   out.textContent = 'done';
 }
+
+const threadsOf = (peer: Peer, cfg: BenchConfig): number => (peer === 'tfjs-wasm' ? 1 : cfg.threads);
 
 main().catch((e: unknown) => { state.error = e instanceof Error ? `${e.message}\n${e.stack}` : String(e); }).finally(() => { state.done = true; });

@@ -3,7 +3,9 @@
  * ../shared/peers/bench_tfjs.js: tf.layers.lstm/gru + dense on every step, MSE, Adam(1e-3) through
  * trainOnBatch; W5 predict; W4 basicLSTMCell + matMul head per step, its faster variant) and ONNX
  * Runtime Web (wasm execution provider) running recur's own W4/W5 model exported by exportOnnx.
- * Both are held to one thread, as recur's wasm kernels are.
+ * ONNX Runtime Web runs on the page's thread count (numThreads, its own Web Workers); TF.js on one:
+ * its threaded wasm build, which it picks when the page is cross-origin isolated, fails to start its
+ * workers from a bundle, so it is told there is no thread support and takes its single-threaded SIMD build.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -12,18 +14,21 @@ import tfWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-sim
 import tfWasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import * as ort from 'onnxruntime-web/wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import type { LSTM, Linear } from 'recur';
 import { exportOnnx, onnxLinear, onnxRecurrent } from '../../src/io/onnx.js';
 import type { Shape } from '../workloads.js';
-import type { Job } from './recur-jobs.js';
+import type { Job } from './types.js';
 
-export async function initPeers(): Promise<{ tfjs: string; ort: string }> {
+export async function initPeers(threads: number): Promise<{ tfjs: string; ort: string }> {
   setWasmPaths({ 'tfjs-backend-wasm.wasm': tfWasm, 'tfjs-backend-wasm-simd.wasm': tfWasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': tfWasmThreaded });
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // else it takes the threaded build when isolated
   setThreadsCount(1);
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend did not start');
   await tf.ready();
-  ort.env.wasm.numThreads = 1;
-  ort.env.wasm.wasmPaths = { wasm: ortWasm };
+  ort.env.wasm.numThreads = threads;
+  // Its loader as a file of its own: its workers (numThreads > 1) start from that script, not from this bundle.
+  ort.env.wasm.wasmPaths = { wasm: ortWasm, mjs: ortMjs };
   return { tfjs: `${tf.version.tfjs} (${tf.getBackend()})`, ort: ort.env.versions.web ?? '' };
 }
 
@@ -86,7 +91,7 @@ async function ortSession(lstm: LSTM, head: Linear, T: number, B: number): Promi
       return { y: onnxLinear(g, head, r.output), h1: r.h, c1: r.c! };
     },
   });
-  return ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', executionMode: 'sequential', intraOpNumThreads: 1, interOpNumThreads: 1 });
+  return ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', executionMode: 'sequential' });
 }
 
 /** W5 on ONNX Runtime Web; also returns its output for x, to compare with recur's. */

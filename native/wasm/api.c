@@ -8,6 +8,8 @@
  * the module's memory, float32 unless said, 0 = null.
  *
  *   rc_malloc(bytes) → 64-byte aligned block (0 when out of memory), rc_free(p)
+ *   rc_set_threads(n), rc_threads(): the pool's size (1 + workers; the single-thread build stays at 1)
+ *   rc_wasm_worker(): a worker's loop, threaded build only (pool_threads.c)
  *   rc_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)          gemm.h
  *   rc_unary(kind, x, y, n), rc_unary_backward(kind, x, y, dy, dx, n)              unary.h
  *   rc_rec_workspace(kind, T, B, I, H, P) → floats                                  recurrent_common.h
@@ -20,18 +22,31 @@
  *   rc_scaled_diff(x, t, c, a, out, n), rc_dropout_mask(k0, k1, p, out, n),
  *   rc_dropout_apply(k0, k1, p, x, y, n)                                            ops.h
  */
+#include <pthread.h> /* native/wasm/pthread.h: RC_ALLOC_LOCK */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "../gemm.h"
 #include "../ops.h"
+#include "../pool.h"
 #include "../recurrent_common.h"
 #include "../unary.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
-EXPORT(rc_malloc) void *rcw_malloc(size_t bytes) { return aligned_alloc(64, (bytes + 63) & ~(size_t)63); }
-EXPORT(rc_free) void rcw_free(void *p) { free(p); }
+EXPORT(rc_malloc) void *rcw_malloc(size_t bytes) {
+  RC_ALLOC_LOCK();
+  void *p = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+  RC_ALLOC_UNLOCK();
+  return p;
+}
+EXPORT(rc_free) void rcw_free(void *p) {
+  RC_ALLOC_LOCK();
+  free(p);
+  RC_ALLOC_UNLOCK();
+}
+EXPORT(rc_set_threads) void rcw_set_threads(int n) { rc_pool_set_threads(n); }
+EXPORT(rc_threads) int rcw_threads(void) { return rc_pool_threads(); }
 
 EXPORT(rc_sgemm) void rcw_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                                 const float *B, int ldb, float beta, float *C, int ldc) {

@@ -10,7 +10,7 @@ export { refBackend } from './ref/index.js';
 export type BackendName = 'auto' | 'ref' | 'native' | 'wasm';
 
 export interface BackendOptions {
-  /** Kernel threads of the native backend (≥ 1; default: available cores, or env RECUR_NUM_THREADS). */
+  /** Kernel threads of the native or wasm backend (≥ 1; native default: available cores, or env RECUR_NUM_THREADS; wasm: capped at the workers started). */
   threads?: number;
 }
 
@@ -22,7 +22,7 @@ export interface BackendInfo {
   requested: BackendName | 'custom';
   /** Why 'auto' did not take the native backend (null when it did or was not asked to). */
   fallback: string | null;
-  /** Threads the kernels use (1 for ref and wasm). */
+  /** Threads the kernels use (1 for ref). */
   threads: number;
   /** Native CPU path ('avx512' | 'avx2' | 'portable'), null for other backends. */
   cpuPath: NativeCpuPath | null;
@@ -54,7 +54,8 @@ function useRef(requested: BackendName, fallback: string | null): Backend {
 
 /**
  * Select the backend. `"auto"` (the default at import) takes the native addon when it loads, else the
- * WebAssembly kernels (`"wasm"`: the same C kernels compiled to wasm32 + SIMD128, single-threaded), else
+ * WebAssembly kernels (`"wasm"`: the same C kernels compiled to wasm32 + SIMD128; threads with the
+ * threaded build, capped at the workers started: RECUR_NUM_THREADS in Node, initWasm's in a browser), else
  * `"ref"`, with one warning line on stderr (silenced by env RECUR_QUIET=1); an explicit `"native"` or
  * `"wasm"` that cannot load throws a BackendError with the reason. Float64 calls (gradient checks)
  * always run on the reference kernels.
@@ -73,10 +74,11 @@ export function setBackend(name: BackendName | Backend, opts: BackendOptions = {
     return current;
   }
   if (!NAMES.includes(name)) throw new OptionError('setBackend', '"auto", "native", "wasm" or "ref"', `"${String(name)}"`);
-  if (name === 'ref' || name === 'wasm') {
-    if (threads !== undefined && threads !== 1) throw new OptionError('setBackend', `threads 1 with the ${name} backend (it is single-threaded)`, `${threads}`);
-    return name === 'ref' ? useRef('ref', null) : useWasm('wasm', null);
+  if (name === 'ref') {
+    if (threads !== undefined && threads !== 1) throw new OptionError('setBackend', 'threads 1 with the ref backend (it is single-threaded)', `${threads}`);
+    return useRef('ref', null);
   }
+  if (name === 'wasm') return useWasm('wasm', null, threads);
   const n = platform.native();
   if ('error' in n) {
     if (name === 'native') throw new BackendError('setBackend', 'the native addon to load', n.error);
@@ -87,7 +89,7 @@ export function setBackend(name: BackendName | Backend, opts: BackendOptions = {
       const using = 'error' in w ? 'the TypeScript "ref" backend' : 'the WebAssembly "wasm" backend';
       platform.warn(`recur: native backend unavailable (${fallback}); using ${using}`);
     }
-    return 'error' in w ? useRef('auto', fallback) : useWasm('auto', fallback);
+    return 'error' in w ? useRef('auto', fallback) : useWasm('auto', fallback, threads);
   }
   if (threads !== undefined) n.setThreads(threads);
   current = n.backend;
@@ -98,11 +100,12 @@ export function setBackend(name: BackendName | Backend, opts: BackendOptions = {
 }
 
 /** The wasm kernels (an explicit request throws when they do not load; auto checked before). */
-function useWasm(requested: BackendName, fallback: string | null): Backend {
+function useWasm(requested: BackendName, fallback: string | null, threads?: number): Backend {
   const w = platform.wasm();
   if ('error' in w) throw new BackendError('setBackend', 'the wasm kernels to load', w.error);
+  if (threads !== undefined) w.setThreads(threads);
   current = w.backend;
-  info = { name: 'wasm', requested, fallback, threads: 1, cpuPath: null, nativeRecurrent: false };
+  info = { name: 'wasm', requested, fallback, threads: w.threads(), cpuPath: null, nativeRecurrent: false };
   return current;
 }
 
@@ -119,5 +122,5 @@ export function backendInfo(): BackendInfo {
   if (!NAMES.includes(name)) throw new OptionError('RECUR_BACKEND', '"auto", "native", "wasm" or "ref"', `"${name}"`);
   const t = platform.env('RECUR_NUM_THREADS');
   const threads = t === undefined || t === '' ? undefined : checkThreads('RECUR_NUM_THREADS', Number(t));
-  setBackend(name as BackendName, name === 'ref' || name === 'wasm' ? {} : { threads });
+  setBackend(name as BackendName, name === 'ref' ? {} : { threads });
 }

@@ -3,32 +3,61 @@
  * the wasm kernels once `initWasm()` (src/browser.ts) compiled them (fetch + WebAssembly.compile), no
  * environment, console.warn.
  */
-import type { Backend } from './backend.js';
-import type { NativeHandle, Platform } from './platform.js';
-import { wasmBackendFromModule } from './wasm/backend.js';
+import type { Platform, WasmHandle, NativeHandle } from './platform.js';
+import { wasmBackendFromModule, type WasmKernels } from './wasm/backend.js';
+import type { Spawn } from './wasm/threads.js';
 
-let wasm: { backend: Backend } | null = null;
+let wasm: WasmKernels | null = null;
+
+export type WasmSource = string | URL | ArrayBuffer | Uint8Array<ArrayBuffer> | Response;
+
+export interface WasmOptions {
+  /**
+   * Threads (this one + Web Workers on one shared memory, the threaded build wasm/recur-mt.wasm). Default:
+   * navigator.hardwareConcurrency when the page is cross-origin isolated (SharedArrayBuffer needs it),
+   * else 1 (the single-thread build wasm/recur.wasm).
+   */
+  threads?: number;
+}
+
+/** A Web Worker running `source` from a Blob URL (no file for a bundler to find), told `init` by message. */
+const spawnWebWorker: Spawn = (source, init) => {
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  w.onerror = (e) => console.error(`recur: a wasm worker failed (${e.message}); its share of the work runs on the others`);
+  w.postMessage(init);
+  URL.revokeObjectURL(url);
+  return w;
+};
+
+async function compile(src: WasmSource): Promise<WebAssembly.Module> {
+  if (src instanceof ArrayBuffer || src instanceof Uint8Array) return WebAssembly.compile(src);
+  const res = src instanceof Response ? src : await fetch(src);
+  return typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type') === 'application/wasm'
+    ? WebAssembly.compileStreaming(res) : WebAssembly.compile(await res.arrayBuffer());
+}
 
 /**
- * Compile and instantiate the wasm kernels (default: wasm/recur.wasm of the package, which a bundler
- * copies and rewrites from this URL). The browser entry's initWasm() calls it, then setBackend('wasm').
+ * Compile and instantiate the wasm kernels (default: wasm/recur-mt.wasm and wasm/recur.wasm for the
+ * small calls when threads > 1, else wasm/recur.wasm of the package, which a bundler copies and rewrites from these URLs; `source` may be
+ * either build). The browser entry's initWasm() calls it, then setBackend('wasm'). A second call stops
+ * the previous instance's workers.
  */
-export async function compileWasm(source?: string | URL | ArrayBuffer | Uint8Array<ArrayBuffer> | Response): Promise<{ backend: Backend }> {
-  const src = source ?? new URL('../../wasm/recur.wasm', import.meta.url);
-  let mod: WebAssembly.Module;
-  if (src instanceof ArrayBuffer || src instanceof Uint8Array) mod = await WebAssembly.compile(src);
-  else {
-    const res = src instanceof Response ? src : await fetch(src);
-    mod = typeof WebAssembly.compileStreaming === 'function' && res.headers.get('content-type') === 'application/wasm'
-      ? await WebAssembly.compileStreaming(res) : await WebAssembly.compile(await res.arrayBuffer());
-  }
-  wasm = wasmBackendFromModule(mod);
+export async function compileWasm(source?: WasmSource, opts: WasmOptions = {}): Promise<WasmKernels> {
+  const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated && typeof SharedArrayBuffer === 'function';
+  const threads = Math.max(1, Math.floor(opts.threads ?? (isolated ? navigator.hardwareConcurrency || 1 : 1)));
+  const one = (): URL => new URL('../../wasm/recur.wasm', import.meta.url);
+  const mt = source === undefined && threads > 1 && isolated;
+  // Threaded: the single-thread build too, for the calls too small to split (../wasm/backend.ts bySize).
+  const [mod, single] = await Promise.all([compile(source ?? (mt ? new URL('../../wasm/recur-mt.wasm', import.meta.url) : one())), mt ? compile(one()) : undefined]);
+  wasm?.stop();
+  wasm = wasmBackendFromModule(mod, threads, isolated ? spawnWebWorker : undefined, single);
   return wasm;
 }
 
 export const platform: Platform = {
   native: (): NativeHandle | { error: string } => ({ error: 'no native addon in a browser' }),
-  wasm: () => wasm ?? { error: 'not compiled yet (await initWasm() first)' },
+  wasm: (): WasmHandle | { error: string } => wasm ?? { error: 'not compiled yet (await initWasm() first)' },
   // No environment; quiet: a page starts on "ref" until initWasm(), which is no fault to warn about.
   env: (name) => (name === 'RECUR_QUIET' ? '1' : undefined),
   warn: (line) => console.warn(line),

@@ -8,10 +8,12 @@ import { loadWasm } from './wasm/node.js';
 import type { Backend } from './backend.js';
 
 export interface NativeHandle { backend: Backend; setThreads(n: number): void; threads(): number; cpuPath(): NativeCpuPath }
+/** The wasm kernels: setThreads caps n at the threads started (1 without the threaded build). */
+export interface WasmHandle { backend: Backend; setThreads(n: number): void; threads(): number }
 
 export interface Platform {
   native(): NativeHandle | { error: string };
-  wasm(): { backend: Backend } | { error: string };
+  wasm(): WasmHandle | { error: string };
   env(name: string): string | undefined;
   warn(line: string): void;
 }

@@ -1,19 +1,60 @@
 /**
- * The PyTorch golden fixtures (../golden-check.ts, every file of ../fixtures/recurrent) and float64
- * gradient checks of the recurrent modules, run in the page on the wasm backend; the outcome is on
- * window.parity for test/browser-parity.test.ts.
+ * The PyTorch golden and interop fixtures (../golden-check.ts, every file of ../fixtures/recurrent and
+ * ../fixtures/interop) on the wasm backend, first on the single-thread build (initWasm with threads 1),
+ * then on the threaded build with two threads (wasm/recur-mt.wasm + a Web Worker; the page is served
+ * cross-origin isolated), where a larger LSTM (batch cut into slices) must also give the same bits, and float64 gradient checks of the recurrent modules (which every compiled
+ * backend routes to the reference kernels: run once). The outcome is on window.parity for
+ * test/browser-parity.test.ts.
  */
-import { F, GRU, LSTM, RNN, Rng, decodeSafetensors, getBackend, gradcheck, initWasm, randn, type Tensor } from 'recur';
-import { goldenCheck, type GoldenIndex } from '../golden-check.js';
+import { F, GRU, LSTM, RNN, Rng, backendInfo, decodeSafetensors, gradcheck, initWasm, randn, type Tensor } from 'recur';
+import { INTEROP_MODELS, goldenCheck, interopCheck, stTensors, type GoldenIndex } from '../golden-check.js';
 import index from '../fixtures/recurrent/INDEX.json';
 
-const urls = import.meta.glob<string>('../fixtures/recurrent/*.safetensors', { query: '?url', import: 'default', eager: true });
+const urls = import.meta.glob<string>(['../fixtures/recurrent/*.safetensors', '../fixtures/interop/*.safetensors'], { query: '?url', import: 'default', eager: true });
 
-interface Parity { backend: string; golden: { file: string; worst: number; error?: string }[]; gradchecks: { name: string; ok: boolean; worst: string }[]; done: boolean }
-const parity: Parity = { backend: '', golden: [], gradchecks: [], done: false };
+interface Fixture { file: string; worst: number; error?: string }
+interface Run { backend: string; threads: number; golden: Fixture[]; interop: Fixture[]; big: number[] }
+interface Parity { isolated: boolean; runs: Run[]; bigSame?: boolean; gradchecks: { name: string; ok: boolean; worst: string }[]; done: boolean; error?: string }
+const parity: Parity = { isolated: crossOriginIsolated, runs: [], gradchecks: [], done: false };
 (window as unknown as { parity: Parity }).parity = parity;
 
-/** A 2-layer bidirectional module with lengths and an initial state, in float64 (which every compiled backend routes to the reference kernels). */
+const fetchSt = async (path: string) => {
+  const url = urls[path];
+  if (!url) throw new Error(`${path} not bundled`);
+  return decodeSafetensors(await (await fetch(url)).arrayBuffer(), path);
+};
+
+async function fixture(file: string, check: () => Promise<{ ratio: number }[]>): Promise<Fixture> {
+  try {
+    return { file, worst: Math.max(...(await check()).map((c) => c.ratio)) };
+  } catch (e) {
+    return { file, worst: NaN, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Output and gradients of an LSTM big enough for the kernels to cut its batch into slices (threads). */
+function big(): number[] {
+  const rng = new Rng(5), lstm = new LSTM(21, 70, { rng, projSize: 24 });
+  const x = randn([9, 48, 21], rng, { requiresGrad: true });
+  const { output } = lstm.forward(x, { lengths: Array.from({ length: 48 }, (_, b) => 1 + ((b * 5) % 9)) });
+  F.sum(F.mul(output, output)).backward();
+  return [...output.data, ...x.grad!.data, ...lstm.parameters().flatMap((p) => [...p.grad!.data])];
+}
+
+async function fixtures(threads: number): Promise<Run> {
+  await initWasm(undefined, { threads });
+  const info = backendInfo(), run: Run = { backend: info.name, threads: info.threads, golden: [], interop: [], big: big() };
+  for (const { file, config } of (index as GoldenIndex).files) {
+    run.golden.push(await fixture(file, async () => goldenCheck(config, await fetchSt(`../fixtures/recurrent/${file}`))));
+  }
+  for (const name of Object.keys(INTEROP_MODELS) as (keyof typeof INTEROP_MODELS)[]) {
+    const dir = '../fixtures/interop';
+    run.interop.push(await fixture(name, async () => interopCheck(name, stTensors(await fetchSt(`${dir}/${name}.safetensors`)), stTensors(await fetchSt(`${dir}/${name}.io.safetensors`)))));
+  }
+  return run;
+}
+
+/** A 2-layer bidirectional module with lengths and an initial state, in float64. */
 function gradcheckModule(name: string, m: RNN | LSTM | GRU, rng: Rng): void {
   m.toDType('float64');
   const r64 = (shape: number[]): Tensor => randn(shape, rng, { dtype: 'float64', requiresGrad: true });
@@ -27,22 +68,20 @@ function gradcheckModule(name: string, m: RNN | LSTM | GRU, rng: Rng): void {
   parity.gradchecks.push({ name, ok: r.ok, worst: r.worst });
 }
 
-await initWasm();
-parity.backend = getBackend().name;
-for (const { file, config } of (index as GoldenIndex).files) {
-  try {
-    const url = urls[`../fixtures/recurrent/${file}`];
-    if (!url) throw new Error('not bundled');
-    const st = decodeSafetensors(await (await fetch(url)).arrayBuffer(), file);
-    parity.golden.push({ file, worst: Math.max(...goldenCheck(config, st).map((c) => c.ratio)) });
-  } catch (e) {
-    parity.golden.push({ file, worst: NaN, error: e instanceof Error ? e.message : String(e) });
-  }
+try {
+  for (const threads of [1, 2]) parity.runs.push(await fixtures(threads));
+  const [a, b] = parity.runs.map((r) => r.big);
+  parity.bigSame = a!.length === b!.length && a!.every((v, i) => Object.is(v, b![i]));
+  for (const r of parity.runs) r.big = [];
+  const rng = new Rng(2024), o = { numLayers: 2, bidirectional: true, rng: new Rng(7) };
+  gradcheckModule('rnn_tanh', new RNN(2, 3, o), rng);
+  gradcheckModule('lstm', new LSTM(2, 3, o), rng);
+  gradcheckModule('gru', new GRU(2, 3, o), rng);
+} catch (e) {
+  parity.error = e instanceof Error ? `${e.message}\n${e.stack}` : String(e);
 }
-const rng = new Rng(2024), o = { numLayers: 2, bidirectional: true, rng: new Rng(7) };
-gradcheckModule('rnn_tanh', new RNN(2, 3, o), rng);
-gradcheckModule('lstm', new LSTM(2, 3, o), rng);
-gradcheckModule('gru', new GRU(2, 3, o), rng);
-const failed = parity.golden.filter((g) => !(g.worst <= 1));
-document.getElementById('out')!.textContent = `${parity.backend}: ${parity.golden.length - failed.length}/${parity.golden.length} golden fixtures pass; gradchecks ${parity.gradchecks.map((g) => `${g.name} ${g.ok ? 'ok' : 'FAIL'}`).join(', ')}`;
+document.getElementById('out')!.textContent = parity.runs.map((r) => {
+  const all = [...r.golden, ...r.interop], bad = all.filter((g) => !(g.worst <= 1)).length;
+  return `${r.backend} ×${r.threads}: ${all.length - bad}/${all.length} fixtures pass`;
+}).join('; ') + `; gradchecks ${parity.gradchecks.map((g) => `${g.name} ${g.ok ? 'ok' : 'FAIL'}`).join(', ')}`;
 parity.done = true;

@@ -1,6 +1,7 @@
 /**
  * The `wasm` Backend: the C kernels of native/ compiled to wasm32 + SIMD128 (tools/build-wasm.mjs,
- * native/wasm/api.c), single-threaded. Platform-neutral: it takes a compiled WebAssembly.Module (the
+ * native/wasm/api.c), on one thread or, with the threaded build, on workers sharing its memory
+ * (./threads.ts). Platform-neutral: it takes a compiled WebAssembly.Module (the
  * Node loader is ./node.ts; a browser passes one from fetch + WebAssembly.compile).
  *
  * - float32 calls run in wasm; float64 calls (gradient checks) go to the reference backend (../routed.ts).
@@ -17,6 +18,7 @@ import { routed } from '../routed.js';
 import { RECURRENT_ARGS } from '../native/recurrent-adapter.js';
 import { OptionError, ShapeError, ValueError } from '../../util/errors.js';
 import { Heap, IN, INOUT, OUT, SCRATCH, type WasmExports } from './heap.js';
+import { instantiate, type Spawn } from './threads.js';
 
 /** Pointer table of rc_wasm_rec (native/wasm/api.c RC_WASM_PTRS, mirrored; test/wasm-parity.test.ts compares). */
 export const WASM_PTRS = [
@@ -249,11 +251,55 @@ export function wasmPtrNames(ex: WasmExports): string[] {
 export interface WasmKernels {
   backend: Backend;
   exports: WasmExports;
+  /** This thread + the workers started (1: the single-thread build, or the threaded one without workers). */
+  maxThreads: number;
+  /** Threads the kernels split work over now (1 .. maxThreads). */
+  threads(): number;
+  /** Use n threads (capped at maxThreads; 1 = everything in this thread, the workers then sleep). */
+  setThreads(n: number): void;
+  /** Terminate the workers (the kernels then run in this thread). */
+  stop(): void;
 }
 
-/** Instantiate the kernels (synchronously: Node, or a browser worker / small module) and wrap them. */
-export function wasmBackendFromModule(mod: WebAssembly.Module): WasmKernels {
-  const inst = new WebAssembly.Instance(mod, {});
-  const ex = inst.exports as unknown as WasmExports;
-  return { backend: routed(float32Backend(ex), refBackend), exports: ex };
+/**
+ * Calls too small for the C pool to split (the thresholds of native/: gemm.c RC_PAR_MIN_WORK,
+ * recurrent_plan.c slices(), unary.c RC_UNARY_PAR, ops_optim.c PAR; the other kernels never split) go to
+ * `small`, the single-thread build on its own memory, the rest to the threaded one: copying into a
+ * shared memory costs ~2× a plain one (V8 copies SharedArrayBuffers with relaxed atomics), which for a
+ * streamed step (W4 copies its weights every step) is the whole difference. Both give the same bits.
+ */
+function bySize(small: Backend, big: Backend): Backend {
+  const rec = (inp: RecurrentInputs, gates: number, P = 0): Backend =>
+    inp.T * inp.B * gates * inp.H * ((P > 0 ? P : inp.H) + inp.I) < 1 << 20 ? small : big;
+  const n = (len: number, par: number): Backend => (len < par ? small : big);
+  return {
+    ...small,
+    gemm: (a) => (a.M * a.N * Math.max(a.K, 1) < 1 << 17 ? small : big).gemm(a),
+    unary: (k, x, y) => n(x.length, 32768).unary(k, x, y),
+    unaryBackward: (k, x, y, dy, dx) => n(x.length, 32768).unaryBackward(k, x, y, dy, dx),
+    lstmForward: (inp, o, ws) => rec(inp, 4, inp.P).lstmForward(inp, o, ws),
+    lstmBackward: (inp, sv, g, ws) => rec(inp, 4, inp.P).lstmBackward(inp, sv, g, ws),
+    gruForward: (inp, o, ws) => rec(inp, 3).gruForward(inp, o, ws),
+    gruBackward: (inp, sv, g, ws) => rec(inp, 3).gruBackward(inp, sv, g, ws),
+    rnnForward: (inp, o, ws) => rec(inp, 1).rnnForward(inp, o, ws),
+    rnnBackward: (inp, sv, g, ws) => rec(inp, 1).rnnBackward(inp, sv, g, ws),
+    adamStep: (a) => n(a.p.length, 65536).adamStep(a),
+    sgdStep: (a) => n(a.p.length, 65536).sgdStep(a),
+  };
+}
+
+/**
+ * Instantiate the kernels (synchronously: Node, or a browser worker / small module) and wrap them. With
+ * the threaded build (wasm/recur-mt.wasm) and `spawn`, `threads - 1` workers join this thread
+ * (./threads.ts); `single` (the single-thread build wasm/recur.wasm) then takes the calls too small to split.
+ */
+export function wasmBackendFromModule(mod: WebAssembly.Module, threads = 1, spawn?: Spawn, single?: WebAssembly.Module): WasmKernels {
+  const { exports: ex, maxThreads, stop } = instantiate(mod, threads, spawn);
+  let be = float32Backend(ex);
+  if (maxThreads > 1 && single) be = bySize(float32Backend(instantiate(single, 1).exports), be);
+  return {
+    backend: routed(be, refBackend), exports: ex, maxThreads, stop,
+    threads: () => ex.rc_threads(),
+    setThreads: (n) => ex.rc_set_threads(Math.max(1, Math.min(maxThreads, Math.floor(n)))),
+  };
 }

@@ -19,6 +19,8 @@ export interface WasmExports {
   memory: WebAssembly.Memory;
   rc_malloc(bytes: number): number;
   rc_free(p: number): void;
+  rc_set_threads(n: number): void;
+  rc_threads(): number;
   rc_sgemm(tA: number, tB: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
     B: number, ldb: number, beta: number, C: number, ldc: number): void;
   rc_unary(kind: number, x: number, y: number, n: number): void;
@@ -55,16 +57,23 @@ export class Heap {
   private f64v = new Float64Array(0);
   private i32v = new Int32Array(0);
 
+  private readonly shared: boolean;
+
   constructor(ex: WasmExports) {
     this.ex = ex;
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && ex.memory.buffer instanceof SharedArrayBuffer;
     this.hdr = ex.rc_malloc(1024);
     if (this.hdr === 0) throw new BackendError('wasm', 'memory for the kernels', 'rc_malloc failed');
   }
 
   /** Views of the module's memory, re-made after memory.grow detached the old buffer (its views then
-   * have length 0; reading memory.buffer itself costs a call into V8). */
+   * have length 0; reading memory.buffer itself costs a call into V8). A shared memory's buffer is never
+   * detached: sync() re-makes them once per place() / finish() when it grew (malloc, here or in a kernel). */
   private views(): void {
     if (this.f32v.length !== 0) return;
+    this.remake();
+  }
+  private remake(): void {
     const b = this.ex.memory.buffer as ArrayBuffer;
     this.f32v = new Float32Array(b);
     this.f64v = new Float64Array(b);
@@ -95,6 +104,10 @@ export class Heap {
     return this.ns++;
   }
 
+  private sync(): void {
+    if (this.shared && this.f32v.buffer.byteLength !== this.ex.memory.buffer.byteLength) this.remake();
+  }
+
   /** Give every declared buffer its slot and copy the inputs in. */
   place(): void {
     let bytes = 0;
@@ -109,6 +122,7 @@ export class Heap {
       this.cap = this.base === 0 ? 0 : want;
       if (this.base === 0) throw new BackendError('wasm', `${bytes} bytes of wasm memory`, 'rc_malloc failed');
     }
+    this.sync();
     let p = this.base;
     for (let k = 0; k < this.ns; k++) {
       const s = this.slots[k]!;
@@ -124,6 +138,7 @@ export class Heap {
 
   /** Copy the outputs back; drop the references. */
   finish(): void {
+    this.sync();
     for (let k = 0; k < this.ns; k++) {
       const s = this.slots[k]!;
       if (s.a !== null && (s.mode & OUT) && s.n > 0) {
