@@ -28,9 +28,9 @@ or a killed one; the message says how to continue it).`;
 
 export function evalCommand(io: Io): Command {
   return new Command('eval')
-    .description("score a run's saved model(s) on its test data against the baselines (forecast: MAE, RMSE, nMAE, skill; splice: per-class error table; spike-history: bits/spike, refractory violations, adaptation)")
+    .description("score a run's saved model(s) on its test data against the baselines (forecast: MAE, RMSE, nMAE, skill; splice: per-class error table; decode: velocity R² of each decoder; spike-history: bits/spike, refractory violations, adaptation)")
     .requiredOption('--run <dir>', 'run folder written by recur train')
-    .option('--csv <file>', 'forecast runs: score every window of this CSV instead (same columns as the run); spike-history runs: a spike-train CSV (stimulus,spike[,trial])')
+    .option('--csv <file>', 'forecast runs: score every window of this CSV instead (same columns as the run); decode runs: a recording with the run\'s unit and velocity columns; spike-history runs: a spike-train CSV (stimulus,spike[,trial])')
     .addOption(new Option('--part <part>', "forecast runs: split of the run's own data (default test)").choices(['train', 'val', 'test']).conflicts('csv'))
     .option('--seed <n>', 'spike-history runs: simulate the held-out trials from this seed (default the run\'s own: its table again)', parseIntArg)
     .option('--out <file>', 'also write the scores as JSON to this file')
@@ -44,6 +44,7 @@ Examples:
   $ recur eval --run runs/wind-t1 --part val --json
   $ recur eval --run runs/wind-t1 --csv other-turbine.csv --out scores.json
   $ recur eval --run runs/splice-cv10
+  $ recur eval --run runs/bmi-chewie --csv session2.csv   # decode: R² of Wiener, Kalman, the networks, the blend
   $ recur eval --run runs/spikes --seed 7              # spike-history: fresh held-out trials
   $ recur eval --run runs/spikes --csv trains.csv      # spike-history: columns stimulus,spike[,trial]${EXIT}`)
     .action(async (o: EvalOpts) => {
@@ -60,9 +61,9 @@ Examples:
 
 export function predictCommand(io: Io): Command {
   return new Command('predict')
-    .description('forecast runs: forecast the next horizon steps from the latest window of a CSV (or every window); splice runs: label new sequences; spike-history runs: λ per bin of each model')
+    .description('forecast runs: forecast the next horizon steps from the latest window of a CSV (or every window); splice runs: label new sequences; decode runs: velocities bin by bin (causal, streamed); spike-history runs: λ per bin of each model')
     .requiredOption('--run <dir>', 'run folder written by recur train')
-    .option('--csv <file>', "input CSV (forecast: the run's columns, default the run's own data; splice: with --seq-col)")
+    .option('--csv <file>', "input CSV (forecast: the run's columns, default the run's own data; splice: with --seq-col; decode: a recording with the run's unit columns)")
     .option('--all', 'forecast runs: forecast from every window, not only the last')
     .option('--fasta <file>', 'splice and classify runs: sequences to label; stability runs: new protein sequences to map')
     .option('--seq-col <name>', 'splice runs: the --csv column holding the sequences')
@@ -82,6 +83,7 @@ Examples:
   $ recur predict --run runs/splice-cv10 --fasta windows.fa --out labels.csv
   $ recur predict --run runs/splice-cv10 --csv windows.csv --seq-col sequence --id-col name
   $ recur predict --run runs/stability --protein 1div_A --out 1div.csv   # also writes 1div.html (heatmap)
+  $ recur predict --run runs/bmi-chewie --csv session2.csv --out vel.csv # decode: one row per bin
   $ recur predict --run runs/spikes --csv trains.csv --out rates.csv     # spike-history: λ per 1 ms bin of each model${EXIT}`)
     .action((o: PredictOpts) => {
       if (o.backend) setBackend(o.backend);
