@@ -251,8 +251,12 @@ export interface Teacher {
 
 /**
  * PBVI with belief points from simulated histories: first from QMDP and the best memoryless
- * policy with 30 % random actions, then `rounds` times from the current PBVI policy with 20 %.
- * The returned policy looks one step ahead into the α-vectors (memoized on the belief).
+ * policy with 30 % random actions, then `rounds` times from the current PBVI policy's own
+ * histories with 5 % (Perseus-style collection: the beliefs the improved policy reaches). Each of
+ * these rounds allows 40 more points per (t, o), 0.01 apart: the first collections fill most
+ * cells, so without the larger cap the policy's own beliefs would be dropped.
+ * The returned policy looks one step ahead into the α-vectors (memoized on the belief); each
+ * α-vector is a backup of Γ(t + 1), so its value is at least the lower bound.
  */
 export function buildTeacher(m: SepsisModel, opt: { Q: Float64Array[] }, memPolicy: Uint8Array, rng: Rng, o: { episodes?: number; cap?: number; rounds?: number } = {}): Teacher {
   const n = o.episodes ?? 2000, cap = o.cap ?? 20;
@@ -262,8 +266,9 @@ export function buildTeacher(m: SepsisModel, opt: { Q: Float64Array[] }, memPoli
   playBelief(m, (t, ob, b) => qmdpAction(opt.Q, b, ob, t), n, rng, { explore: 0.3, visit });
   playBelief(m, (_t, ob) => memPolicy[ob]!, n, rng, { explore: 0.3, visit });
   let G = pbvi(m, om, P, memPolicy);
-  for (let r = 0; r < (o.rounds ?? 1); r++) {
-    playBelief(m, pbviPolicy(om, G), n, rng, { explore: 0.2, visit });
+  for (let r = 1; r <= (o.rounds ?? 4); r++) {
+    const visitOwn = (t: number, ob: number, b: Float64Array): void => addPoint(P, t, ob, b, cap + 40 * r, 0.01);
+    playBelief(m, pbviPolicy(om, G), n, rng, { explore: 0.05, visit: visitOwn });
     G = pbvi(m, om, P, memPolicy);
   }
   const base = pbviPolicy(om, G), memo = new Map<string, number>();
