@@ -13,11 +13,11 @@ import { OptionError, ValueError, checkSchema, writeFileAtomicSync } from '../..
 import {
   BMI_PRESETS, bmiReport, evalDecodeFile, evalOwnFolds, formatSummary, loadRunDecoders, predictDecodeFile, runBmi, type BmiProgress, type SplitSpec,
 } from '../../recipes/bmi/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, onInterrupt, openFinishedRun, readJson, type RunDir } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, onInterrupt, openFinishedRun, readJson, type RunDir } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
-import { finishRun, startRun } from './finish-run.js';
+import { finishRun, startRun, stopRun } from './finish-run.js';
 import { onlyFor, type EvalOpts, type PredictOpts } from './run-options.js';
 import type { Io } from './io.js';
 
@@ -135,10 +135,7 @@ async function trainDecode(c: DecodeConfig, cwd: string, run: RunDir, io: Io): P
       },
     });
     if (!r) {
-      appendJsonl(events, { type: 'run_end', reason: 'stopped', time: Date.now() });
-      commitRunDir(run);
-      io.err(`stopped; finished folds are saved. Continue with: recur train --resume ${run.final}\n`);
-      return 130;
+      return stopRun(run, events, io, 'finished folds are saved');
     }
     const table = formatSummary(r.summary);
     const metrics = { task: 'decode', summary: r.summary.map((s) => ({ ...s, streaming: s.streaming })), settings: r.settings, timings: r.timings };

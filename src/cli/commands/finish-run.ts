@@ -37,3 +37,23 @@ export function finishRun(run: RunDir, events: string, io: Io, out: { metrics: u
   io.out(io.json ? `${JSON.stringify(out.metrics, null, 2)}\n` : `${out.table}\n\n${note}run:    ${run.final}\nreport: ${join(run.final, RUN_FILES.report)}\n`);
   return 0;
 }
+
+/** A recipe's progress callback: each line to events.jsonl, and to stderr unless quiet. */
+export function progressLog(events: string, quiet: boolean, io: Io): (line: string) => void {
+  return (line) => {
+    appendJsonl(events, { type: 'progress', line, time: Date.now() });
+    if (!quiet) io.err(`${line}\n`);
+  };
+}
+
+/**
+ * A run stopped by Ctrl-C: log `run_end`, move the partial folder into place (what it holds is
+ * what --resume reuses) and say how to continue, after `kept` (e.g. "finished folds are saved").
+ * Returns the exit status 130.
+ */
+export function stopRun(run: RunDir, events: string, io: Io, kept?: string): number {
+  appendJsonl(events, { type: 'run_end', reason: 'stopped', time: Date.now() });
+  commitRunDir(run);
+  io.err(`stopped${kept ? `; ${kept}` : ''}. Continue with: recur train --resume ${run.final}\n`);
+  return 130;
+}

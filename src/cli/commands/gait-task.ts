@@ -10,11 +10,11 @@ import { InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { OptionError } from '../../index.js';
 import { DATA_FILES, GAIT_DEFAULT_FOLDS, formatGait, gaitReport, runGait, summarise } from '../../recipes/gait/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, onInterrupt, readJson, type RunDir } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, onInterrupt, readJson, type RunDir } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
-import { finishRun, startRun } from './finish-run.js';
+import { finishRun, progressLog, startRun, stopRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 function parseIntList(v: string): number[] {
@@ -86,17 +86,9 @@ async function trainGait(c: GaitConfig, run: RunDir, io: Io): Promise<number> {
       ...(c.seeds === undefined ? {} : { seeds: c.seeds }), ...(c.hidden === undefined ? {} : { hidden: c.hidden }), ...(c.lr === undefined ? {} : { lrGrid: [c.lr] }),
       ...(c.epochs === undefined ? {} : { epochs: c.epochs }), ...(c.patience === undefined ? {} : { patience: c.patience }), ...(c.seed === undefined ? {} : { seed: c.seed }),
       stateDir: run.path, stop,
-      onProgress: (line) => {
-        appendJsonl(events, { type: 'progress', line, time: Date.now() });
-        if (!c.quiet) io.err(`${line}\n`);
-      },
+      onProgress: progressLog(events, c.quiet, io),
     });
-    if (!r) {
-      appendJsonl(events, { type: 'run_end', reason: 'stopped', time: Date.now() });
-      commitRunDir(run);
-      io.err(`stopped; finished folds are saved. Continue with: recur train --resume ${run.final}\n`);
-      return 130;
-    }
+    if (!r) return stopRun(run, events, io, 'finished folds are saved');
     const metrics = {
       task: 'gait', settings: r.settings, data: r.data, summary: r.settings.tols.map((tol, j) => ({ tol, windows: summarise(r, j) })),
       folds: r.folds.map((f) => ({ ...f, rnn: f.rnn.map(({ flow, ...x }) => ({ ...x, reach1: flow?.reach1 ?? null, reach10: flow?.reach10 ?? null })) })), timings: r.timings,

@@ -13,7 +13,7 @@ import { MAX_D, MIN_D, MODEL_KINDS, MODES, formatLongRange, longRangeReport, mer
 import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, onInterrupt, readJson } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
-import { finishRun, startRun } from './finish-run.js';
+import { finishRun, progressLog, startRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 /** Flags of the longrange task only (--seeds, --seed, --lr and --batch-size are shared). */
@@ -104,10 +104,7 @@ export async function runLongRangeTask(opts: Record<string, unknown>, file: Reco
     appendJsonl(events, { type: 'run_start', task: 'longrange', time: Date.now() });
     const r = parts ? mergeResults(parts.results, parts.dirs) : await runLongRange(settings!, {
       stop: () => stop.requested,
-      onProgress: (line) => {
-        appendJsonl(events, { type: 'progress', line, time: Date.now() });
-        if (!c.quiet) io.err(`${line}\n`);
-      },
+      onProgress: progressLog(events, c.quiet, io),
     });
     if (!r.complete) {
       appendJsonl(events, { type: 'run_end', reason: 'stopped', time: Date.now() });

@@ -19,7 +19,7 @@ import {
 import { RUN_FILES, abortRunDir, appendJsonl, createRunDir, openFinishedRun, readJson, staleRunsWarning, writeJson, writeReport } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { dataDir } from '../paths.js';
-import { finishRun, startRun } from './finish-run.js';
+import { finishRun, progressLog, startRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -76,10 +76,7 @@ export async function runStabilityTask(opts: Record<string, unknown>, file: Reco
   try {
     const events = join(run.path, RUN_FILES.events);
     appendJsonl(events, { type: 'run_start', task: 'stability', time: Date.now() });
-    const onProgress = (line: string): void => {
-      appendJsonl(events, { type: 'progress', line, time: Date.now() });
-      if (!c.quiet) io.err(`${line}\n`);
-    };
+    const onProgress = progressLog(events, c.quiet, io);
     const { splits, options } = runStability(d, {
       dataDir: source, splits: c.splits, variants: c.variants, folds: c.folds, foldsToRun: c.foldsToRun, seeds: c.seeds, seed: c.seed,
       epochs: c.epochs, patience: c.patience, lr: c.lr, spec: { ...(c.hidden ? { hidden: c.hidden } : {}), ...(c.cell ? { cell: c.cell } : {}), ...(c.dropout !== undefined ? { dropout: c.dropout } : {}) },

@@ -12,7 +12,7 @@ import { formatSepsis, runSepsis, sepsisReport } from '../../recipes/sepsis/inde
 import { RUN_FILES, abortRunDir, appendJsonl } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg, parseNumberArg } from '../options.js';
-import { finishRun, startRun } from './finish-run.js';
+import { finishRun, progressLog, startRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 /** The sepsis preset's own flags (it also reads --seed, --seeds, --hidden, --lr, --batch-size). */
@@ -66,10 +66,7 @@ export async function runSepsisTask(opts: Record<string, unknown>, file: Record<
     const r = runSepsis({
       ...pick('rules', c.rules), ...pick('seed', c.seed), ...pick('seeds', c.seeds), ...pick('hidden', c.hidden), ...pick('lr', c.lr),
       ...pick('batch', c.batchSize), ...pick('learner', c.learner), ...pick('iterations', c.learner === 'ppo' ? c.ppoIterations : c.daggerIterations), ...pick('evalEpisodes', c.evalEpisodes), ...pick('entropy', c.entropy), ...pick('sweeps', c.searchSweeps), ...pick('teacherEpisodes', c.teacherEpisodes),
-      onProgress: (line) => {
-        appendJsonl(events, { type: 'progress', line, time: Date.now() });
-        if (!c.quiet) io.err(`${line}\n`);
-      },
+      onProgress: progressLog(events, c.quiet, io),
     });
     const metrics = { task: 'sepsis-pomdp', ...r, agents: r.agents.map(({ curve: _c, ...a }) => a), curves: r.agents.map((a) => ({ kind: a.kind, seed: a.seed, curve: a.curve })) };
     return finishRun(run, events, io, { metrics, table: formatSepsis(r), report: sepsisReport(c, r) });

@@ -12,11 +12,11 @@ import { Option } from 'commander';
 import { z } from 'zod';
 import { OptionError, getBackend } from '../../index.js';
 import { predictSpikefinderRun, runSpikefinder, spikefinderReport, type NetSpec } from '../../recipes/spikefinder/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, onInterrupt, readJson, type RunDir } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, onInterrupt, readJson, type RunDir } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
 import { parseIntArg } from '../options.js';
 import { dataDir } from '../paths.js';
-import { finishRun, startRun } from './finish-run.js';
+import { finishRun, startRun, stopRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 const int = z.number().int();
@@ -100,10 +100,7 @@ async function trainSpikefinder(c: SpikefinderConfig, run: RunDir, io: Io): Prom
     };
     const r = await runSpikefinder({ ...c, dataDir: c.dataDir!, candidates: candidates(c), stateDir: run.path, stop, log });
     if (!r) {
-      appendJsonl(events, { type: 'run_end', reason: 'stopped', time: Date.now() });
-      commitRunDir(run);
-      io.err(`stopped. Continue with: recur train --resume ${run.final}\n`);
-      return 130;
+      return stopRun(run, events, io);
     }
     const { table, excerpts: _e, ...rest } = r;
     const metrics = { task: 'spikefinder', backend: getBackend().name, model: { spec: r.candidates[r.selected]!.spec, seeds: c.seeds }, ...rest };

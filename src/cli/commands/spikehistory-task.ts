@@ -14,9 +14,9 @@ import {
   formatSpikeHistory, runStimulus, loadAllGrus, loadBaselines, predictSpikeCsv, readSpikeCsv, runSpikeHistory, scoreSpikeCsv, scoreSpikeHistory, spikeHistoryReport, spikeSettings,
   type Fitted, type SpikeHistoryOptions, type SpikeHistoryResult,
 } from '../../recipes/spikehistory/index.js';
-import { RUN_FILES, abortRunDir, appendJsonl, commitRunDir, onInterrupt, openFinishedRun, readJson, textTable, type RunDir } from '../../recipes/common/index.js';
+import { RUN_FILES, abortRunDir, appendJsonl, onInterrupt, openFinishedRun, readJson, textTable, type RunDir } from '../../recipes/common/index.js';
 import { merge, validate } from '../config.js';
-import { finishRun, startRun } from './finish-run.js';
+import { finishRun, progressLog, startRun, stopRun } from './finish-run.js';
 import { onlyFor, type EvalOpts, type PredictOpts } from './run-options.js';
 import type { Io } from './io.js';
 
@@ -76,16 +76,10 @@ async function train(c: SpikeConfig, run: RunDir, io: Io): Promise<number> {
     appendJsonl(events, { type: 'run_start', task: 'spike-history', resume: !run.staged, time: Date.now() });
     const r = runSpikeHistory({
       ...optionsOf(c), stateDir: run.path, stop,
-      onProgress: (line) => {
-        appendJsonl(events, { type: 'progress', line, time: Date.now() });
-        if (!c.quiet) io.err(`${line}\n`);
-      },
+      onProgress: progressLog(events, c.quiet, io),
     });
     if (!r) {
-      appendJsonl(events, { type: 'run_end', reason: 'stopped', time: Date.now() });
-      commitRunDir(run);
-      io.err(`stopped; finished fits are saved. Continue with: recur train --resume ${run.final}\n`);
-      return 130;
+      return stopRun(run, events, io, 'finished fits are saved');
     }
     return finishRun(run, events, io, { metrics: metricsOf(r), table: formatSpikeHistory(r), report: spikeHistoryReport(c, r) });
   } catch (e) {

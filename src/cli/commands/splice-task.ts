@@ -18,7 +18,7 @@ import {
   type ProgressOptions, type RunDir,
 } from '../../recipes/common/index.js';
 import { merge, resolvePath, validate, type Layered } from '../config.js';
-import { startRun } from './finish-run.js';
+import { startRun, stopRun } from './finish-run.js';
 import type { Io } from './io.js';
 
 const int = (min: number) => z.number().int().min(min);
@@ -148,10 +148,7 @@ async function trainSplice(c: SpliceConfig, run: RunDir, io: Io): Promise<number
     const { task: _t, name: _n, runsDir: _r, quiet: _q, ...options } = c;
     const r = await withProgress(() => runSplice({ ...options, onProgress, outDir: run.path, stateDir: run.path, stop }), () => progress);
     if (!r) {
-      appendJsonl(events, { type: 'run_end', reason: 'stopped', time: Date.now() });
-      commitRunDir(run);
-      io.err(`stopped; the finished networks are saved. Continue with: recur train --resume ${run.final}\n`);
-      return 130;
+      return stopRun(run, events, io, 'the finished networks are saved');
     }
     const { table: _table, ...metrics } = r;
     writeJson(join(run.path, RUN_FILES.metrics), { task: c.task, backend: getBackend().name, ...metrics });
