@@ -1,5 +1,7 @@
 /**
- * A/B of two builds of the native addon on the benchmark workloads: each round runs, per workload,
+ * A/B of two builds of the native addon (or of the wasm kernels: .wasm files, RECUR_WASM_FILE, run with
+ * --experimental-wasm-relaxed-simd so that the relaxed-SIMD builds load in Node 20) on the benchmark
+ * workloads: each round runs, per workload,
  * bench/worker.ts once with RECUR_NATIVE_ADDON = A and once with B (the order alternating between
  * rounds), so that load drifts on a shared machine hit both alike. Reports, per workload and build,
  * the median over all timed repetitions of wall time and of CPU time (all threads of the process,
@@ -9,6 +11,7 @@
  *   cp build/Release/recur_native.node /tmp/main.node          # on main's build
  *   npx tsx bench/ab.ts --a /tmp/main.node --b build/Release/recur_native.node \
  *                       --workloads W1,W2,W5 [--rounds 5] [--reps 10] [--warmup 3] [--threads 2]
+ *   npx tsx bench/ab.ts --a wasm/recur.wasm --b wasm/recur-relaxed.wasm --workloads W5 --threads 1
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -37,7 +40,7 @@ function cli(): Opts {
     return n;
   };
   for (const k of ['a', 'b'] as const) {
-    if (!v[k] || !existsSync(v[k]!)) throw new Error(`--${k}: an existing .node file, got "${v[k] ?? ''}"`);
+    if (!v[k] || !existsSync(v[k]!)) throw new Error(`--${k}: an existing .node or .wasm file, got "${v[k] ?? ''}"`);
   }
   const workloads = v.workloads!.split(',').map((w) => w.trim().toUpperCase());
   for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`--workloads: unknown "${w}"`);
@@ -50,8 +53,10 @@ function cli(): Opts {
 interface Rep { wall: number[]; cpu: number[] }
 
 async function measure(o: Opts, addon: string, w: WorkloadId): Promise<Rep> {
-  const r = await runProcess(process.execPath, ['--import', TSX, WORKER, '--job', w, '--backend', 'native', '--warmup', String(o.warmup), '--reps', String(o.reps)], {
-    env: { RECUR_NATIVE_ADDON: addon, RECUR_NUM_THREADS: String(o.threads) }, cwd: ROOT, timeoutS: 1800,
+  const wasm = addon.endsWith('.wasm');
+  const args = [...(wasm ? ['--experimental-wasm-relaxed-simd'] : []), '--import', TSX, WORKER, '--job', w, '--backend', wasm ? 'wasm' : 'native', '--warmup', String(o.warmup), '--reps', String(o.reps)];
+  const r = await runProcess(process.execPath, args, {
+    env: { [wasm ? 'RECUR_WASM_FILE' : 'RECUR_NATIVE_ADDON']: addon, RECUR_NUM_THREADS: String(o.threads) }, cwd: ROOT, timeoutS: 1800,
   });
   const rec = r.rec;
   if (!rec || typeof rec['error'] === 'string' || !Array.isArray(rec['times_s'])) {

@@ -3,7 +3,8 @@
  * (wasm backend) and, for W5 and W4, ONNX Runtime Web running recur's own model exported to ONNX — all
  * in one page (bench/browser/bench.ts), served cross-origin isolated, repetitions interleaved. One page
  * load per thread count of --threads: recur (1: wasm/recur.wasm; more: wasm/recur-mt.wasm + Web Workers)
- * and ONNX Runtime Web (numThreads) on that count, TF.js on one (bench/browser/peers.ts). Prints figures,
+ * and ONNX Runtime Web (numThreads) on that count, TF.js on one (bench/browser/peers.ts); recur twice
+ * where Chromium has relaxed SIMD (recur-wasm: the plain builds, recur-relaxed: the -relaxed ones). Prints figures,
  * ratios (recur against each peer on the same page) and the issue's targets, and /proc/loadavg before
  * and after; --json writes the raw runs.
  *
@@ -77,15 +78,19 @@ try {
   for (const w of ids) {
     const sh = SHAPES[w];
     for (const t of threads) {
-      const mine = fig(w, 'recur-wasm', t);
-      const cells = (['tfjs-wasm', 'ort-web'] as const).map((p) => {
-        const run = find(w, p, t), pt = run?.threads ?? t, f = fig(w, p, t);
-        if (Number.isNaN(f)) return `${p} ${run?.error ?? '—'}`;
-        const ratio = speedRatio(sh, mine, f), tg = TARGETS[w]?.find((x) => x.vs === p);
-        return `${p} ×${pt} ${f.toFixed(1)} → recur ${ratio.toFixed(2)}×${tg ? ` (target ≥ ${tg.min}×: ${ratio >= tg.min ? 'met' : 'NOT met'})` : ''}`;
-      });
-      const one = fig(w, 'recur-wasm', 1), scale = t > 1 && threads.includes(1) ? ` (${speedRatio(sh, mine, one).toFixed(2)}× recur ×1)` : '';
-      console.log(`${w} ${unitOf(sh)}: recur-wasm ×${t} ${mine.toFixed(1)}${scale} | ${cells.join(' | ')}`);
+      for (const me of ['recur-wasm', 'recur-relaxed'] as const) {
+        const mine = fig(w, me, t);
+        if (me === 'recur-relaxed' && !find(w, me, t)) continue; // no relaxed SIMD in this engine
+        const cells = (['tfjs-wasm', 'ort-web'] as const).map((p) => {
+          const run = find(w, p, t), pt = run?.threads ?? t, f = fig(w, p, t);
+          if (Number.isNaN(f)) return `${p} ${run?.error ?? '—'}`;
+          const ratio = speedRatio(sh, mine, f), tg = TARGETS[w]?.find((x) => x.vs === p);
+          return `${p} ×${pt} ${f.toFixed(1)} → ${me} ${ratio.toFixed(2)}×${tg ? ` (target ≥ ${tg.min}×: ${ratio >= tg.min ? 'met' : 'NOT met'})` : ''}`;
+        });
+        const one = fig(w, me, 1), scale = t > 1 && threads.includes(1) ? ` (${speedRatio(sh, mine, one).toFixed(2)}× ×1)` : '';
+        const vsPlain = me === 'recur-relaxed' ? ` (${speedRatio(sh, mine, fig(w, 'recur-wasm', t)).toFixed(2)}× recur-wasm)` : '';
+        console.log(`${w} ${unitOf(sh)}: ${me} ×${t} ${mine.toFixed(1)}${scale}${vsPlain} | ${cells.join(' | ')}`);
+      }
     }
   }
   if (v.json) writeFileSync(v.json, `${JSON.stringify({ config: { ...base, threads }, loadavg: { before, after: loadavg() }, infos, runs }, null, 2)}\n`);

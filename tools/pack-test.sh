@@ -17,7 +17,7 @@ fail() { echo "pack-test: FAILED: $*" >&2; exit 1; }
 tgz=$(ls "$d"/recur-*.tgz)
 tar tzf "$tgz" | sed 's|^package/||' | sort >"$d/files.txt"
 step "$(basename "$tgz"): $(wc -l <"$d/files.txt") files, $(du -k "$tgz" | cut -f1) KB"
-for f in dist/index.js dist/index.d.ts dist/cli/main.js bin/recur.js binding.gyp tools/build-native.mjs wasm/recur.wasm wasm/recur-mt.wasm data/uci-splice/splice.data README.md; do
+for f in dist/index.js dist/index.d.ts dist/cli/main.js bin/recur.js binding.gyp tools/build-native.mjs wasm/recur.wasm wasm/recur-mt.wasm wasm/recur-relaxed.wasm wasm/recur-mt-relaxed.wasm data/uci-splice/splice.data README.md; do
   grep -qx "$f" "$d/files.txt" || fail "the tarball lacks $f"
 done
 if grep -E '^(src|test|bench|experiments|examples|build)/|\.test\.' "$d/files.txt"; then fail "the tarball ships development files (above)"; fi

@@ -2,11 +2,15 @@
  * The Chromium bench page (run by bench/browser-run.ts, `npm run bench:browser`): for each workload of
  * ?config (shapes from bench/workloads.ts), recur on its wasm kernels, TF.js on its wasm backend and,
  * for W4/W5, ONNX Runtime Web, in this page, repetitions interleaved (rep 1 of each, rep 2 of each, …)
+ * — recur twice where the engine has relaxed SIMD: the plain builds (recur-wasm) and the relaxed ones
+ * (recur-relaxed), each job switching to its kernels first
  * so that a change in the machine's load hits all alike. recur and ONNX Runtime Web run on
  * config.threads threads (the page is cross-origin isolated), TF.js on one (./peers.ts says why). Raw
  * times per repetition end up on window.bench; the runner turns them into figures and ratios.
  */
-import { Rng, backendInfo, initWasm, randn } from 'recur';
+import { Rng, backendInfo, getBackend, initWasm, randn, setBackend, type Backend } from 'recur';
+import { loadWasmKernels } from '../../src/kernels/platform-browser.js';
+import { relaxedSimd } from '../../src/kernels/wasm/relaxed.js';
 import type { Shape } from '../workloads.js';
 import type { BenchConfig, BenchState, Job, Peer } from './types.js';
 import { inferStep, inferenceModel, streamCell, trainStep } from '../jobs.js';
@@ -40,24 +44,53 @@ async function jobsOf(s: Shape, steps: number): Promise<[Peer, () => Promise<Job
     const ort = await ortInfer(s, model, x.data as Float32Array);
     const want = run().data;
     state.info.ortW5MaxAbsDiff = ort.y.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
+    if (relaxed) state.info.relaxedW5MaxAbsDiff = on(relaxed, () => run().data).reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
     return [['recur-wasm', async () => () => void run().data], ['tfjs-wasm', async () => tfjsInfer(s)], ['ort-web', async () => ort.job]];
   }
   const xs = randn([steps, s.I], new Rng(3)).data as Float32Array;
   return [['recur-wasm', async () => streamCell(model, xs, steps)], ['tfjs-wasm', async () => tfjsStream(s, xs, steps)], ['ort-web', () => ortStream(s, model, xs, steps)]];
 }
 
+/** The plain kernels (initWasm) and the relaxed-SIMD ones (null where the engine lacks it). */
+let plain: Backend, relaxed: Backend | null = null;
+
+/** f on backend `be`, then back on the plain kernels. */
+function on<T>(be: Backend, f: () => T): T {
+  setBackend(be);
+  try {
+    return f();
+  } finally {
+    setBackend(plain);
+  }
+}
+
+/** recur's jobs once per build: each made and run on its kernels. */
+function perBuild(jobs: [Peer, () => Promise<Job>][]): [Peer, () => Promise<Job>][] {
+  return jobs.flatMap(([peer, make]): [Peer, () => Promise<Job>][] => {
+    if (peer !== 'recur-wasm') return [[peer, make]];
+    const builds: [Peer, Backend][] = [['recur-wasm', plain], ...(relaxed ? [['recur-relaxed', relaxed] as [Peer, Backend]] : [])];
+    return builds.map(([p, be]) => [p, async () => {
+      const job = on(be, () => make());
+      const j = await job;
+      return () => on(be, j);
+    }]);
+  });
+}
+
 async function main(): Promise<void> {
   const cfg = JSON.parse(new URLSearchParams(location.search).get('config') ?? 'null') as BenchConfig | null;
   if (!cfg) return; // the runner's first load, before it sends a config
   out.textContent = 'starting recur, TF.js and ONNX Runtime Web';
-  await initWasm(undefined, { threads: cfg.threads });
+  await initWasm(undefined, { threads: cfg.threads, relaxedSimd: false });
+  plain = getBackend();
+  if (relaxedSimd()) relaxed = (await loadWasmKernels(undefined, { threads: cfg.threads, relaxedSimd: true })).backend;
   const b = backendInfo();
-  state.info = { recur: `${b.name} ×${b.threads}`, ...(await initPeers(cfg.threads)), crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
+  state.info = { recur: `${b.name} ×${b.threads}`, relaxedSimd: relaxed !== null, ...(await initPeers(cfg.threads)), crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
   for (const { id, shape } of cfg.workloads) {
     out.textContent = `${id} ×${cfg.threads}: preparing`;
     const units = shape.mode === 'stream' ? { steps_per_rep: cfg.steps } : { seqs_per_rep: shape.B };
     const peers: Peer[] = [], jobs: Job[] = [];
-    for (const [peer, make] of await jobsOf(shape, cfg.steps)) {
+    for (const [peer, make] of perBuild(await jobsOf(shape, cfg.steps))) {
       try {
         jobs.push(await make());
         peers.push(peer);

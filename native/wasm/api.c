@@ -68,6 +68,8 @@ enum { RC_WASM_PTRS(PTR_ENUM) RC_WASM_NPTRS };
 static const char ptr_names[] = RC_WASM_PTRS(PTR_NAME);
 
 EXPORT(rc_wasm_ptr_names) const char *rcw_ptr_names(void) { return ptr_names; }
+/* "wasm-simd128" or "wasm-relaxed-simd" (kern_simd128.c): which build this is. */
+EXPORT(rc_cpu_path) const char *rcw_cpu_path(void) { return rc_cpu_path(); }
 EXPORT(rc_rec_workspace) double rcw_rec_workspace(int kind, int T, int B, int I, int H, int P) {
   return (double)rc_rec_workspace(kind, T, B, I, H, P);
 }

@@ -1,9 +1,11 @@
 /*
  * kern_simd128.c — the wasm32 path (the only one of the wasm build, cpu.c picks it under RC_WASM):
  * MR x NR GEMM micro-kernel on SIMD128 (4-lane f32 vectors), the blocked dot products of cpu.h, and the
- * vector math of vmath.h. wasm has no FMA (relaxed-simd's madd may fuse or not, so it is not used): each
- * C element is one chain acc = acc + a·b over k in order (mul and add rounded separately), which keeps
- * the value independent of mr, nr and the tile's position, as on the other paths.
+ * vector math of vmath.h. Each C element is one chain acc = acc + a·b over k in order, which keeps the
+ * value independent of mr, nr and the tile's position, as on the other paths. SIMD128 has no FMA: the
+ * plain build rounds mul and add separately; the relaxed-SIMD build (-mrelaxed-simd, tools/build-wasm.mjs)
+ * uses relaxed madd, which the engine may fuse or not (V8 on x86 with FMA fuses), so its results differ
+ * from the plain build's in the last bits but are the same for every mr, nr and thread count on one engine.
  *
  * Legend: MR = 4 rows, NR = 8 columns = NV = 2 vectors; acc[i][v] covers C(i, 4v .. 4v+3). 8 accumulators
  * + 2 B vectors + 4 broadcast A (clang loads them together) = 14 of the 16 xmm registers V8 allocates on
@@ -27,12 +29,13 @@
 #define MR RC_WASM_MR
 #define NV RC_WASM_NV /* vectors per row: NR = 4·NV */
 #define NR (4 * NV)
-/* acc + a·b: relaxed-SIMD builds (-mrelaxed-simd) may fuse it into one FMA (the engine decides, so a
- * result can differ from the plain build's in the last bits); the plain build rounds twice. */
+/* acc + a·b (see the header). */
 #ifdef __wasm_relaxed_simd__
 #define MADD(a, b, acc) __builtin_wasm_relaxed_madd_f32x4(a, b, acc)
+#define PATH_NAME "wasm-relaxed-simd"
 #else
 #define MADD(a, b, acc) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+#define PATH_NAME "wasm-simd128"
 #endif
 
 INL void body(const int mr, int nr, int kc, const float *restrict Ap, const float *restrict Bp, long ldbp,
@@ -114,7 +117,7 @@ static void dots(const float *a1, const float *B1, long ldb1, long K1, const flo
       const float *a = src ? a2 : a1, *b = src ? B2 + j * ldb2 : B1 + j * ldb1;
       const long K = src ? K2 : K1;
       long k = 0;
-      for (; k + 4 <= K; k += 4) s = wasm_f32x4_add(s, wasm_f32x4_mul(wasm_v128_load(a + k), wasm_v128_load(b + k)));
+      for (; k + 4 <= K; k += 4) s = MADD(wasm_v128_load(a + k), wasm_v128_load(b + k), s);
       for (; k < K; k++) tail += a[k] * b[k];
     }
     const float l0 = wasm_f32x4_extract_lane(s, 0) + tail;
@@ -127,10 +130,10 @@ static double fma_peak(long iters) {
   const v128_t m = wasm_f32x4_splat(0.999f), c = wasm_f32x4_splat(1e-3f);
   for (int i = 0; i < 12; i++) a[i] = wasm_f32x4_splat((float)i);
   for (long k = 0; k < iters; k++)
-    for (int i = 0; i < 12; i++) a[i] = wasm_f32x4_add(wasm_f32x4_mul(a[i], m), c);
+    for (int i = 0; i < 12; i++) a[i] = MADD(a[i], m, c);
   volatile float sink = wasm_f32x4_extract_lane(a[3], 1);
   (void)sink;
   return (double)iters * 12 * 4 * 2;
 }
 
-const rc_path rc_path_wasm = {"wasm-simd128", MR, NR, kern, vexp, vtanh, vsigmoid, rc_packbt_scalar, dots, fma_peak};
+const rc_path rc_path_wasm = {PATH_NAME, MR, NR, kern, vexp, vtanh, vsigmoid, rc_packbt_scalar, dots, fma_peak};

@@ -1,6 +1,7 @@
 import type { Backend } from './backend.js';
 import { refBackend } from './ref/index.js';
 import type { NativeCpuPath } from './native/index.js';
+import type { WasmCpuPath } from './wasm/backend.js';
 import { platform } from './platform.js';
 import { BackendError, OptionError } from '../util/errors.js';
 
@@ -24,8 +25,8 @@ export interface BackendInfo {
   fallback: string | null;
   /** Threads the kernels use (1 for ref). */
   threads: number;
-  /** Native CPU path ('avx512' | 'avx2' | 'portable'), null for other backends. */
-  cpuPath: NativeCpuPath | null;
+  /** Native CPU path ('avx512' | 'avx2' | 'portable'), the wasm build ('wasm-simd128' | 'wasm-relaxed-simd'), null for ref. */
+  cpuPath: NativeCpuPath | WasmCpuPath | null;
   /** Whether the recurrent layers run fused native kernels (float32). */
   nativeRecurrent: boolean;
 }
@@ -105,7 +106,7 @@ function useWasm(requested: BackendName, fallback: string | null, threads?: numb
   if ('error' in w) throw new BackendError('setBackend', 'the wasm kernels to load', w.error);
   if (threads !== undefined) w.setThreads(threads);
   current = w.backend;
-  info = { name: 'wasm', requested, fallback, threads: w.threads(), cpuPath: null, nativeRecurrent: false };
+  info = { name: 'wasm', requested, fallback, threads: w.threads(), cpuPath: w.cpuPath, nativeRecurrent: false };
   return current;
 }
 

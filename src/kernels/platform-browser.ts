@@ -6,6 +6,7 @@
 import type { Platform, WasmHandle, NativeHandle } from './platform.js';
 import { wasmBackendFromModule, type WasmKernels } from './wasm/backend.js';
 import type { Spawn } from './wasm/threads.js';
+import { relaxedSimd } from './wasm/relaxed.js';
 
 let wasm: WasmKernels | null = null;
 
@@ -18,6 +19,12 @@ export interface WasmOptions {
    * else 1 (the single-thread build wasm/recur.wasm).
    */
   threads?: number;
+  /**
+   * Load the relaxed-SIMD builds (wasm/recur-relaxed.wasm, recur-mt-relaxed.wasm: FMA in the GEMM
+   * micro-kernel; results differ from the plain builds' in the last bits). Default: where the engine
+   * validates relaxed SIMD (Chromium ≥ 114). Only for the default files (no `source`).
+   */
+  relaxedSimd?: boolean;
 }
 
 /** A Web Worker running `source` from a Blob URL (no file for a bundler to find), told `init` by message. */
@@ -37,22 +44,34 @@ async function compile(src: WasmSource): Promise<WebAssembly.Module> {
     ? WebAssembly.compileStreaming(res) : WebAssembly.compile(await res.arrayBuffer());
 }
 
+/** The package's builds; literal URLs, which a bundler copies and rewrites. */
+function defaultUrl(threaded: boolean, relaxed: boolean): URL {
+  if (relaxed) return threaded ? new URL('../../wasm/recur-mt-relaxed.wasm', import.meta.url) : new URL('../../wasm/recur-relaxed.wasm', import.meta.url);
+  return threaded ? new URL('../../wasm/recur-mt.wasm', import.meta.url) : new URL('../../wasm/recur.wasm', import.meta.url);
+}
+
 /**
  * Compile and instantiate the wasm kernels (default: wasm/recur-mt.wasm and wasm/recur.wasm for the
- * small calls when threads > 1, else wasm/recur.wasm of the package, which a bundler copies and rewrites from these URLs; `source` may be
- * either build). The browser entry's initWasm() calls it, then setBackend('wasm'). A second call stops
- * the previous instance's workers.
+ * small calls when threads > 1, else wasm/recur.wasm of the package, or their -relaxed builds (see
+ * WasmOptions); `source` may be any build). The browser entry's initWasm() calls it, then
+ * setBackend('wasm'). A second call stops the previous instance's workers.
  */
 export async function compileWasm(source?: WasmSource, opts: WasmOptions = {}): Promise<WasmKernels> {
+  const k = await loadWasmKernels(source, opts);
+  wasm?.stop();
+  wasm = k;
+  return k;
+}
+
+/** compileWasm without making them the platform's kernels (bench/browser runs two builds side by side). */
+export async function loadWasmKernels(source?: WasmSource, opts: WasmOptions = {}): Promise<WasmKernels> {
   const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated && typeof SharedArrayBuffer === 'function';
   const threads = Math.max(1, Math.floor(opts.threads ?? (isolated ? navigator.hardwareConcurrency || 1 : 1)));
-  const one = (): URL => new URL('../../wasm/recur.wasm', import.meta.url);
+  const relaxed = opts.relaxedSimd ?? relaxedSimd();
   const mt = source === undefined && threads > 1 && isolated;
   // Threaded: the single-thread build too, for the calls too small to split (../wasm/backend.ts bySize).
-  const [mod, single] = await Promise.all([compile(source ?? (mt ? new URL('../../wasm/recur-mt.wasm', import.meta.url) : one())), mt ? compile(one()) : undefined]);
-  wasm?.stop();
-  wasm = wasmBackendFromModule(mod, threads, isolated ? spawnWebWorker : undefined, single);
-  return wasm;
+  const [mod, single] = await Promise.all([compile(source ?? defaultUrl(mt, relaxed)), mt ? compile(defaultUrl(false, relaxed)) : undefined]);
+  return wasmBackendFromModule(mod, threads, isolated ? spawnWebWorker : undefined, single);
 }
 
 export const platform: Platform = {

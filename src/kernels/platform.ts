@@ -6,10 +6,11 @@
 import { loadNative, type NativeCpuPath } from './native/index.js';
 import { loadWasm } from './wasm/node.js';
 import type { Backend } from './backend.js';
+import type { WasmCpuPath } from './wasm/backend.js';
 
 export interface NativeHandle { backend: Backend; setThreads(n: number): void; threads(): number; cpuPath(): NativeCpuPath }
 /** The wasm kernels: setThreads caps n at the threads started (1 without the threaded build). */
-export interface WasmHandle { backend: Backend; setThreads(n: number): void; threads(): number }
+export interface WasmHandle { backend: Backend; setThreads(n: number): void; threads(): number; cpuPath: WasmCpuPath }
 
 export interface Platform {
   native(): NativeHandle | { error: string };

@@ -2,7 +2,9 @@
  * The PyTorch golden and interop fixtures (../golden-check.ts, every file of ../fixtures/recurrent and
  * ../fixtures/interop) on the wasm backend, first on the single-thread build (initWasm with threads 1),
  * then on the threaded build with two threads (wasm/recur-mt.wasm + a Web Worker; the page is served
- * cross-origin isolated), where a larger LSTM (batch cut into slices) must also give the same bits, and float64 gradient checks of the recurrent modules (which every compiled
+ * cross-origin isolated), where a larger LSTM (batch cut into slices) must also give the same bits; then
+ * the same on the relaxed-SIMD builds (recur-relaxed.wasm, recur-mt-relaxed.wasm: FMA, other last bits),
+ * and float64 gradient checks of the recurrent modules (which every compiled
  * backend routes to the reference kernels: run once). The outcome is on window.parity for
  * test/browser-parity.test.ts.
  */
@@ -13,8 +15,9 @@ import index from '../fixtures/recurrent/INDEX.json';
 const urls = import.meta.glob<string>(['../fixtures/recurrent/*.safetensors', '../fixtures/interop/*.safetensors'], { query: '?url', import: 'default', eager: true });
 
 interface Fixture { file: string; worst: number; error?: string }
-interface Run { backend: string; threads: number; golden: Fixture[]; interop: Fixture[]; big: number[] }
-interface Parity { isolated: boolean; runs: Run[]; bigSame?: boolean; gradchecks: { name: string; ok: boolean; worst: string }[]; done: boolean; error?: string }
+interface Run { backend: string; cpuPath: string | null; threads: number; golden: Fixture[]; interop: Fixture[]; big: number[] }
+/** bigSame: per build (plain, relaxed), the sliced LSTM's bits on 1 and 2 threads agree; relaxedMaxDiff: plain vs relaxed. */
+interface Parity { isolated: boolean; runs: Run[]; bigSame?: boolean[]; relaxedMaxDiff?: number; gradchecks: { name: string; ok: boolean; worst: string }[]; done: boolean; error?: string }
 const parity: Parity = { isolated: crossOriginIsolated, runs: [], gradchecks: [], done: false };
 (window as unknown as { parity: Parity }).parity = parity;
 
@@ -41,9 +44,9 @@ function big(): number[] {
   return [...output.data, ...x.grad!.data, ...lstm.parameters().flatMap((p) => [...p.grad!.data])];
 }
 
-async function fixtures(threads: number): Promise<Run> {
-  await initWasm(undefined, { threads });
-  const info = backendInfo(), run: Run = { backend: info.name, threads: info.threads, golden: [], interop: [], big: big() };
+async function fixtures(threads: number, relaxedSimd: boolean): Promise<Run> {
+  await initWasm(undefined, { threads, relaxedSimd });
+  const info = backendInfo(), run: Run = { backend: info.name, cpuPath: info.cpuPath, threads: info.threads, golden: [], interop: [], big: big() };
   for (const { file, config } of (index as GoldenIndex).files) {
     run.golden.push(await fixture(file, async () => goldenCheck(config, await fetchSt(`../fixtures/recurrent/${file}`))));
   }
@@ -69,9 +72,10 @@ function gradcheckModule(name: string, m: RNN | LSTM | GRU, rng: Rng): void {
 }
 
 try {
-  for (const threads of [1, 2]) parity.runs.push(await fixtures(threads));
-  const [a, b] = parity.runs.map((r) => r.big);
-  parity.bigSame = a!.length === b!.length && a!.every((v, i) => Object.is(v, b![i]));
+  for (const relaxed of [false, true]) for (const threads of [1, 2]) parity.runs.push(await fixtures(threads, relaxed));
+  const bigs = parity.runs.map((r) => r.big), same = (a: number[], b: number[]): boolean => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+  parity.bigSame = [same(bigs[0]!, bigs[1]!), same(bigs[2]!, bigs[3]!)];
+  parity.relaxedMaxDiff = bigs[0]!.reduce((m, v, i) => Math.max(m, Math.abs(v - bigs[2]![i]!)), 0);
   for (const r of parity.runs) r.big = [];
   const rng = new Rng(2024), o = { numLayers: 2, bidirectional: true, rng: new Rng(7) };
   gradcheckModule('rnn_tanh', new RNN(2, 3, o), rng);
@@ -82,6 +86,6 @@ try {
 }
 document.getElementById('out')!.textContent = parity.runs.map((r) => {
   const all = [...r.golden, ...r.interop], bad = all.filter((g) => !(g.worst <= 1)).length;
-  return `${r.backend} ×${r.threads}: ${all.length - bad}/${all.length} fixtures pass`;
+  return `${r.cpuPath} ×${r.threads}: ${all.length - bad}/${all.length} fixtures pass`;
 }).join('; ') + `; gradchecks ${parity.gradchecks.map((g) => `${g.name} ${g.ok ? 'ok' : 'FAIL'}`).join(', ')}`;
 parity.done = true;

@@ -240,17 +240,26 @@ function maskArgs(op: string, k0: number, k1: number, p: number): void {
   if (!(p >= 0 && p <= 1)) throw new ValueError(op, 'a dropout probability p in [0, 1]', String(p));
 }
 
+/** A NUL-terminated ASCII string in the module's memory. */
+function cString(ex: WasmExports, p: number): string {
+  const bytes = new Uint8Array(ex.memory.buffer);
+  let s = '';
+  while (bytes[p] !== 0) s += String.fromCharCode(bytes[p++]!);
+  return s;
+}
+
 /** The wasm kernels' pointer-table names (native/wasm/api.c), read from the module (tests). */
 export function wasmPtrNames(ex: WasmExports): string[] {
-  const bytes = new Uint8Array(ex.memory.buffer);
-  let p = ex.rc_wasm_ptr_names(), s = '';
-  while (bytes[p] !== 0) s += String.fromCharCode(bytes[p++]!);
-  return s.split(',').filter((n) => n !== '');
+  return cString(ex, ex.rc_wasm_ptr_names()).split(',').filter((n) => n !== '');
 }
+
+export type WasmCpuPath = 'wasm-simd128' | 'wasm-relaxed-simd';
 
 export interface WasmKernels {
   backend: Backend;
   exports: WasmExports;
+  /** Which build: "wasm-simd128", or "wasm-relaxed-simd" (relaxed madd; native/wasm/kern_simd128.c). */
+  cpuPath: WasmCpuPath;
   /** This thread + the workers started (1: the single-thread build, or the threaded one without workers). */
   maxThreads: number;
   /** Threads the kernels split work over now (1 .. maxThreads). */
@@ -298,7 +307,7 @@ export function wasmBackendFromModule(mod: WebAssembly.Module, threads = 1, spaw
   let be = float32Backend(ex);
   if (maxThreads > 1 && single) be = bySize(float32Backend(instantiate(single, 1).exports), be);
   return {
-    backend: routed(be, refBackend), exports: ex, maxThreads, stop,
+    backend: routed(be, refBackend), exports: ex, cpuPath: cString(ex, ex.rc_cpu_path()) as WasmCpuPath, maxThreads, stop,
     threads: () => ex.rc_threads(),
     setThreads: (n) => ex.rc_set_threads(Math.max(1, Math.min(maxThreads, Math.floor(n)))),
   };

@@ -26,6 +26,7 @@ export interface WasmExports {
   rc_unary(kind: number, x: number, y: number, n: number): void;
   rc_unary_backward(kind: number, x: number, y: number, dy: number, dx: number, n: number): void;
   rc_wasm_ptr_names(): number;
+  rc_cpu_path(): number;
   rc_rec_workspace(kind: number, T: number, B: number, I: number, H: number, P: number): number;
   rc_wasm_rec(bwd: number, dims: number, ptrs: number): void;
   rc_adam(p: number, g: number, m: number, v: number, vmax: number, n: number, hyper: number): void;

@@ -1,9 +1,10 @@
 /**
  * Node loader of the wasm kernels: wasm/recur-mt.wasm (threads: worker_threads on one shared memory,
  * ./threads.ts; small calls on wasm/recur.wasm beside it) when more than one thread is wanted and it was
- * built, else wasm/recur.wasm; both in the
+ * built, else wasm/recur.wasm — or their -relaxed builds where the engine runs relaxed SIMD (./relaxed.ts:
+ * Node 20 with --experimental-wasm-relaxed-simd); all in the
  * package root (built by tools/build-wasm.mjs at `npm install` / `npm pack` time; the same place from
- * src/ and dist/, three folders up from here), or env RECUR_WASM_FILE (either build). Threads: env
+ * src/ and dist/, three folders up from here), or env RECUR_WASM_FILE (any build). Threads: env
  * RECUR_NUM_THREADS, default the available cores. Compiled synchronously (Node allows it for any size), once.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,10 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { wasmBackendFromModule, type WasmKernels } from './backend.js';
 import type { Spawn } from './threads.js';
+import { relaxedSimd } from './relaxed.js';
 
-export function wasmFilePath(threaded = false): string {
+export function wasmFilePath(threaded = false, relaxed = relaxedSimd()): string {
   const env = process.env.RECUR_WASM_FILE;
-  return env ? resolve(env) : fileURLToPath(new URL(`../../../wasm/${threaded ? 'recur-mt' : 'recur'}.wasm`, import.meta.url));
+  const name = `${threaded ? 'recur-mt' : 'recur'}${relaxed ? '-relaxed' : ''}.wasm`;
+  return env ? resolve(env) : fileURLToPath(new URL(`../../../wasm/${name}`, import.meta.url));
 }
 
 /** A worker_threads Worker that does not keep the process alive (it parks in the kernels for good). */
