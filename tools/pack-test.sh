@@ -93,6 +93,9 @@ npx --no-install recur info >"$d/info-ref.log" 2>/dev/null || { cat "$d/info-ref
 grep -q '^native backend: not built .*build-native.mjs' "$d/info-ref.log" || { cat "$d/info-ref.log"; fail "recur info must say the native backend is not built and how to build it"; }
 grep -q '^backend: wasm' "$d/info-ref.log" || { cat "$d/info-ref.log"; fail "without the addon, auto must take the shipped wasm kernels (wasm/recur.wasm)"; }
 node readme.mjs >/dev/null 2>&1 || fail "README example on the wasm backend"
+# Where the engine has relaxed SIMD (Node 20: with the flag) the shipped -relaxed builds load instead.
+node --experimental-wasm-relaxed-simd node_modules/recur/bin/recur.js info >"$d/info-relaxed.log" 2>/dev/null || { cat "$d/info-relaxed.log"; fail "recur info with relaxed SIMD"; }
+grep -q '^backend: wasm (wasm-relaxed-simd' "$d/info-relaxed.log" || { cat "$d/info-relaxed.log"; fail "with --experimental-wasm-relaxed-simd the relaxed-SIMD build must load (wasm/recur*-relaxed.wasm)"; }
 mv "$d/build.aside" node_modules/recur/build
-step "without the addon: $(grep '^backend' "$d/info-ref.log"), README example runs, info says: $(grep '^native backend' "$d/info-ref.log")"
+step "without the addon: $(grep '^backend' "$d/info-ref.log"), README example runs, info says: $(grep '^native backend' "$d/info-ref.log"); with relaxed SIMD: $(grep '^backend' "$d/info-relaxed.log")"
 step "ok ($((SECONDS - t0)) s)"

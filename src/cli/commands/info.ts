@@ -58,7 +58,7 @@ function backendLines(b: recur.BackendInfo): string[] {
     return [`backend: native (${b.cpuPath}, ${b.threads} threads${b.nativeRecurrent ? ', fused recurrent kernels' : ''})`];
   }
   const why = b.requested === 'auto' ? 'the native backend did not load' : `requested: ${b.requested}`;
-  const lines = [`backend: ${b.name} (${b.name === 'ref' ? 'TypeScript reference; ' : ''}${why})`];
+  const lines = [`backend: ${b.name} (${b.name === 'ref' ? 'TypeScript reference; ' : b.cpuPath ? `${b.cpuPath}, ${b.threads} threads; ` : ''}${why})`];
   if (b.fallback) lines.push(`native backend: ${b.fallback}`);
   return lines;
 }
