@@ -11,8 +11,8 @@
  *                       exports __stack_pointer / __wasm_init_tls so that each worker's instance gets its
  *                       own stack and TLS block. Needs cross-origin isolation in a browser.
  *   wasm/recur-relaxed.wasm, wasm/recur-mt-relaxed.wasm
- *                       the same two with -mrelaxed-simd: the micro-kernel's and the dot products' a·b + c
- *                       is relaxed madd (an FMA where the engine has one: native/wasm/kern_simd128.c).
+ *                       the same two with -mrelaxed-simd: the GEMM micro-kernel's a·b + c is relaxed madd
+ *                       (an FMA where the engine has one: native/wasm/kern_simd128.c).
  *                       Loaded where the engine validates relaxed SIMD (src/kernels/wasm/relaxed.ts):
  *                       Chromium ≥ 114; Node 20 only with --experimental-wasm-relaxed-simd.
  *

@@ -4,8 +4,9 @@
  * vector math of vmath.h. Each C element is one chain acc = acc + a·b over k in order, which keeps the
  * value independent of mr, nr and the tile's position, as on the other paths. SIMD128 has no FMA: the
  * plain build rounds mul and add separately; the relaxed-SIMD build (-mrelaxed-simd, tools/build-wasm.mjs)
- * uses relaxed madd, which the engine may fuse or not (V8 on x86 with FMA fuses), so its results differ
- * from the plain build's in the last bits but are the same for every mr, nr and thread count on one engine.
+ * uses relaxed madd in the micro-kernel (not in dots: see there), which the engine may fuse or not (V8 on
+ * x86 with FMA fuses), so its results differ from the plain build's in the last bits but are the same for
+ * every mr, nr and thread count on one engine.
  *
  * Legend: MR = 4 rows, NR = 8 columns = NV = 2 vectors; acc[i][v] covers C(i, 4v .. 4v+3). 8 accumulators
  * + 2 B vectors + 4 broadcast A (clang loads them together) = 14 of the 16 xmm registers V8 allocates on
