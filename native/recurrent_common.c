@@ -165,14 +165,14 @@ static void copy_rows(float *dst, long ldd, const float *src, long lds, int rows
   }
 }
 
-void rc_store_dap(const rc_rin *in, const rc_bplan *b, float *dap, int tl, int b0, int rows, const float *dA) {
-  if (dap == NULL) return;
+void rc_store_dap(const rc_rin *in, const rc_bplan *b, int tl, int b0, int rows, const float *dA) {
+  if (b->dAp == NULL) return;
   const int MR = b->MR, H = in->H;
   const size_t RB = (size_t)b->Tc * in->B, row0 = (size_t)tl * in->B + b0;
   for (int k = 0; k < b->NA; k++)
     for (int q = 0; q < b->PPG; q++) {
       const int u0 = q * MR, n = H - u0 < MR ? H - u0 : MR;
-      copy_rows(dap + (((size_t)k * b->PPG + q) * RB + row0) * MR, MR, dA + (size_t)k * H + u0, b->GA, rows, n);
+      copy_rows(b->dAp + (((size_t)k * b->PPG + q) * RB + row0) * MR, MR, dA + (size_t)k * H + u0, b->GA, rows, n);
     }
 }
 
@@ -184,10 +184,18 @@ void rc_store_fence(void) {
 
 /* ---- after each chunk, after the loop -------------------------------------------------------------- */
 
+typedef struct {
+  const rc_rin *in;
+  const rc_bplan *b;
+  rc_bgroup gh, gx;  /* op(B) = h_{t-1} (⊙ maskH) -> dW_hh, x (⊙ maskX) -> dW_ih, the chunk's rows */
+  int want_h, want_x, nth, K;
+} post_ctx;
+
 /* Task `task` of nth: its share of the A panels of every gate block, against both groups at once (B is
  * packed once per K block). GRU: blocks r, z feed both; dRn (block 2) only dW_hh's n rows; da_n (block 3)
  * only dW_ih's n rows. */
-void rc_bwd_post_task(const rc_post *x, int task) {
+static void post_task(void *vctx, int task) {
+  const post_ctx *x = vctx;
   const rc_bplan *b = x->b;
   const int H = x->in->H;
   static const int blk[4] = {0, 1, 2, 3};
@@ -203,7 +211,7 @@ void rc_bwd_post_task(const rc_post *x, int task) {
       if (col[1] >= 0) crow[j * ng + col[1]] = rx[j];
     }
   }
-  rc_apanels a = {x->dap, (long)b->Tc * x->in->B * b->MR, b->PPG, H, b->NA, blk, x->in->kind == RC_GRU ? crow : NULL};
+  rc_apanels a = {b->dAp, (long)b->Tc * x->in->B * b->MR, b->PPG, H, b->NA, blk, x->in->kind == RC_GRU ? crow : NULL};
   const int np = b->NA * b->PPG;
   const int p0 = (int)((long)task * np / x->nth), p1 = (int)((long)(task + 1) * np / x->nth);
   rc_gemm_pa_st(&a, p0, p1, x->K, 1.0f, g, ng, 1.0f);
@@ -213,13 +221,11 @@ RC_VEC RC_OPT static void add_rows(int n, float *RC_RESTRICT dst, const float *R
   for (int j = 0; j < n; j++) dst[j] += src[j];
 }
 
-void rc_bwd_post_init(const rc_rin *in, const rc_rout *sv, const rc_rgrad *g, const rc_bplan *b, const float *dap,
-                      int t_lo, int t_hi, rc_post *p) {
-  memset(p, 0, sizeof *p);
-  if (dap == NULL) return;
+void rc_bwd_chunk(const rc_rin *in, const rc_rout *sv, const rc_rgrad *g, const rc_bplan *b, int t_lo, int t_hi) {
+  if (b->dAp == NULL) return;
   const int T = in->T, B = in->B, Ho = in->Hout, I = in->I, nt = t_hi - t_lo;
   const size_t bh = (size_t)B * Ho;
-  rc_post x = {.in = in, .b = b, .dap = dap, .want_h = g->dWHh != NULL, .want_x = g->dWIh != NULL && I > 0, .K = nt * B};
+  post_ctx x = {.in = in, .b = b, .want_h = g->dWHh != NULL, .want_x = g->dWIh != NULL && I > 0, .K = nt * B};
   /* op(B) of dW_hh: row (t - t_lo)·B + r = h_{t-1}[r] (⊙ maskH): h0 for the first visited step, else the
    * saved h of the step visited before (time order t-1 forward, t+1 reverse) — at most two segments. */
   rc_bgroup gh = {.ld = Ho, .N = Ho, .C = g->dWHh, .ldc = Ho, .mask = in->maskH, .mperiod = B};
@@ -243,7 +249,7 @@ void rc_bwd_post_init(const rc_rin *in, const rc_rout *sv, const rc_rgrad *g, co
   int nth = (double)nt * B * b->GA * (Ho + I) < (double)(1 << 20) ? 1 : rc_pool_threads();
   if (nth > b->PPG) nth = b->PPG;
   x.nth = nth < 1 ? 1 : nth;
-  *p = x;
+  rc_run(x.nth, post_task, &x);
 }
 
 void rc_bwd_bias(const rc_rin *in, const rc_rgrad *g, const rc_bplan *b) {

@@ -39,7 +39,6 @@
 #include <stdint.h>
 
 #include "cpu.h"
-#include "gemm.h"
 #include "recurrent_cells.h"
 
 enum { RC_LSTM = 0, RC_GRU = 1, RC_RNN = 2 };
@@ -119,8 +118,7 @@ typedef struct {
   int NA, GA, PPG;     /* dA blocks per row, row width NA·H; unit panels per block of dAp, ceil(H / MR) */
   int packed;          /* 0: T = 1 and B <= 2, the step products read W_hh, W_ih as they are (bw, bx NULL) */
   int Tc;              /* time steps per chunk: dW takes each chunk's dA right after it (rc_bwd_chunk) */
-  float *dAp[2];       /* NA·PPG panels of Tc·B·MR floats each: chunk k's dA in dAp[k & 1] (its weight products run
-                        * in the pool job of chunk k + 1); NULL when no weight gradient is wanted */
+  float *dAp;          /* NA·PPG panels of Tc·B·MR floats, one chunk; NULL when no weight gradient is wanted */
   float *bw, *bx;      /* W_hh (K = G, N = Hout) and W_ih (K = G, N = I) packed in NR panels */
   float *dh, *dc;      /* carries (B, Hout), (B, H) */
   float *dbrow;        /* (B, GA) per-row sums of dA */
@@ -169,25 +167,14 @@ void rc_rows_gemm(const rc_path *P, int rows, int N, int K, const float *Ap, lon
  * call, are split over the pool; smaller ones run on the calling thread. */
 #define RC_SPLIT_STEP_FLOATS 262144.0
 void rc_unpacked_pre(const rc_rin *in, const rc_fplan *f, const float *const *xr, const float *const *hr);
-/* Backward: store the task's dA rows (rows × GA, row stride GA) of step t = t_lo + tl of the chunk into dap
- * (one of b->dAp; NULL: skipped). */
-void rc_store_dap(const rc_rin *in, const rc_bplan *b, float *dap, int tl, int b0, int rows, const float *dA);
+/* Backward: store the task's dA rows (rows × GA, row stride GA) of step t = t_lo + tl of the chunk. */
+void rc_store_dap(const rc_rin *in, const rc_bplan *b, int tl, int b0, int rows, const float *dA);
 /* Order streaming stores (the forward's saved gates, recurrent_cells.c) before the task reports completion. */
 void rc_store_fence(void);
-/* Backward, the weight products of a chunk whose slices ran the steps of times [t_lo, t_hi) with their dA
- * in dap: dW_hh += dAᵀ·(h_{t-1} ⊙ maskH) and dW_ih += dAᵀ·(x ⊙ maskX) over the chunk's rows, in
- * rc_post.nth tasks (shares of the A panels). rc_bwd_post_init fills p (nth = 0: nothing to do);
- * rc_bwd_post_task runs one task. Chunks come in iteration order, so the sums have one fixed order. */
-typedef struct {
-  const rc_rin *in;
-  const rc_bplan *b;
-  const float *dap;
-  rc_bgroup gh, gx;  /* op(B) = h_{t-1} (⊙ maskH) -> dW_hh, x (⊙ maskX) -> dW_ih, the chunk's rows */
-  int want_h, want_x, nth, K;
-} rc_post;
-void rc_bwd_post_init(const rc_rin *in, const rc_rout *sv, const rc_rgrad *g, const rc_bplan *b, const float *dap,
-                      int t_lo, int t_hi, rc_post *p);
-void rc_bwd_post_task(const rc_post *p, int task);
+/* Backward, after the slices ran the steps of times [t_lo, t_hi): dW_hh += dAᵀ·(h_{t-1} ⊙ maskH) and
+ * dW_ih += dAᵀ·(x ⊙ maskX) over the chunk's rows (A panels over the pool). Chunks come in iteration order,
+ * so the sums have one fixed order. */
+void rc_bwd_chunk(const rc_rin *in, const rc_rout *sv, const rc_rgrad *g, const rc_bplan *b, int t_lo, int t_hi);
 /* Backward, at the end: db_ih, db_hh from the per-row sums (rows in order). */
 void rc_bwd_bias(const rc_rin *in, const rc_rgrad *g, const rc_bplan *b);
 /* Iterations [s_lo, s_hi) of chunk k (counted from the first backward iteration s = T-1) and their

@@ -39,8 +39,7 @@
  *   then one packing of dA:  dh = (accumulated for GRU) + (dA[:, 0:G]·W_hh) ⊙ maskH on real rows;
  *   dx_t += (dA_in·W_ih) ⊙ maskX with dA_in = dA[:, 0:G] (GRU: [da_r, da_z] and da_n against W_in).
  *   The steps run in chunks of Tc (recurrent_plan.c: Tc·B·GA floats <= ~512 KB); after each chunk, from its
- *   pre-packed dAp (still in L2 / L3): dW_hh += Σ dA_recᵀ·(h_{t-1} ⊙ maskH), dW_ih += Σ dA_inᵀ·(x ⊙ maskX),
- *   in the pool job of the next chunk's slices (two dAp buffers): one hand-off per chunk.
+ *   pre-packed dAp (still in L2 / L3): dW_hh += Σ dA_recᵀ·(h_{t-1} ⊙ maskH), dW_ih += Σ dA_inᵀ·(x ⊙ maskX).
  *   At the end: biases from the per-row sums (GRU: db_hh from [da_r, da_z, dRn], db_ih from
  *   [da_r, da_z, da_n]); LSTM P > 0: dW_hr += DHSᵀ·m.
  */
@@ -225,8 +224,6 @@ typedef struct {
   const rc_rgrad *g;
   const rc_bplan *b;
   int s_lo, s_hi, t_lo; /* the chunk: iterations [s_lo, s_hi), first time step t_lo */
-  float *dap;           /* where the chunk's dA goes (b->dAp[k & 1]) */
-  rc_post post;         /* the previous chunk's weight products, run in the same pool job (post.nth tasks) */
 } bctx_t;
 
 /* The saved (T, B, H) buffer the cell reads at step t besides the gates: LSTM c, GRU q, RNN h. */
@@ -337,7 +334,7 @@ static void bwd_task(void *vctx, int task) {
     const int t = rc_step(in, s);
     if (in->P > 0) proj_grad(x, t, b0, rows, dm);
     gate_rows(x, s, t, b0, rows, dm, dA);
-    rc_store_dap(in, b, x->dap, t - x->t_lo, b0, rows, dA);
+    rc_store_dap(in, b, t - x->t_lo, b0, rows, dA);
     if (s > 0) prefetch_step(x, s - 1, b0, rows);
     const int want_dh = s > 0 || x->g->dh0 != NULL;
     if (!want_dh && x->g->dx == NULL) continue;
@@ -350,25 +347,15 @@ static void bwd_task(void *vctx, int task) {
   if (x->g->dc0) rc_add_into(x->g->dc0 + (size_t)b0 * H, b->dc + (size_t)b0 * H, (size_t)rows * H);
 }
 
-/* One pool job: the previous chunk's weight products (tasks [0, post.nth), first: the longest) and the
- * batch slices of this chunk — independent (other dAp buffer, other outputs), so one hand-off per chunk. */
-static void bwd_job(void *vctx, int task) {
-  const bctx_t *x = vctx;
-  if (task < x->post.nth) rc_bwd_post_task(&x->post, task);
-  else bwd_task(vctx, task - x->post.nth);
-}
-
 void rc_rec_bwd(const rc_rin *in, const rc_rout *sv, const rc_rgrad *g) {
   rc_bplan b;
   rc_bplan_init(in, g, &b);
-  bctx_t x = {.in = in, .sv = sv, .g = g, .b = &b};
+  bctx_t x = {in, sv, g, &b, 0, 0, 0};
   int t_hi;
   for (int k = 0; rc_chunk(in, b.Tc, k, &x.s_lo, &x.s_hi, &x.t_lo, &t_hi); k++) {
-    x.dap = b.dAp[k & 1];
-    rc_run(x.post.nth + b.nt, bwd_job, &x);
-    rc_bwd_post_init(in, sv, g, &b, x.dap, x.t_lo, t_hi, &x.post);
+    rc_run(b.nt, bwd_task, &x);
+    rc_bwd_chunk(in, sv, g, &b, x.t_lo, t_hi);
   }
-  if (x.post.nth > 0) rc_run(x.post.nth, bwd_job, &x); /* the last chunk's weight products */
   rc_bwd_bias(in, g, &b);
   if (in->P > 0 && g->dWHr != NULL)
     rc_sgemm(1, 0, in->P, in->H, in->T * in->B, 1.0f, b.dhs, in->P, sv->m, in->H, 1.0f, g->dWHr, in->H);

@@ -19,7 +19,7 @@
  *     scr          (B + nts·8)·(Kt + max(Hout, I) + 128): per slice Ap, masked rows, r tile
  *
  *   backward (Tc = steps per chunk, rc_bplan)
- *     dAp   2·NA·(H + 7)·Tc·B bw G·roundup(Hout, 32)   bx G·roundup(I, 32)   dh B·Hout   dc B·H
+ *     dAp   NA·(H + 7)·Tc·B   bw G·roundup(Hout, 32)   bx G·roundup(I, 32)   dh B·Hout   dc B·H
  *     dbrow B·GA   dhs TB·P
  *     scr   (B + nts·8)·(2·GA + Hout + I + H): per slice dA rows, packed dA, dh / dx products, dm
  */
@@ -94,10 +94,8 @@ static size_t bwd_layout(const fdims *d, float *base, rc_bplan *b) {
     if (b) b->field = base + o;                      \
     o += pad16(n);                                   \
   } while (0)
-  const size_t dap = pad16(d->GA / d->H * (d->H + 7) * bwd_chunk(d) * d->B);
-  if (b) b->dAp[0] = (float *)(((uintptr_t)base + 63) & ~(uintptr_t)63);
-  if (b) b->dAp[1] = b->dAp[0] + dap;
-  o += 16 + 2 * dap;
+  if (b) b->dAp = (float *)(((uintptr_t)base + 63) & ~(uintptr_t)63);
+  o += 16 + pad16(d->GA / d->H * (d->H + 7) * bwd_chunk(d) * d->B);
   BSEG(bw, d->packed ? d->G * rup(d->Hout, 32) : 0); /* unpacked (T = 1, B <= 2): products read W as it is */
   BSEG(bx, d->packed ? d->G * rup(d->I, 32) : 0);
   BSEG(dh, d->B * d->Hout);
@@ -200,7 +198,7 @@ void rc_bplan_init(const rc_rin *in, const rc_rgrad *g, rc_bplan *b) {
   b->PPG = (in->H + b->MR - 1) / b->MR;
   b->S = (long)bwd_scr_row(&d);
   b->Tc = (int)bwd_chunk(&d);
-  if (g->dWHh == NULL && g->dWIh == NULL) b->dAp[0] = b->dAp[1] = NULL;
+  if (g->dWHh == NULL && g->dWIh == NULL) b->dAp = NULL;
   rc_copy_or_zero(b->dh, g->dhN, (size_t)in->B * in->Hout);
   if (in->kind == RC_LSTM) rc_copy_or_zero(b->dc, g->dcN, (size_t)in->B * in->H);
   memset(b->dbrow, 0, sizeof(float) * d.B * d.GA);
