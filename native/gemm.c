@@ -53,8 +53,12 @@
 #define RC_PAR_MIN_WORK (1L << 17) /* M·N·K below this runs on the calling thread */
 #define RC_DOT_MAX_M 2 /* M <= this with op(B) = Bᵀ and op(A) = A: dot products (gemm_dots) */
 #ifndef RC_DIRECT_MAX_M
-#define RC_DIRECT_MAX_M 256 /* op(B) = B is used in place (no packing) when M <= this */
+#define RC_DIRECT_MAX_M 256 /* op(B) = B is used in place (no packing) when M <= this … */
 #endif
+/* … and its rows are at most this many floats apart: at 768 and more (3 KB) the kc rows of a panel fall
+ * into too few L1/L2 sets and in-place B loses to packing, by 2.6x at ldb = 1024, K = 384 (M = 256,
+ * one thread, CPU time); at 640 and less in place wins by 2-8 %. */
+#define RC_DIRECT_MAX_LDB 640
 
 /* ---- per-thread packing buffers (freed when the thread exits) ------------------------- */
 
@@ -196,7 +200,7 @@ static void gemm_st(const rc_path *P, const gemm_args *g) {
   tbuf *tb = thread_bufs(P);
   if (!tb) abort(); /* out of memory for < 1 MB: nothing sensible left to do */
   /* In-place B pays with 2-line (128-byte) panel rows; 1-line rows (NR 16) lose to set conflicts. */
-  const int direct = !g->Bpre && !g->transB && M <= RC_DIRECT_MAX_M && NR >= 32;
+  const int direct = !g->Bpre && !g->transB && M <= RC_DIRECT_MAX_M && g->ldb <= RC_DIRECT_MAX_LDB && NR >= 32;
   for (int jc = 0; jc < N; jc += RC_NC) {
     const int nc = N - jc < RC_NC ? N - jc : RC_NC;
     for (int pc = 0; pc < K; pc += RC_KC) {
