@@ -47,7 +47,7 @@ static double run_delay(void) {
   struct dirent *e;
   while (d && (e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
-    char path[128];
+    char path[300];
     snprintf(path, sizeof path, "/proc/self/task/%s/schedstat", e->d_name);
     FILE *f = fopen(path, "r");
     unsigned long long run, wait;
