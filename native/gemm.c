@@ -158,6 +158,8 @@ typedef struct {
   const float *Bpre; /* pre-packed B, full-K panels (rc_sgemm_pb) */
   float *C;
   long ldc;
+  int dots; /* dot products (gemm_dots), decided once for the whole product: a slice of a split must not
+             * take the other path, whose rounding differs */
 } gemm_args;
 
 static void scale_c(int M, int N, float beta, float *C, long ldc) {
@@ -193,7 +195,7 @@ static void gemm_st(const rc_path *P, const gemm_args *g) {
     scale_c(M, N, g->beta, g->C, g->ldc);
     return;
   }
-  if (g->transB && !g->Bpre && !g->transA && M <= RC_DOT_MAX_M) {
+  if (g->dots) {
     gemm_dots(P, g);
     return;
   }
@@ -420,7 +422,8 @@ void rc_gemm_pa_st(const rc_apanels *a, int p0, int p1, int K, float alpha, cons
 /* ---- public API -------------------------------------------------------------------------- */
 
 #define ARGS(Bp_)                                                                                                 \
-  gemm_args g = {transA != 0, transB != 0, M, N, K, alpha, beta, A, lda, B, ldb, (Bp_), C, ldc}
+  gemm_args g = {transA != 0, transB != 0, M, N, K, alpha, beta, A, lda, B, ldb, (Bp_), C, ldc,                \
+                 transB && !transA && !(Bp_) && M <= RC_DOT_MAX_M}
 
 void rc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc) {

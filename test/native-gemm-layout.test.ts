@@ -1,8 +1,11 @@
 /**
- * native gemm: how op(B) reaches the micro-kernel (read in place for small M when its rows are close,
- * packed when they are far apart: native/gemm.c RC_DIRECT_MAX_LDB) does not change a single bit. The same
- * (K, N) B is stored with row strides on both sides of the threshold, on every CPU path, with two K blocks
- * (K > 384) and beta = 1, and the products must be identical.
+ * native gemm: the way through native/gemm.c does not change a single bit.
+ *   - op(B) read in place for small M when its rows are close, packed when they are far apart
+ *     (RC_DIRECT_MAX_LDB): the same (K, N) B stored with row strides on both sides of the threshold, on
+ *     every CPU path, with two K blocks (K > 384) and beta = 1, gives identical products;
+ *   - the dot-product path (op(B) = Bᵀ, M <= 2) is chosen for the whole product: a split along M whose
+ *     last slice has 1 or 2 rows (M = 9, 10 at 2 threads) keeps the tiles' rounding there, so 1 and 2
+ *     threads give the same bits.
  *
  * Without a built addon every test is skipped with the reason.
  */
@@ -46,5 +49,25 @@ test('gemm: op(B) read in place or packed gives bit-identical products (row stri
     }
   } finally {
     addon.setCpuPath(orig);
+  }
+});
+
+test('gemm: a 2-thread split whose last slice has 1-2 rows gives the bits of 1 thread (op(B) = Bᵀ)', { skip }, () => {
+  const rng = new Rng(3);
+  const before = addon.getThreads();
+  try {
+    for (const [M, N, K] of [[10, 5, 3000], [9, 7, 3000], [2, 40, 3000]] as const) {
+      const A = Float32Array.from({ length: M * K }, () => rng.uniform(-1, 1));
+      const B = Float32Array.from({ length: N * K }, () => rng.uniform(-1, 1));
+      const run = (threads: number): Uint32Array => {
+        addon.setThreads(threads);
+        const C = new Float32Array(M * N);
+        addon.gemm(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, C, 0, N);
+        return new Uint32Array(C.buffer);
+      };
+      assert.deepEqual(run(2), run(1), `${M}x${N}x${K}`);
+    }
+  } finally {
+    addon.setThreads(before);
   }
 });
