@@ -14,7 +14,7 @@
  * Loop phases (single thread, gemm_st)
  *   for jc in N by NC                     B block columns
  *     for pc in K by KC                   K block (beta applies to the first one; then accumulate)
- *       B source: pre-packed (rc_sgemm_pb), direct rows of B (op(B) = B, small M: no packing;
+ *       B source: pre-packed (rc_sgemm_pb), direct rows of B (op(B) = B, small M, rows <= 640 floats apart: no packing;
  *                 a partial last panel is packed), or packed here
  *       for ic in M by MC                 pack A block
  *         for ir by MR                    the A micro-panel stays in L1 …
