@@ -12,7 +12,7 @@
  * public API, defined once in bench/jobs.ts (which the Chromium bench page runs too); W4 is timed both
  * with LSTMCell and with LSTM.forward on T = 1, and the faster one reported.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as recur from '../src/index.js';
 import { Rng, manualSeed, randn, getBackend, setBackend, type BackendName } from '../src/index.js';
 import { inferStep, inferenceModel, streamCell, streamSeq, trainStep } from './jobs.js';
@@ -42,18 +42,54 @@ function parseArgs(argv: string[]): Args {
 
 /** CPU seconds (all threads of the process) of each timed repetition of the last timeReps call. */
 let repCpu: number[] = [];
+/** Run-queue delay of each repetition: seconds the threads that did the work (ran >= 10 % of the repetition:
+ * the caller and the pool's workers, not V8's helpers) were runnable while another task had the core (other
+ * tenants on a shared machine), summed over those threads; empty without /proc. With n such threads,
+ * idle = n·wall - CPU - delay is the time one of them slept (waiting for another, or for a wake-up). */
+let repDelay: number[] = [];
+
+/** Per thread id: [ran, waited] seconds so far (/proc/self/task/<tid>/schedstat), or null without /proc. */
+function schedStats(): Map<string, [number, number]> | null {
+  try {
+    const m = new Map<string, [number, number]>();
+    for (const t of readdirSync('/proc/self/task')) {
+      try {
+        const [run, wait] = readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ').map(Number);
+        m.set(t, [run! / 1e9, wait! / 1e9]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+function workerDelay(before: Map<string, [number, number]>, after: Map<string, [number, number]>, wall: number): number {
+  let d = 0;
+  for (const [t, [run, wait]] of after) {
+    const [run0, wait0] = before.get(t) ?? [0, 0];
+    if (run - run0 >= 0.1 * wall) d += wait - wait0;
+  }
+  return d;
+}
 
 function timeReps(fn: () => void, warmup: number, reps: number): number[] {
   for (let i = 0; i < warmup; i++) fn();
   const ts: number[] = [];
   repCpu = [];
+  repDelay = [];
   for (let i = 0; i < reps; i++) {
+    const s0 = schedStats();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     ts.push((performance.now() - t0) / 1000);
     const c = process.cpuUsage(c0);
     repCpu.push((c.user + c.system) / 1e6);
+    const s1 = schedStats();
+    if (s0 && s1) repDelay.push(workerDelay(s0, s1, ts[i]!));
   }
   return ts;
 }
@@ -128,7 +164,7 @@ function main(): void {
     peer: 'recur', workload: a.job, backend: getBackend().name,
     backend_info: typeof info === 'function' ? (info as () => unknown)() : null,
     threads_env: process.env['RECUR_NUM_THREADS'] ?? null,
-    ...rec, cpu_s: (cpu.user + cpu.system) / 1e6, cpu_times_s: repCpu, ...memory(),
+    ...rec, cpu_s: (cpu.user + cpu.system) / 1e6, cpu_times_s: repCpu, delay_times_s: repDelay, ...memory(),
   }));
 }
 

@@ -14,7 +14,7 @@
  * Loop phases (single thread, gemm_st)
  *   for jc in N by NC                     B block columns
  *     for pc in K by KC                   K block (beta applies to the first one; then accumulate)
- *       B source: pre-packed (rc_sgemm_pb), direct rows of B (op(B) = B, small M: no packing;
+ *       B source: pre-packed (rc_sgemm_pb), direct rows of B (op(B) = B, small M, rows <= 640 floats apart: no packing;
  *                 a partial last panel is packed), or packed here
  *       for ic in M by MC                 pack A block
  *         for ir by MR                    the A micro-panel stays in L1 …
@@ -53,8 +53,12 @@
 #define RC_PAR_MIN_WORK (1L << 17) /* M·N·K below this runs on the calling thread */
 #define RC_DOT_MAX_M 2 /* M <= this with op(B) = Bᵀ and op(A) = A: dot products (gemm_dots) */
 #ifndef RC_DIRECT_MAX_M
-#define RC_DIRECT_MAX_M 256 /* op(B) = B is used in place (no packing) when M <= this */
+#define RC_DIRECT_MAX_M 256 /* op(B) = B is used in place (no packing) when M <= this … */
 #endif
+/* … and its rows are at most this many floats apart: at 768 and more (3 KB) the kc rows of a panel fall
+ * into too few L1/L2 sets and in-place B loses to packing, by 2.6x at ldb = 1024, K = 384 (M = 256,
+ * one thread, CPU time); at 640 and less in place wins by 2-8 %. */
+#define RC_DIRECT_MAX_LDB 640
 
 /* ---- per-thread packing buffers (freed when the thread exits) ------------------------- */
 
@@ -154,6 +158,8 @@ typedef struct {
   const float *Bpre; /* pre-packed B, full-K panels (rc_sgemm_pb) */
   float *C;
   long ldc;
+  int dots; /* dot products (gemm_dots), decided once for the whole product: a slice of a split must not
+             * take the other path, whose rounding differs */
 } gemm_args;
 
 static void scale_c(int M, int N, float beta, float *C, long ldc) {
@@ -189,14 +195,14 @@ static void gemm_st(const rc_path *P, const gemm_args *g) {
     scale_c(M, N, g->beta, g->C, g->ldc);
     return;
   }
-  if (g->transB && !g->Bpre && !g->transA && M <= RC_DOT_MAX_M) {
+  if (g->dots) {
     gemm_dots(P, g);
     return;
   }
   tbuf *tb = thread_bufs(P);
   if (!tb) abort(); /* out of memory for < 1 MB: nothing sensible left to do */
   /* In-place B pays with 2-line (128-byte) panel rows; 1-line rows (NR 16) lose to set conflicts. */
-  const int direct = !g->Bpre && !g->transB && M <= RC_DIRECT_MAX_M && NR >= 32;
+  const int direct = !g->Bpre && !g->transB && M <= RC_DIRECT_MAX_M && g->ldb <= RC_DIRECT_MAX_LDB && NR >= 32;
   for (int jc = 0; jc < N; jc += RC_NC) {
     const int nc = N - jc < RC_NC ? N - jc : RC_NC;
     for (int pc = 0; pc < K; pc += RC_KC) {
@@ -416,7 +422,8 @@ void rc_gemm_pa_st(const rc_apanels *a, int p0, int p1, int K, float alpha, cons
 /* ---- public API -------------------------------------------------------------------------- */
 
 #define ARGS(Bp_)                                                                                                 \
-  gemm_args g = {transA != 0, transB != 0, M, N, K, alpha, beta, A, lda, B, ldb, (Bp_), C, ldc}
+  gemm_args g = {transA != 0, transB != 0, M, N, K, alpha, beta, A, lda, B, ldb, (Bp_), C, ldc,                \
+                 transB && !transA && !(Bp_) && M <= RC_DOT_MAX_M}
 
 void rc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc) {
