@@ -7,6 +7,7 @@
  * the median of the per-round wall ratios base / this. Not part of the test suite.
  *
  *   npx tsx bench/w4-ab.ts --base /tmp/w4-base [--rounds 41] [--steps 2000]
+ *   npx tsx bench/w4-ab.ts --base /tmp/w4-base --I 1 --H 4 --O 1   # tiny weights: the cost around the kernels
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,7 +18,12 @@ import { SHAPES } from './workloads.js';
 type Jobs = typeof here;
 interface Core { Rng: new (seed: number) => unknown; randn: (shape: number[], rng: unknown) => { data: Float32Array } }
 
-const { values: v } = parseArgs({ options: { base: { type: 'string' }, rounds: { type: 'string', default: '41' }, steps: { type: 'string', default: '2000' } } });
+const { values: v } = parseArgs({
+  options: {
+    base: { type: 'string' }, rounds: { type: 'string', default: '41' }, steps: { type: 'string', default: '2000' },
+    I: { type: 'string' }, H: { type: 'string' }, O: { type: 'string' },
+  },
+});
 if (!v.base) throw new Error('--base: the base source tree');
 const rounds = Number(v.rounds), steps = Number(v.steps);
 const base = resolve(v.base);
@@ -25,7 +31,7 @@ const baseJobs = (await import(`${base}/bench/jobs.ts`)) as Jobs;
 const baseCore = (await import(`${base}/src/core.ts`)) as unknown as Core;
 const hereCore = (await import('../src/core.js')) as unknown as Core;
 
-const s = SHAPES.W4;
+const s = { ...SHAPES.W4, I: Number(v.I ?? SHAPES.W4.I), H: Number(v.H ?? SHAPES.W4.H), O: Number(v.O ?? SHAPES.W4.O) };
 function runs(jobs: Jobs, core: Core): Record<'cell' | 'seq', () => void> {
   const model = jobs.inferenceModel(s);
   const xs = core.randn([steps, s.I], new core.Rng(0)).data;
@@ -51,6 +57,7 @@ for (const variant of ['cell', 'seq'] as const) {
     const w = wall[t]!;
     console.log(`W4 ${variant.padEnd(4)} ${t.padEnd(4)} wall ${med(w).toFixed(2)} µs/step (${Math.min(...w).toFixed(2)}–${Math.max(...w).toFixed(2)})  cpu ${med(cpu[t]!).toFixed(2)} µs/step`);
   }
-  console.log(`W4 ${variant.padEnd(4)} base/here wall ratio median ${med(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), ${rounds} rounds × ${steps} steps`);
+  const cr = cpu['base']!.map((b, i) => b / cpu['here']![i]!);
+  console.log(`W4 ${variant.padEnd(4)} base/here ratio median wall ${med(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), cpu ${med(cr).toFixed(2)} (${Math.min(...cr).toFixed(2)}–${Math.max(...cr).toFixed(2)}); ${rounds} rounds × ${steps} steps, I=${s.I} H=${s.H} O=${s.O}`);
 }
 console.log(`load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);

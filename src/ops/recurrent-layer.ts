@@ -117,14 +117,17 @@ export function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', like: Buf, T: 
 export function savedBuffers(record: boolean, like: Buf, n0: number, n1: number, n2: number, n3: number): (Buf | null)[] {
   const sizes = SIZES;
   sizes[0] = n0; sizes[1] = n1; sizes[2] = n2; sizes[3] = n3;
+  if (!record) {
+    const c = lastDiscard;
+    const d = discard(like, n0 + n1 + n2 + n3);
+    if (c.buf === d && c.sizes[0] === n0 && c.sizes[1] === n1 && c.sizes[2] === n2 && c.sizes[3] === n3) return c.views; // same pieces as last time
+  }
   const out: (Buf | null)[] = [null, null, null, null];
   if (record) {
     for (let k = 0; k < 4; k++) if (sizes[k]! > 0) out[k] = takeBuf(like, sizes[k]!);
     return out;
   }
   const d = discard(like, n0 + n1 + n2 + n3);
-  const c = lastDiscard;
-  if (c.buf === d && c.sizes[0] === n0 && c.sizes[1] === n1 && c.sizes[2] === n2 && c.sizes[3] === n3) return c.views; // same pieces as last time
   let off = 0;
   for (let k = 0; k < 4; k++) {
     if (sizes[k]! > 0) out[k] = d.subarray(off, off + sizes[k]!);

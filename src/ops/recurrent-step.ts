@@ -87,10 +87,10 @@ function planFor(kind: CellKind, nonlinearity: RnnNonlinearity, x: Tensor, B: nu
 /**
  * One step: x (B·I elements), h0 (B·Hout) and, for the LSTM, c0 (B·H) as (B, ·) in any shape the
  * caller checked, null = zeros. Returns fresh y, hN, cN buffers, or null when the step is not one this
- * path takes (a graph to record, another dtype): the caller then runs the layer op.
+ * path takes (a graph to record, another dtype, an empty batch): the caller then runs the layer op.
  */
 export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Tensor, B: number, h0: Tensor | null, c0: Tensor | null, w: LayerWeights): StepOutputs | null {
-  if (!needsNoGrad(x, h0, c0, w)) return null;
+  if (B < 1 || !needsNoGrad(x, h0, c0, w)) return null;
   const p = planFor(kind, nonlinearity, x, B, w);
   const f64 = p.f64;
   if ((x.data instanceof Float64Array) !== f64 || x.size !== p.nx || (h0 !== null && ((h0.data instanceof Float64Array) !== f64 || h0.size !== p.nh)) ||
