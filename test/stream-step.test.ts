@@ -4,14 +4,16 @@
  * (the layer op and recurrent(), the general path) on every cell, batched and unbatched, with and
  * without a given state, batchFirst and a projection; that in-place weight writes (an optimizer step)
  * and replaced weights (toDType, loadStateDict) are seen; that a model streaming beside another keeps
- * its own weights; and that bad inputs still throw the typed errors.
+ * its own weights; and that bad inputs still throw the typed errors. On the default backend, and the
+ * reference and wasm backends.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Rng, SGD, Tensor, noGrad, randn, NonFiniteError, OptionError, ShapeError, ValueError,
-  type RecurrentModuleOptions, type RecurrentState,
+  GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, Rng, SGD, Tensor, getBackend, noGrad, randn, refBackend, setBackend, NonFiniteError,
+  OptionError, ShapeError, ValueError, type Backend, type RecurrentModuleOptions, type RecurrentState,
 } from '../src/index.js';
+import { wasm, wasmSkip } from './wasm-helpers.js';
 
 const rng = new Rng(7);
 const rand = (shape: number[]): Tensor => randn(shape, rng);
@@ -74,6 +76,27 @@ for (const [kind, opts] of cases) {
           assert.deepEqual(bits(g), bits(w), `B=${B} state=${s !== null}: ${what}`);
         }
       }
+    }
+  });
+}
+
+for (const [name, be, skip] of [['ref', refBackend, false], ['wasm', wasm, wasmSkip]] as [string, Backend, string | false][]) {
+  test(`${name} backend: streamed steps of the cells and the modules give the bits of the recorded ones`, { skip }, () => {
+    const prev = getBackend();
+    setBackend(be);
+    try {
+      for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+        const m = cell(kind, 3, 5), x = rand([2, 3]), h = rand([2, 5]), c = kind === 'lstm' ? rand([2, 5]) : null;
+        const want = stepCell(m, x, h, c), got = noGrad(() => stepCell(m, x, h, c));
+        assert.deepEqual(bits(got.h), bits(want.h), `${name} ${kind} cell h`);
+        assert.deepEqual(bits(got.c), bits(want.c), `${name} ${kind} cell c`);
+        const n = net(kind, 3, 5), xs = rand([1, 2, 3]);
+        const a = n.forward(xs), b = noGrad(() => n.forward(xs));
+        assert.deepEqual(bits(b.output), bits(a.output), `${name} ${kind} output`);
+        assert.deepEqual(bits(b.state.c), bits(a.state.c), `${name} ${kind} c_n`);
+      }
+    } finally {
+      setBackend(prev);
     }
   });
 }
