@@ -243,27 +243,14 @@ abstract class RecurrentBase extends Module {
     const w: LayerWeights = { wIh: this.param(n.wIh), wHh: this.param(n.wHh), bIh: this.paramOrNull(n.bIh), bHh: this.paramOrNull(n.bHh), wHr: this.paramOrNull(n.wHr) };
     const s = streamStep(lstm ? 'lstm' : this.mode === 'gru' ? 'gru' : 'rnn', this.mode === 'rnn_relu' ? 'relu' : 'tanh', x, B, h, c, w);
     if (s === null) return null;
-    const sh = this.stepShapes(unbatched, B);
-    const output = new Tensor(s.y, unbatched ? sh.state : this.batchFirst ? sh.outBF : sh.state);
-    return { output, state: s.c !== null ? { h: new Tensor(s.h, sh.state), c: new Tensor(s.c, sh.stateC) } : { h: new Tensor(s.h, sh.state) } };
+    const st = unbatched ? [1, Hout] : [1, B, Hout];
+    const output = new Tensor(s.y, this.batchFirst && !unbatched ? [B, 1, Hout] : st);
+    if (s.c === null) return { output, state: { h: new Tensor(s.h, st) } };
+    return { output, state: { h: new Tensor(s.h, st), c: new Tensor(s.c, unbatched ? [1, H] : [1, B, H]) } };
   }
 
   /** Parameter names of layer 0, direction 0. */
   private readonly nameTable0 = this.names(0, 0);
-
-  /** Shapes of a streamed step's tensors (frozen, shared), for the last batch size and layout. */
-  private shapeMemo: { key: number; state: readonly number[]; stateC: readonly number[]; outBF: readonly number[] } | null = null;
-  private stepShapes(unbatched: boolean, B: number): { state: readonly number[]; stateC: readonly number[]; outBF: readonly number[] } {
-    const key = unbatched ? -1 : B;
-    if (this.shapeMemo === null || this.shapeMemo.key !== key) {
-      const H = this.hiddenSize, Hout = this.projSize || H;
-      this.shapeMemo = {
-        key, state: Object.freeze(unbatched ? [1, Hout] : [1, B, Hout]), stateC: Object.freeze(unbatched ? [1, H] : [1, B, H]),
-        outBF: Object.freeze([B, 1, Hout]),
-      };
-    }
-    return this.shapeMemo;
-  }
 
   /** The argument checks of forward (only run when something may be wrong or a mask is given). */
   private checkForward(x: Tensor, opts: ForwardOptions): void {
@@ -342,8 +329,6 @@ abstract class CellBase extends Module {
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.layerOpts = { nonlinearity: mode === 'rnn_relu' ? 'relu' : 'tanh' };
-    this.shape1 = Object.freeze([hiddenSize]);
-    this.shape2 = Object.freeze([1, hiddenSize]);
     const G = cellSpec(mode).gates * hiddenSize;
     const k = 1 / Math.sqrt(hiddenSize);
     const rng = opts.rng ?? globalRng();
@@ -377,7 +362,7 @@ abstract class CellBase extends Module {
     const w: LayerWeights = { wIh, wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
     const s = streamStep(lstm ? 'lstm' : this.mode === 'gru' ? 'gru' : 'rnn', this.layerOpts.nonlinearity, x, B, h ?? null, lstm ? c ?? null : null, w);
     if (s !== null) {
-      const shape = unbatched ? this.shape1 : B === this.shape2[0] ? this.shape2 : [B, this.hiddenSize];
+      const shape = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
       return { h: new Tensor(s.h, shape), c: s.c ? new Tensor(s.c, shape) : undefined };
     }
     const H = this.hiddenSize;
@@ -390,10 +375,6 @@ abstract class CellBase extends Module {
     if (!unbatched) return { h: r.h, c: r.c };
     return { h: reshape(r.h, [H]), c: r.c ? reshape(r.c, [H]) : undefined };
   }
-
-  /** The state shapes of a streamed step: (H) unbatched, (1, H) the common batch. */
-  private readonly shape1: readonly number[];
-  private readonly shape2: readonly number[];
 
   /** Throws unless a given state h or c is (B, H), or (H) unbatched, of x's dtype. */
   private checkState(t: Tensor, n: string, unbatched: boolean, B: number, x: Tensor): void {
