@@ -99,6 +99,9 @@ export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Ten
   const s = savedBuffers(false, like, sv[0] ?? 0, sv[1] ?? 0, sv[2] ?? 0, sv[3] ?? 0);
   const [y, hN, cN] = outputBuffers(like, p.nh, p.nh, p.nc);
   inp.x = like;
+  // the weights' arrays as they are now (the backend notices a replaced one; its contents are read anyway)
+  inp.wIh = w.wIh.data; inp.wHh = w.wHh.data; inp.bIh = w.bIh ? w.bIh.data : null; inp.bHh = w.bHh ? w.bHh.data : null;
+  if (p.kind === 'lstm') inp.wHr = w.wHr ? w.wHr.data : null;
   inp.h0 = h0 === null ? p.zh : h0.data;
   if (p.zc !== null) inp.c0 = c0 === null ? p.zc : c0.data;
   out.y = y; out.hN = hN; out.cN = cN;
