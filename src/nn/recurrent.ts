@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { assertFiniteInput, recurrent, type RecurrentMode, type RecurrentState, type VariationalDropout } from '../ops/recurrent.js';
 import { gruLayer, lstmLayer, rnnLayer, type LayerOptions, type LayerResult, type LayerWeights } from '../ops/recurrent-layer.js';
 import { cellSpec } from '../ops/cells.js';
+import { streamStep } from '../ops/recurrent-step.js';
 import { reshape } from '../ops/shape.js';
 import { Module } from './module.js';
 import { uniformParam } from './init.js';
@@ -70,6 +71,11 @@ function checkRate(where: string, name: string, p: number | undefined): void {
 
 function checkSizes(where: string, sizes: [string, number][]): void {
   for (const [k, v] of sizes) if (!Number.isInteger(v) || v < 1) throw new ValueError(where, `${k} a positive integer`, String(v));
+}
+
+/** Is t an initial state of one layer and direction: (1, B, size), or (1, size) unbatched? */
+function isState(t: Tensor, unbatched: boolean, B: number, size: number): boolean {
+  return unbatched ? t.ndim === 2 && t.shape[0] === 1 && t.shape[1] === size : t.ndim === 3 && t.shape[0] === 1 && t.shape[1] === B && t.shape[2] === size;
 }
 
 /** Convert a prefix mask to lengths (throws if a row is not 1…1 0…0 or is empty). */
@@ -205,12 +211,46 @@ abstract class RecurrentBase extends Module {
   forward(x: Tensor, opts: ForwardOptions = {}): { output: Tensor; state: RecurrentState } {
     for (const k in opts) if (k !== 'state' && k !== 'lengths' && k !== 'mask') checkKeys(`${this.constructor.name}.forward`, opts, FORWARD_KEYS);
     if (opts.lengths || opts.mask || x.shape[x.ndim - 1] !== this.inputSize || x.dtype !== this.param('weight_ih_l0').dtype) this.checkForward(x, opts);
+    if (!opts.lengths && !opts.mask) {
+      const r = this.streamed(x, opts.state ?? null);
+      if (r !== null) return r;
+    }
     const lengths = opts.mask ? maskToLengths(opts.mask, this.batchFirst) : opts.lengths ?? null;
     return recurrent(this.mode, x, opts.state ?? null, this.layerWeights(), {
       numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,
       lengths, dropout: this.dropout, variational: this.variational, training: this.training, rng: this.rng,
     });
   }
+
+  /**
+   * One step of one layer and direction without a graph to record or dropout to draw (streaming
+   * inference): ops/recurrent-step.ts instead of `recurrent`, whose stacking, layout and option
+   * handling such a step does not need. Null when it is not such a step, or the state is not one it
+   * takes as given (then `recurrent` checks it and throws).
+   */
+  private streamed(x: Tensor, state: RecurrentState | null): { output: Tensor; state: RecurrentState } | null {
+    const unbatched = x.ndim === 2;
+    if (this.numLayers !== 1 || this.bidirectional || (this.training && this.variational != null) || (x.ndim !== 3 && !unbatched)) return null;
+    const T = unbatched || !this.batchFirst ? x.shape[0]! : x.shape[1]!;
+    const B = unbatched ? 1 : this.batchFirst ? x.shape[0]! : x.shape[1]!;
+    if (T !== 1) return null;
+    const lstm = this.mode === 'lstm';
+    const H = this.hiddenSize, Hout = this.projSize || H;
+    const h = state?.h ?? null, c = state?.c ?? null;
+    if ((h !== null && !isState(h, unbatched, B, Hout)) || (c !== null && (!lstm || !isState(c, unbatched, B, H)))) return null;
+    assertFiniteInput(x);
+    const n = this.nameTable0;
+    const w: LayerWeights = { wIh: this.param(n.wIh), wHh: this.param(n.wHh), bIh: this.paramOrNull(n.bIh), bHh: this.paramOrNull(n.bHh), wHr: this.paramOrNull(n.wHr) };
+    const s = streamStep(lstm ? 'lstm' : this.mode === 'gru' ? 'gru' : 'rnn', this.mode === 'rnn_relu' ? 'relu' : 'tanh', x, B, h, c, w);
+    if (s === null) return null;
+    const st = unbatched ? [1, Hout] : [1, B, Hout];
+    const output = new Tensor(s.y, this.batchFirst && !unbatched ? [B, 1, Hout] : st);
+    if (s.c === null) return { output, state: { h: new Tensor(s.h, st) } };
+    return { output, state: { h: new Tensor(s.h, st), c: new Tensor(s.c, unbatched ? [1, H] : [1, B, H]) } };
+  }
+
+  /** Parameter names of layer 0, direction 0. */
+  private readonly nameTable0 = this.names(0, 0);
 
   /** The argument checks of forward (only run when something may be wrong or a mask is given). */
   private checkForward(x: Tensor, opts: ForwardOptions): void {
@@ -304,9 +344,9 @@ abstract class CellBase extends Module {
   private readonly layerOpts: LayerOptions & { nonlinearity: 'tanh' | 'relu' };
 
   /**
-   * One step: x (B, I) or (I); state h (B, H) [c (B, H)] or unbatched; zeros when omitted. Calls the
-   * layer op directly on T = 1 (not `recurrent`): a streamed step is otherwise mostly the stacking,
-   * layout and option handling that a single layer and direction does not need.
+   * One step: x (B, I) or (I); state h (B, H) [c (B, H)] or unbatched; zeros when omitted. Without a
+   * graph to record it is one streamed step (ops/recurrent-step.ts); else the layer op on T = 1 (not
+   * `recurrent`: a single layer and direction needs none of its stacking, layout and option handling).
    */
   protected stepCell(x: Tensor, h?: Tensor | null, c?: Tensor | null): { h: Tensor; c?: Tensor } {
     const unbatched = x.ndim === 1;
@@ -315,27 +355,39 @@ abstract class CellBase extends Module {
     const wIh = this.param('weight_ih');
     if (x.dtype !== wIh.dtype) throw new ValueError(this.constructor.name, `input of the parameters' dtype ${wIh.dtype} (convert the cell with toDType)`, x.dtype);
     const B = unbatched ? 1 : x.shape[0]!;
-    const H = this.hiddenSize;
-    const h0 = this.stateIn(h, 'h', unbatched, B, x);
+    const lstm = this.mode === 'lstm';
+    if (h) this.checkState(h, 'h', unbatched, B, x);
+    if (c && lstm) this.checkState(c, 'c', unbatched, B, x);
     assertFiniteInput(x);
-    const x3 = reshape(x, [1, B, I]);
     const w: LayerWeights = { wIh, wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
+    const s = streamStep(lstm ? 'lstm' : this.mode === 'gru' ? 'gru' : 'rnn', this.layerOpts.nonlinearity, x, B, h ?? null, lstm ? c ?? null : null, w);
+    if (s !== null) {
+      const shape = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
+      return { h: new Tensor(s.h, shape), c: s.c ? new Tensor(s.c, shape) : undefined };
+    }
+    const H = this.hiddenSize;
+    const x3 = reshape(x, [1, B, I]);
+    const h0 = this.stateIn(h, unbatched, B, x);
     let r: LayerResult;
-    if (this.mode === 'lstm') r = lstmLayer(x3, h0, this.stateIn(c, 'c', unbatched, B, x), w, this.layerOpts);
+    if (lstm) r = lstmLayer(x3, h0, this.stateIn(c, unbatched, B, x), w, this.layerOpts);
     else if (this.mode === 'gru') r = gruLayer(x3, h0, w, this.layerOpts);
     else r = rnnLayer(x3, h0, w, this.layerOpts);
     if (!unbatched) return { h: r.h, c: r.c };
     return { h: reshape(r.h, [H]), c: r.c ? reshape(r.c, [H]) : undefined };
   }
 
-  /** A given state h or c as (B, H) (a view when unbatched) after checking its shape and dtype; zeros when absent. */
-  private stateIn(t: Tensor | null | undefined, n: string, unbatched: boolean, B: number, x: Tensor): Tensor {
+  /** Throws unless a given state h or c is (B, H), or (H) unbatched, of x's dtype. */
+  private checkState(t: Tensor, n: string, unbatched: boolean, B: number, x: Tensor): void {
     const H = this.hiddenSize;
-    if (!t) return zerosLike(x, [B, H]);
     const ok = unbatched ? t.ndim === 1 && t.shape[0] === H : t.ndim === 2 && t.shape[0] === B && t.shape[1] === H;
     if (!ok) throw new ShapeError(`${this.constructor.name}: ${n}`, fmtShape(unbatched ? [H] : [B, H]), fmtShape(t.shape));
     if (t.dtype !== x.dtype) throw new ValueError(`${this.constructor.name}: ${n}`, `dtype ${x.dtype}`, t.dtype);
-    return unbatched ? reshape(t, [1, H]) : t;
+  }
+
+  /** A (checked) state as (B, H) for the layer op (a view when unbatched); zeros when absent. */
+  private stateIn(t: Tensor | null | undefined, unbatched: boolean, B: number, x: Tensor): Tensor {
+    if (!t) return zerosLike(x, [B, this.hiddenSize]);
+    return unbatched ? reshape(t, [1, this.hiddenSize]) : t;
   }
 }
 

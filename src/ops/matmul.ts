@@ -1,9 +1,9 @@
 /** Matrix products on the backend GEMM. */
-import type { Buf } from '../kernels/backend.js';
+import type { Buf, GemmArgs } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
-import { needsGrad, recordOp } from '../autograd/engine.js';
+import { isGradEnabled, needsGrad, recordOp } from '../autograd/engine.js';
 import { colSumAdd } from './fused.js';
 import { carve, SMALL_OUT, takeBuf } from './scratch.js';
 import { ShapeError, ValueError } from '../util/errors.js';
@@ -74,6 +74,17 @@ function columnSums(g: Buf, rows: number, O: number): Buf {
   return db;
 }
 
+/** The forward GEMM's arguments, one reused object (calls are synchronous): a streamed step's head allocates less. */
+const EMPTY = new Float32Array(0);
+const FWD: GemmArgs = { transA: false, transB: true, M: 0, N: 0, K: 0, alpha: 1, A: EMPTY, lda: 1, B: EMPTY, ldb: 1, beta: 0, C: EMPTY, ldc: 1 };
+
+/** The shape (rows, O), frozen, remembered for the last pair (a streamed head asks for the same one at every step). */
+let lastRowShape: readonly number[] = Object.freeze([0, 0]);
+function rowShape(rows: number, O: number): readonly number[] {
+  if (lastRowShape[0] !== rows || lastRowShape[1] !== O) lastRowShape = Object.freeze([rows, O]);
+  return lastRowShape;
+}
+
 /**
  * y = x·Wᵀ + b, with x (…, in), W (out, in), b (out). PyTorch's `F.linear`.
  */
@@ -91,11 +102,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     out.set(bias.data, 0);
     for (let filled = O; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
   }
-  be.gemm({ transA: false, transB: true, M: rows, N: O, K: I, alpha: 1, A: x.data, lda: I, B: weight.data, ldb: I, beta: bias ? 1 : 0, C: out, ldc: O });
-  const outShape = shapeSlice(x.shape, 0, -1);
-  outShape.push(O);
-  const y = new Tensor(out, outShape);
-  if (!needsGrad([x, weight, bias])) return y;
+  const g = FWD;
+  g.M = rows; g.N = O; g.K = I; g.A = x.data; g.lda = I; g.B = weight.data; g.ldb = I; g.beta = bias ? 1 : 0; g.C = out; g.ldc = O;
+  be.gemm(g);
+  g.A = g.B = g.C = EMPTY; // keep nothing alive
+  const y = new Tensor(out, x.ndim === 2 ? rowShape(rows, O) : [...shapeSlice(x.shape, 0, -1), O]);
+  if (!isGradEnabled() || !needsGrad([x, weight, bias])) return y;
   recordOp('linear', [x, weight, bias], [y], ([g]) => {
     let dx: Buf | null = null;
     let dw: Buf | null = null;

@@ -59,7 +59,7 @@ function expect2(op: string, t: Tensor | null | undefined, d0: number, d1: numbe
 }
 
 /** Rows of weight_ih (G = gates·H); throws unless a positive multiple of the cell's gate count. */
-function gateRows(spec: CellSpec, w: LayerWeights): number {
+export function gateRows(spec: CellSpec, w: LayerWeights): number {
   const G = w.wIh.ndim === 2 ? w.wIh.shape[0]! : 0;
   if (G === 0 || G % spec.gates !== 0) {
     throw new ShapeError(spec.kind, `weight_ih of shape (${spec.gates}·H, I) (gates ${spec.gateNames.join(', ')})`, fmtShape(w.wIh.shape));
@@ -68,7 +68,7 @@ function gateRows(spec: CellSpec, w: LayerWeights): number {
 }
 
 /** Validate the inputs shared by every layer kind; returns (T, B, I). */
-function checkCommon(op: string, x: Tensor, h0: Tensor, w: LayerWeights, G: number, Hout: number, o: LayerOptions): [number, number, number] {
+export function checkCommon(op: string, x: Tensor, h0: Tensor, w: LayerWeights, G: number, Hout: number, o: LayerOptions): [number, number, number] {
   if (x.ndim !== 3) throw new ShapeError(op, 'input x of shape (T, B, I)', fmtShape(x.shape));
   const T = x.shape[0]!, B = x.shape[1]!, I = x.shape[2]!;
   expect2(op, w.wIh, G, I, 'weight_ih');
@@ -99,7 +99,7 @@ const gradIf = (t: Tensor | null | undefined, like: Buf): Buf | null => (t && t.
 
 /** Workspace size of the backend for these dims and dtype, remembered for the last shape of each kind. */
 const wsMemo = { lstm: [null, 0, 0, 0, 0, 0, 0, 0], gru: [null, 0, 0, 0, 0, 0, 0, 0], rnn: [null, 0, 0, 0, 0, 0, 0, 0] } as Record<'lstm' | 'gru' | 'rnn', [Backend | null, number, number, number, number, number, number, number]>;
-function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', like: Buf, T: number, B: number, I: number, H: number, P: number): number {
+export function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', like: Buf, T: number, B: number, I: number, H: number, P: number): number {
   const m = wsMemo[kind];
   const f64 = like instanceof Float64Array ? 1 : 0;
   if (m[0] !== be || m[1] !== T || m[2] !== B || m[3] !== I || m[4] !== H || m[5] !== P || m[7] !== f64) {
@@ -114,17 +114,20 @@ function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', like: Buf, T: number,
  * null): recycled ones (given back by `release` after backward) when the op is recorded, else
  * pieces of the reused discard buffer (the kernel writes them; nobody reads them).
  */
-function savedBuffers(record: boolean, like: Buf, n0: number, n1: number, n2: number, n3: number): (Buf | null)[] {
+export function savedBuffers(record: boolean, like: Buf, n0: number, n1: number, n2: number, n3: number): (Buf | null)[] {
   const sizes = SIZES;
   sizes[0] = n0; sizes[1] = n1; sizes[2] = n2; sizes[3] = n3;
+  if (!record) {
+    const c = lastDiscard;
+    const d = discard(like, n0 + n1 + n2 + n3);
+    if (c.buf === d && c.sizes[0] === n0 && c.sizes[1] === n1 && c.sizes[2] === n2 && c.sizes[3] === n3) return c.views; // same pieces as last time
+  }
   const out: (Buf | null)[] = [null, null, null, null];
   if (record) {
     for (let k = 0; k < 4; k++) if (sizes[k]! > 0) out[k] = takeBuf(like, sizes[k]!);
     return out;
   }
   const d = discard(like, n0 + n1 + n2 + n3);
-  const c = lastDiscard;
-  if (c.buf === d && c.sizes[0] === n0 && c.sizes[1] === n1 && c.sizes[2] === n2 && c.sizes[3] === n3) return c.views; // same pieces as last time
   let off = 0;
   for (let k = 0; k < 4; k++) {
     if (sizes[k]! > 0) out[k] = d.subarray(off, off + sizes[k]!);
@@ -142,7 +145,7 @@ let lastDiscard: { buf: Buf | null; sizes: number[]; views: (Buf | null)[] } = {
  * the shared slab (scratch.ts `carve`). Larger ones: hN and cN share one buffer, y (training) has
  * its own, so that keeping a final state alive does not keep the whole output sequence alive.
  */
-function outputBuffers(like: Buf, n0: number, n1: number, n2: number): [Buf, Buf, Buf | null] {
+export function outputBuffers(like: Buf, n0: number, n1: number, n2: number): [Buf, Buf, Buf | null] {
   if (n0 + n1 + n2 <= SMALL_OUT) return [carve(like, n0), carve(like, n1), n2 > 0 ? carve(like, n2) : null];
   const one = allocLike(like, n1 + n2);
   return [allocLike(like, n0), one.subarray(0, n1), n2 > 0 ? one.subarray(n1, n1 + n2) : null];
@@ -178,12 +181,12 @@ const INPUTS = ['x', 'h0', 'wIh', 'wHh', 'bIh', 'bHh'] as const;
 const GRAD_OF: Record<string, string> = { x: 'dx', h0: 'dh0', c0: 'dc0', wIh: 'dWIh', wHh: 'dWHh', bIh: 'dBIh', bHh: 'dBHh', wHr: 'dWHr' };
 const SAVED_SIZES: number[] = [];
 /** Per cell, the index in spec.saved of each saved field gates, c, h, m, q (-1: the cell has none). */
-const SLOTS = Object.fromEntries((Object.keys(CELLS) as CellKind[]).map((k) =>
+export const SLOTS = Object.fromEntries((Object.keys(CELLS) as CellKind[]).map((k) =>
   [k, (['gates', 'c', 'h', 'm', 'q'] as const).map((n) => CELLS[k].saved.findIndex((s) => s.name === n))])) as Record<CellKind, number[]>;
 const pick = (sv: (Buf | null)[], k: number): Buf | null => (k < 0 ? null : sv[k]!);
 
 /** The backend's forward / backward of the cell (one call per layer and direction). */
-function forward(be: Backend, kind: CellKind, inp: LstmInputs & { nonlinearity: RnnNonlinearity }, out: Bufs, ws: Buf): void {
+export function kernelForward(be: Backend, kind: CellKind, inp: LstmInputs & { nonlinearity: RnnNonlinearity }, out: Bufs, ws: Buf): void {
   if (kind === 'lstm') be.lstmForward(inp, out as unknown as LstmForwardOut, ws);
   else if (kind === 'gru') be.gruForward(inp, out as unknown as GruForwardOut, ws);
   else be.rnnForward(inp, out as unknown as RnnForwardOut, ws);
@@ -193,7 +196,7 @@ function backward(be: Backend, kind: CellKind, inp: LstmInputs & { nonlinearity:
   else if (kind === 'gru') be.gruBackward(inp, out as unknown as GruForwardOut, g as unknown as GruGrads, ws);
   else be.rnnBackward(inp, out as unknown as RnnForwardOut, g as unknown as RnnGrads, ws);
 }
-type Bufs = Record<string, Buf | null>;
+export type Bufs = Record<string, Buf | null>;
 
 /** The one layer op: any cell of cells.ts over a whole sequence, forward and BPTT in the backend. */
 function layer(spec: CellSpec, x: Tensor, h0: Tensor, c0: Tensor | null, w: LayerWeights, o: LayerOptions, nonlinearity: RnnNonlinearity): LayerResult {
@@ -230,7 +233,7 @@ function layer(spec: CellSpec, x: Tensor, h0: Tensor, c0: Tensor | null, w: Laye
   const out: Bufs = {
     y, hN, cN: lstm ? cN : null, gates: pick(sv, at[0]!), c: pick(sv, at[1]!), h: yIsH ? y : pick(sv, at[2]!), m: pick(sv, at[3]!), q: pick(sv, at[4]!),
   };
-  forward(be, kind, inp, out, workspace(like, wsSize(be, kind, like, T, B, I, H, P)));
+  kernelForward(be, kind, inp, out, workspace(like, wsSize(be, kind, like, T, B, I, H, P)));
   const output = new Tensor(y, [T, B, Hout]);
   const hT = new Tensor(hN, [B, Hout]);
   const cT = lstm ? new Tensor(cN!, [B, H]) : undefined;
