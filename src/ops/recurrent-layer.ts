@@ -162,7 +162,7 @@ export interface LayerDirection {
  * x (T, B, I), h0 (B, Hout), c0 (B, H) → output (T, B, Hout), h (B, Hout), c (B, H).
  */
 export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  return layer(CELLS.lstm, x, [{ h0, c0, w, o }], 'tanh')[0]!;
+  return layer(CELLS.lstm, x, { h0, c0, w, o }, null, 'tanh')[0]!;
 }
 
 /**
@@ -170,7 +170,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o:
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  return layer(CELLS.gru, x, [{ h0, w, o }], 'tanh')[0]!;
+  return layer(CELLS.gru, x, { h0, w, o }, null, 'tanh')[0]!;
 }
 
 /**
@@ -178,7 +178,7 @@ export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions & { nonlinearity?: RnnNonlinearity } = {}): LayerResult {
-  return layer(CELLS.rnn, x, [{ h0, w, o }], o.nonlinearity ?? 'tanh')[0]!;
+  return layer(CELLS.rnn, x, { h0, w, o }, null, o.nonlinearity ?? 'tanh')[0]!;
 }
 
 /**
@@ -188,7 +188,7 @@ export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  */
 export function recurrentLayer(kind: CellKind, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity = 'tanh'): LayerResult[] {
   if (dirs.length !== 1 && dirs.length !== 2) throw new ValueError(kind, 'one or two directions', String(dirs.length));
-  return layer(CELLS[kind], x, dirs, nonlinearity);
+  return layer(CELLS[kind], x, dirs[0]!, dirs[1] ?? null, nonlinearity);
 }
 
 /** Names of the layer's inputs (LSTM: with c0 and the projection), in recordOp order; gradients are 'd' + Name. */
@@ -225,7 +225,6 @@ function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor |
     if (w.wHr) expect2(kind, w.wHr, P, H, 'weight_hr');
     if (c0!.dtype !== x.dtype) throw new ValueError(kind, `c0 of the input's dtype ${x.dtype}`, c0!.dtype);
   }
-  const prep = { inputs } as Prepared;
   const inp = {
     T, B, I, H, P, x: x.data, h0: h0.data, c0: lstm ? c0!.data : null!,
     wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null, wHr: w.wHr && lstm ? w.wHr.data : null,
@@ -247,12 +246,11 @@ function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor |
   const output = new Tensor(y, [T, B, Hout]);
   const hT = new Tensor(hN, [B, Hout]);
   const cT = lstm ? new Tensor(cN!, [B, H]) : undefined;
-  prep.call = { inp, out: out as unknown as LstmForwardOut, g: null, ws: like };
-  prep.sv = sv;
-  prep.outputs = lstm ? [output, hT, cT!] : [output, hT];
-  prep.result = lstm ? { output, h: hT, c: cT } : { output, h: hT };
-  prep.ws = wsSize(getBackend(), kind, like, T, B, I, H, P);
-  return prep;
+  return {
+    call: { inp, out: out as unknown as LstmForwardOut, g: null, ws: like }, sv, inputs,
+    outputs: lstm ? [output, hT, cT!] : [output, hT], result: lstm ? { output, h: hT, c: cT } : { output, h: hT },
+    ws: wsSize(getBackend(), kind, like, T, B, I, H, P),
+  };
 }
 
 /** The op's inputs from one direction, in recordOp order (INPUTS_LSTM / INPUTS). */
@@ -262,43 +260,50 @@ function inputsOf(lstm: boolean, x: Tensor, d: LayerDirection): (Tensor | null)[
 }
 
 /** Each direction's workspace: its own piece of the one reused buffer (the two of a pair may run at once). */
-function workspaces(like: Buf, ps: Prepared[]): void {
-  const n0 = ps[0]!.ws;
-  const ws = workspace(like, n0 + (ps[1]?.ws ?? 0));
-  ps[0]!.call.ws = ps.length === 1 ? ws : ws.subarray(0, n0);
-  if (ps[1]) ps[1].call.ws = ws.subarray(n0, n0 + ps[1].ws);
+function workspaces(like: Buf, a: Prepared, b: Prepared | null): void {
+  const ws = workspace(like, a.ws + (b ? b.ws : 0));
+  a.call.ws = b ? ws.subarray(0, a.ws) : ws;
+  if (b) b.call.ws = ws.subarray(a.ws, a.ws + b.ws);
 }
 
 /** The backend's forward or backward of the cell on one direction or a pair. */
-function run(be: Backend, kind: CellKind, ps: Prepared[]): void {
-  if (ps.length === 1) runCall(be, kind, ps[0]!.call);
-  else be.recurrentPair(kind, ps[0]!.call, ps[1]!.call);
+function run(be: Backend, kind: CellKind, a: Prepared, b: Prepared | null): void {
+  if (b) be.recurrentPair(kind, a.call, b.call);
+  else runCall(be, kind, a.call);
 }
 
-/** The one layer op: any cell of cells.ts over a whole sequence, forward and BPTT in the backend, on one or two directions. */
-function layer(spec: CellSpec, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity): LayerResult[] {
-  const kind = spec.kind;
-  const names = kind === 'lstm' ? INPUTS_LSTM : INPUTS;
-  const ins = dirs.map((d) => inputsOf(kind === 'lstm', x, d));
-  const record = ins.some(needsGrad);
-  const ps = dirs.map((d, k) => prepare(spec, x, d, ins[k]!, record, k, nonlinearity));
+/** The gradients of one direction's backward: upstream from gOut[k..], one buffer per wanted input gradient. */
+function gradsOf(p: Prepared, names: readonly string[], gOut: (Buf | null)[], k: number, like: Buf): void {
+  const g: Bufs = { dy: gOut[k]!, dhN: gOut[k + 1]!, dcN: p.outputs.length > 2 ? gOut[k + 2]! : null };
+  names.forEach((n, i) => { g[GRAD_OF[n]!] = gradIf(p.inputs[i], like); });
+  p.call.g = g as unknown as LstmGrads;
+}
+
+/**
+ * The one layer op: any cell of cells.ts over a whole sequence, forward and BPTT in the backend, on one
+ * direction (b null) or the two of a bidirectional layer (one graph node; x is an input of both, so
+ * its gradient is the sum of the two, added by the engine as before).
+ */
+function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection | null, nonlinearity: RnnNonlinearity): LayerResult[] {
+  const kind = spec.kind, lstm = kind === 'lstm';
+  const names = lstm ? INPUTS_LSTM : INPUTS;
+  const ia = inputsOf(lstm, x, a), ib = b ? inputsOf(lstm, x, b) : null;
+  const record = needsGrad(ia) || (ib !== null && needsGrad(ib));
+  const pa = prepare(spec, x, a, ia, record, 0, nonlinearity), pb = b ? prepare(spec, x, b, ib!, record, 1, nonlinearity) : null;
   const be = getBackend();
   const like = x.data;
-  workspaces(like, ps);
-  run(be, kind, ps);
-  const results = ps.map((p) => p.result);
+  workspaces(like, pa, pb);
+  run(be, kind, pa, pb);
+  const results = pb ? [pa.result, pb.result] : [pa.result];
   if (!record) return results;
-  recordOp(kind === 'rnn' ? `rnn_${nonlinearity}` : kind, ps.flatMap((p) => p.inputs), ps.flatMap((p) => p.outputs), (gOut) => {
-    let k = 0;
-    for (const p of ps) {
-      const [dy, dhN, dcN] = gOut.slice(k, (k += p.outputs.length));
-      const g: Bufs = { dy: dy!, dhN: dhN!, dcN: dcN ?? null };
-      names.forEach((n, i) => { g[GRAD_OF[n]!] = gradIf(p.inputs[i], like); });
-      p.call.g = g as unknown as LstmGrads;
-    }
-    workspaces(like, ps);
-    run(be, kind, ps);
-    return ps.flatMap((p) => names.map((n) => (p.call.g as unknown as Bufs)[GRAD_OF[n]!]!));
-  }, { freshGrads: true, consumesGrads: true, release: () => { for (const p of ps) for (const b of p.sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output
+  const inputs = pb ? [...ia, ...ib!] : ia, outputs = pb ? [...pa.outputs, ...pb.outputs] : pa.outputs;
+  recordOp(kind === 'rnn' ? `rnn_${nonlinearity}` : kind, inputs, outputs, (gOut) => {
+    gradsOf(pa, names, gOut, 0, like);
+    if (pb) gradsOf(pb, names, gOut, pa.outputs.length, like);
+    workspaces(like, pa, pb);
+    run(be, kind, pa, pb);
+    const ga = pa.call.g as unknown as Bufs, gb = pb ? (pb.call.g as unknown as Bufs) : null;
+    return gb ? [...names.map((n) => ga[GRAD_OF[n]!]!), ...names.map((n) => gb[GRAD_OF[n]!]!)] : names.map((n) => ga[GRAD_OF[n]!]!);
+  }, { freshGrads: true, consumesGrads: true, release: () => { for (const b of pa.sv) giveBuf(b); if (pb) for (const b of pb.sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output
   return results;
 }
