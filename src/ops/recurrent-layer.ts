@@ -275,7 +275,9 @@ function run(be: Backend, kind: CellKind, a: Prepared, b: Prepared | null): void
 /** The gradients of one direction's backward: upstream from gOut[k..], one buffer per wanted input gradient. */
 function gradsOf(p: Prepared, names: readonly string[], gOut: (Buf | null)[], k: number, like: Buf): void {
   const g: Bufs = { dy: gOut[k]!, dhN: gOut[k + 1]!, dcN: p.outputs.length > 2 ? gOut[k + 2]! : null };
-  names.forEach((n, i) => { g[GRAD_OF[n]!] = gradIf(p.inputs[i], like); });
+  // dx (names[0] = 'x') from the pool, zeroed (the kernels accumulate): the op below that consumes it
+  // (the inter-layer dropout or concat of a stacked network) gives it back, instead of a fresh (T, B, I) per step
+  names.forEach((n, i) => { g[GRAD_OF[n]!] = i > 0 ? gradIf(p.inputs[i], like) : p.inputs[0]!.requiresGrad ? takeBuf(like, p.inputs[0]!.size).fill(0) : null; });
   p.call.g = g as unknown as LstmGrads;
 }
 
