@@ -13,10 +13,10 @@ import { loadNative } from '../src/kernels/native/index.js';
 import { getBackend, setBackend } from '../src/kernels/index.js';
 import { runCall } from '../src/kernels/recurrent-call.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { backward as backprop } from '../src/autograd/engine.js';
-import { lstm, gru } from '../src/ops/recurrent.js';
+import { backward as backprop, noGrad } from '../src/autograd/engine.js';
+import { lstm, gru, rnn } from '../src/ops/recurrent.js';
 import { concat } from '../src/ops/shape.js';
-import { lstmLayer, gruLayer, type LayerWeights } from '../src/ops/recurrent-layer.js';
+import { lstmLayer, gruLayer, rnnLayer, type LayerWeights } from '../src/ops/recurrent-layer.js';
 import { dropout } from '../src/ops/dropout.js';
 import { sum } from '../src/ops/reduce.js';
 import { mul } from '../src/ops/elementwise.js';
@@ -186,6 +186,37 @@ for (const [name, be, why] of [['native', native, skip], ['wasm', wasm, wasmSkip
           };
           if (name === 'native') { withThreads(1, go); withThreads(2, go); } else go();
         }
+      }
+    } finally {
+      setBackend(before);
+    }
+  });
+}
+
+for (const [name, be, why] of [['native', native, skip], ['wasm', wasm, wasmSkip]] as const) {
+  test(`op layer on ${name}, inference (no graph): a bidirectional layer = its two directions alone, every cell`, { skip: why }, () => {
+    const before = getBackend();
+    setBackend(be!);
+    try {
+      const rng = new Rng(5);
+      const T = 16, B = 8, I = 32, H = 96; // T·B·G·(H + I) >= 2^20 for every cell: the two at once on 2 threads
+      const x = new Tensor(Float32Array.from({ length: T * B * I }, () => rng.uniform(-1, 1)), [T, B, I]);
+      for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+        const G = { lstm: 4, gru: 3, rnn: 1 }[kind] * H;
+        const t = (shape: number[]) => new Tensor(Float32Array.from({ length: shape.reduce((p, q) => p * q, 1) }, () => rng.uniform(-0.2, 0.2)), shape);
+        const ws: LayerWeights[] = [0, 1].map(() => ({ wIh: t([G, I]), wHh: t([G, H]), bIh: t([G]), bHh: t([G]) }));
+        const zero = () => new Tensor(new Float32Array(B * H), [B, H]);
+        const go = (): void => {
+          const pair = noGrad(() => (kind === 'lstm' ? lstm : kind === 'gru' ? gru : rnn)(x, null, ws, { bidirectional: true }).output);
+          const alone = noGrad(() => [0, 1].map((d) => {
+            const o = { reverse: d === 1 };
+            const w = ws[d]!;
+            return (kind === 'lstm' ? lstmLayer(x, zero(), zero(), w, o) : kind === 'gru' ? gruLayer(x, zero(), w, o) : rnnLayer(x, zero(), w, o)).output;
+          }));
+          const want = noGrad(() => concat(alone, 2));
+          assert.ok(same(pair.data as Float32Array, want.data as Float32Array), `${kind}: output differs`);
+        };
+        if (name === 'native') { withThreads(1, go); withThreads(2, go); } else go();
       }
     } finally {
       setBackend(before);
