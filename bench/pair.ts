@@ -6,14 +6,19 @@
  * process CPU time per layer step, on the pool's thread count (RECUR_NUM_THREADS). Not a test.
  *
  *   RECUR_NUM_THREADS=2 npx tsx bench/pair.ts [--reps 15] [--I 64]
+ *   RECUR_NUM_THREADS=1 npx tsx bench/pair.ts --slices    # one direction as 1 batch slice of 32 rows vs 2 of 16
+ *
+ * --slices: the per-core side of the pair (CPU time of one direction's forward and backward, forced to 1
+ * or 2 batch slices through the adapter's `tasks`, on whatever threads the pool has).
  */
 import { parseArgs } from 'node:util';
 import type { Backend, RecurrentCall } from '../src/kernels/backend.js';
 import { loadNative } from '../src/kernels/native/index.js';
+import { makeRecurrentMethods } from '../src/kernels/native/recurrent-adapter.js';
 import { runCall } from '../src/kernels/recurrent-call.js';
 import { Rng } from '../src/util/rng.js';
 
-const { values: v } = parseArgs({ options: { reps: { type: 'string', default: '15' }, I: { type: 'string', default: '64,512' } } });
+const { values: v } = parseArgs({ options: { reps: { type: 'string', default: '15' }, I: { type: 'string', default: '64,512' }, slices: { type: 'boolean', default: false } } });
 const loaded = loadNative();
 if (!('backend' in loaded)) throw new Error(loaded.error);
 const be: Backend = loaded.backend;
@@ -41,7 +46,24 @@ function grads(c: RecurrentCall, I: number): RecurrentCall {
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1]!;
 const fmt = (a: number[]): string => `${median(a).toFixed(1)} (${Math.min(...a).toFixed(1)}..${Math.max(...a).toFixed(1)})`;
 
+/** One direction, forward then backward, as 1 and as 2 batch slices, interleaved: CPU ms of each. */
+function slices(I: number): void {
+  const fwd = call(I, false, 1, false), bwd = grads(fwd, I);
+  const m = [1, 2].map((tasks) => makeRecurrentMethods((loaded as { addon: unknown }).addon, { tasks }));
+  const cpu: number[][][] = [[[], []], [[], []]]; // [slices-1][fwd | bwd]
+  const time = (f: () => void): number => { const c0 = process.cpuUsage(); f(); const c = process.cpuUsage(c0); return (c.user + c.system) / 1e3; };
+  for (let k = 0; k < Number(v.reps) + 2; k++) {
+    for (const s of k % 2 ? [1, 0] : [0, 1]) {
+      const f = time(() => m[s]!.lstmForward(fwd.inp, fwd.out as never, fwd.ws));
+      const b = time(() => m[s]!.lstmBackward(bwd.inp, bwd.out as never, bwd.g as never, bwd.ws));
+      if (k >= 2) { cpu[s]![0]!.push(f); cpu[s]![1]!.push(b); }
+    }
+  }
+  for (const s of [0, 1]) console.log(`I=${I} ${s + 1} slice(s): forward cpu ${fmt(cpu[s]![0]!)} ms, backward cpu ${fmt(cpu[s]![1]!)} ms`);
+}
+
 for (const I of v.I!.split(',').map(Number)) {
+  if (v.slices) { slices(I); continue; }
   for (const inference of [false, true]) {
     const a = call(I, false, 1, inference), b = call(I, true, 2, inference);
     const ga = grads(a, I), gb = grads(b, I);

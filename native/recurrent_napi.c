@@ -195,12 +195,14 @@ static int parse_bufs(const args_t *a, const rc_rin *in, int bwd, const int *ids
   return 0;
 }
 
-/* Both directions of a bidirectional layer in one call (the arguments of each in turn). On 2 or 3 threads
- * and when each direction is worth a hand-off, the two run at once, one whole direction per thread on
- * all its rows (one batch slice: the nested rc_run calls of a task run inline, pool.h): the weights are
- * read by one core each instead of both, and a 32-row slice runs 1.2-1.5x more GFLOP per CPU-second
- * than two of 16. Else one after the other, split as a single call splits. Each direction's arithmetic
- * is that of a single call (any slice count gives the same bits), so the results are too. */
+/* Both directions of a bidirectional layer in one call (the arguments of each in turn). On 2 threads and
+ * when each direction is worth a hand-off, the two run at once, one whole direction per thread on all its
+ * rows (one batch slice: the nested rc_run calls of a task run inline, pool.h): each core reads one
+ * direction's weights per step for all 32 rows of W6 instead of both directions' for 16; one 32-row
+ * slice took 0-3 % less CPU than two of 16 on W6's first layer (I = 64) and 7-13 % less on its second
+ * (I = 512, 3 MB of packed weights) (`bench/pair.ts --slices`, 1 thread). With more threads the nested calls could not use them: one after the other, each
+ * split over all threads as a single call splits. Each direction's arithmetic is that of a single call
+ * (any slice count gives the same bits), so the results are too. */
 typedef struct {
   rc_rin in[2];
   bufs_t b[2];
@@ -216,7 +218,7 @@ static void one_dir(void *ctx, int k) {
 static int concurrent(const rc_rin *in) {
   const int nth = rc_pool_threads();
   const double work = (double)in->T * in->B * in->G * (in->Hout + in->I);
-  return nth >= 2 && nth < 4 && work >= (double)(1 << 20) && (in->T > 1 || in->B > 2);
+  return nth == 2 && work >= (double)(1 << 20) && (in->T > 1 || in->B > 2);
 }
 
 /* Written ranges of direction k (the workspace, then each buffer it writes) into r; returns their count. */
