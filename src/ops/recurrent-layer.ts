@@ -247,7 +247,7 @@ function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor |
   const hT = new Tensor(hN, [B, Hout]);
   const cT = lstm ? new Tensor(cN!, [B, H]) : undefined;
   return {
-    call: { inp, out: out as unknown as LstmForwardOut, g: null, ws: like }, sv, inputs,
+    call: { inp, out: out as unknown as LstmForwardOut, g: null, ws: like }, sv, inputs, // ws: see workspaces
     outputs: lstm ? [output, hT, cT!] : [output, hT], result: lstm ? { output, h: hT, c: cT } : { output, h: hT },
     ws: wsSize(getBackend(), kind, like, T, B, I, H, P),
   };
@@ -270,6 +270,9 @@ function workspaces(like: Buf, a: Prepared, b: Prepared | null): void {
 function run(be: Backend, kind: CellKind, a: Prepared, b: Prepared | null): void {
   if (b) be.recurrentPair(kind, a.call, b.call);
   else runCall(be, kind, a.call);
+  // the backward takes the workspace again: the graph keeps no reference to a buffer that may be replaced
+  a.call.ws = a.call.inp.x;
+  if (b) b.call.ws = b.call.inp.x;
 }
 
 /** The gradients of one direction's backward: upstream from gOut[k..], one buffer per wanted input gradient. */
