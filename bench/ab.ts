@@ -12,8 +12,12 @@
  *   npx tsx bench/ab.ts --a /tmp/main.node --b build/Release/recur_native.node \
  *                       --workloads W1,W2,W5 [--rounds 5] [--reps 10] [--warmup 3] [--threads 2]
  *   npx tsx bench/ab.ts --a wasm/recur.wasm --b wasm/recur-relaxed.wasm --workloads W5 --threads 1
+ *
+ * --a / --b may also name a checkout folder (with its node_modules and build/): its own bench/worker.ts,
+ * src/ and addon then run, to compare changes that are not only in the addon (e.g.
+ * `git archive main | tar -x -C /tmp/A`, node_modules linked, build/ copied).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,7 +44,7 @@ function cli(): Opts {
     return n;
   };
   for (const k of ['a', 'b'] as const) {
-    if (!v[k] || !existsSync(v[k]!)) throw new Error(`--${k}: an existing .node or .wasm file, got "${v[k] ?? ''}"`);
+    if (!v[k] || !existsSync(v[k]!)) throw new Error(`--${k}: an existing .node or .wasm file or a checkout folder, got "${v[k] ?? ''}"`);
   }
   const workloads = v.workloads!.split(',').map((w) => w.trim().toUpperCase());
   for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`--workloads: unknown "${w}"`);
@@ -53,11 +57,13 @@ function cli(): Opts {
 interface Rep { wall: number[]; cpu: number[] }
 
 async function measure(o: Opts, addon: string, w: WorkloadId): Promise<Rep> {
-  const wasm = addon.endsWith('.wasm');
-  const args = [...(wasm ? ['--experimental-wasm-relaxed-simd'] : []), '--import', TSX, WORKER, '--job', w, '--backend', wasm ? 'wasm' : 'native', '--warmup', String(o.warmup), '--reps', String(o.reps)];
-  const r = await runProcess(process.execPath, args, {
-    env: { [wasm ? 'RECUR_WASM_FILE' : 'RECUR_NATIVE_ADDON']: addon, RECUR_NUM_THREADS: String(o.threads) }, cwd: ROOT, timeoutS: 1800,
-  });
+  const dir = statSync(addon).isDirectory() ? addon : null; // a checkout: its own worker, sources and build
+  const wasm = !dir && addon.endsWith('.wasm');
+  const env: Record<string, string> = { RECUR_NUM_THREADS: String(o.threads) };
+  if (!dir) env[wasm ? 'RECUR_WASM_FILE' : 'RECUR_NATIVE_ADDON'] = addon;
+  const args = [...(wasm ? ['--experimental-wasm-relaxed-simd'] : []), '--import', TSX, dir ? join(dir, 'bench', 'worker.ts') : WORKER, '--job', w,
+    '--backend', wasm ? 'wasm' : 'native', '--warmup', String(o.warmup), '--reps', String(o.reps)];
+  const r = await runProcess(process.execPath, args, { env, cwd: dir ?? ROOT, timeoutS: 1800 });
   const rec = r.rec;
   if (!rec || typeof rec['error'] === 'string' || !Array.isArray(rec['times_s'])) {
     throw new Error(`${w} with ${addon}: ${String(rec?.['error'] ?? r.error ?? `exit ${r.rc}`)}`);

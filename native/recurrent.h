@@ -31,6 +31,11 @@
  *   backward: the saved buffers as above, upstream dy (T,B,Hout)|null, dhN (B,Hout)|null, dcN (B,H)|null,
  *             and accumulated (+=), each |null = not wanted: dx (T,B,I), dh0 (B,Hout), dc0 (B,H),
  *             dWIh (G,I), dWHh (G,Hout), dBIh, dBHh (G), dWHr (P,H).
+ *   pair:     every kernel entry point also takes the arguments of two calls in a row (head and buffers
+ *             of one direction, then of the other: the two directions of a bidirectional layer). Same
+ *             results as the two calls one after the other; on 2 threads they run at once, one per
+ *             thread (recurrent_napi.c run_pair). Nothing the one writes (ws, outputs, gradients) may
+ *             overlap what the other writes (ValueError "….pair").
  *   recurrentWorkspace(kind (0 lstm | 1 gru | 2 rnn), T, B, I, H, P) -> number of float32 elements
  *             (one workspace serves forward and backward).
  *   recurrentArgs() -> { head: [names], lstmForward: [names after the head], … } (the tables below).

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "napi_util.h"
+#include "pool.h"
 #include "recurrent.h"
 #include "recurrent_common.h"
 
@@ -194,15 +195,87 @@ static int parse_bufs(const args_t *a, const rc_rin *in, int bwd, const int *ids
   return 0;
 }
 
-/* One entry point: js name, kind, direction and argument ids from RC_RECURRENT_KERNELS. */
+/* Both directions of a bidirectional layer in one call (the arguments of each in turn). On 2 threads and
+ * when each direction is worth a hand-off, the two run at once, one whole direction per thread on all its
+ * rows (one batch slice: the nested rc_run calls of a task run inline, pool.h): each core reads one
+ * direction's weights per step for all 32 rows of W6 instead of both directions' for 16; one 32-row
+ * slice took 0-3 % less CPU than two of 16 on W6's first layer (I = 64) and 7-13 % less on its second
+ * (I = 512, 3 MB of packed weights) (`bench/pair.ts --slices`, 1 thread). With more threads the nested calls could not use them: one after the other, each
+ * split over all threads as a single call splits. Each direction's arithmetic is that of a single call
+ * (any slice count gives the same bits), so the results are too. */
+typedef struct {
+  rc_rin in[2];
+  bufs_t b[2];
+  int bwd;
+} pair_t;
+
+static void one_dir(void *ctx, int k) {
+  const pair_t *p = ctx;
+  if (p->bwd) rc_rec_bwd(&p->in[k], &p->b[k].o, &p->b[k].g);
+  else rc_rec_fwd(&p->in[k], &p->b[k].o);
+}
+
+static int concurrent(const rc_rin *in) {
+  const int nth = rc_pool_threads();
+  const double work = (double)in->T * in->B * in->G * (in->Hout + in->I);
+  return nth == 2 && work >= (double)(1 << 20) && (in->T > 1 || in->B > 2);
+}
+
+/* Written ranges of direction k (the workspace, then each buffer it writes) into r; returns their count. */
+static int written(const pair_t *p, int k, const int *ids, int n, const float *r[][2]) {
+  const rc_rin *in = &p->in[k];
+  int m = 0;
+  r[m][0] = in->ws, r[m][1] = in->ws + rc_rec_workspace(in->kind, in->T, in->B, in->I, in->H, in->P), m++;
+  for (int j = 0; j < n; j++) {
+    const buf_spec *s = &BUFS[ids[j]];
+    const float *b = *(const float *const *)((const char *)&p->b[k] + s->off);
+    const int upstream = s->off == GR(dy) || s->off == GR(dhN) || s->off == GR(dcN);
+    if (b == NULL || (p->bwd && (s->off < offsetof(bufs_t, g) || upstream))) continue;
+    r[m][0] = b, r[m][1] = b + dim(in, s->rows) * dim(in, s->cols), m++;
+  }
+  return m;
+}
+
+/* The two directions may run at once: nothing one writes may overlap anything the other writes. */
+static int check_disjoint(const args_t *a, const pair_t *p, const int *ids, int n) {
+  const float *r0[N_BUFS + 1][2], *r1[N_BUFS + 1][2];
+  const int m0 = written(p, 0, ids, n, r0), m1 = written(p, 1, ids, n, r1);
+  for (int i = 0; i < m0; i++)
+    for (int j = 0; j < m1; j++)
+      if (r0[i][0] < r1[j][1] && r1[j][0] < r0[i][1])
+        return fail(a, RC_E_VALUE, "pair", "the two directions writing disjoint buffers (workspace, outputs, gradients)", "overlapping ones");
+  return 0;
+}
+
+static void run_pair(pair_t *p) {
+  if (!concurrent(&p->in[0]) || !concurrent(&p->in[1])) {
+    one_dir(p, 0);
+    one_dir(p, 1);
+    return;
+  }
+  for (int k = 0; k < 2; k++)
+    if (p->in[k].tasks == 0) p->in[k].tasks = 1;
+  rc_run(2, one_dir, p);
+}
+
+/* One entry point: js name, kind, direction and argument ids from RC_RECURRENT_KERNELS; called with the
+ * arguments of one direction, or of two (run_pair). */
 static napi_value run(napi_env env, napi_callback_info info, const char *op, int kind, int bwd, const int *ids, int n) {
-  args_t a = {.env = env, .op = op};
-  rc_rin in;
-  bufs_t b;
-  if (rc_args(env, info, (size_t)(N_HEAD + n), a.argv, op) || parse_head(&a, kind, &in) || parse_bufs(&a, &in, bwd, ids, n, &b))
-    return NULL;
-  if (bwd) rc_rec_bwd(&in, &b.o, &b.g);
-  else rc_rec_fwd(&in, &b.o);
+  args_t a[2] = {{.env = env, .op = op}, {.env = env, .op = op}};
+  pair_t p = {.bwd = bwd};
+  const size_t one = (size_t)(N_HEAD + n);
+  size_t argc = 0;
+  napi_value all[2 * MAX_ARGS];
+  napi_get_cb_info(env, info, &argc, NULL, NULL, NULL);
+  const int dirs = argc >= 2 * one ? 2 : 1;
+  if (rc_args(env, info, dirs * one, all, op)) return NULL;
+  for (int k = 0; k < dirs; k++) {
+    memcpy(a[k].argv, all + k * one, sizeof(napi_value) * one);
+    if (parse_head(&a[k], kind, &p.in[k]) || parse_bufs(&a[k], &p.in[k], bwd, ids, n, &p.b[k])) return NULL;
+  }
+  if (dirs == 2 && check_disjoint(&a[0], &p, ids, n)) return NULL;
+  if (dirs == 2) run_pair(&p);
+  else one_dir(&p, 0);
   return NULL;
 }
 

@@ -3,7 +3,8 @@
  * (T, B, H) gradient a Linear head sends into a recurrent layer goes back to the op layer's free list
  * once the layer's backward has read it, and the next step's head takes it again — so a training loop
  * reuses the same few buffers instead of leaving one per step to the GC (W7's peak memory) — and the
- * results are bit-identical to a run without recycling. Only buffers the free list made are taken
+ * results are bit-identical to a run without recycling (also through a bidirectional layer's concat
+ * and the dropout between layers, which give their gradients back as well). Only buffers the free list made are taken
  * back, so it never grows with the number of steps.
  */
 import { test } from 'node:test';
@@ -16,10 +17,12 @@ import type { Buf } from '../src/kernels/backend.js';
 const [T, B, I, H, O] = [6, 3, 4, 5, 2];
 
 /** Losses and final parameters of `steps` Adam steps of GRU/LSTM + Linear head on fixed data. */
-function train(cell: 'gru' | 'lstm', steps: number, each?: () => void): { losses: number[]; params: Float32Array[] } {
+function train(cell: 'gru' | 'lstm' | 'bilstm', steps: number, each?: () => void): { losses: number[]; params: Float32Array[] } {
   const rng = new Rng(7);
-  const rnn = cell === 'gru' ? new GRU(I, H, { rng: new Rng(1) }) : new LSTM(I, H, { rng: new Rng(1), numLayers: 2 });
-  const head = new Linear(H, O, { rng: new Rng(2) });
+  // bilstm: W6's structure (concat of the directions, dropout between the layers: both give their gradients back too)
+  const rnn = cell === 'gru' ? new GRU(I, H, { rng: new Rng(1) })
+    : new LSTM(I, H, { rng: new Rng(1), numLayers: 2, ...(cell === 'bilstm' ? { bidirectional: true, dropout: 0.3 } : {}) });
+  const head = new Linear(cell === 'bilstm' ? 2 * H : H, O, { rng: new Rng(2) });
   const params = [...rnn.parameters(), ...head.parameters()];
   const opt = new Adam(params, { lr: 1e-2 });
   const x = randn([T, B, I], rng);
@@ -58,7 +61,7 @@ test('the head gradient of a recurrent layer is recycled and reused: a few buffe
 });
 
 test('recycling changes no number: same losses and parameters with and without it', () => {
-  for (const cell of ['gru', 'lstm'] as const) {
+  for (const cell of ['gru', 'lstm', 'bilstm'] as const) {
     releaseScratch();
     const a = train(cell, 4);
     setGradRecycler(null);
@@ -95,4 +98,15 @@ test('only gradients consumed by an op that says so are recycled', () => {
     return x.grad;
   });
   assert.equal(given.length, 0);
+});
+
+test('a 2-layer bidirectional network with dropout gives back every (T, B, ·) gradient between its ops', () => {
+  releaseScratch();
+  const { given } = recording(() => train('bilstm', 3));
+  const per = (n: number) => given.filter((b) => b.length === n).length / 3;
+  // per step: the head's gradient (to the top concat), the layer-2 dx (to the dropout), the dropout's dx (to
+  // the lower concat), all (T, B, 2H); each concat's two halves (to the layer above them), (T, B, H)
+  assert.equal(per(T * B * 2 * H), 3, `sizes ${given.map((b) => b.length).join(', ')}`);
+  assert.equal(per(T * B * H), 4);
+  assert.ok(new Set(given).size <= 10, `${new Set(given).size} distinct buffers over 3 steps`);
 });

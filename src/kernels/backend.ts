@@ -132,6 +132,18 @@ export interface RnnForwardOut {
 
 export type RnnGrads = GruGrads; // same set of buffers, G = H
 
+/**
+ * One call of a recurrent kernel of one direction: a forward (g null; out = what it writes) or a
+ * backward (out = the forward's saved buffers; g the gradients). inp carries the fields of every cell
+ * (LSTM P, c0, wHr; RNN nonlinearity); a cell reads its own.
+ */
+export interface RecurrentCall {
+  inp: LstmInputs & RnnInputs;
+  out: LstmForwardOut | GruForwardOut | RnnForwardOut;
+  g: LstmGrads | GruGrads | null;
+  ws: Buf;
+}
+
 /** Elementwise unary kernels, forward y = f(x), backward dx += dy · f'(x) (given x and y). */
 export type UnaryKind = 'tanh' | 'sigmoid' | 'relu' | 'exp' | 'log' | 'softplus' | 'neg' | 'abs' | 'sqrt';
 
@@ -188,6 +200,12 @@ export interface Backend {
   gruBackward(inp: RecurrentInputs, saved: GruForwardOut, g: GruGrads, ws: Buf): void;
   rnnForward(inp: RnnInputs, out: RnnForwardOut, ws: Buf): void;
   rnnBackward(inp: RnnInputs, saved: RnnForwardOut, g: RnnGrads, ws: Buf): void;
+  /**
+   * The two directions of a bidirectional layer, both forwards or both backwards of `kind`: the results
+   * of `a`, then `b`, through the methods above (recurrent-call.ts `inTurn`). A backend may run the two
+   * at once, so nothing one writes (ws, outputs, gradients) may overlap anything the other writes.
+   */
+  recurrentPair(kind: 'lstm' | 'gru' | 'rnn', a: RecurrentCall, b: RecurrentCall): void;
 
   // Fused elementwise kernels of the op layer (the spec: src/kernels/ref/ops.ts; a custom backend
   // may take them from refBackend).

@@ -18,6 +18,7 @@ const DECIDES: { [K in Kernel]: (...a: Parameters<Backend[K]>) => Buf | 'float32
   gruBackward: (inp) => inp.x,
   rnnForward: (inp) => inp.x,
   rnnBackward: (inp) => inp.x,
+  recurrentPair: (_k, a) => a.inp.x,
   firstNonFinite: (x) => x,
   adamStep: (a) => a.p,
   sgdStep: (a) => a.p,

@@ -11,6 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { allocBuf, allocLike } from '../tensor/create.js';
 import { dropoutApply, dropoutMask } from './fused.js';
 import { recordOp } from '../autograd/engine.js';
+import { takeBuf } from './scratch.js';
 import type { Rng } from '../util/rng.js';
 import { OptionError, ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape } from '../util/shape.js';
@@ -66,10 +67,10 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions): Tensor {
   dropoutApply(k0, k1, p, x.data, out);
   const y = new Tensor(out, x.shape);
   recordOp('dropout', [x], [y], ([g]) => {
-    const dx = allocLike(g!);
+    const dx = takeBuf(g!, g!.length); // fully written; given back by an op that consumes it (concat, W6)
     dropoutApply(k0, k1, p, g!, dx);
     return [dx];
-  });
+  }, { freshGrads: true, consumesGrads: true });
   return y;
 }
 

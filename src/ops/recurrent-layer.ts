@@ -12,9 +12,8 @@
  *
  * Legend: T time, B batch, I input, H hidden, P projection (0 = none), Hout = P || H.
  */
-import type {
-  Backend, Buf, GruForwardOut, GruGrads, LstmForwardOut, LstmGrads, LstmInputs, RnnForwardOut, RnnGrads, RnnNonlinearity,
-} from '../kernels/backend.js';
+import type { Backend, Buf, LstmForwardOut, LstmGrads, RecurrentCall, RnnNonlinearity } from '../kernels/backend.js';
+import { runCall } from '../kernels/recurrent-call.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
@@ -112,33 +111,32 @@ export function wsSize(be: Backend, kind: 'lstm' | 'gru' | 'rnn', like: Buf, T: 
 /**
  * Buffers for the saved activations of a forward (up to four, sizes in elements; 0 = absent →
  * null): recycled ones (given back by `release` after backward) when the op is recorded, else
- * pieces of the reused discard buffer (the kernel writes them; nobody reads them).
+ * pieces of the reused discard buffer (the kernel writes them; nobody reads them), the pieces of
+ * direction `dir` of a pair apart from the other's (the two may run at once).
  */
-export function savedBuffers(record: boolean, like: Buf, n0: number, n1: number, n2: number, n3: number): (Buf | null)[] {
+export function savedBuffers(record: boolean, like: Buf, dir: number, n0: number, n1: number, n2: number, n3: number): (Buf | null)[] {
   const sizes = SIZES;
   sizes[0] = n0; sizes[1] = n1; sizes[2] = n2; sizes[3] = n3;
-  if (!record) {
-    const c = lastDiscard;
-    const d = discard(like, n0 + n1 + n2 + n3);
-    if (c.buf === d && c.sizes[0] === n0 && c.sizes[1] === n1 && c.sizes[2] === n2 && c.sizes[3] === n3) return c.views; // same pieces as last time
-  }
   const out: (Buf | null)[] = [null, null, null, null];
   if (record) {
     for (let k = 0; k < 4; k++) if (sizes[k]! > 0) out[k] = takeBuf(like, sizes[k]!);
     return out;
   }
-  const d = discard(like, n0 + n1 + n2 + n3);
-  let off = 0;
+  const n = n0 + n1 + n2 + n3;
+  const d = discard(like, (dir + 1) * n);
+  const c = lastDiscard[dir]!;
+  if (c.buf === d && c.sizes[0] === n0 && c.sizes[1] === n1 && c.sizes[2] === n2 && c.sizes[3] === n3) return c.views; // same pieces as last time
+  let off = dir * n;
   for (let k = 0; k < 4; k++) {
     if (sizes[k]! > 0) out[k] = d.subarray(off, off + sizes[k]!);
     off += sizes[k]!;
   }
-  lastDiscard = { buf: d, sizes: [n0, n1, n2, n3], views: out };
+  lastDiscard[dir] = { buf: d, sizes: [n0, n1, n2, n3], views: out };
   return out;
 }
 const SIZES = [0, 0, 0, 0];
-/** The discard pieces of the last unrecorded call (a streamed step asks for the same ones every time). */
-let lastDiscard: { buf: Buf | null; sizes: number[]; views: (Buf | null)[] } = { buf: null, sizes: [], views: [] };
+/** Per direction, the discard pieces of the last unrecorded call (a streamed step asks for the same ones every time). */
+const lastDiscard: { buf: Buf | null; sizes: number[]; views: (Buf | null)[] }[] = [0, 1].map(() => ({ buf: null, sizes: [], views: [] }));
 
 /**
  * The output buffers y (n0), hN (n1) and cN (n2, 0 = none): small ones (a streamed step) carved from
@@ -151,12 +149,20 @@ export function outputBuffers(like: Buf, n0: number, n1: number, n2: number): [B
   return [allocLike(like, n0), one.subarray(0, n1), n2 > 0 ? one.subarray(n1, n1 + n2) : null];
 }
 
+/** One direction of a layer: its initial state (c0: LSTM only), weights and options. */
+export interface LayerDirection {
+  h0: Tensor;
+  c0?: Tensor | null;
+  w: LayerWeights;
+  o?: LayerOptions;
+}
+
 /**
  * One LSTM layer in one direction over a whole sequence (gate order i, f, g, o).
  * x (T, B, I), h0 (B, Hout), c0 (B, H) → output (T, B, Hout), h (B, Hout), c (B, H).
  */
 export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  return layer(CELLS.lstm, x, h0, c0, w, o, 'tanh');
+  return layer(CELLS.lstm, x, { h0, c0, w, o }, null, 'tanh')[0]!;
 }
 
 /**
@@ -164,7 +170,7 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o:
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  return layer(CELLS.gru, x, h0, null, w, o, 'tanh');
+  return layer(CELLS.gru, x, { h0, w, o }, null, 'tanh')[0]!;
 }
 
 /**
@@ -172,7 +178,17 @@ export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions & { nonlinearity?: RnnNonlinearity } = {}): LayerResult {
-  return layer(CELLS.rnn, x, h0, null, w, o, o.nonlinearity ?? 'tanh');
+  return layer(CELLS.rnn, x, { h0, w, o }, null, o.nonlinearity ?? 'tanh')[0]!;
+}
+
+/**
+ * The directions of one layer over the same input x (T, B, I), one result each: one direction, or the
+ * two of a bidirectional layer (`o.reverse` on the second), which the backend may run at once
+ * (Backend.recurrentPair), forward and backward alike; the results are those of each alone.
+ */
+export function recurrentLayer(kind: CellKind, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity = 'tanh'): LayerResult[] {
+  if (dirs.length !== 1 && dirs.length !== 2) throw new ValueError(kind, 'one or two directions', String(dirs.length));
+  return layer(CELLS[kind], x, dirs[0]!, dirs[1] ?? null, nonlinearity);
 }
 
 /** Names of the layer's inputs (LSTM: with c0 and the projection), in recordOp order; gradients are 'd' + Name. */
@@ -184,23 +200,21 @@ const SAVED_SIZES: number[] = [];
 export const SLOTS = Object.fromEntries((Object.keys(CELLS) as CellKind[]).map((k) =>
   [k, (['gates', 'c', 'h', 'm', 'q'] as const).map((n) => CELLS[k].saved.findIndex((s) => s.name === n))])) as Record<CellKind, number[]>;
 const pick = (sv: (Buf | null)[], k: number): Buf | null => (k < 0 ? null : sv[k]!);
-
-/** The backend's forward / backward of the cell (one call per layer and direction). */
-export function kernelForward(be: Backend, kind: CellKind, inp: LstmInputs & { nonlinearity: RnnNonlinearity }, out: Bufs, ws: Buf): void {
-  if (kind === 'lstm') be.lstmForward(inp, out as unknown as LstmForwardOut, ws);
-  else if (kind === 'gru') be.gruForward(inp, out as unknown as GruForwardOut, ws);
-  else be.rnnForward(inp, out as unknown as RnnForwardOut, ws);
-}
-function backward(be: Backend, kind: CellKind, inp: LstmInputs & { nonlinearity: RnnNonlinearity }, out: Bufs, g: Bufs, ws: Buf): void {
-  if (kind === 'lstm') be.lstmBackward(inp, out as unknown as LstmForwardOut, g as unknown as LstmGrads, ws);
-  else if (kind === 'gru') be.gruBackward(inp, out as unknown as GruForwardOut, g as unknown as GruGrads, ws);
-  else be.rnnBackward(inp, out as unknown as RnnForwardOut, g as unknown as RnnGrads, ws);
-}
 export type Bufs = Record<string, Buf | null>;
 
-/** The one layer op: any cell of cells.ts over a whole sequence, forward and BPTT in the backend. */
-function layer(spec: CellSpec, x: Tensor, h0: Tensor, c0: Tensor | null, w: LayerWeights, o: LayerOptions, nonlinearity: RnnNonlinearity): LayerResult {
-  const kind = spec.kind, lstm = kind === 'lstm';
+/** One direction checked and set up for the backend: its call, saved buffers, inputs and results. */
+interface Prepared {
+  call: RecurrentCall;
+  sv: (Buf | null)[];
+  inputs: (Tensor | null)[];
+  outputs: Tensor[];
+  result: LayerResult;
+  ws: number;
+}
+
+/** Check one direction and build its kernel call (its workspace comes later, see workspaces). */
+function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor | null)[], record: boolean, dir: number, nonlinearity: RnnNonlinearity): Prepared {
+  const kind = spec.kind, lstm = kind === 'lstm', w = d.w, o = d.o ?? {}, h0 = d.h0, c0 = d.c0 ?? null;
   const G = gateRows(spec, w);
   const H = G / spec.gates;
   const P = lstm && w.wHr ? w.wHr.shape[0]! : 0;
@@ -211,39 +225,90 @@ function layer(spec: CellSpec, x: Tensor, h0: Tensor, c0: Tensor | null, w: Laye
     if (w.wHr) expect2(kind, w.wHr, P, H, 'weight_hr');
     if (c0!.dtype !== x.dtype) throw new ValueError(kind, `c0 of the input's dtype ${x.dtype}`, c0!.dtype);
   }
-  const names = lstm ? INPUTS_LSTM : INPUTS;
-  const inputs = lstm ? [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr ?? null] : [x, h0, w.wIh, w.wHh, w.bIh, w.bHh];
-  const record = needsGrad(inputs);
-  const inp: LstmInputs & { nonlinearity: RnnNonlinearity } = {
+  const inp = {
     T, B, I, H, P, x: x.data, h0: h0.data, c0: lstm ? c0!.data : null!,
     wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null, wHr: w.wHr && lstm ? w.wHr.data : null,
     lengths: o.lengths ?? null, reverse: o.reverse ?? false, maskX: o.maskX ?? null, maskH: o.maskH ?? null, inference: !record,
     nonlinearity,
   };
-  const be = getBackend();
   const like = x.data;
   const sz = savedSizes(spec, T, B, H, P, SAVED_SIZES);
   const at = SLOTS[kind];
   // Without padded steps y_t = h_t: the output is the saved h (one (T, B, Hout) buffer less per layer).
   const yIsH = record && !o.lengths;
   if (yIsH) sz[at[2]!] = 0;
-  const sv = savedBuffers(record, like, sz[0] ?? 0, sz[1] ?? 0, sz[2] ?? 0, sz[3] ?? 0);
+  const sv = savedBuffers(record, like, dir, sz[0] ?? 0, sz[1] ?? 0, sz[2] ?? 0, sz[3] ?? 0);
   const [y, hN, cN] = outputBuffers(like, T * B * Hout, B * Hout, lstm ? B * H : 0);
   // one object shape for every cell (the kernels read only their cell's fields)
   const out: Bufs = {
     y, hN, cN: lstm ? cN : null, gates: pick(sv, at[0]!), c: pick(sv, at[1]!), h: yIsH ? y : pick(sv, at[2]!), m: pick(sv, at[3]!), q: pick(sv, at[4]!),
   };
-  kernelForward(be, kind, inp, out, workspace(like, wsSize(be, kind, like, T, B, I, H, P)));
   const output = new Tensor(y, [T, B, Hout]);
   const hT = new Tensor(hN, [B, Hout]);
   const cT = lstm ? new Tensor(cN!, [B, H]) : undefined;
-  const result: LayerResult = lstm ? { output, h: hT, c: cT } : { output, h: hT };
-  if (!record) return result;
-  recordOp(kind === 'rnn' ? `rnn_${nonlinearity}` : kind, inputs, lstm ? [output, hT, cT!] : [output, hT], ([dy, dhN, dcN]) => {
-    const g: Bufs = { dy: dy!, dhN: dhN!, dcN: lstm ? dcN! : null };
-    names.forEach((n, k) => { g[GRAD_OF[n]!] = gradIf(inputs[k], like); });
-    backward(be, kind, inp, out, g, workspace(like, wsSize(be, kind, like, T, B, I, H, P)));
-    return names.map((n) => g[GRAD_OF[n]!]!);
-  }, { freshGrads: true, consumesGrads: true, release: () => { for (const b of sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output
-  return result;
+  return {
+    call: { inp, out: out as unknown as LstmForwardOut, g: null, ws: like }, sv, inputs, // ws: see workspaces
+    outputs: lstm ? [output, hT, cT!] : [output, hT], result: lstm ? { output, h: hT, c: cT } : { output, h: hT },
+    ws: wsSize(getBackend(), kind, like, T, B, I, H, P),
+  };
+}
+
+/** The op's inputs from one direction, in recordOp order (INPUTS_LSTM / INPUTS). */
+function inputsOf(lstm: boolean, x: Tensor, d: LayerDirection): (Tensor | null)[] {
+  const w = d.w;
+  return lstm ? [x, d.h0, d.c0 ?? null, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr ?? null] : [x, d.h0, w.wIh, w.wHh, w.bIh, w.bHh];
+}
+
+/** Each direction's workspace: its own piece of the one reused buffer (the two of a pair may run at once). */
+function workspaces(like: Buf, a: Prepared, b: Prepared | null): void {
+  const ws = workspace(like, a.ws + (b ? b.ws : 0));
+  a.call.ws = b ? ws.subarray(0, a.ws) : ws;
+  if (b) b.call.ws = ws.subarray(a.ws, a.ws + b.ws);
+}
+
+/** The backend's forward or backward of the cell on one direction or a pair. */
+function run(be: Backend, kind: CellKind, a: Prepared, b: Prepared | null): void {
+  if (b) be.recurrentPair(kind, a.call, b.call);
+  else runCall(be, kind, a.call);
+  // the backward takes the workspace again: the graph keeps no reference to a buffer that may be replaced
+  a.call.ws = a.call.inp.x;
+  if (b) b.call.ws = b.call.inp.x;
+}
+
+/** The gradients of one direction's backward: upstream from gOut[k..], one buffer per wanted input gradient. */
+function gradsOf(p: Prepared, names: readonly string[], gOut: (Buf | null)[], k: number, like: Buf): void {
+  const g: Bufs = { dy: gOut[k]!, dhN: gOut[k + 1]!, dcN: p.outputs.length > 2 ? gOut[k + 2]! : null };
+  // dx (names[0] = 'x') from the pool, zeroed (the kernels accumulate): the op below that consumes it
+  // (the inter-layer dropout or concat of a stacked network) gives it back, instead of a fresh (T, B, I) per step
+  names.forEach((n, i) => { g[GRAD_OF[n]!] = i > 0 ? gradIf(p.inputs[i], like) : p.inputs[0]!.requiresGrad ? takeBuf(like, p.inputs[0]!.size).fill(0) : null; });
+  p.call.g = g as unknown as LstmGrads;
+}
+
+/**
+ * The one layer op: any cell of cells.ts over a whole sequence, forward and BPTT in the backend, on one
+ * direction (b null) or the two of a bidirectional layer (one graph node; x is an input of both, so
+ * its gradient is the sum of the two, added by the engine as before).
+ */
+function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection | null, nonlinearity: RnnNonlinearity): LayerResult[] {
+  const kind = spec.kind, lstm = kind === 'lstm';
+  const names = lstm ? INPUTS_LSTM : INPUTS;
+  const ia = inputsOf(lstm, x, a), ib = b ? inputsOf(lstm, x, b) : null;
+  const record = needsGrad(ia) || (ib !== null && needsGrad(ib));
+  const pa = prepare(spec, x, a, ia, record, 0, nonlinearity), pb = b ? prepare(spec, x, b, ib!, record, 1, nonlinearity) : null;
+  const be = getBackend();
+  const like = x.data;
+  workspaces(like, pa, pb);
+  run(be, kind, pa, pb);
+  const results = pb ? [pa.result, pb.result] : [pa.result];
+  if (!record) return results;
+  const inputs = pb ? [...ia, ...ib!] : ia, outputs = pb ? [...pa.outputs, ...pb.outputs] : pa.outputs;
+  recordOp(kind === 'rnn' ? `rnn_${nonlinearity}` : kind, inputs, outputs, (gOut) => {
+    gradsOf(pa, names, gOut, 0, like);
+    if (pb) gradsOf(pb, names, gOut, pa.outputs.length, like);
+    workspaces(like, pa, pb);
+    run(be, kind, pa, pb);
+    const ga = pa.call.g as unknown as Bufs, gb = pb ? (pb.call.g as unknown as Bufs) : null;
+    return gb ? [...names.map((n) => ga[GRAD_OF[n]!]!), ...names.map((n) => gb[GRAD_OF[n]!]!)] : names.map((n) => ga[GRAD_OF[n]!]!);
+  }, { freshGrads: true, consumesGrads: true, release: () => { for (const b of pa.sv) giveBuf(b); if (pb) for (const b of pb.sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output
+  return results;
 }

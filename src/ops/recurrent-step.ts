@@ -15,12 +15,13 @@
  *
  * Legend: B batch, I input, H hidden, P projection (LSTM, 0 = none), Hout = P || H, G = gates·H.
  */
-import type { Backend, Buf, LstmInputs, RnnNonlinearity } from '../kernels/backend.js';
+import type { Backend, Buf, LstmInputs, RecurrentCall, RnnNonlinearity } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from '../autograd/engine.js';
 import { CELLS, savedSizes, type CellKind } from './cells.js';
-import { SLOTS, checkCommon, gateRows, kernelForward, outputBuffers, savedBuffers, wsSize, type LayerWeights } from './recurrent-layer.js';
+import { SLOTS, checkCommon, gateRows, outputBuffers, savedBuffers, wsSize, type LayerWeights } from './recurrent-layer.js';
+import { runCall } from '../kernels/recurrent-call.js';
 import { workspace } from './scratch.js';
 
 /** A step's outputs: y (B, Hout), h (B, Hout), c (B, H) (LSTM; else null), fresh buffers. */
@@ -46,6 +47,8 @@ interface Plan {
   zh: Buf; zc: Buf | null;
   inp: LstmInputs & { nonlinearity: RnnNonlinearity };
   out: Record<string, Buf | null>;
+  /** The backend call of a step (inp, out above; its workspace set per step). */
+  call: RecurrentCall;
 }
 
 const plans = new WeakMap<Tensor, Plan>();
@@ -78,8 +81,9 @@ function planFor(kind: CellKind, nonlinearity: RnnNonlinearity, x: Tensor, B: nu
   const plan: Plan = {
     be, kind, nonlinearity, B, wIh: w.wIh, bIh: w.bIh, bHh: w.bHh, wHr: w.wHr ?? null, f64, nx: B * I, nh: B * Hout,
     nc: lstm ? B * H : 0, saved: savedSizes(spec, 1, B, H, P), ws: wsSize(be, kind, like, 1, B, I, H, P), zh, zc, inp,
-    out: { y: null, hN: null, cN: null, gates: null, c: null, h: null, m: null, q: null },
+    out: { y: null, hN: null, cN: null, gates: null, c: null, h: null, m: null, q: null }, call: null as unknown as RecurrentCall,
   };
+  plan.call = { inp: inp as RecurrentCall['inp'], out: plan.out as unknown as RecurrentCall['out'], g: null, ws: zh };
   plans.set(w.wHh, plan);
   return plan;
 }
@@ -96,7 +100,7 @@ export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Ten
   if ((x.data instanceof Float64Array) !== f64 || x.size !== p.nx || (h0 !== null && ((h0.data instanceof Float64Array) !== f64 || h0.size !== p.nh)) ||
       (c0 !== null && (p.nc === 0 || (c0.data instanceof Float64Array) !== f64 || c0.size !== p.nc))) return null;
   const like = x.data, inp = p.inp, out = p.out, sv = p.saved;
-  const s = savedBuffers(false, like, sv[0] ?? 0, sv[1] ?? 0, sv[2] ?? 0, sv[3] ?? 0);
+  const s = savedBuffers(false, like, 0, sv[0] ?? 0, sv[1] ?? 0, sv[2] ?? 0, sv[3] ?? 0);
   const [y, hN, cN] = outputBuffers(like, p.nh, p.nh, p.nc);
   inp.x = like;
   // the weights' arrays as they are now (the backend notices a replaced one; its contents are read anyway)
@@ -111,7 +115,8 @@ export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Ten
   out.h = at[2]! < 0 ? null : s[at[2]!]!;
   out.m = at[3]! < 0 ? null : s[at[3]!]!;
   out.q = at[4]! < 0 ? null : s[at[4]!]!;
-  kernelForward(p.be, p.kind, inp, out, workspace(like, p.ws));
+  p.call.ws = workspace(like, p.ws);
+  runCall(p.be, p.kind, p.call);
   // keep nothing of this step alive through the plan
   inp.x = inp.h0 = p.zh;
   if (p.zc !== null) inp.c0 = p.zc;

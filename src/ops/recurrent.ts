@@ -13,7 +13,7 @@ import { fmtShape, shapeSlice } from '../util/shape.js';
 import { concat, permute, reshape, slice, stack } from './shape.js';
 import { mul } from './elementwise.js';
 import { dropout, variationalMask } from './dropout.js';
-import { gruLayer, lstmLayer, rnnLayer, type LayerResult, type LayerWeights } from './recurrent-layer.js';
+import { recurrentLayer, type LayerDirection, type LayerWeights } from './recurrent-layer.js';
 import { firstNonFinite } from './fused.js';
 
 export type RecurrentMode = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
@@ -129,22 +129,20 @@ export function recurrent(mode: RecurrentMode, x: Tensor, state: RecurrentState 
   const cs: Tensor[] = [];
   for (let l = 0; l < L; l++) {
     const I = xt.shape[2]!;
-    const outs: Tensor[] = [];
+    const dirs: LayerDirection[] = [];
     for (let d = 0; d < D; d++) {
       const k = l * D + d;
-      const w = weights[k]!;
-      const lo = {
+      const o = {
         lengths, reverse: d === 1,
         maskX: training && vIn > 0 ? variationalMask(B, I, vIn, opts.rng!, xt.dtype) : null,
         maskH: training && vHid > 0 ? variationalMask(B, Hout, vHid, opts.rng!, xt.dtype) : null,
-        nonlinearity: (mode === 'rnn_relu' ? 'relu' : 'tanh') as RnnNonlinearity,
       };
-      const hk = pick(h0, k);
-      let r: LayerResult;
-      if (mode === 'lstm') r = lstmLayer(xt, hk, pick(c0!, k), w, lo);
-      else if (mode === 'gru') r = gruLayer(xt, hk, w, lo);
-      else r = rnnLayer(xt, hk, w, lo);
-      outs.push(r.output);
+      dirs.push({ h0: pick(h0, k), c0: c0 ? pick(c0, k) : null, w: weights[k]!, o });
+    }
+    // both directions in one op: the backend may run them at once (Backend.recurrentPair)
+    const rs = recurrentLayer(mode === 'lstm' ? 'lstm' : mode === 'gru' ? 'gru' : 'rnn', xt, dirs, mode === 'rnn_relu' ? 'relu' : 'tanh');
+    const outs = rs.map((r) => r.output);
+    for (const r of rs) {
       hs.push(r.h);
       if (r.c) cs.push(r.c);
     }

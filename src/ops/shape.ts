@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { allocLike } from '../tensor/create.js';
 import { needsGrad, recordOp } from '../autograd/engine.js';
+import { takeBuf } from './scratch.js';
 import type { Buf } from '../kernels/backend.js';
 import { ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape, normAxis, numel, shapesEqual, stridesOf, shapeSlice, numelRange } from '../util/shape.js';
@@ -129,6 +130,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const shape = [...first.shape];
   shape[a] = total;
   const y = new Tensor(out, shape);
+  // The gradients are pool buffers (fully overwritten): an op that consumes them (a recurrent layer
+  // under a bidirectional layer's output, W6) gives them back, and so does this op with its own
+  // upstream gradient, instead of two fresh (T, B, H) allocations per direction and step.
   recordOp('concat', xs, [y], ([g]) => {
     let p = 0;
     return xs.map((t, k) => {
@@ -136,11 +140,11 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
       const start = p;
       p += sizes[k]!;
       if (!t.requiresGrad) return null;
-      const d = allocLike(g!, t.size);
+      const d = takeBuf(g!, t.size);
       for (let o = 0; o < outer; o++) d.set(g!.subarray(o * total * inner + start * inner, o * total * inner + start * inner + w), o * w);
       return d;
     });
-  });
+  }, { freshGrads: true, consumesGrads: true });
   return y;
 }
 

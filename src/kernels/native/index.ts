@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdamStepArgs, Backend, Buf, GemmArgs, GruForwardOut, LstmForwardOut, SgdStepArgs, UnaryKind } from '../backend.js';
+import type { AdamStepArgs, Backend, Buf, GemmArgs, GruForwardOut, LstmForwardOut, RecurrentCall, SgdStepArgs, UnaryKind } from '../backend.js';
 import { refBackend } from '../ref/index.js';
 import { OptionError, ShapeError, ValueError } from '../../util/errors.js';
 import { makeRecurrentMethods, type RecurrentAddon } from './recurrent-adapter.js';
@@ -85,6 +85,14 @@ export function nativeAddonPath(): string {
   return env ? resolve(env) : join(packageDir(), 'build', 'Release', 'recur_native.node');
 }
 
+/** An LSTM / GRU inference forward with its saved buffers null: the C kernel's own inference mode (recurrent.h). */
+function inferenceCall(kind: 'lstm' | 'gru' | 'rnn', c: RecurrentCall): RecurrentCall {
+  if (c.g || !c.inp.inference || kind === 'rnn') return c;
+  const o = c.out as LstmForwardOut;
+  const out = { y: o.y, hN: o.hN, cN: kind === 'lstm' ? o.cN : null, gates: null, c: null, h: null, m: null, q: null };
+  return { ...c, out: out as unknown as LstmForwardOut };
+}
+
 /** The float32 kernels of the addon, as Backend methods (float64 calls never reach them: see routed). */
 function float32Backend(addon: NativeAddon): Backend {
   const rec = makeRecurrentMethods(addon);
@@ -118,6 +126,7 @@ function float32Backend(addon: NativeAddon): Backend {
     gruBackward: rec.gruBackward,
     rnnForward: rec.rnnForward,
     rnnBackward: rec.rnnBackward,
+    recurrentPair: (kind, a, b) => rec.recurrentPair(kind, inferenceCall(kind, a), inferenceCall(kind, b)),
     firstNonFinite: (x) => addon.firstNonFinite(f(x)),
     adamStep: (a: AdamStepArgs) => {
       ah[0] = a.lr; ah[1] = 1 - a.beta1; ah[2] = a.beta2; ah[3] = 1 - a.beta2; ah[4] = a.eps; ah[5] = a.weightDecay;

@@ -6,6 +6,7 @@ import { lstmForward, lstmBackward } from './lstm.js';
 import { gruForward, gruBackward } from './gru.js';
 import { rnnForward, rnnBackward } from './rnn.js';
 import { recurrentWorkspace } from './workspace.js';
+import { inTurn } from '../recurrent-call.js';
 import { dropoutApply, dropoutMask } from './dropout.js';
 import { adamStep, colSumAdd, firstNonFinite, scaledDiff, sgdStep, sumSquaredDiff } from './ops.js';
 
@@ -21,6 +22,7 @@ export const refBackend: Backend = {
   gruBackward,
   rnnForward,
   rnnBackward,
+  recurrentPair: inTurn(() => refBackend),
   firstNonFinite,
   adamStep,
   sgdStep,

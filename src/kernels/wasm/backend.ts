@@ -16,6 +16,7 @@ import type { AdamStepArgs, Backend, Buf, GemmArgs, LstmInputs, RecurrentInputs,
 import { refBackend } from '../ref/index.js';
 import { routed } from '../routed.js';
 import { RECURRENT_ARGS } from '../native/recurrent-adapter.js';
+import { inTurn } from '../recurrent-call.js';
 import { OptionError, ShapeError, ValueError } from '../../util/errors.js';
 import { Heap, IN, INOUT, OUT, SCRATCH, type WasmExports } from './heap.js';
 import { instantiate, type Spawn } from './threads.js';
@@ -121,7 +122,7 @@ function float32Backend(ex: WasmExports): Backend {
     return HYPER;
   }
 
-  return {
+  const be: Backend = {
     name: 'wasm',
     gemm(a: GemmArgs) {
       const { M, N, K } = a;
@@ -160,6 +161,8 @@ function float32Backend(ex: WasmExports): Backend {
     gruBackward: (inp, saved, g, _ws) => rec('gruBackward', 'gru', true, inp, 0, 0, saved, g),
     rnnForward: (inp, out, _ws) => rec('rnnForward', 'rnn', false, inp, 0, relu('rnnForward', inp), out, null),
     rnnBackward: (inp, saved, g, _ws) => rec('rnnBackward', 'rnn', true, inp, 0, relu('rnnBackward', inp), saved, g),
+    // one direction after the other (the C pool may split each; the wasm build has no pair entry)
+    recurrentPair: inTurn(() => be),
     firstNonFinite(x) {
       hp.begin();
       const s = hp.arg('firstNonFinite', 'x', x, x.length, IN);
@@ -230,6 +233,7 @@ function float32Backend(ex: WasmExports): Backend {
       hp.finish();
     },
   };
+  return be;
 }
 
 /** The checks of native/ops_napi.c get_mask_args: a key of two u32 integers and p in [0, 1]. */
@@ -281,7 +285,7 @@ function bySize(small: Backend, big: Backend): Backend {
   const rec = (inp: RecurrentInputs, gates: number, P = 0): Backend =>
     inp.T * inp.B * gates * inp.H * ((P > 0 ? P : inp.H) + inp.I) < 1 << 20 ? small : big;
   const n = (len: number, par: number): Backend => (len < par ? small : big);
-  return {
+  const be: Backend = {
     ...small,
     gemm: (a) => (a.M * a.N * Math.max(a.K, 1) < 1 << 17 ? small : big).gemm(a),
     unary: (k, x, y) => n(x.length, 32768).unary(k, x, y),
@@ -292,9 +296,11 @@ function bySize(small: Backend, big: Backend): Backend {
     gruBackward: (inp, sv, g, ws) => rec(inp, 3).gruBackward(inp, sv, g, ws),
     rnnForward: (inp, o, ws) => rec(inp, 1).rnnForward(inp, o, ws),
     rnnBackward: (inp, sv, g, ws) => rec(inp, 1).rnnBackward(inp, sv, g, ws),
+    recurrentPair: inTurn(() => be),
     adamStep: (a) => n(a.p.length, 65536).adamStep(a),
     sgdStep: (a) => n(a.p.length, 65536).sgdStep(a),
   };
+  return be;
 }
 
 /**
