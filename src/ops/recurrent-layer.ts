@@ -70,6 +70,8 @@ export function gateRows(spec: CellSpec, w: LayerWeights): number {
 export function checkCommon(op: string, x: Tensor, h0: Tensor, w: LayerWeights, G: number, Hout: number, o: LayerOptions): [number, number, number] {
   if (x.ndim !== 3) throw new ShapeError(op, 'input x of shape (T, B, I)', fmtShape(x.shape));
   const T = x.shape[0]!, B = x.shape[1]!, I = x.shape[2]!;
+  // an empty sequence or batch would reach the kernels' plans (division by B) and crash the process
+  if (T < 1 || B < 1) throw new ShapeError(op, 'input x with at least one time step and one sequence (T >= 1, B >= 1)', fmtShape(x.shape));
   expect2(op, w.wIh, G, I, 'weight_ih');
   expect2(op, w.wHh, G, Hout, 'weight_hh');
   expect1(op, w.bIh, G, 'bias_ih');
