@@ -74,23 +74,27 @@ test('a large layer output (y not zero-filled before the kernel) is written ever
   const T = 9, B = 40, I = 5, H = 16; // T·B·H = 5,760 elements: above SMALL_OUT, so allocOverwritten
   const lengths = Array.from({ length: B }, (_, b) => 1 + ((b * 5) % T));
   const x = randn([T, B, I], new Rng(12));
-  const out = (): Float32Array => {
-    const net = new LSTM(I, H, { rng: new Rng(11), bidirectional: true });
-    return noGrad(() => net.forward(x, { lengths })).output.data as Float32Array;
-  };
-  const be = getBackend();
-  setBackend('ref');
-  let want: Float32Array;
-  try { want = out(); } finally { setBackend(be); }
-  for (let k = 0; k < 3; k++) { // repeated: later outputs reuse memory the earlier ones left
-    const y = out();
-    for (let t = 0; t < T; t++)
-      for (let b = 0; b < B; b++)
-        for (let j = 0; j < 2 * H; j++) {
-          const i = (t * B + b) * 2 * H + j;
-          if (t >= lengths[b]!) assert.ok(Object.is(y[i], 0), `y[${t}, ${b}, ${j}] = ${y[i]} at a padded step`);
-          else assert.ok(Math.abs(y[i]! - want[i]!) <= 1e-5, `y[${t}, ${b}, ${j}]: ${y[i]} vs reference ${want[i]}`);
-        }
+  const makers: [string, () => Net][] = [
+    ['lstm', () => new LSTM(I, H, { rng: new Rng(11), bidirectional: true })],
+    ['gru', () => new GRU(I, H, { rng: new Rng(13), bidirectional: true })],
+    ['rnn', () => new RNN(I, H, { rng: new Rng(14), bidirectional: true })],
+  ];
+  for (const [name, make] of makers) {
+    const out = (): Float32Array => noGrad(() => make().forward(x, { lengths })).output.data as Float32Array;
+    const be = getBackend();
+    setBackend('ref');
+    let want: Float32Array;
+    try { want = out(); } finally { setBackend(be); }
+    for (let k = 0; k < 3; k++) { // repeated: later outputs reuse memory the earlier ones left
+      const y = out();
+      for (let t = 0; t < T; t++)
+        for (let b = 0; b < B; b++)
+          for (let j = 0; j < 2 * H; j++) {
+            const i = (t * B + b) * 2 * H + j;
+            if (t >= lengths[b]!) assert.ok(Object.is(y[i], 0), `${name} y[${t}, ${b}, ${j}] = ${y[i]} at a padded step`);
+            else assert.ok(Math.abs(y[i]! - want[i]!) <= 1e-5, `${name} y[${t}, ${b}, ${j}]: ${y[i]} vs reference ${want[i]}`);
+          }
+    }
   }
 });
 
