@@ -10,7 +10,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, GRU, LSTM, RNN, Linear, Tensor, Rng, randn, noGrad, NonFiniteError } from '../src/index.js';
+import { F, GRU, LSTM, RNN, Linear, Tensor, Rng, randn, noGrad, NonFiniteError, getBackend, setBackend } from '../src/index.js';
+import { allocOverwritten } from '../src/tensor/create.js';
 import { BufferPool, releaseScratch } from '../src/ops/scratch.js';
 
 type Net = LSTM | GRU | RNN;
@@ -57,6 +58,45 @@ for (const [name, make] of nets) {
     }
   });
 }
+
+test('allocOverwritten: n elements of the dtype, float32 on its own buffer, float64 zero-filled', () => {
+  const f = allocOverwritten(new Float32Array(1), 3000);
+  assert.ok(f instanceof Float32Array);
+  assert.equal(f.length, 3000);
+  assert.equal(f.byteOffset, 0);
+  assert.equal(f.buffer.byteLength, 4 * 3000); // keeping it keeps nothing else alive
+  const d = allocOverwritten(new Float64Array(1), 5);
+  assert.ok(d instanceof Float64Array);
+  assert.deepEqual(Array.from(d), [0, 0, 0, 0, 0]);
+});
+
+test('a large layer output (y not zero-filled before the kernel) is written everywhere: 0 at padded steps, as the reference', () => {
+  const T = 9, B = 40, I = 5, H = 16; // T·B·H = 5,760 elements: above SMALL_OUT, so allocOverwritten
+  const lengths = Array.from({ length: B }, (_, b) => 1 + ((b * 5) % T));
+  const x = randn([T, B, I], new Rng(12));
+  const makers: [string, () => Net][] = [
+    ['lstm', () => new LSTM(I, H, { rng: new Rng(11), bidirectional: true })],
+    ['gru', () => new GRU(I, H, { rng: new Rng(13), bidirectional: true })],
+    ['rnn', () => new RNN(I, H, { rng: new Rng(14), bidirectional: true })],
+  ];
+  for (const [name, make] of makers) {
+    const out = (): Float32Array => noGrad(() => make().forward(x, { lengths })).output.data as Float32Array;
+    const be = getBackend();
+    setBackend('ref');
+    let want: Float32Array;
+    try { want = out(); } finally { setBackend(be); }
+    for (let k = 0; k < 3; k++) { // repeated: later outputs reuse memory the earlier ones left
+      const y = out();
+      for (let t = 0; t < T; t++)
+        for (let b = 0; b < B; b++)
+          for (let j = 0; j < 2 * H; j++) {
+            const i = (t * B + b) * 2 * H + j;
+            if (t >= lengths[b]!) assert.ok(Object.is(y[i], 0), `${name} y[${t}, ${b}, ${j}] = ${y[i]} at a padded step`);
+            else assert.ok(Math.abs(y[i]! - want[i]!) <= 1e-5, `${name} y[${t}, ${b}, ${j}]: ${y[i]} vs reference ${want[i]}`);
+          }
+    }
+  }
+});
 
 test('retainGraph keeps the saved activations: a second backward gives the same gradients', () => {
   const net = new LSTM(4, 6, { rng: new Rng(5) });

@@ -16,7 +16,7 @@ import type { Backend, Buf, LstmForwardOut, LstmGrads, RecurrentCall, RnnNonline
 import { runCall } from '../kernels/recurrent-call.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocLike } from '../tensor/create.js';
+import { allocLike, allocOverwritten } from '../tensor/create.js';
 import { needsGrad, recordOp } from '../autograd/engine.js';
 import { carve, discard, giveBuf, SMALL_OUT, takeBuf, workspace } from './scratch.js';
 import { CELLS, savedSizes, type CellKind, type CellSpec } from './cells.js';
@@ -143,12 +143,13 @@ const lastDiscard: { buf: Buf | null; sizes: number[]; views: (Buf | null)[] }[]
 /**
  * The output buffers y (n0), hN (n1) and cN (n2, 0 = none): small ones (a streamed step) carved from
  * the shared slab (scratch.ts `carve`). Larger ones: hN and cN share one buffer, y (training) has
- * its own, so that keeping a final state alive does not keep the whole output sequence alive.
+ * its own, so that keeping a final state alive does not keep the whole output sequence alive; every
+ * backend's forward writes all of y (0 at padded steps), so it is not zero-filled first.
  */
 export function outputBuffers(like: Buf, n0: number, n1: number, n2: number): [Buf, Buf, Buf | null] {
   if (n0 + n1 + n2 <= SMALL_OUT) return [carve(like, n0), carve(like, n1), n2 > 0 ? carve(like, n2) : null];
   const one = allocLike(like, n1 + n2);
-  return [allocLike(like, n0), one.subarray(0, n1), n2 > 0 ? one.subarray(n1, n1 + n2) : null];
+  return [allocOverwritten(like, n0), one.subarray(0, n1), n2 > 0 ? one.subarray(n1, n1 + n2) : null];
 }
 
 /** One direction of a layer: its initial state (c0: LSTM only), weights and options. */

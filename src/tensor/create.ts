@@ -19,6 +19,17 @@ export function allocLike(like: Buf, n: number = like.length): Buf {
   return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
 }
 
+/**
+ * A buffer like allocLike's for an output the caller then writes completely: in Node a float32 one is
+ * not zero-filled (Buffer.allocUnsafeSlow), elsewhere and for float64 it is allocLike's. W5's LSTM
+ * output (6.5 MB a call) allocated so: 1.04–1.07× wall, 1.06–1.08× CPU time on 2 threads (paired,
+ * docs/benchmarks.md): no memset of the whole array on the calling thread, recycled pages.
+ */
+export function allocOverwritten(like: Buf, n: number): Buf {
+  if (like instanceof Float64Array || typeof Buffer === 'undefined') return allocLike(like, n);
+  return new Float32Array(Buffer.allocUnsafeSlow(4 * n).buffer, 0, n);
+}
+
 type Nested = number | readonly Nested[];
 
 function inferShape(v: Nested): number[] {
