@@ -46,13 +46,16 @@ test('the fitted model: rows are distributions, unseen pairs go to death, and ha
 
 test('recur train --preset sepsis-pomdp runs end to end on a tiny budget and refuses bad options', async () => {
   const dir = tempDir('recur-sepsis-');
-  const args = ['train', '--preset', 'sepsis-pomdp', '--seeds', '1', '--dagger-iterations', '2', '--teacher-episodes', '20', '--batch-size', '16', '--hidden', '8', '--eval-episodes', '200', '--search-sweeps', '1', '--quiet', '--name', 's', '--runs-dir', join(dir, 'runs')];
+  const args = ['train', '--preset', 'sepsis-pomdp', '--seeds', '1', '--dagger-iterations', '2', '--teacher-episodes', '20', '--batch-size', '16', '--hidden', '8', '--eval-episodes', '200', '--search-sweeps', '1', '--bound-trials', '5', '--quiet', '--name', 's', '--runs-dir', join(dir, 'runs')];
   const r = await runInProcess(args, dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /full-information optimum \(20 steps\)\s+0\.449/);
   const report = JSON.parse(readFileSync(join(dir, 'runs', 's', 'report-data.json'), 'utf8')) as { tables: { title: string }[] };
   assert.ok(report.tables.some((t) => t.title.startsWith('Off-policy evaluation')));
-  for (const bad of [['--rules', 'v3'], ['--ppo-iterations', '0'], ['--lags', '3']]) {
+  const upper = [...r.stdout.matchAll(/upper bound \([^\n]*?\)\s+(-?\d\.\d+)/g)].map((x) => Number(x[1]));
+  assert.equal(upper.length, 2, r.stdout);
+  assert.ok(upper[1]! <= upper[0]!, `the tightened upper bound ${upper[1]} is above the fast informed bound ${upper[0]}`);
+  for (const bad of [['--rules', 'v3'], ['--ppo-iterations', '0'], ['--bound-trials', '-1'], ['--lags', '3']]) {
     const b = await runInProcess(['train', '--preset', 'sepsis-pomdp', ...bad, '--runs-dir', join(dir, 'runs')], dir);
     assert.equal(b.code, 2, `${bad.join(' ')}: ${b.stderr}`);
   }

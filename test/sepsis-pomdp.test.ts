@@ -4,6 +4,7 @@ import { Rng } from '../src/util/rng.js';
 import { buildModel, optimalFiniteHorizon, valueIteration, bestMemoryless, evaluateObsPolicy, evaluatePolicy, uniformPolicy } from '../src/recipes/sepsis/index.js';
 import { addPoint, emptyPoints, exactBeliefValue, fastInformedBound, hiddenModel, pbvi, rootValue } from '../src/recipes/sepsis/pomdp.js';
 import { qmdpAction } from '../src/recipes/sepsis/filter.js';
+import { hsvi, tightenBounds, ubSweep, upperBound } from '../src/recipes/sepsis/hsvi.js';
 import { trainDagger } from '../src/recipes/sepsis/dagger.js';
 import { greedyReturn } from '../src/recipes/sepsis/train.js';
 import { runInProcess, tempDir } from './cli-helpers.js';
@@ -30,6 +31,30 @@ test('PBVI with few points is a lower bound never below the memoryless policy it
   const exact = exactBeliefValue(m, om, H);
   const lower = rootValue(m, pbvi(m, om, P, mem.policy, H));
   assert.ok(lower <= exact + 1e-12 && lower >= evaluateObsPolicy(m, mem.policy, H) - 1e-12, `${lower} vs exact ${exact}`);
+});
+
+test('on a short horizon the upper bound backed up at every reachable belief equals exact belief DP', () => {
+  const P = emptyPoints(H);
+  const exact = exactBeliefValue(m, om, H, (t, o, b) => addPoint(P, t, o, b, Infinity, 0));
+  const ub = upperBound(om, H);
+  ubSweep(om, ub, P);
+  const G = pbvi(m, om, emptyPoints(H), mem.policy, H);
+  const r = hsvi(m, om, G, { trials: 0, ub });
+  assert.ok(Math.abs(r.upper - exact) < 1e-9, `upper ${r.upper} vs exact ${exact}`);
+  assert.ok(r.lower <= exact + 1e-12);
+});
+
+test('HSVI trials from few points bracket the exact value and close the gap; the PBVI sets are left as they were', () => {
+  const P = emptyPoints(H);
+  let n = 0;
+  exactBeliefValue(m, om, H, (t, o, b) => { if (n++ % 7 === 0) addPoint(P, t, o, b, 2); });
+  const exact = exactBeliefValue(m, om, H);
+  const G = pbvi(m, om, P, mem.policy, H), sizes = G.flat().map((c) => c.length).join();
+  const before = tightenBounds(m, om, G, P, 0), after = tightenBounds(m, om, G, P, 3000);
+  assert.equal(G.flat().map((c) => c.length).join(), sizes);
+  assert.ok(before.lower <= exact + 1e-12 && before.upper >= exact - 1e-12 && before.upper - before.lower > 1e-3, `${before.lower} ${exact} ${before.upper}`);
+  assert.ok(after.lower <= exact + 1e-12 && after.upper >= exact - 1e-12, `${after.lower} ${exact} ${after.upper}`);
+  assert.ok(after.upper - after.lower < (before.upper - before.lower) / 10, `gap ${before.upper - before.lower} → ${after.upper - after.lower}`);
 });
 
 test('a few DAgger iterations imitating QMDP on the exact belief beat every constant-action policy (best −0.056)', () => {

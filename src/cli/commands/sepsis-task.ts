@@ -24,6 +24,7 @@ export function sepsisOptions(): Option[] {
     new Option('--ppo-iterations <n>', 'sepsis-pomdp: PPO iterations per agent (default 500)').argParser(parseIntArg),
     new Option('--eval-episodes <n>', 'sepsis-pomdp: fresh episodes scoring each agent (default 10000)').argParser(parseIntArg),
     new Option('--teacher-episodes <n>', 'sepsis-pomdp: episodes per belief-point collection for the PBVI teacher (default 2000)').argParser(parseIntArg),
+    new Option('--bound-trials <n>', 'sepsis-pomdp: HSVI trials tightening the bounds on the best policy on the observation history (default 500; 0 keeps the point-based upper bound)').argParser(parseIntArg),
     new Option('--search-sweeps <n>', 'sepsis-pomdp: coordinate-ascent sweeps searching the best memoryless policy (default 10)').argParser(parseIntArg),
     new Option('--entropy <x>', 'sepsis-pomdp: PPO initial entropy bonus, decayed linearly to 0 (default 0.05)').argParser(parseNumberArg),
   ]).map((o) => o.helpGroup('Sepsis POMDP options (--preset sepsis-pomdp):'));
@@ -46,6 +47,7 @@ const schema = z.strictObject({
   entropy: z.number().min(0).optional(),
   searchSweeps: int.optional(),
   teacherEpisodes: int.optional(),
+  boundTrials: z.number().int().min(0).optional(),
   name: z.string().min(1).optional(),
   runsDir: z.string().min(1).default('runs'),
   quiet: z.boolean().default(false),
@@ -65,7 +67,7 @@ export async function runSepsisTask(opts: Record<string, unknown>, file: Record<
     const pick = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
     const r = runSepsis({
       ...pick('rules', c.rules), ...pick('seed', c.seed), ...pick('seeds', c.seeds), ...pick('hidden', c.hidden), ...pick('lr', c.lr),
-      ...pick('batch', c.batchSize), ...pick('learner', c.learner), ...pick('iterations', c.learner === 'ppo' ? c.ppoIterations : c.daggerIterations), ...pick('evalEpisodes', c.evalEpisodes), ...pick('entropy', c.entropy), ...pick('sweeps', c.searchSweeps), ...pick('teacherEpisodes', c.teacherEpisodes),
+      ...pick('batch', c.batchSize), ...pick('learner', c.learner), ...pick('iterations', c.learner === 'ppo' ? c.ppoIterations : c.daggerIterations), ...pick('evalEpisodes', c.evalEpisodes), ...pick('entropy', c.entropy), ...pick('sweeps', c.searchSweeps), ...pick('teacherEpisodes', c.teacherEpisodes), ...pick('boundTrials', c.boundTrials),
       onProgress: progressLog(events, c.quiet, io),
     });
     const metrics = { task: 'sepsis-pomdp', ...r, agents: r.agents.map(({ curve: _c, ...a }) => a), curves: r.agents.map((a) => ({ kind: a.kind, seed: a.seed, curve: a.curve })) };

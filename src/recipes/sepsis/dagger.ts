@@ -4,12 +4,15 @@
  * teacher with probability β = 0.5^i and otherwise with the agent's greedy action; the teacher
  * labels every step with its action at the exact belief of the history so far (the same
  * information the agent has). All labelled episodes are kept, and the agent is fitted by
- * cross-entropy on minibatches drawn from the whole collection. As in train.ts, the greedy policy
- * is scored every `evalEvery` iterations on its own episode stream and the best parameters kept.
+ * cross-entropy on minibatches drawn from the whole collection, with Adam's learning rate decaying
+ * linearly to 0; the final parameters are kept. (Keeping the checkpoint with the best greedy score
+ * on 1,000 or 2,000 episodes instead picked on noise: on seed 0 the chosen checkpoints scored
+ * 0.320 and 0.315 there and 0.297 and 0.299 on fresh episodes.) The greedy policy is scored every
+ * `evalEvery` iterations on one fixed episode stream, for the training curve.
  *
  * The memoryless control is trained by the same loop on the same kind of data.
  */
-import { Adam, F, Tensor, clipGradNorm, type Rng } from '../../index.js';
+import { Adam, F, Rng, Tensor, clipGradNorm } from '../../index.js';
 import { N_INPUT, SepsisAgent, rollout, simulatorEnv, type AgentKind } from './agent.js';
 import { HORIZON, N_ACTIONS, type SepsisModel } from './simulator.js';
 import { initialBelief, updateBelief } from './filter.js';
@@ -93,22 +96,20 @@ function fitStep(agent: SepsisAgent, opt: Adam, eps: Labelled[]): number {
 export function trainDagger(m: SepsisModel, teacher: BeliefPolicy, o: DaggerOptions): TrainResult {
   const agent = new SepsisAgent(o.kind, o.hidden, o.rng.fork());
   const opt = new Adam(agent.parameters(), { lr: o.lr });
-  const actRng = o.rng.fork(), fitRng = o.rng.fork(), evalRng = o.rng.fork();
+  const actRng = o.rng.fork(), fitRng = o.rng.fork(), evalSeed = o.rng.int(2 ** 30);
   const data: Labelled[] = [], curve: CurvePoint[] = [];
-  let best = { iteration: -1, evalReturn: -Infinity, w: [] as Float32Array[] };
   for (let it = 0; it < o.iterations; it++) {
     const c = collect(agent, m, teacher, o.batch, 0.5 ** it, actRng);
     data.push(...c.eps);
+    opt.setLr(o.lr * (1 - it / o.iterations));
     let loss = 0;
     for (let k = 0; k < o.steps; k++) loss = fitStep(agent, opt, Array.from({ length: Math.min(o.minibatch, data.length) }, () => data[fitRng.int(data.length)]!));
     const point: CurvePoint = { iteration: it + 1, episodes: (it + 1) * o.batch, trainReturn: c.ret, entropy: NaN, agreement: c.agree, loss };
     if ((it + 1) % o.evalEvery === 0 || it + 1 === o.iterations) {
-      point.evalReturn = greedyReturn(agent, m, o.evalEpisodes, evalRng);
-      if (point.evalReturn > best.evalReturn) best = { iteration: it + 1, evalReturn: point.evalReturn, w: agent.parameters().map((p) => Float32Array.from(p.data)) };
+      point.evalReturn = greedyReturn(agent, m, o.evalEpisodes, new Rng(evalSeed));
       o.onProgress?.(`${o.kind} DAgger it ${it + 1}/${o.iterations}: agreement ${c.agree.toFixed(3)}, loss ${loss.toFixed(3)}, greedy ${point.evalReturn.toFixed(3)}`);
     }
     curve.push(point);
   }
-  agent.parameters().forEach((p, i) => p.data.set(best.w[i]!));
-  return { agent, curve, best: { iteration: best.iteration, evalReturn: best.evalReturn } };
+  return { agent, curve, best: { iteration: o.iterations, evalReturn: curve.at(-1)!.evalReturn! } };
 }

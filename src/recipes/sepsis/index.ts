@@ -10,3 +10,4 @@ export * from './run.js';
 export * from './report.js';
 export * from './pomdp.js';
 export * from './dagger.js';
+export * from './hsvi.js';

@@ -48,13 +48,13 @@ export function hiddenModel(m: SepsisModel): HiddenModel {
   return { R, branches };
 }
 
-const dot = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
+export const dot = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
   let s = 0;
   for (let i = 0; i < N_HIDDEN; i++) s += x[i]! * y[i]!;
   return s;
 };
 /** b·M (the unnormalized next belief). */
-function rowTimes(b: ArrayLike<number>, M: Float64Array, out: Float64Array): Float64Array {
+export function rowTimes(b: ArrayLike<number>, M: Float64Array, out: Float64Array): Float64Array {
   out.fill(0);
   for (let h = 0; h < N_HIDDEN; h++) if (b[h]) for (let g = 0; g < N_HIDDEN; g++) out[g]! += b[h]! * M[h * N_HIDDEN + g]!;
   return out;
@@ -63,7 +63,7 @@ function rowTimes(b: ArrayLike<number>, M: Float64Array, out: Float64Array): Flo
 /** α-vectors per (t, o): Γ[t][o]; Γ[H] is all zeros. */
 export type AlphaSets = Float64Array[][][];
 
-const bestAlpha = (set: Float64Array[], b: ArrayLike<number>): { alpha: Float64Array; v: number } => {
+export const bestAlpha = (set: Float64Array[], b: ArrayLike<number>): { alpha: Float64Array; v: number } => {
   let alpha = set[0]!, v = dot(b, alpha);
   for (let i = 1; i < set.length; i++) { const w = dot(b, set[i]!); if (w > v) { v = w; alpha = set[i]!; } }
   return { alpha, v };
@@ -79,8 +79,11 @@ export function lookahead(om: HiddenModel, G: AlphaSets, t: number, o: number, b
   return q;
 }
 
+/** The first action of each α-vector's plan (set where the vector is made: pbvi's seeds, backup). */
+export const ALPHA_ACTION = new WeakMap<Float64Array, number>();
+
 /** The α-vector of the best one-step plan at b, built on Γ[t+1]. */
-function backup(om: HiddenModel, G: AlphaSets, t: number, o: number, b: ArrayLike<number>): Float64Array {
+export function pointBackup(om: HiddenModel, G: AlphaSets, t: number, o: number, b: ArrayLike<number>): Float64Array {
   let best: Float64Array | null = null, bestV = -Infinity;
   const bm = new Float64Array(N_HIDDEN);
   for (let a = 0; a < N_ACTIONS; a++) {
@@ -90,7 +93,7 @@ function backup(om: HiddenModel, G: AlphaSets, t: number, o: number, b: ArrayLik
       for (let h = 0; h < N_HIDDEN; h++) for (let g = 0; g < N_HIDDEN; g++) alpha[h]! += M[h * N_HIDDEN + g]! * next[g]!;
     }
     const v = dot(b, alpha);
-    if (v > bestV) { bestV = v; best = alpha; }
+    if (v > bestV) { bestV = v; best = alpha; ALPHA_ACTION.set(alpha, a); }
   }
   return best!;
 }
@@ -122,14 +125,18 @@ export function pbvi(m: SepsisModel, om: HiddenModel, P: BeliefPoints, baseline:
   G[H] = Array.from({ length: N_OBS }, () => [new Float64Array(N_HIDDEN)]);
   for (let t = H - 1; t >= 0; t--) {
     const V = Vmem[H - t]!;
-    G[t] = Array.from({ length: N_OBS }, (_, o) => [Float64Array.from({ length: N_HIDDEN }, (_, h) => V[fullOf(h, o)]!)]);
-    for (let o = 0; o < N_OBS; o++) for (const b of P[t]![o]!) G[t]![o]!.push(backup(om, G, t, o, b));
+    G[t] = Array.from({ length: N_OBS }, (_, o) => {
+      const alpha = Float64Array.from({ length: N_HIDDEN }, (_, h) => V[fullOf(h, o)]!);
+      ALPHA_ACTION.set(alpha, baseline[o]!);
+      return [alpha];
+    });
+    for (let o = 0; o < N_OBS; o++) for (const b of P[t]![o]!) G[t]![o]!.push(pointBackup(om, G, t, o, b));
   }
   return G;
 }
 
 /** P(o₀) for each initial observation. */
-function initialObs(m: SepsisModel): Float64Array {
+export function initialObs(m: SepsisModel): Float64Array {
   const p = new Float64Array(N_OBS);
   for (let s = 0; s < N_FULL; s++) p[m.obs[s]!]! += m.initial[s]!;
   return p;
@@ -143,12 +150,16 @@ export function rootValue(m: SepsisModel, G: AlphaSets): number {
   return v;
 }
 
-/** The fast informed bound: an upper bound on the value of any policy that sees only the observations. */
-export function fastInformedBound(m: SepsisModel, om: HiddenModel, H = HORIZON): number {
-  // U[o][a·10 + h] with k steps to go
-  let U = Array.from({ length: N_OBS }, () => new Float64Array(N_ACTIONS * N_HIDDEN));
+/**
+ * The fast informed bound's tables (Hauskrecht 2000): U[k][o][a·10 + h], the value of action a at
+ * hidden value h and observation o with k steps to go when the agent may pick its next action
+ * after seeing the next observation but before the next hidden value. For every belief b,
+ * max_a b·U[k][o][a] bounds the value of any policy that sees only the observations.
+ */
+export function fibTables(om: HiddenModel, H = HORIZON): Float64Array[][] {
+  const U = [Array.from({ length: N_OBS }, () => new Float64Array(N_ACTIONS * N_HIDDEN))];
   for (let k = 1; k <= H; k++) {
-    const next = Array.from({ length: N_OBS }, () => new Float64Array(N_ACTIONS * N_HIDDEN));
+    const prev = U[k - 1]!, next = Array.from({ length: N_OBS }, () => new Float64Array(N_ACTIONS * N_HIDDEN));
     for (let o = 0; o < N_OBS; o++) for (let a = 0; a < N_ACTIONS; a++) for (let h = 0; h < N_HIDDEN; h++) {
       let v = om.R[o * N_ACTIONS + a]![h]!;
       for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) {
@@ -156,24 +167,30 @@ export function fastInformedBound(m: SepsisModel, om: HiddenModel, H = HORIZON):
         let best = -Infinity;
         for (let a2 = 0; a2 < N_ACTIONS; a2++) {
           let w = 0;
-          for (let g = 0; g < N_HIDDEN; g++) w += M[h * N_HIDDEN + g]! * U[o2]![a2 * N_HIDDEN + g]!;
+          for (let g = 0; g < N_HIDDEN; g++) w += M[h * N_HIDDEN + g]! * prev[o2]![a2 * N_HIDDEN + g]!;
           if (w > best) best = w;
         }
         v += best;
       }
       next[o]![a * N_HIDDEN + h] = v;
     }
-    U = next;
+    U.push(next);
   }
-  const p0 = initialObs(m);
+  return U;
+}
+
+/** max_a b·U[a]: the fast informed bound at belief b (b may be unnormalized: the bound scales with it). */
+export function fibValue(U: Float64Array, b: ArrayLike<number>): number {
+  let best = -Infinity;
+  for (let a = 0; a < N_ACTIONS; a++) best = Math.max(best, dot(b, U.subarray(a * N_HIDDEN, (a + 1) * N_HIDDEN)));
+  return best;
+}
+
+/** The fast informed bound at the start: an upper bound on the value of any policy that sees only the observations. */
+export function fastInformedBound(m: SepsisModel, om: HiddenModel, H = HORIZON): number {
+  const U = fibTables(om, H)[H]!, p0 = initialObs(m);
   let total = 0;
-  for (let o = 0; o < N_OBS; o++) {
-    if (!p0[o]) continue;
-    const b = initialBelief(m, o);
-    let best = -Infinity;
-    for (let a = 0; a < N_ACTIONS; a++) best = Math.max(best, dot(b, U[o]!.subarray(a * N_HIDDEN, (a + 1) * N_HIDDEN)));
-    total += p0[o]! * best;
-  }
+  for (let o = 0; o < N_OBS; o++) if (p0[o]) total += p0[o]! * fibValue(U[o]!, initialBelief(m, o));
   return total;
 }
 
@@ -247,6 +264,10 @@ export interface Teacher {
   /** The fast informed bound: an upper bound on it. */
   upperBound: number;
   points: number;
+  om: HiddenModel;
+  /** The α-vector sets behind the policy and the belief points they were backed up at. */
+  G: AlphaSets;
+  P: BeliefPoints;
 }
 
 /**
@@ -255,8 +276,9 @@ export interface Teacher {
  * histories with 5 % (Perseus-style collection: the beliefs the improved policy reaches). Each of
  * these rounds allows 40 more points per (t, o), 0.01 apart: the first collections fill most
  * cells, so without the larger cap the policy's own beliefs would be dropped.
- * The returned policy looks one step ahead into the α-vectors (memoized on the belief); each
- * α-vector is a backup of Γ(t + 1), so its value is at least the lower bound.
+ * The returned policy takes the first action of the best α-vector's plan at the exact belief
+ * (the plan's value is at least the lower bound). On seed 0's stream it scored as the one-step
+ * lookahead into Γ(t + 1) did (0.308 and 0.307 ± 0.004, 20,000 episodes each) at a fifth of the cost.
  */
 export function buildTeacher(m: SepsisModel, opt: { Q: Float64Array[] }, memPolicy: Uint8Array, rng: Rng, o: { episodes?: number; cap?: number; rounds?: number } = {}): Teacher {
   const n = o.episodes ?? 2000, cap = o.cap ?? 20;
@@ -271,14 +293,8 @@ export function buildTeacher(m: SepsisModel, opt: { Q: Float64Array[] }, memPoli
     playBelief(m, pbviPolicy(om, G), n, rng, { explore: 0.05, visit: visitOwn });
     G = pbvi(m, om, P, memPolicy);
   }
-  const base = pbviPolicy(om, G), memo = new Map<string, number>();
-  const policy: BeliefPolicy = (t, ob, b) => {
-    const key = `${t},${ob},${Array.from(b, (v) => Math.round(v * 1e9)).join(',')}`;
-    let a = memo.get(key);
-    if (a === undefined) memo.set(key, (a = base(t, ob, b)));
-    return a;
-  };
+  const policy: BeliefPolicy = (t, ob, b) => ALPHA_ACTION.get(bestAlpha(G[t]![ob]!, b).alpha)!;
   let points = 0;
   for (const row of P) for (const cell of row) points += cell.length;
-  return { policy, lowerBound: rootValue(m, G), upperBound: fastInformedBound(m, om), points };
+  return { policy, lowerBound: rootValue(m, G), upperBound: fastInformedBound(m, om), points, om, G, P };
 }

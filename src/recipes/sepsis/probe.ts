@@ -11,6 +11,7 @@
  */
 import { Tensor, noGrad } from '../../index.js';
 import { ridgeFit, linearPredict } from '../bmi/baselines.js';
+import { crossprod } from '../bmi/linalg.js';
 import { HORIZON, N_OBS, type SepsisModel } from './simulator.js';
 import { N_INPUT, type Episodes, type SepsisAgent } from './agent.js';
 import { initialBelief, meanGlucose, pDiabetic, updateBelief } from './filter.js';
@@ -101,9 +102,12 @@ export function probe(X: Float64Array, p: number, rows: ProbeRows, lambda = 1e-2
   for (const i of train) for (let j = 0; j < p; j++) mu[j]! += X[i * (p + 1) + j]! / train.length;
   const Xc = X.map((v, k) => (k % (p + 1) < p ? v - mu[k % (p + 1)]! : v));
   const Xtr = pick(Xc, p + 1, train);
+  // The Gram matrix in float64: ridgeFit's default forms large ones in float32, whose rounding made
+  // it indefinite beyond λ for 64 nearly collinear (saturated) units (a Cholesky pivot of −1.5).
+  const gram = crossprod(Xtr, p + 1, Xtr, p + 1);
   return (['P(diabetic)', 'E[glucose]'] as const).map((target) => {
     const y = target === 'P(diabetic)' ? rows.pDiabetic : rows.glucose;
-    const W = ridgeFit(Xtr, p + 1, pick(y, 1, train), 1, lambda);
+    const W = ridgeFit(Xtr, p + 1, pick(y, 1, train), 1, lambda, gram);
     const yhat = linearPredict(Xc, p + 1, W, 1);
     const slices = PROBE_SLICES.map((s) => {
       const idx = test.filter((i) => s.keep(rows, i));

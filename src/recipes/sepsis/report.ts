@@ -69,14 +69,14 @@ export function sepsisReport(config: Record<string, unknown>, r: SepsisResult): 
       ['agent sees', 'HR, BP, O₂ and the three treatments (144 observations); glucose and diabetes hidden'],
       ['training', r.settings.learner === 'ppo'
         ? `${r.settings.seeds} seeds × ${r.settings.iterations} PPO iterations of ${r.settings.batch} episodes, lr ${r.settings.lr}, entropy ${r.settings.entropy} → 0`
-        : `${r.settings.seeds} seeds × ${r.settings.iterations} DAgger iterations of ${r.settings.batch} episodes (β = 0.5^i), 20 Adam steps of 128 episodes each, lr ${r.settings.lr}; teacher: PBVI belief policy`],
+        : `${r.settings.seeds} seeds × ${r.settings.iterations} DAgger iterations of ${r.settings.batch} episodes (β = 0.5^i), 20 Adam steps of 128 episodes each, lr ${r.settings.lr} decaying linearly to 0, final parameters kept; teacher: PBVI belief policy (the best α-vector's action at the exact belief)`],
       ['runtime', `${(r.timings.totalMs / 1000).toFixed(0)} s on the ${r.timings.backend} backend`],
     ],
     tables: [
       { title: 'Reference values (20 steps, undiscounted)', columns: ['policy', 'value', 'how'], rows: r.exact.map((e) => [e.name, e.value, e.how]), digits: 3 },
       {
         title: `Agents: true value of the greedy policy (${r.settings.evalEpisodes} fresh episodes)`, columns: ['agent', 'seed', 'true value', 'se', 'exact value', 'kept iteration'], rows: agentRows, digits: 3,
-        verdict: sepsisVerdict(r), caption: 'Kept iteration: the greedy evaluation on 1,000 training-time episodes chose it; the score uses other episodes. Exact value: the memoryless policy enumerated exactly (a check on the Monte-Carlo score).',
+        verdict: sepsisVerdict(r), caption: `Kept iteration: ${r.settings.learner === 'ppo' ? 'the greedy evaluation on 1,000 training-time episodes chose it; the score uses other episodes' : 'the last (DAgger keeps its final parameters)'}. Exact value: the memoryless policy enumerated exactly (a check on the Monte-Carlo score).`,
       },
       probeTable(r),
       opeTable(r),

@@ -18,6 +18,7 @@ import { N_INPUT, encodeObs, rollout, simulatorEnv, type SepsisAgent } from './a
 import { trainAgent, type CurvePoint } from './train.js';
 import { trainDagger } from './dagger.js';
 import { buildTeacher, playBelief } from './pomdp.js';
+import { tightenBounds } from './hsvi.js';
 import { beliefRows, designFrom, featuresOf, observationOneHot, probe, type ProbeScore } from './probe.js';
 import { agentActions, agentModelValue, behaviourData, bootstrap, fitObsModel, memorylessActions, modelValue, solveObsModel, wis } from './ope.js';
 
@@ -43,6 +44,8 @@ export interface SepsisOptions {
   bootstrap?: number;
   /** Episodes per belief-point collection for the PBVI teacher (default 2,000). */
   teacherEpisodes?: number;
+  /** HSVI trials tightening the bounds on the best history-dependent policy (default 500). */
+  boundTrials?: number;
   /** Coordinate-ascent sweeps for the best memoryless policy (default 10). */
   sweeps?: number;
   onProgress?: (line: string) => void;
@@ -122,12 +125,12 @@ function memorylessPolicy(agent: SepsisAgent): Uint8Array {
 function settingsOf(o: SepsisOptions): SepsisResult['settings'] {
   const learner = o.learner ?? 'dagger', ppo = learner === 'ppo';
   const s = {
-    rules: o.rules ?? 'master', learner, seed: o.seed ?? 0, seeds: o.seeds ?? 3, hidden: o.hidden ?? 32, iterations: o.iterations ?? (ppo ? 500 : 80), batch: o.batch ?? 256,
-    lr: o.lr ?? (ppo ? 1e-3 : 3e-3), entropy: o.entropy ?? 0.05, evalEpisodes: o.evalEpisodes ?? 10000, opeTrajectories: o.opeTrajectories ?? 1000, teacherEpisodes: o.teacherEpisodes ?? 2000, bootstrap: o.bootstrap ?? 100, sweeps: o.sweeps ?? 10,
+    rules: o.rules ?? 'master', learner, seed: o.seed ?? 0, seeds: o.seeds ?? 3, hidden: o.hidden ?? (ppo ? 32 : 64), iterations: o.iterations ?? (ppo ? 500 : 80), batch: o.batch ?? 256,
+    lr: o.lr ?? (ppo ? 1e-3 : 3e-3), entropy: o.entropy ?? 0.05, evalEpisodes: o.evalEpisodes ?? 10000, opeTrajectories: o.opeTrajectories ?? 1000, teacherEpisodes: o.teacherEpisodes ?? 2000, bootstrap: o.bootstrap ?? 100, sweeps: o.sweeps ?? 10, boundTrials: o.boundTrials ?? 500,
   } as const;
   const ints = [s.seeds, s.hidden, s.iterations, s.batch, s.evalEpisodes, s.opeTrajectories, s.bootstrap, s.sweeps, s.teacherEpisodes];
-  if (!ints.every((v) => Number.isInteger(v) && v >= 1) || !(s.lr > 0) || !(s.entropy >= 0) || s.evalEpisodes < 2) {
-    throw new ValueError('runSepsis', 'positive integers for seeds, hidden, iterations, batch, evalEpisodes (≥ 2), opeTrajectories, bootstrap, sweeps and teacherEpisodes; lr > 0; entropy ≥ 0', JSON.stringify(s));
+  if (!ints.every((v) => Number.isInteger(v) && v >= 1) || !(Number.isInteger(s.boundTrials) && s.boundTrials >= 0) || !(s.lr > 0) || !(s.entropy >= 0) || s.evalEpisodes < 2) {
+    throw new ValueError('runSepsis', 'positive integers for seeds, hidden, iterations, batch, evalEpisodes (≥ 2), opeTrajectories, bootstrap, sweeps and teacherEpisodes; a non-negative integer boundTrials; lr > 0; entropy ≥ 0', JSON.stringify(s));
   }
   return { ...s };
 }
@@ -147,12 +150,16 @@ export function runSepsis(o: SepsisOptions = {}): SepsisResult {
   const mem = bestMemoryless(m, physician, { sweeps: st.sweeps });
   const qmdp = qmdpValue(m, opt.Q, st.evalEpisodes, rng.fork());
   const teacher = buildTeacher(m, opt, mem.policy, rng.fork(), { episodes: st.teacherEpisodes });
+  const bounds = tightenBounds(m, teacher.om, teacher.G, teacher.P, st.boundTrials);
+  say(`bounds: PBVI ${teacher.lowerBound.toFixed(4)}, with HSVI ${bounds.lower.toFixed(4)}; upper ${teacher.upperBound.toFixed(4)} → ${bounds.upper.toFixed(4)}`);
   const teacherValue = meanSe(playBelief(m, teacher.policy, st.evalEpisodes, rng.fork()));
   const exact = [
     { name: 'full-information optimum (20 steps)', value: opt.value, how: 'exact' },
     { name: 'best policy on the observation history: upper bound (fast informed bound)', value: teacher.upperBound, how: 'exact' },
-    { name: 'PBVI belief policy, one-step lookahead (the DAgger teacher)', value: teacherValue.mean, how: `Monte Carlo, ${st.evalEpisodes} episodes, ± ${teacherValue.se.toFixed(3)}` },
+    { name: `best policy on the observation history: upper bound (sawtooth, backed up at the PBVI points and ${st.boundTrials} HSVI trials)`, value: bounds.upper, how: 'exact' },
+    { name: "PBVI belief policy: the best α-vector's action at the exact belief (the DAgger teacher)", value: teacherValue.mean, how: `Monte Carlo, ${st.evalEpisodes} episodes, ± ${teacherValue.se.toFixed(3)}` },
     { name: `best policy on the observation history: lower bound (PBVI plans, ${teacher.points} belief points)`, value: teacher.lowerBound, how: 'exact' },
+    { name: `best policy on the observation history: lower bound (the same plans and those of the ${st.boundTrials} HSVI trials)`, value: bounds.lower, how: 'exact' },
     { name: 'γ = 0.99 stationary optimal policy', value: evaluatePolicy(m, deterministic(physician)), how: 'exact' },
     { name: 'physician: its ε = 0.05 soft version', value: evaluatePolicy(m, epsSoft(physician, 0.05)), how: 'exact' },
     { name: `QMDP on the exact belief (sees what the agent sees)`, value: qmdp.mean, how: `Monte Carlo, ${st.evalEpisodes} episodes, ± ${qmdp.se.toFixed(3)}` },
@@ -166,7 +173,7 @@ export function runSepsis(o: SepsisOptions = {}): SepsisResult {
   for (let k = 0; k < st.seeds; k++) {
     for (const kind of ['gru', 'memoryless'] as const) {
       const base = { kind, hidden: st.hidden, iterations: st.iterations, batch: st.batch, lr: st.lr, evalEpisodes: 1000, evalEvery: Math.max(1, Math.floor(st.iterations / 20)), rng: new Rng(st.seed * 1000 + k), onProgress: say };
-      const r = st.learner === 'ppo' ? trainAgent(m, { ...base, entropy: st.entropy }) : trainDagger(m, teacher.policy, { ...base, steps: 20, minibatch: 128 });
+      const r = st.learner === 'ppo' ? trainAgent(m, { ...base, entropy: st.entropy }) : trainDagger(m, teacher.policy, { ...base, evalEpisodes: 2000, steps: 20, minibatch: 128 });
       const value = meanSe(rollout(r.agent, simulatorEnv(m), st.evalEpisodes, new Rng(st.seed * 1000 + 500 + k), { greedy: true }).ret);
       const score: AgentScore = { kind, seed: k, value, bestIteration: r.best.iteration, curve: r.curve };
       if (kind === 'memoryless') score.exact = evaluateObsPolicy(m, memorylessPolicy(r.agent));

@@ -1,0 +1,140 @@
+/**
+ * Heuristic search value iteration (HSVI, Smith & Simmons 2004) for the agent's POMDP, finite
+ * horizon and undiscounted: it tightens PBVI's lower bound (pomdp.ts) and the fast informed upper
+ * bound together where their gap, weighted by the probability of getting there, is largest.
+ *
+ * - Lower bound: the α-vector sets Γ(t, o) of pomdp.ts, extended in place; each added vector is a
+ *   backup of Γ(t + 1), so every vector remains the exact value of a plan.
+ * - Upper bound at (t, o): the lesser of the fast informed bound and the sawtooth interpolation
+ *   (Hauskrecht 2000) of stored points (b, v) above the corners c(h) = the fast informed bound at
+ *   the certain belief on h. The true value is convex in b, so interpolating upper bounds stays one.
+ *   Both pieces scale with b, so unnormalized beliefs (P(next observation)·belief) can be valued.
+ * - A trial starts at the initial observation with the largest weighted gap, takes the action best
+ *   under the upper bound and the next observation with the largest weighted gap, until that gap
+ *   falls under `eps`; on the way back it backs up both bounds at every belief it passed.
+ */
+import { HORIZON, N_ACTIONS, N_OBS, type SepsisModel } from './simulator.js';
+import { N_HIDDEN, initialBelief } from './filter.js';
+import { bestAlpha, dot, fibTables, fibValue, initialObs, pointBackup, rowTimes, type AlphaSets, type BeliefPoints, type HiddenModel } from './pomdp.js';
+
+interface UbPoint { b: Float64Array; d: number }
+
+export interface UpperBound {
+  /** U[k][o] of the fast informed bound, k steps to go. */
+  fib: Float64Array[][];
+  /** Corner values per (t, o). */
+  corner: Float64Array[][];
+  /** Stored points per (t, o), each with d = v − corner·b (≤ 0 when the point improves on the corners). */
+  pts: UbPoint[][][];
+}
+
+export function upperBound(om: HiddenModel, H = HORIZON): UpperBound {
+  const fib = fibTables(om, H);
+  const corner = Array.from({ length: H }, (_, t) => Array.from({ length: N_OBS }, (_, o) => Float64Array.from({ length: N_HIDDEN }, (_, h) => {
+    let best = -Infinity;
+    for (let a = 0; a < N_ACTIONS; a++) best = Math.max(best, fib[H - t]![o]![a * N_HIDDEN + h]!);
+    return best;
+  })));
+  return { fib, corner, pts: Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => [])) };
+}
+
+/** The upper bound at (t, o) for a belief b (unnormalized allowed); 0 at the horizon. */
+export function ubValue(ub: UpperBound, t: number, o: number, b: ArrayLike<number>): number {
+  const H = ub.pts.length;
+  if (t === H) return 0;
+  const cb = dot(ub.corner[t]![o]!, b);
+  let saw = cb;
+  for (const p of ub.pts[t]![o]!) {
+    if (p.d >= 0) continue;
+    let phi = Infinity;
+    for (let h = 0; h < N_HIDDEN; h++) if (p.b[h]! > 0) phi = Math.min(phi, b[h]! / p.b[h]!);
+    saw = Math.min(saw, cb + phi * p.d);
+  }
+  return Math.min(saw, fibValue(ub.fib[H - t]![o]!, b));
+}
+
+/** Q of each action at (t, o, b) under the upper bound one step ahead. */
+function qUpper(om: HiddenModel, ub: UpperBound, t: number, o: number, b: Float64Array): Float64Array {
+  const q = new Float64Array(N_ACTIONS), nb = new Float64Array(N_HIDDEN);
+  for (let a = 0; a < N_ACTIONS; a++) {
+    q[a] = dot(b, om.R[o * N_ACTIONS + a]!);
+    for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) q[a]! += ubValue(ub, t + 1, o2, rowTimes(b, M, nb));
+  }
+  return q;
+}
+
+const lbValue = (G: AlphaSets, t: number, o: number, b: ArrayLike<number>): number => (t === G.length - 1 ? 0 : bestAlpha(G[t]![o]!, b).v);
+
+function explore(om: HiddenModel, G: AlphaSets, ub: UpperBound, t: number, o: number, b: Float64Array, p: number, eps: number): void {
+  const H = ub.pts.length;
+  if (t === H || p * (ubValue(ub, t, o, b) - lbValue(G, t, o, b)) <= eps) return;
+  const q = qUpper(om, ub, t, o, b);
+  let a = 0;
+  for (let k = 1; k < N_ACTIONS; k++) if (q[k]! > q[a]!) a = k;
+  let next: { o2: number; nb: Float64Array; gap: number } | null = null;
+  for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) {
+    const nb = rowTimes(b, M, new Float64Array(N_HIDDEN));
+    const gap = ubValue(ub, t + 1, o2, nb) - lbValue(G, t + 1, o2, nb);
+    if (!next || gap > next.gap) next = { o2, nb, gap };
+  }
+  if (next && next.gap > 0) {
+    const z = next.nb.reduce((x, y) => x + y, 0);
+    explore(om, G, ub, t + 1, next.o2, next.nb.map((x) => x / z), p * z, eps);
+  }
+  const alpha = pointBackup(om, G, t, o, b);
+  if (dot(b, alpha) > lbValue(G, t, o, b) + 1e-12) G[t]![o]!.push(alpha);
+  const v = Math.min(Math.max(...qUpper(om, ub, t, o, b)), ubValue(ub, t, o, b));
+  ub.pts[t]![o]!.push({ b, d: v - dot(ub.corner[t]![o]!, b) });
+}
+
+/**
+ * Tighter bounds on the best history-dependent policy around a PBVI solution: the upper bound
+ * backed up at PBVI's own belief points, then `trials` HSVI trials. Works on a copy of Γ, so the
+ * PBVI policy built on Γ is left as it was.
+ */
+export function tightenBounds(m: SepsisModel, om: HiddenModel, G: AlphaSets, P: BeliefPoints, trials: number): HsviResult {
+  const ub = upperBound(om, G.length - 1);
+  ubSweep(om, ub, P);
+  const { lower, upper } = hsvi(m, om, G.map((row) => row.map((cell) => cell.slice())), { trials, ub });
+  return { lower, upper, trials };
+}
+
+/** Back up the upper bound once at every belief point, backward over t (exact for the points: the horizon is finite). */
+export function ubSweep(om: HiddenModel, ub: UpperBound, P: BeliefPoints): void {
+  for (let t = ub.pts.length - 1; t >= 0; t--) for (let o = 0; o < N_OBS; o++) for (const b of P[t]![o]!) {
+    const v = Math.min(Math.max(...qUpper(om, ub, t, o, b)), ubValue(ub, t, o, b));
+    ub.pts[t]![o]!.push({ b, d: v - dot(ub.corner[t]![o]!, b) });
+  }
+}
+
+export interface HsviResult { lower: number; upper: number; trials: number }
+
+/** Both bounds at the start: Σ_o P(o) · bound at the initial belief of o. */
+function rootBounds(m: SepsisModel, G: AlphaSets, ub: UpperBound): { lower: number; upper: number; gaps: Float64Array } {
+  const p0 = initialObs(m), gaps = new Float64Array(N_OBS);
+  let lower = 0, upper = 0;
+  for (let o = 0; o < N_OBS; o++) {
+    if (!p0[o]) continue;
+    const b = initialBelief(m, o), l = lbValue(G, 0, o, b), u = ubValue(ub, 0, o, b);
+    lower += p0[o]! * l; upper += p0[o]! * u; gaps[o] = p0[o]! * (u - l);
+  }
+  return { lower, upper, gaps };
+}
+
+/**
+ * Run `trials` HSVI trials on Γ (extended in place) and a fresh upper bound; stops early when
+ * the gap at the start is under eps. Deterministic: no random choices.
+ */
+export function hsvi(m: SepsisModel, om: HiddenModel, G: AlphaSets, o: { trials: number; eps?: number; ub?: UpperBound; onTrial?: (k: number, r: HsviResult) => void }): HsviResult & { ub: UpperBound } {
+  const eps = o.eps ?? 1e-4, ub = o.ub ?? upperBound(om, G.length - 1);
+  let k = 0;
+  for (; k < o.trials; k++) {
+    const { lower, upper, gaps } = rootBounds(m, G, ub);
+    if (upper - lower <= eps) break;
+    let o0 = 0;
+    for (let j = 1; j < N_OBS; j++) if (gaps[j]! > gaps[o0]!) o0 = j;
+    explore(om, G, ub, 0, o0, initialBelief(m, o0), initialObs(m)[o0]!, eps);
+    o.onTrial?.(k + 1, { lower, upper, trials: k + 1 });
+  }
+  return { ...rootBounds(m, G, ub), trials: k, ub };
+}
