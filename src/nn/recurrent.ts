@@ -241,7 +241,7 @@ abstract class RecurrentBase extends Module {
     assertFiniteInput(x);
     const n = this.nameTable0;
     const w: LayerWeights = { wIh: this.param(n.wIh), wHh: this.param(n.wHh), bIh: this.paramOrNull(n.bIh), bHh: this.paramOrNull(n.bHh), wHr: this.paramOrNull(n.wHr) };
-    const s = streamStep(lstm ? 'lstm' : this.mode === 'gru' ? 'gru' : 'rnn', this.mode === 'rnn_relu' ? 'relu' : 'tanh', x, B, h, c, w);
+    const s = streamStep(cellSpec(this.mode).kind, this.mode === 'rnn_relu' ? 'relu' : 'tanh', x, B, h, c, w);
     if (s === null) return null;
     const st = unbatched ? [1, Hout] : [1, B, Hout];
     const output = new Tensor(s.y, this.batchFirst && !unbatched ? [B, 1, Hout] : st);
@@ -360,7 +360,7 @@ abstract class CellBase extends Module {
     if (c && lstm) this.checkState(c, 'c', unbatched, B, x);
     assertFiniteInput(x);
     const w: LayerWeights = { wIh, wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
-    const s = streamStep(lstm ? 'lstm' : this.mode === 'gru' ? 'gru' : 'rnn', this.layerOpts.nonlinearity, x, B, h ?? null, lstm ? c ?? null : null, w);
+    const s = streamStep(cellSpec(this.mode).kind, this.layerOpts.nonlinearity, x, B, h ?? null, lstm ? c ?? null : null, w);
     if (s !== null) {
       const shape = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
       return { h: new Tensor(s.h, shape), c: s.c ? new Tensor(s.c, shape) : undefined };

@@ -15,6 +15,7 @@ import { mul } from './elementwise.js';
 import { dropout, variationalMask } from './dropout.js';
 import { recurrentLayer, type LayerDirection, type LayerWeights } from './recurrent-layer.js';
 import { firstNonFinite } from './fused.js';
+import { cellSpec } from './cells.js';
 
 export type RecurrentMode = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
 
@@ -140,7 +141,7 @@ export function recurrent(mode: RecurrentMode, x: Tensor, state: RecurrentState 
       dirs.push({ h0: pick(h0, k), c0: c0 ? pick(c0, k) : null, w: weights[k]!, o });
     }
     // both directions in one op: the backend may run them at once (Backend.recurrentPair)
-    const rs = recurrentLayer(mode === 'lstm' ? 'lstm' : mode === 'gru' ? 'gru' : 'rnn', xt, dirs, mode === 'rnn_relu' ? 'relu' : 'tanh');
+    const rs = recurrentLayer(cellSpec(mode).kind, xt, dirs, mode === 'rnn_relu' ? 'relu' : 'tanh');
     const outs = rs.map((r) => r.output);
     for (const r of rs) {
       hs.push(r.h);
