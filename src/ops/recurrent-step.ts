@@ -45,9 +45,7 @@ interface Plan {
   ws: number;
   /** Zero initial states (never written: kernels do not write their inputs). */
   zh: Buf; zc: Buf | null;
-  inp: LstmInputs & { nonlinearity: RnnNonlinearity };
-  out: Record<string, Buf | null>;
-  /** The backend call of a step (inp, out above; its workspace set per step). */
+  /** The backend call of a step: inputs and outputs filled in per step, like its workspace. */
   call: RecurrentCall;
 }
 
@@ -78,12 +76,12 @@ function planFor(kind: CellKind, nonlinearity: RnnNonlinearity, x: Tensor, B: nu
     bHh: w.bHh ? w.bHh.data : null, wHr: w.wHr && lstm ? w.wHr.data : null, lengths: null, reverse: false, maskX: null,
     maskH: null, inference: true, nonlinearity,
   };
+  const out: Record<string, Buf | null> = { y: null, hN: null, cN: null, gates: null, c: null, h: null, m: null, q: null };
   const plan: Plan = {
     be, kind, nonlinearity, B, wIh: w.wIh, bIh: w.bIh, bHh: w.bHh, wHr: w.wHr ?? null, f64, nx: B * I, nh: B * Hout,
-    nc: lstm ? B * H : 0, saved: savedSizes(spec, 1, B, H, P), ws: wsSize(be, kind, like, 1, B, I, H, P), zh, zc, inp,
-    out: { y: null, hN: null, cN: null, gates: null, c: null, h: null, m: null, q: null }, call: null as unknown as RecurrentCall,
+    nc: lstm ? B * H : 0, saved: savedSizes(spec, 1, B, H, P), ws: wsSize(be, kind, like, 1, B, I, H, P), zh, zc,
+    call: { inp: inp as RecurrentCall['inp'], out: out as unknown as RecurrentCall['out'], g: null, ws: zh },
   };
-  plan.call = { inp: inp as RecurrentCall['inp'], out: plan.out as unknown as RecurrentCall['out'], g: null, ws: zh };
   plans.set(w.wHh, plan);
   return plan;
 }
@@ -99,7 +97,7 @@ export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Ten
   const f64 = p.f64;
   if ((x.data instanceof Float64Array) !== f64 || x.size !== p.nx || (h0 !== null && ((h0.data instanceof Float64Array) !== f64 || h0.size !== p.nh)) ||
       (c0 !== null && (p.nc === 0 || (c0.data instanceof Float64Array) !== f64 || c0.size !== p.nc))) return null;
-  const like = x.data, inp = p.inp, out = p.out, sv = p.saved;
+  const like = x.data, inp = p.call.inp, out = p.call.out as unknown as Record<string, Buf | null>, sv = p.saved;
   const s = savedBuffers(false, like, 0, sv[0] ?? 0, sv[1] ?? 0, sv[2] ?? 0, sv[3] ?? 0);
   const [y, hN, cN] = outputBuffers(like, p.nh, p.nh, p.nc);
   inp.x = like;
