@@ -15,7 +15,8 @@ import { recurrent, type RecurrentMode, type RecurrentState } from '../ops/recur
 import { gruLayer, lstmLayer, rnnLayer, type LayerWeights } from '../ops/recurrent-layer.js';
 import { cellSpec, gruUnit, lstmUnit, rnnUnit } from '../ops/cells.js';
 import { concat, permute, reshape, slice } from '../ops/shape.js';
-import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '../nn/recurrent.js';
+import { GRU, LSTM, RNN } from '../nn/recurrent.js';
+import { GRUCell, LSTMCell, RNNCell } from '../nn/cells.js';
 import { OptionError, ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape } from '../util/shape.js';
 

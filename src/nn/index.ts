@@ -1,9 +1,10 @@
 export { Module, type TensorLike } from './module.js';
 export { Linear, Embedding, Dropout, Conv1d, type Conv1dOptions } from './layers.js';
 export {
-  RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, maskToLengths,
-  type RecurrentModuleOptions, type ForwardOptions, type CellOptions,
+  RNN, LSTM, GRU, maskToLengths,
+  type RecurrentModuleOptions, type ForwardOptions,
 } from './recurrent.js';
+export { RNNCell, LSTMCell, GRUCell, type CellOptions } from './cells.js';
 export {
   RecurrentCell, Recurrent, scan, unbindTime,
   type CellState, type CellStepContext, type ScanOptions,

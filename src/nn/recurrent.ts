@@ -1,15 +1,14 @@
 /**
- * nn.RNN / nn.LSTM / nn.GRU and their single-step cells, weight-compatible with PyTorch:
+ * nn.RNN / nn.LSTM / nn.GRU (their single-step cells: cells.ts), weight-compatible with PyTorch:
  * the same state-dict keys (weight_ih_l0, bias_hh_l1_reverse, weight_hr_l0, ...), gate order,
  * initialisation U(−1/√H, 1/√H) and output/state conventions. Thin wrappers around the
  * functional `recurrent` op.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { assertFiniteInput, recurrent, type RecurrentMode, type RecurrentState, type VariationalDropout } from '../ops/recurrent.js';
-import { gruLayer, lstmLayer, rnnLayer, type LayerOptions, type LayerResult, type LayerWeights } from '../ops/recurrent-layer.js';
+import type { LayerWeights } from '../ops/recurrent-layer.js';
 import { cellSpec } from '../ops/cells.js';
 import { streamStep } from '../ops/recurrent-step.js';
-import { reshape } from '../ops/shape.js';
 import { Module } from './module.js';
 import { uniformParam } from './init.js';
 import { globalRng, type Rng } from '../util/rng.js';
@@ -55,13 +54,13 @@ export interface ForwardOptions {
 const FORWARD_KEYS = ['state', 'lengths', 'mask'];
 const MODULE_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'projSize', 'forgetBias', 'nonlinearity', 'variational', 'rng'];
 
-function checkKeys(where: string, opts: object, allowed: readonly string[]): void {
+export function checkKeys(where: string, opts: object, allowed: readonly string[]): void {
   for (const k of Object.keys(opts)) {
     if (!allowed.includes(k)) throw new OptionError(where, `one of ${allowed.join(', ')}`, `unknown option "${k}"`);
   }
 }
 
-function checkNonlinearity(where: string, v: unknown): void {
+export function checkNonlinearity(where: string, v: unknown): void {
   if (v !== undefined && v !== 'tanh' && v !== 'relu') throw new ValueError(where, 'nonlinearity "tanh" or "relu"', JSON.stringify(v));
 }
 
@@ -69,7 +68,7 @@ function checkRate(where: string, name: string, p: number | undefined): void {
   if (p !== undefined && !(p >= 0 && p < 1)) throw new ValueError(where, `${name} a rate in [0, 1)`, String(p));
 }
 
-function checkSizes(where: string, sizes: [string, number][]): void {
+export function checkSizes(where: string, sizes: [string, number][]): void {
   for (const [k, v] of sizes) if (!Number.isInteger(v) || v < 1) throw new ValueError(where, `${k} a positive integer`, String(v));
 }
 
@@ -241,10 +240,10 @@ abstract class RecurrentBase extends Module {
     assertFiniteInput(x);
     const n = this.nameTable0;
     const w: LayerWeights = { wIh: this.param(n.wIh), wHh: this.param(n.wHh), bIh: this.paramOrNull(n.bIh), bHh: this.paramOrNull(n.bHh), wHr: this.paramOrNull(n.wHr) };
-    const s = streamStep(cellSpec(this.mode).kind, this.mode === 'rnn_relu' ? 'relu' : 'tanh', x, B, h, c, w);
+    const s = streamStep(cellSpec(this.mode).kind, this.mode === 'rnn_relu' ? 'relu' : 'tanh', x, B, h, c, w, true);
     if (s === null) return null;
     const st = unbatched ? [1, Hout] : [1, B, Hout];
-    const output = new Tensor(s.y, this.batchFirst && !unbatched ? [B, 1, Hout] : st);
+    const output = new Tensor(s.y!, this.batchFirst && !unbatched ? [B, 1, Hout] : st);
     if (s.c === null) return { output, state: { h: new Tensor(s.h, st) } };
     return { output, state: { h: new Tensor(s.h, st), c: new Tensor(s.c, unbatched ? [1, H] : [1, B, H]) } };
   }
@@ -304,124 +303,5 @@ export class LSTM extends RecurrentBase {
 export class GRU extends RecurrentBase {
   constructor(inputSize: number, hiddenSize: number, opts: RecurrentModuleOptions = {}) {
     super('gru', inputSize, hiddenSize, opts);
-  }
-}
-
-export interface CellOptions {
-  bias?: boolean;
-  nonlinearity?: 'tanh' | 'relu';
-  rng?: Rng;
-}
-
-/** Shared single-step cell: PyTorch names weight_ih, weight_hh, bias_ih, bias_hh. */
-abstract class CellBase extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  /** Which recurrence this cell runs (rnn_tanh, rnn_relu, lstm, gru). */
-  readonly mode: RecurrentMode;
-
-  constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, opts: CellOptions) {
-    super();
-    checkKeys(this.constructor.name, opts, mode.startsWith('rnn') ? ['bias', 'nonlinearity', 'rng'] : ['bias', 'rng']);
-    checkNonlinearity(this.constructor.name, opts.nonlinearity);
-    checkSizes(this.constructor.name, [['inputSize', inputSize], ['hiddenSize', hiddenSize]]);
-    this.mode = mode;
-    this.inputSize = inputSize;
-    this.hiddenSize = hiddenSize;
-    this.layerOpts = { nonlinearity: mode === 'rnn_relu' ? 'relu' : 'tanh' };
-    const G = cellSpec(mode).gates * hiddenSize;
-    const k = 1 / Math.sqrt(hiddenSize);
-    const rng = opts.rng ?? globalRng();
-    this.registerParameter('weight_ih', uniformParam([G, inputSize], k, rng));
-    this.registerParameter('weight_hh', uniformParam([G, hiddenSize], k, rng));
-    if (opts.bias ?? true) {
-      this.registerParameter('bias_ih', uniformParam([G], k, rng));
-      this.registerParameter('bias_hh', uniformParam([G], k, rng));
-    }
-  }
-
-  /** Options of the layer op for this cell (the nonlinearity of an Elman cell), built once. */
-  private readonly layerOpts: LayerOptions & { nonlinearity: 'tanh' | 'relu' };
-
-  /**
-   * One step: x (B, I) or (I); state h (B, H) [c (B, H)] or unbatched; zeros when omitted. Without a
-   * graph to record it is one streamed step (ops/recurrent-step.ts); else the layer op on T = 1 (not
-   * `recurrent`: a single layer and direction needs none of its stacking, layout and option handling).
-   */
-  protected stepCell(x: Tensor, h?: Tensor | null, c?: Tensor | null): { h: Tensor; c?: Tensor } {
-    const unbatched = x.ndim === 1;
-    const I = this.inputSize;
-    if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== I) throw new ShapeError(this.constructor.name, `input (B, ${I}) or (${I})`, fmtShape(x.shape));
-    const wIh = this.param('weight_ih');
-    if (x.dtype !== wIh.dtype) throw new ValueError(this.constructor.name, `input of the parameters' dtype ${wIh.dtype} (convert the cell with toDType)`, x.dtype);
-    const B = unbatched ? 1 : x.shape[0]!;
-    const lstm = this.mode === 'lstm';
-    if (h) this.checkState(h, 'h', unbatched, B, x);
-    if (c && lstm) this.checkState(c, 'c', unbatched, B, x);
-    assertFiniteInput(x);
-    const w: LayerWeights = { wIh, wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
-    const s = streamStep(cellSpec(this.mode).kind, this.layerOpts.nonlinearity, x, B, h ?? null, lstm ? c ?? null : null, w);
-    if (s !== null) {
-      const shape = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
-      return { h: new Tensor(s.h, shape), c: s.c ? new Tensor(s.c, shape) : undefined };
-    }
-    const H = this.hiddenSize;
-    const x3 = reshape(x, [1, B, I]);
-    const h0 = this.stateIn(h, unbatched, B, x);
-    let r: LayerResult;
-    if (lstm) r = lstmLayer(x3, h0, this.stateIn(c, unbatched, B, x), w, this.layerOpts);
-    else if (this.mode === 'gru') r = gruLayer(x3, h0, w, this.layerOpts);
-    else r = rnnLayer(x3, h0, w, this.layerOpts);
-    if (!unbatched) return { h: r.h, c: r.c };
-    return { h: reshape(r.h, [H]), c: r.c ? reshape(r.c, [H]) : undefined };
-  }
-
-  /** Throws unless a given state h or c is (B, H), or (H) unbatched, of x's dtype. */
-  private checkState(t: Tensor, n: string, unbatched: boolean, B: number, x: Tensor): void {
-    const H = this.hiddenSize;
-    const ok = unbatched ? t.ndim === 1 && t.shape[0] === H : t.ndim === 2 && t.shape[0] === B && t.shape[1] === H;
-    if (!ok) throw new ShapeError(`${this.constructor.name}: ${n}`, fmtShape(unbatched ? [H] : [B, H]), fmtShape(t.shape));
-    if (t.dtype !== x.dtype) throw new ValueError(`${this.constructor.name}: ${n}`, `dtype ${x.dtype}`, t.dtype);
-  }
-
-  /** A (checked) state as (B, H) for the layer op (a view when unbatched); zeros when absent. */
-  private stateIn(t: Tensor | null | undefined, unbatched: boolean, B: number, x: Tensor): Tensor {
-    if (!t) return zerosLike(x, [B, this.hiddenSize]);
-    return unbatched ? reshape(t, [1, this.hiddenSize]) : t;
-  }
-}
-
-function zerosLike(x: Tensor, shape: number[]): Tensor {
-  return new Tensor(x.dtype === 'float64' ? new Float64Array(shape.reduce((a, b) => a * b, 1)) : new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
-}
-
-/** One Elman RNN step, for streaming inference with a carried state. */
-export class RNNCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super(opts.nonlinearity === 'relu' ? 'rnn_relu' : 'rnn_tanh', inputSize, hiddenSize, opts);
-  }
-  forward(x: Tensor, h?: Tensor | null): { h: Tensor } {
-    return { h: this.stepCell(x, h).h };
-  }
-}
-
-/** One LSTM step (i, f, g, o), for streaming inference with a carried state. */
-export class LSTMCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super('lstm', inputSize, hiddenSize, opts);
-  }
-  forward(x: Tensor, state?: { h: Tensor; c: Tensor } | null): { h: Tensor; c: Tensor } {
-    const r = this.stepCell(x, state?.h, state?.c);
-    return { h: r.h, c: r.c! };
-  }
-}
-
-/** One GRU step (r, z, n), for streaming inference with a carried state. */
-export class GRUCell extends CellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: CellOptions = {}) {
-    super('gru', inputSize, hiddenSize, opts);
-  }
-  forward(x: Tensor, h?: Tensor | null): { h: Tensor } {
-    return { h: this.stepCell(x, h).h };
   }
 }

@@ -24,9 +24,9 @@ import { SLOTS, checkCommon, gateRows, outputBuffers, savedBuffers, wsSize, type
 import { runCall } from '../kernels/recurrent-call.js';
 import { workspace } from './scratch.js';
 
-/** A step's outputs: y (B, Hout), h (B, Hout), c (B, H) (LSTM; else null), fresh buffers. */
+/** A step's outputs: y (B, Hout) (null unless asked for), h (B, Hout), c (B, H) (LSTM; else null), fresh buffers. */
 export interface StepOutputs {
-  y: Buf;
+  y: Buf | null;
   h: Buf;
   c: Buf | null;
 }
@@ -88,10 +88,12 @@ function planFor(kind: CellKind, nonlinearity: RnnNonlinearity, x: Tensor, B: nu
 
 /**
  * One step: x (B·I elements), h0 (B·Hout) and, for the LSTM, c0 (B·H) as (B, ·) in any shape the
- * caller checked, null = zeros. Returns fresh y, hN, cN buffers, or null when the step is not one this
- * path takes (a graph to record, another dtype, an empty batch): the caller then runs the layer op.
+ * caller checked, null = zeros. Returns fresh y (withY; a cell has no use for it), hN, cN buffers, or
+ * null when the step is not one this path takes (a graph to record, another dtype, an empty batch): the
+ * caller then runs the layer op. Without y the kernel writes its y (the same values as hN) into hN.
  */
-export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Tensor, B: number, h0: Tensor | null, c0: Tensor | null, w: LayerWeights): StepOutputs | null {
+export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Tensor, B: number, h0: Tensor | null, c0: Tensor | null, w: LayerWeights,
+  withY: boolean): StepOutputs | null {
   if (B < 1 || !needsNoGrad(x, h0, c0, w)) return null;
   const p = planFor(kind, nonlinearity, x, B, w);
   const f64 = p.f64;
@@ -99,14 +101,14 @@ export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Ten
       (c0 !== null && (p.nc === 0 || (c0.data instanceof Float64Array) !== f64 || c0.size !== p.nc))) return null;
   const like = x.data, inp = p.call.inp, out = p.call.out as unknown as Record<string, Buf | null>, sv = p.saved;
   const s = savedBuffers(false, like, 0, sv[0] ?? 0, sv[1] ?? 0, sv[2] ?? 0, sv[3] ?? 0);
-  const [y, hN, cN] = outputBuffers(like, p.nh, p.nh, p.nc);
+  const [y, hN, cN] = outputBuffers(like, withY ? p.nh : 0, p.nh, p.nc);
   inp.x = like;
   // the weights' arrays as they are now (the backend notices a replaced one; its contents are read anyway)
   inp.wIh = w.wIh.data; inp.wHh = w.wHh.data; inp.bIh = w.bIh ? w.bIh.data : null; inp.bHh = w.bHh ? w.bHh.data : null;
   if (p.kind === 'lstm') inp.wHr = w.wHr ? w.wHr.data : null;
   inp.h0 = h0 === null ? p.zh : h0.data;
   if (p.zc !== null) inp.c0 = c0 === null ? p.zc : c0.data;
-  out.y = y; out.hN = hN; out.cN = cN;
+  out.y = withY ? y : hN; out.hN = hN; out.cN = cN;
   const at = SLOTS[p.kind];
   out.gates = at[0]! < 0 ? null : s[at[0]!]!;
   out.c = at[1]! < 0 ? null : s[at[1]!]!;
@@ -119,5 +121,5 @@ export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Ten
   inp.x = inp.h0 = p.zh;
   if (p.zc !== null) inp.c0 = p.zc;
   out.y = out.hN = out.cN = null;
-  return { y, h: hN, c: cN };
+  return { y: withY ? y : null, h: hN, c: cN };
 }

@@ -164,8 +164,7 @@ export function makeRecurrentMethods(addon: any, options: RecurrentMethodOptions
   const pairDims = (kind: CellKind, inp: RecurrentCall['inp'], d: typeof dims): Int32Array =>
     setDims(inp, kind === 'lstm' ? inp.P : 0, kind === 'rnn' ? nonlinearityCode(`${kind}Pair`, inp) : 0, d);
   const src = (v: unknown): Source => v as Source;
-  // an addon built before stepPrepare existed (a stale build/) runs every call through the general entry points
-  const step = typeof a.stepPrepare === 'function' ? stepRunner(a, tasks) : null;
+  const step = stepRunner(a, tasks);
 
   return {
     recurrentWorkspace(kind, d) {
@@ -174,16 +173,16 @@ export function makeRecurrentMethods(addon: any, options: RecurrentMethodOptions
       return a.recurrentWorkspace(k, d.T, d.B, d.I, d.H, kind === 'lstm' ? d.P : 0);
     },
     lstmForward: (inp: LstmInputs, out: LstmForwardOut, ws: Buf) =>
-      step && isStep(inp) ? step(KIND.lstm, inp, 0, out.y, out.hN, out.cN, ws) : call.lstmForward(setDims(inp, inp.P, 0), src(inp), ws, src(out), null),
+      isStep(inp) ? step(KIND.lstm, inp, 0, out.y, out.hN, out.cN, ws) : call.lstmForward(setDims(inp, inp.P, 0), src(inp), ws, src(out), null),
     lstmBackward: (inp: LstmInputs, saved: LstmForwardOut, g: LstmGrads, ws: Buf) =>
       call.lstmBackward(setDims(inp, inp.P, 0), src(inp), ws, src(saved), src(g)),
     gruForward: (inp: RecurrentInputs, out: GruForwardOut, ws: Buf) =>
-      step && isStep(inp) ? step(KIND.gru, inp, 0, out.y, out.hN, null, ws) : call.gruForward(setDims(inp, 0, 0), src(inp), ws, src(out), null),
+      isStep(inp) ? step(KIND.gru, inp, 0, out.y, out.hN, null, ws) : call.gruForward(setDims(inp, 0, 0), src(inp), ws, src(out), null),
     gruBackward: (inp: RecurrentInputs, saved: GruForwardOut, g: GruGrads, ws: Buf) =>
       call.gruBackward(setDims(inp, 0, 0), src(inp), ws, src(saved), src(g)),
     rnnForward: (inp: RnnInputs, out: RnnForwardOut, ws: Buf) => {
       const relu = nonlinearityCode('rnnForward', inp);
-      if (step && isStep(inp)) return step(KIND.rnn, inp, relu, out.y, out.hN, null, ws);
+      if (isStep(inp)) return step(KIND.rnn, inp, relu, out.y, out.hN, null, ws);
       call.rnnForward(setDims(inp, 0, relu), src(inp), ws, src(out), null);
     },
     rnnBackward: (inp: RnnInputs, saved: RnnForwardOut, g: RnnGrads, ws: Buf) =>
