@@ -39,20 +39,19 @@ static int64_t extent(int64_t off, int64_t rows, int64_t cols, int64_t ld) {
 }
 
 static int check_mat(napi_env env, const char *name, const rc_f32 *m, int off, int rows, int cols, int ld) {
+  const int64_t need = extent(off, rows, cols, ld);
+  if (ld >= (cols > 1 ? cols : 1) && need <= (int64_t)m->n) return 0;
+  /* the messages are formatted only here: three snprintf per call were ~10 % of a head GEMM at batch 1 */
   char where[32], exp[96], got[64];
   snprintf(where, sizeof where, "gemm.%s", name);
   if (ld < (cols > 1 ? cols : 1)) {
     snprintf(exp, sizeof exp, "a leading dimension >= %d", cols);
     snprintf(got, sizeof got, "%d", ld);
-    return rc_throw(env, RC_E_SHAPE, where, exp, got);
-  }
-  const int64_t need = extent(off, rows, cols, ld);
-  if (need > (int64_t)m->n) {
+  } else {
     snprintf(exp, sizeof exp, "at least %lld elements", (long long)need);
     snprintf(got, sizeof got, "%zu", m->n);
-    return rc_throw(env, RC_E_SHAPE, where, exp, got);
   }
-  return 0;
+  return rc_throw(env, RC_E_SHAPE, where, exp, got);
 }
 
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
