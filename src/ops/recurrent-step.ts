@@ -20,9 +20,8 @@ import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from '../autograd/engine.js';
 import { CELLS, savedSizes, type CellKind } from './cells.js';
-import { SLOTS, checkCommon, gateRows, outputBuffers, savedBuffers, wsSize, type LayerWeights } from './recurrent-layer.js';
+import { SLOTS, checkCommon, gateRows, outputBuffers, wsSize, type LayerWeights } from './recurrent-layer.js';
 import { runCall } from '../kernels/recurrent-call.js';
-import { workspace } from './scratch.js';
 
 /** A step's outputs: y (B, Hout) (null unless asked for), h (B, Hout), c (B, H) (LSTM; else null), fresh buffers. */
 export interface StepOutputs {
@@ -39,13 +38,15 @@ interface Plan {
   B: number;
   wIh: Tensor; bIh: Tensor | null; bHh: Tensor | null; wHr: Tensor | null;
   f64: boolean;
-  /** Elements of x, h0, c0 (c0: 0 for a GRU / RNN) and of the saved buffers the contract asks for. */
+  /** Elements of x, h0, c0 (c0: 0 for a GRU / RNN). */
   nx: number; nh: number; nc: number;
-  saved: number[];
-  ws: number;
   /** Zero initial states (never written: kernels do not write their inputs). */
   zh: Buf; zc: Buf | null;
-  /** The backend call of a step: inputs and outputs filled in per step, like its workspace. */
+  /**
+   * The backend call of a step: x, h0, c0 and y, hN, cN filled in per step; its workspace and the saved
+   * buffers the contract asks for (an inference step leaves them unwritten or as scratch) are the
+   * plan's own, a few KB, so that a step looks nothing up in the ops' buffer pool.
+   */
   call: RecurrentCall;
 }
 
@@ -76,11 +77,13 @@ function planFor(kind: CellKind, nonlinearity: RnnNonlinearity, x: Tensor, B: nu
     bHh: w.bHh ? w.bHh.data : null, wHr: w.wHr && lstm ? w.wHr.data : null, lengths: null, reverse: false, maskX: null,
     maskH: null, inference: true, nonlinearity,
   };
-  const out: Record<string, Buf | null> = { y: null, hN: null, cN: null, gates: null, c: null, h: null, m: null, q: null };
+  const sv = savedSizes(spec, 1, B, H, P).map((n) => (n > 0 ? zeros(n) : null));
+  const at = SLOTS[kind], pick = (k: number): Buf | null => (k < 0 ? null : sv[k]!);
+  const out: Record<string, Buf | null> = { y: null, hN: null, cN: null, gates: pick(at[0]!), c: pick(at[1]!), h: pick(at[2]!), m: pick(at[3]!), q: pick(at[4]!) };
   const plan: Plan = {
     be, kind, nonlinearity, B, wIh: w.wIh, bIh: w.bIh, bHh: w.bHh, wHr: w.wHr ?? null, f64, nx: B * I, nh: B * Hout,
-    nc: lstm ? B * H : 0, saved: savedSizes(spec, 1, B, H, P), ws: wsSize(be, kind, like, 1, B, I, H, P), zh, zc,
-    call: { inp: inp as RecurrentCall['inp'], out: out as unknown as RecurrentCall['out'], g: null, ws: zh },
+    nc: lstm ? B * H : 0, zh, zc,
+    call: { inp: inp as RecurrentCall['inp'], out: out as unknown as RecurrentCall['out'], g: null, ws: zeros(wsSize(be, kind, like, 1, B, I, H, P)) },
   };
   plans.set(w.wHh, plan);
   return plan;
@@ -99,8 +102,7 @@ export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Ten
   const f64 = p.f64;
   if ((x.data instanceof Float64Array) !== f64 || x.size !== p.nx || (h0 !== null && ((h0.data instanceof Float64Array) !== f64 || h0.size !== p.nh)) ||
       (c0 !== null && (p.nc === 0 || (c0.data instanceof Float64Array) !== f64 || c0.size !== p.nc))) return null;
-  const like = x.data, inp = p.call.inp, out = p.call.out as unknown as Record<string, Buf | null>, sv = p.saved;
-  const s = savedBuffers(false, like, 0, sv[0] ?? 0, sv[1] ?? 0, sv[2] ?? 0, sv[3] ?? 0);
+  const like = x.data, inp = p.call.inp, out = p.call.out as unknown as Record<string, Buf | null>;
   const [y, hN, cN] = outputBuffers(like, withY ? p.nh : 0, p.nh, p.nc);
   inp.x = like;
   // the weights' arrays as they are now (the backend notices a replaced one; its contents are read anyway)
@@ -109,13 +111,6 @@ export function streamStep(kind: CellKind, nonlinearity: RnnNonlinearity, x: Ten
   inp.h0 = h0 === null ? p.zh : h0.data;
   if (p.zc !== null) inp.c0 = c0 === null ? p.zc : c0.data;
   out.y = withY ? y : hN; out.hN = hN; out.cN = cN;
-  const at = SLOTS[p.kind];
-  out.gates = at[0]! < 0 ? null : s[at[0]!]!;
-  out.c = at[1]! < 0 ? null : s[at[1]!]!;
-  out.h = at[2]! < 0 ? null : s[at[2]!]!;
-  out.m = at[3]! < 0 ? null : s[at[3]!]!;
-  out.q = at[4]! < 0 ? null : s[at[4]!]!;
-  p.call.ws = workspace(like, p.ws);
   runCall(p.be, p.kind, p.call);
   // keep nothing of this step alive through the plan
   inp.x = inp.h0 = p.zh;
