@@ -136,14 +136,18 @@ static void pre_task(void *vctx, int task) {
   }
 }
 
+/* Weights (floats, gate rows × (Hout + I)) from which a step's columns are split over the pool; smaller
+ * steps run on the calling thread. A split pays only when the dot products take much longer than the
+ * hand-off, which costs ~1.5–2 µs per step (the pool's ~0.5 µs plus the lines of x, h, the biases and the
+ * call's structs that the worker reads from the caller's core). Measured at real-time priority on 2 cores
+ * (one process, forced 1 vs 2 tasks): LSTM I = 32, H = 128 (W4, 82K floats) 4.16 vs 4.03 µs per step,
+ * H = 192 (172K) 8.07 vs 7.13; the whole W4 job unsplit vs split 1.11x / 0.99x (cell), 1.02x / 1.02x
+ * (LSTM.forward) in wall time at half the CPU (bench/w4-ab.ts, two runs). */
+#define RC_STEP_SPLIT_FLOATS 131072.0
+
 void rc_unpacked_pre(const rc_rin *in, const rc_fplan *f, const float *const *xr, const float *const *hr) {
   const int GA = rc_na(in->kind) * in->H;
-  /* Tiny steps stay on the calling thread: a batch-1 LSTM step at H = 128, I = 32 (327 KB of weights,
-   * ~3–4 µs from L2) split over two threads saves ~1.5 µs of wall time per step but keeps the worker
-   * spinning between calls (a second core busy all the time: 2× the CPU per step, and on a loaded
-   * machine a hand-off to a descheduled worker). Only weights of >= 1 MB (the size at which the
-   * weight packing goes parallel, recurrent_plan.c), read from L3 by one core, are split. */
-  int nth = in->tasks >= 1 ? in->tasks : (double)GA * (in->Hout + in->I) >= RC_SPLIT_STEP_FLOATS ? rc_pool_threads() : 1;
+  int nth = in->tasks >= 1 ? in->tasks : (double)GA * (in->Hout + in->I) >= RC_STEP_SPLIT_FLOATS ? rc_pool_threads() : 1;
   if (nth > GA / 64) nth = GA / 64;
   if (nth < 1) nth = 1;
   const int ncol = ((GA + nth - 1) / nth + 15) / 16 * 16;

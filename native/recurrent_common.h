@@ -163,11 +163,10 @@ void rc_rows_gemm(const rc_path *P, int rows, int N, int K, const float *Ap, lon
  * LSTM / RNN [x | h]·[W_ih | W_hh]ᵀ; GRU [r, z] of [x | h], then h·W_hnᵀ, then x·W_inᵀ. xr[b], hr[b]:
  * the (masked) rows. Dot products on the weights as they are, the columns split over the pool when it
  * has threads (each thread then keeps its share of the weights in its own L2 across streaming calls). */
-/* Weights (floats, gate rows × (Hout + I)) from which a T = 1, B <= 2 step, and the weight packing of a
- * call, are split over the pool; smaller ones run on the calling thread. W4 (81,920 floats) is split:
- * on a quiet 2-core machine 8.7-8.9 vs 9.8-10.0 µs per step in wall time (bench/ab.ts, two runs with
- * the order swapped), at about twice the CPU; a step of a few KB of weights costs more to hand off. */
-#define RC_SPLIT_STEP_FLOATS 65536.0
+/* Weights (floats, gate rows × (Hout + I)) from which the weight packing of a call is split over the pool;
+ * smaller ones are packed on the calling thread (a T = 1, B <= 2 step: RC_STEP_SPLIT_FLOATS,
+ * recurrent_common.c). */
+#define RC_SPLIT_PACK_FLOATS 65536.0
 void rc_unpacked_pre(const rc_rin *in, const rc_fplan *f, const float *const *xr, const float *const *hr);
 /* Backward: store the task's dA rows (rows × GA, row stride GA) of step t = t_lo + tl of the chunk. */
 void rc_store_dap(const rc_rin *in, const rc_bplan *b, int tl, int b0, int rows, const float *dA);

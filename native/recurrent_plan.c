@@ -176,7 +176,7 @@ void rc_fplan_init(const rc_rin *in, int infer, rc_fplan *f) {
   const int Hc = (in->H + f->NR - 1) / f->NR;
   /* over the pool only when big (W2: 393K floats, ~0.1 ms): a hand-off to a worker that the OS then
    * deschedules costs more than a small packing */
-  int nth = (double)d.G * d.Kt < RC_SPLIT_STEP_FLOATS ? 1 : rc_pool_threads();
+  int nth = (double)d.G * d.Kt < RC_SPLIT_PACK_FLOATS ? 1 : rc_pool_threads();
   if (nth > Hc) nth = Hc;
   pack_ctx x = {in, f, nth < 1 ? 1 : nth};
   rc_run(x.nth, pack_task, &x);

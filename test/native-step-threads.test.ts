@@ -1,8 +1,8 @@
 /**
  * Which streamed steps wake the native pool's workers (native/recurrent_common.c rc_unpacked_pre,
- * RC_SPLIT_STEP_FLOATS): a batch-1 step on small weights (LSTM I = 16, H = 64, 80 KB) runs on the
- * calling thread alone, one on weights of >= 256 KB (W4: I = 32, H = 128) is split over the pool; both give the same bits
- * as a pool of one thread. Counted with the addon's poolJobs() (jobs that reached the workers), with
+ * RC_STEP_SPLIT_FLOATS = 128K floats): a batch-1 step on smaller weights (LSTM I = 16, H = 64; W4's I = 32,
+ * H = 128, 82K floats) runs on the calling thread alone, one on larger weights (I = 32, H = 192, 172K floats)
+ * is split over the pool; both give the same bits as a pool of one thread. Counted with the addon's poolJobs() (jobs that reached the workers), with
  * the pool set to 2 threads whatever the machine has; skipped without a built addon.
  */
 import { test } from 'node:test';
@@ -47,18 +47,19 @@ function withPool<R>(threads: number, fn: () => R): R {
 const lstm = (I: number, H: number): LSTMCell => new LSTMCell(I, H, { rng: new Rng(1) });
 const gru = (I: number, H: number): GRUCell => new GRUCell(I, H, { rng: new Rng(1) });
 
-test('a batch-1 step on small weights (LSTM I = 16, H = 64) never wakes a worker', { skip }, () => {
+test('a batch-1 step on weights under 128K floats (LSTM I = 16, H = 64; W4) never wakes a worker', { skip }, () => {
   const two = withPool(2, () => stream(lstm, 16, 64, 50));
   assert.equal(two.jobs, 0);
+  assert.equal(withPool(2, () => stream(lstm, 32, 128, 5)).jobs, 0, 'W4: 4·128·(128 + 32) = 81,920 floats');
   const g = withPool(2, () => stream(gru, 16, 64, 20));
   assert.equal(g.jobs, 0, 'GRU step');
 });
 
-test('a batch-1 step on >= 256 KB of weights (W4) is split over the pool, with the bits of one thread', { skip }, () => {
-  // LSTM I = 32, H = 128: 4·128·(128 + 32) = 81,920 floats (320 KB)
-  const two = withPool(2, () => stream(lstm, 32, 128, 5));
+test('a batch-1 step on >= 128K floats of weights is split over the pool, with the bits of one thread', { skip }, () => {
+  // LSTM I = 32, H = 192: 4·192·(192 + 32) = 172,032 floats (672 KB)
+  const two = withPool(2, () => stream(lstm, 32, 192, 5));
   assert.ok(two.jobs >= 5, `${two.jobs} jobs for 5 steps`);
-  const one = withPool(1, () => stream(lstm, 32, 128, 5));
+  const one = withPool(1, () => stream(lstm, 32, 192, 5));
   assert.equal(one.jobs, 0);
   assert.deepEqual(two.h, one.h);
 });
