@@ -228,7 +228,7 @@ T512 static void dots_framed(const float *a1, const float *B1, long ldb1, long K
   frame_t f1, f2;
   frame(&f1, a1, B1, ldb1, K1, b1);
   if (K2 > 0) frame(&f2, a2, B2, ldb2, K2, b2);
-  else f2.d = f2.nq = 0;
+  else f2 = (frame_t){.base = NULL, .nq = 0, .d = 0};
   const int r12 = (f1.d - f2.d) & 15, r2 = f2.d;
   for (int j = 0; j < n; j += 16) {
     const int nb = n - j < 16 ? n - j : 16;
