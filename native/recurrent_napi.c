@@ -386,10 +386,10 @@ napi_value rc_step_run(napi_env env, napi_callback_info info) {
   rc_rout o;
   memset(&o, 0, sizeof o);
   if (f32(&a, S_X, "x", B * in.I, 0, &in.x) || f32(&a, S_H0, "h0", B * in.Hout, 0, &in.h0) ||
-      f32(&a, S_C0, "c0", B * in.H, !lstm, &in.c0) || f32(&a, S_Y, "y", B * in.Hout, 0, (const float **)&o.y) ||
+      f32(&a, S_C0, "c0", B * in.H, !lstm, &in.c0) || f32(&a, S_Y, "y", B * in.Hout, 1, (const float **)&o.y) ||
       f32(&a, S_HN, "hN", B * in.Hout, 0, (const float **)&o.hN) || f32(&a, S_CN, "cN", B * in.H, !lstm, (const float **)&o.cN))
     return NULL;
   if (!lstm) in.c0 = NULL, o.cN = NULL;
-  rc_rec_fwd(&in, &o); /* o.gates == o.h == NULL: inference */
+  rc_rec_fwd(&in, &o); /* o.gates == o.h == NULL: inference; o.y NULL: no y */
   return NULL;
 }

@@ -77,3 +77,24 @@ test('bad handles, short buffers and non-step shapes throw typed errors', { skip
   assert.throws(() => run(h, f(I), f(H), null, f(H), f(H), f(H)), /c0/);
   run(h, f(I), f(H), f(H), f(H), f(H), f(H));
 });
+
+test('a step without y (a cell: y null) gives the hN, cN of a step with one', { skip }, () => {
+  const run = addon!['stepRun'] as (...args: unknown[]) => void;
+  const prepare = addon!['stepPrepare'] as (...args: unknown[]) => object;
+  const ws = (I: number, H: number): Float32Array => new Float32Array((addon!['recurrentWorkspace'] as (...a: number[]) => number)(0, 1, 1, I, H, 0));
+  for (const P of [0, 3]) {
+    const inp = setup({ kind: 'lstm', T: 1, B: 1, I: 5, H: 6, P, seed: 4 });
+    const Hout = P || 6;
+    const h = prepare(0, Int32Array.of(1, 1, 5, 6, P, 0, 0, 0), inp.x, inp.h0, inp.c0, inp.wIh, inp.wHh, inp.bIh, inp.bHh, inp.wHr, null, null, null, ws(5, 6));
+    const out = (withY: boolean): Float32Array[] => {
+      const y = new Float32Array(Hout).fill(Number.NaN), hN = new Float32Array(Hout), cN = new Float32Array(6);
+      run(h, inp.x, inp.h0, inp.c0, withY ? y : null, hN, cN);
+      return [y, hN, cN];
+    };
+    const [y, hN, cN] = out(true);
+    const [y0, hN0, cN0] = out(false);
+    assert.deepEqual([hN0, cN0], [hN, cN], `P = ${P}`);
+    assert.deepEqual(y, hN, 'y = hN on one step');
+    assert.ok(y0.every(Number.isNaN), 'no y written');
+  }
+});

@@ -48,7 +48,8 @@ export interface RecurrentAddon {
   rnnBackward(...args: unknown[]): void;
   /** native/recurrent.h: a streamed inference step checked once (kind, then the head's arguments). */
   stepPrepare(kind: number, ...head: unknown[]): object;
-  stepRun(handle: object, x: Buf, h0: Buf, c0: Buf | null, y: Buf, hN: Buf, cN: Buf | null): void;
+  /** y null: not written. */
+  stepRun(handle: object, x: Buf, h0: Buf, c0: Buf | null, y: Buf | null, hN: Buf, cN: Buf | null): void;
 }
 
 export interface RecurrentMethodOptions {
@@ -137,7 +138,8 @@ function stepRunner(a: RecurrentAddon, tasks: number): (kind: number, inp: StepI
         p.wIh !== inp.wIh || p.bIh !== inp.bIh || p.bHh !== inp.bHh || p.wHr !== (inp.wHr ?? null) || p.ws !== ws || p.n !== total(inp, ws)) {
       p = prepare(kind, inp, relu, ws);
     }
-    a.stepRun(p.handle, inp.x, inp.h0, inp.c0 ?? null, y, hN, cN);
+    // y given as hN (a cell's step, ops/recurrent-step.ts): the same values, written once
+    a.stepRun(p.handle, inp.x, inp.h0, inp.c0 ?? null, y === hN ? null : y, hN, cN);
   };
 }
 
