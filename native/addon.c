@@ -83,6 +83,30 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- parameter storage ---------------------------------------------------------------------- */
+
+/* alignedZeros(n): a Float32Array of n zeros whose data starts on a 64-byte boundary (an ArrayBuffer 64
+ * bytes longer, viewed from the first aligned byte). Parameters live in these: the batch-1 dot products
+ * read aligned weight rows without split loads (kern_avx512.c; W4's step 2.5 vs 3.5 µs, bench/w4-kernel.c). */
+static napi_value js_aligned_zeros(napi_env env, napi_callback_info info) {
+  napi_value a[1], ab, out;
+  int n;
+  void *data = NULL;
+  if (rc_args(env, info, 1, a, "alignedZeros") || rc_get_int(env, a[0], 0, (0x7fffffff - 64) / 4, &n, "alignedZeros.n")) return NULL;
+  const size_t bytes = (size_t)n * sizeof(float) + 64;
+  if (napi_create_arraybuffer(env, bytes, &data, &ab) != napi_ok || data == NULL) {
+    rc_throw(env, RC_E_VALUE, "alignedZeros", "memory for the buffer", "none");
+    return NULL;
+  }
+  memset(data, 0, bytes);
+  const size_t off = (64 - ((uintptr_t)data & 63)) & 63;
+  if (napi_create_typedarray(env, napi_float32_array, (size_t)n, ab, off, &out) != napi_ok) {
+    rc_throw(env, RC_E_VALUE, "alignedZeros", "a Float32Array view", "napi_create_typedarray failed");
+    return NULL;
+  }
+  return out;
+}
+
 /* ---- unary ------------------------------------------------------------------------------- */
 
 static napi_value js_unary(napi_env env, napi_callback_info info) {
@@ -214,6 +238,7 @@ static void export_fn(napi_env env, napi_value exports, const char *name, napi_c
 
 NAPI_MODULE_INIT() {
   export_fn(env, exports, "gemm", js_gemm);
+  export_fn(env, exports, "alignedZeros", js_aligned_zeros);
   export_fn(env, exports, "unary", js_unary);
   export_fn(env, exports, "unaryBackward", js_unary_backward);
   export_fn(env, exports, "setThreads", js_set_threads);

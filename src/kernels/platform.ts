@@ -8,7 +8,11 @@ import { loadWasm } from './wasm/node.js';
 import type { Backend } from './backend.js';
 import type { WasmCpuPath } from './wasm/backend.js';
 
-export interface NativeHandle { backend: Backend; setThreads(n: number): void; threads(): number; cpuPath(): NativeCpuPath }
+export interface NativeHandle {
+  backend: Backend; setThreads(n: number): void; threads(): number; cpuPath(): NativeCpuPath;
+  /** n zeros, 64-byte aligned (parameter storage). */
+  alignedZeros(n: number): Float32Array;
+}
 /** The wasm kernels: setThreads caps n at the threads started (1 without the threaded build). */
 export interface WasmHandle { backend: Backend; setThreads(n: number): void; threads(): number; cpuPath: WasmCpuPath }
 
@@ -23,7 +27,10 @@ export const platform: Platform = {
   native() {
     const n = loadNative();
     if ('error' in n) return n;
-    return { backend: n.backend, setThreads: (t) => n.addon.setThreads(t), threads: () => n.addon.getThreads(), cpuPath: () => n.addon.cpuFeatures().path };
+    return {
+      backend: n.backend, setThreads: (t) => n.addon.setThreads(t), threads: () => n.addon.getThreads(), cpuPath: () => n.addon.cpuFeatures().path,
+      alignedZeros: (k) => n.addon.alignedZeros(k),
+    };
   },
   wasm: loadWasm,
   env: (name) => process.env[name],

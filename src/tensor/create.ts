@@ -1,5 +1,6 @@
 /** Tensor creation helpers. */
 import type { Buf, DType } from '../kernels/backend.js';
+import { paramStorage } from '../kernels/index.js';
 import { Tensor } from './tensor.js';
 import type { Rng } from '../util/rng.js';
 import { fmtShape, numel } from '../util/shape.js';
@@ -83,6 +84,11 @@ export function full(shape: readonly number[], value: number, opts: CreateOption
 
 export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
   return full(shape, 1, opts);
+}
+
+/** Zeros (float32) for a trainable parameter, on the backend's parameter storage (kernels/index.ts paramStorage). */
+export function paramZeros(shape: readonly number[]): Tensor {
+  return new Tensor(paramStorage(numel(shape)), shape, { requiresGrad: true });
 }
 
 /** Standard normal entries drawn from `rng`. */

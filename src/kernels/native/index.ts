@@ -30,6 +30,8 @@ export interface NativeAddon extends RecurrentAddon {
   ): void;
   unary(kind: number, x: Float32Array, y: Float32Array): void;
   unaryBackward(kind: number, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** n zeros whose data starts on a 64-byte boundary (parameter storage, kernels/index.ts paramStorage). */
+  alignedZeros(n: number): Float32Array;
   setThreads(n: number): void;
   getThreads(): number;
   /** Jobs handed to the pool's worker threads so far (calls run on the calling thread alone do not count). */
