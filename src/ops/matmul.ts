@@ -2,7 +2,7 @@
 import type { Buf, GemmArgs } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocLike } from '../tensor/create.js';
+import { allocLike, allocOverwritten } from '../tensor/create.js';
 import { isGradEnabled, needsGrad, recordOp } from '../autograd/engine.js';
 import { colSumAdd } from './fused.js';
 import { carve, SMALL_OUT, takeBuf } from './scratch.js';
@@ -96,7 +96,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError('linear', `bias (${O})`, fmtShape(bias.shape));
   const rows = x.size / I;
   const be = getBackend();
-  const out = rows * O <= SMALL_OUT ? carve(x.data, rows * O) : allocLike(x.data, rows * O);
+  // every element is written below (the bias rows, or the GEMM with beta 0): no zero fill (W5's head: 3.3 MB per batch)
+  const out = rows * O <= SMALL_OUT ? carve(x.data, rows * O) : allocOverwritten(x.data, rows * O);
   if (bias && rows > 0) {
     // C starts as the bias on every row (the GEMM adds x·Wᵀ with beta 1): one row, then doubling copies.
     out.set(bias.data, 0);
