@@ -34,7 +34,6 @@
 #include "pool.h"
 
 #define PAR 65536L
-#define RC_SCAN_TASKS 16 /* most chunks of a split finiteness scan */
 
 /* ---- scalar (portable) ------------------------------------------------------------------- */
 
@@ -224,40 +223,9 @@ void rc_sgd_f32(float *p, const float *g, float *buf, long n, const rc_sgd_hyper
   opt_run(&c);
 }
 
-static long first_nonfinite_range(const float *x, long n, int wide) {
-#ifdef RC_X86
-  if (wide) return first_nonfinite_avx512(x, n);
-#endif
-  (void)wide;
-  return first_nonfinite_scalar(x, n);
-}
-
-/* Chunks of the scan on the pool: each chunk's first hit, the smallest chunk with one wins. */
-typedef struct {
-  const float *x;
-  long n, chunk;
-  int wide;
-  long hit[RC_SCAN_TASKS];
-} scanctx;
-
-static void scan_task(void *vc, int t) {
-  scanctx *c = vc;
-  const long i0 = (long)t * c->chunk, len = c->n - i0 < c->chunk ? c->n - i0 : c->chunk;
-  const long r = len > 0 ? first_nonfinite_range(c->x + i0, len, c->wide) : -1;
-  c->hit[t] = r < 0 ? -1 : i0 + r;
-}
-
-/* The scan of a recurrent input ran alone on the calling thread before the kernels (W5: 819K floats,
- * ~0.27 ms of ~20 per batch on 2 threads); split, every pool thread reads its share. */
 long rc_first_nonfinite_f32(const float *x, long n) {
-  const int nth = rc_pool_threads(), wide = use_avx512();
-  if (n < 4 * PAR || nth <= 1) return first_nonfinite_range(x, n, wide);
-  scanctx c = {x, n, 0, wide, {0}};
-  const int nt = nth < RC_SCAN_TASKS ? nth : RC_SCAN_TASKS;
-  c.chunk = ((n + nt - 1) / nt + 63) / 64 * 64;
-  const int tasks = (int)((n + c.chunk - 1) / c.chunk);
-  rc_pool_run(tasks, scan_task, &c);
-  for (int t = 0; t < tasks; t++)
-    if (c.hit[t] >= 0) return c.hit[t];
-  return -1;
+#ifdef RC_X86
+  if (use_avx512()) return first_nonfinite_avx512(x, n);
+#endif
+  return first_nonfinite_scalar(x, n);
 }
