@@ -61,7 +61,7 @@ function run(s: Shape): { best: number; median: number; usPerCall: number; perCp
   const { M, N, K, tA, tB } = s;
   const A = rand(M * K), B = rand(K * N), C = new Float32Array(M * N);
   const lda = tA ? M : K, ldb = tB ? K : N;
-  const call = (): void => addon.gemm(tA, tB, M, N, K, 1, A, 0, lda, B, 0, ldb, 0, C, 0, N);
+  const call = (): void => addon.gemm(tA, tB, M, N, K, 1, A, 0, lda, B, 0, ldb, 0, C, 0, N, null);
   call();
   const flops = 2 * M * N * K;
   const trials = quick ? 5 : flops > 1e10 ? 6 : 25;
@@ -109,6 +109,6 @@ for (const th of threadList) {
   const a = new Float32Array(1), c = new Float32Array(1);
   const n = 200000;
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) addon.gemm(false, false, 1, 1, 1, 1, a, 0, 1, a, 0, 1, 0, c, 0, 1);
+  for (let i = 0; i < n; i++) addon.gemm(false, false, 1, 1, 1, 1, a, 0, 1, a, 0, 1, 0, c, 0, 1, null);
   console.log(`\nJS→C gemm call overhead (1x1x1): ${(((performance.now() - t0) / n) * 1000).toFixed(2)} µs`);
 }

@@ -117,7 +117,7 @@ function floor(o: Opts, lstm: LSTM, head: Linear, xs: Float32Array, N: number): 
     a.stepRun(handle, x0, h[k]!, c[k]!, y, h[1 - k]!, c[1 - k]!);
   }, o);
   const W = head.param('weight').data as Float32Array, out = f(O);
-  measure(`  native gemm 1×${H}·(${O}×${H})ᵀ`, () => a.gemm(false, true, 1, O, H, 1, y, 0, H, W, 0, H, 0, out, 0, O), o);
+  measure(`  native gemm 1×${H}·(${O}×${H})ᵀ`, () => a.gemm(false, true, 1, O, H, 1, y, 0, H, W, 0, H, 0, out, 0, O, null), o);
   measure('  empty N-API call (getThreads)', () => void a.getThreads(), o);
 }
 

@@ -3,7 +3,8 @@
  * the recurrent sequence kernels (recurrent.h) and the fused op kernels (ops.h).
  *
  * Exports (JS view; every buffer is a Float32Array, checked for type and bounds here):
- *   gemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc)
+ *   gemm(transA, transB, M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, bias)
+ *                                            bias (N) | null: C's rows start as bias, beta unused
  *   unary(kind, x, y)                        kind: index into RC_UNARY_NAMES (unary.h)
  *   unaryBackward(kind, x, y, dy, dx)
  *   setThreads(n) / getThreads()             pool size, counting the calling thread
@@ -55,12 +56,12 @@ static int check_mat(napi_env env, const char *name, const rc_f32 *m, int off, i
 }
 
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
-  napi_value a[16];
-  if (rc_args(env, info, 16, a, "gemm")) return NULL;
+  napi_value a[17];
+  if (rc_args(env, info, 17, a, "gemm")) return NULL;
   bool tA, tB;
   int M, N, K, aOff, lda, bOff, ldb, cOff, ldc;
   double alpha, beta;
-  rc_f32 A, B, C;
+  rc_f32 A, B, C, bias;
   const int BIG = 0x7fffffff;
   if (napi_get_value_bool(env, a[0], &tA) != napi_ok || napi_get_value_bool(env, a[1], &tB) != napi_ok) {
     rc_throw(env, RC_E_VALUE, "gemm.transA/transB", "booleans", "another value");
@@ -72,14 +73,16 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
       rc_get_int(env, a[8], 1, BIG, &lda, "gemm.lda") || rc_get_f32(env, a[9], 0, 0, &B, "gemm.B") ||
       rc_get_int(env, a[10], 0, BIG, &bOff, "gemm.bOff") || rc_get_int(env, a[11], 1, BIG, &ldb, "gemm.ldb") ||
       rc_get_double(env, a[12], &beta, "gemm.beta") || rc_get_f32(env, a[13], 0, 0, &C, "gemm.C") ||
-      rc_get_int(env, a[14], 0, BIG, &cOff, "gemm.cOff") || rc_get_int(env, a[15], 1, BIG, &ldc, "gemm.ldc"))
+      rc_get_int(env, a[14], 0, BIG, &cOff, "gemm.cOff") || rc_get_int(env, a[15], 1, BIG, &ldc, "gemm.ldc") ||
+      rc_get_f32(env, a[16], 1, (size_t)N, &bias, "gemm.bias"))
     return NULL;
   if (M == 0 || N == 0) return NULL;
   if (K > 0 && (check_mat(env, "A", &A, aOff, tA ? K : M, tA ? M : K, lda) ||
                 check_mat(env, "B", &B, bOff, tB ? N : K, tB ? K : N, ldb)))
     return NULL;
   if (check_mat(env, "C", &C, cOff, M, N, ldc)) return NULL;
-  rc_sgemm(tA, tB, M, N, K, (float)alpha, A.p + aOff, lda, B.p + bOff, ldb, (float)beta, C.p + cOff, ldc);
+  if (bias.p) rc_sgemm_bias(tA, tB, M, N, K, (float)alpha, A.p + aOff, lda, B.p + bOff, ldb, bias.p, C.p + cOff, ldc);
+  else rc_sgemm(tA, tB, M, N, K, (float)alpha, A.p + aOff, lda, B.p + bOff, ldb, (float)beta, C.p + cOff, ldc);
   return NULL;
 }
 

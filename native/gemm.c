@@ -160,7 +160,14 @@ typedef struct {
   long ldc;
   int dots; /* dot products (gemm_dots), decided once for the whole product: a slice of a split must not
              * take the other path, whose rounding differs */
+  const float *bias; /* NULL, or N floats that C's rows start as (beta is then 1: rc_sgemm_bias) */
 } gemm_args;
+
+/* Rows [i0, i1), columns [j0, j1) of C <- the bias (rc_sgemm_bias), before the products add to them. */
+static void fill_bias(const gemm_args *g, int i0, int i1, int j0, int j1) {
+  if (!g->bias) return;
+  for (int i = i0; i < i1; i++) memcpy(g->C + (long)i * g->ldc + j0, g->bias + j0, sizeof(float) * (size_t)(j1 - j0));
+}
 
 static void scale_c(int M, int N, float beta, float *C, long ldc) {
   for (int i = 0; i < M; i++) {
@@ -191,6 +198,7 @@ static void gemm_dots(const rc_path *P, const gemm_args *g) {
 static void gemm_st(const rc_path *P, const gemm_args *g) {
   const int M = g->M, N = g->N, K = g->K, MR = P->mr, NR = P->nr, MC = MR * 16;
   if (M <= 0 || N <= 0) return;
+  if (K <= 0 || g->dots) fill_bias(g, 0, M, 0, N);
   if (K <= 0) {
     scale_c(M, N, g->beta, g->C, g->ldc);
     return;
@@ -233,6 +241,7 @@ static void gemm_st(const rc_path *P, const gemm_args *g) {
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = M - ic < MC ? M - ic : MC;
         const float *a0 = g->transA ? g->A + (long)pc * g->lda + ic : g->A + (long)ic * g->lda + pc;
+        if (pc == 0) fill_bias(g, ic, ic + mc, jc, jc + nc);
         pack_a(P, g->transA, a0, g->lda, mc, kc, MR, tb->a);
         for (int ir = 0; ir < mc; ir += MR) {
           const int mr = mc - ir < MR ? mc - ir : MR;
@@ -270,6 +279,7 @@ static void par_task(void *vctx, int t) {
     s.C = g->C + n0;
     if (g->Bpre) s.Bpre = g->Bpre + (long)p0 * g->K * c->unit;
     else s.B = g->transB ? g->B + (long)n0 * g->ldb : g->B + n0;
+    if (g->bias) s.bias = g->bias + n0;
   } else {
     const int m0 = p0 * c->unit, m1 = p1 * c->unit < g->M ? p1 * c->unit : g->M;
     s.M = m1 - m0;
@@ -428,6 +438,14 @@ void rc_gemm_pa_st(const rc_apanels *a, int p0, int p1, int K, float alpha, cons
 void rc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc) {
   ARGS(NULL);
+  gemm_par(&g);
+}
+
+void rc_sgemm_bias(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                   int ldb, const float *bias, float *C, int ldc) {
+  const float beta = 1.0f;
+  ARGS(NULL);
+  g.bias = bias;
   gemm_par(&g);
 }
 

@@ -34,6 +34,12 @@ extern "C" {
 
 void rc_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc);
+/* C = alpha·op(A)·op(B) + bias on every row (bias: N floats; C is not read): a Linear layer's forward.
+ * Each C block starts as the bias rows right before its products (in the task that computes it: no
+ * serial fill over all of C first, and the rows are in cache when the micro-kernel adds to them), so
+ * the result is bit-identical to filling C with the bias and calling rc_sgemm with beta = 1. */
+void rc_sgemm_bias(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
+                   const float *B, int ldb, const float *bias, float *C, int ldc);
 
 void rc_sgemm_st(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
                  const float *B, int ldb, float beta, float *C, int ldc);

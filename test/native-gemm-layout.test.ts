@@ -41,7 +41,7 @@ test('gemm: op(B) read in place or packed gives bit-identical products (row stri
       addon.setCpuPath(p);
       const results = [N, 640, 641, 1024, 1100].map((ldb) => {
         const C = C0.slice();
-        addon.gemm(false, false, M, N, K, 0.75, A, 0, K, strided(B, K, N, ldb), 0, ldb, 1, C, 0, N);
+        addon.gemm(false, false, M, N, K, 0.75, A, 0, K, strided(B, K, N, ldb), 0, ldb, 1, C, 0, N, null);
         return new Uint32Array(C.buffer);
       });
       for (const r of results.slice(1)) assert.deepEqual(r, results[0], `${p}: in place vs packed`);
@@ -62,7 +62,7 @@ test('gemm: a 2-thread split whose last slice has 1-2 rows gives the bits of 1 t
       const run = (threads: number): Uint32Array => {
         addon.setThreads(threads);
         const C = new Float32Array(M * N);
-        addon.gemm(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, C, 0, N);
+        addon.gemm(false, true, M, N, K, 1, A, 0, K, B, 0, K, 0, C, 0, N, null);
         return new Uint32Array(C.buffer);
       };
       assert.deepEqual(run(2), run(1), `${M}x${N}x${K}`);
@@ -70,4 +70,47 @@ test('gemm: a 2-thread split whose last slice has 1-2 rows gives the bits of 1 t
   } finally {
     addon.setThreads(before);
   }
+});
+
+/** GEMM shapes for the bias tests: split along M with two K blocks and several MC blocks, split along N over
+ * two NC blocks, the dot-product path (M <= 2, op(B) = Bᵀ), K = 0. */
+const BIAS_CASES = [
+  { transA: false, transB: true, M: 300, N: 70, K: 500 },
+  { transA: false, transB: false, M: 20, N: 600, K: 50 },
+  { transA: true, transB: true, M: 2, N: 40, K: 100 },
+  { transA: false, transB: true, M: 2, N: 40, K: 100 },
+  { transA: false, transB: false, M: 5, N: 9, K: 0 },
+] as const;
+
+test('gemm with a bias: the bits of C filled with the bias rows and beta = 1; C is not read (1 and 2 threads, every path)', { skip }, () => {
+  const rng = new Rng(5);
+  const before = addon.getThreads(), orig = addon.cpuFeatures().path;
+  try {
+    for (const p of paths()) {
+      addon.setCpuPath(p);
+      for (const threads of [1, 2]) {
+        addon.setThreads(threads);
+        for (const { transA, transB, M, N, K } of BIAS_CASES) {
+          const A = Float32Array.from({ length: M * K }, () => rng.uniform(-1, 1));
+          const B = Float32Array.from({ length: N * K }, () => rng.uniform(-1, 1));
+          const bias = Float32Array.from({ length: N }, () => rng.uniform(-1, 1));
+          const [lda, ldb] = [Math.max(1, transA ? M : K), Math.max(1, transB ? K : N)];
+          const want = new Float32Array(M * N);
+          for (let i = 0; i < M; i++) want.set(bias, i * N);
+          addon.gemm(transA, transB, M, N, K, 0.5, A, 0, lda, B, 0, ldb, 1, want, 0, N, null);
+          const got = new Float32Array(M * N).fill(Number.NaN); // must not be read
+          addon.gemm(transA, transB, M, N, K, 0.5, A, 0, lda, B, 0, ldb, 0.25, got, 0, N, bias); // beta unused
+          assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer), `${p} threads=${threads} ${M}x${N}x${K}`);
+        }
+      }
+    }
+  } finally {
+    addon.setThreads(before);
+    addon.setCpuPath(orig);
+  }
+});
+
+test('gemm bias: a bias shorter than N is a ShapeError naming gemm.bias', { skip }, () => {
+  const f = new Float32Array(6);
+  assert.throws(() => addon.gemm(false, false, 2, 3, 2, 1, f, 0, 2, f, 0, 3, 0, f, 0, 3, new Float32Array(2)), /gemm\.bias.*at least 3/);
 });

@@ -192,7 +192,7 @@ test('gemm: float64 calls use the reference exactly; bad arguments throw', { ski
   const f = new Float32Array(10);
   assert.throws(() => native.gemm({ ...g, A: f, B: f, C: f }), /expected at least \d+ elements/);
   assert.throws(() => native.gemm({ ...g, A: new Float32Array(12), B: new Float32Array(20), C: new Float32Array(15), ldc: 2 }), /leading dimension/);
-  assert.throws(() => addon.gemm(false, false, -1, 1, 1, 1, f, 0, 1, f, 0, 1, 0, f, 0, 1), /integer in/);
+  assert.throws(() => addon.gemm(false, false, -1, 1, 1, 1, f, 0, 1, f, 0, 1, 0, f, 0, 1, null), /integer in/);
 });
 
 // ---------------------------------------------------------------------------------------------

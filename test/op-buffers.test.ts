@@ -70,7 +70,7 @@ test('allocOverwritten: n elements of the dtype, float32 on its own buffer, floa
   assert.deepEqual(Array.from(d), [0, 0, 0, 0, 0]);
 });
 
-test('a large layer output (y not zero-filled before the kernel) is written everywhere: 0 at padded steps, as the reference', () => {
+test('a large layer output (y, hN, cN not zero-filled before the kernel) is written everywhere: y 0 at padded steps, as the reference', () => {
   const T = 9, B = 40, I = 5, H = 16; // T·B·H = 5,760 elements: above SMALL_OUT, so allocOverwritten
   const lengths = Array.from({ length: B }, (_, b) => 1 + ((b * 5) % T));
   const x = randn([T, B, I], new Rng(12));
@@ -80,12 +80,16 @@ test('a large layer output (y not zero-filled before the kernel) is written ever
     ['rnn', () => new RNN(I, H, { rng: new Rng(14), bidirectional: true })],
   ];
   for (const [name, make] of makers) {
-    const out = (): Float32Array => noGrad(() => make().forward(x, { lengths })).output.data as Float32Array;
+    // the final state too: hN and cN are not zero-filled either (kernels write every row, the carried state on padded ones)
+    const run = () => noGrad(() => make().forward(x, { lengths }));
+    const out = (): Float32Array => run().output.data as Float32Array;
+    const state = (): number[] => { const r = run(); return [...r.state.h.data, ...(r.state.c ? r.state.c.data : [])]; };
     const be = getBackend();
     setBackend('ref');
-    let want: Float32Array;
-    try { want = out(); } finally { setBackend(be); }
+    let want: Float32Array, wantState: number[];
+    try { want = out(); wantState = state(); } finally { setBackend(be); }
     for (let k = 0; k < 3; k++) { // repeated: later outputs reuse memory the earlier ones left
+      state().forEach((v, i) => assert.ok(Math.abs(v - wantState[i]!) <= 1e-5, `${name} final state [${i}]: ${v} vs reference ${wantState[i]}`));
       const y = out();
       for (let t = 0; t < T; t++)
         for (let b = 0; b < B; b++)

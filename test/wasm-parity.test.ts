@@ -200,3 +200,19 @@ test('selection: RECUR_BACKEND=wasm, and auto takes wasm when the native addon d
   assert.notEqual(none.status, 0);
   assert.match(none.stderr, /BackendError[\s\S]*no-such\.wasm/);
 });
+
+test('gemm with a bias (wasm and ref): the bits of C filled with the bias rows and beta = 1; C is not read', { skip }, () => {
+  needWasm();
+  for (const [M, N, K, transB] of [[300, 70, 500, true], [20, 600, 50, false], [2, 40, 100, true], [5, 9, 0, false]] as const) {
+    const A = rand(M * K), B = rand(N * K), bias = rand(N);
+    const args = { transA: false, transB, M, N, K, alpha: 0.5, A, lda: Math.max(1, K), B, ldb: Math.max(1, transB ? K : N), ldc: N };
+    for (const [name, be] of [['wasm', wasm], ['ref', refBackend]] as const) {
+      const want = new Float32Array(M * N);
+      for (let i = 0; i < M; i++) want.set(bias, i * N);
+      be.gemm({ ...args, beta: 1, C: want });
+      const got = new Float32Array(M * N).fill(Number.NaN);
+      be.gemm({ ...args, beta: 0.25, C: got, bias });
+      same(got, want, `${name} ${M}x${N}x${K}`);
+    }
+  }
+});

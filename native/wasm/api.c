@@ -10,7 +10,7 @@
  *   rc_malloc(bytes) → 64-byte aligned block (0 when out of memory), rc_free(p)
  *   rc_set_threads(n), rc_threads(): the pool's size (1 + workers; the single-thread build stays at 1)
  *   rc_wasm_worker(): a worker's loop, threaded build only (pool_threads.c)
- *   rc_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)          gemm.h
+ *   rc_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias|0) gemm.h (rc_sgemm_bias)
  *   rc_unary(kind, x, y, n), rc_unary_backward(kind, x, y, dy, dx, n)              unary.h
  *   rc_rec_workspace(kind, T, B, I, H, P) → floats                                  recurrent_common.h
  *   rc_wasm_rec(bwd, dims, ptrs): one fused sequence kernel. dims int32[9] = [kind (0 lstm | 1 gru | 2 rnn),
@@ -49,8 +49,9 @@ EXPORT(rc_set_threads) void rcw_set_threads(int n) { rc_pool_set_threads(n); }
 EXPORT(rc_threads) int rcw_threads(void) { return rc_pool_threads(); }
 
 EXPORT(rc_sgemm) void rcw_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, int lda,
-                                const float *B, int ldb, float beta, float *C, int ldc) {
-  rc_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+                                const float *B, int ldb, float beta, float *C, int ldc, const float *bias) {
+  if (bias) rc_sgemm_bias(transA, transB, M, N, K, alpha, A, lda, B, ldb, bias, C, ldc);
+  else rc_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 EXPORT(rc_unary) void rcw_unary(int kind, const float *x, float *y, long n) { rc_unary(kind, x, y, n); }
 EXPORT(rc_unary_backward) void rcw_unary_backward(int kind, const float *x, const float *y, const float *dy, float *dx, long n) {

@@ -17,7 +17,11 @@
 export type Buf = Float32Array | Float64Array;
 export type DType = 'float32' | 'float64';
 
-/** C = alpha · op(A) · op(B) + beta · C, op = transpose when the flag is set. Row-major. */
+/**
+ * C = alpha · op(A) · op(B) + beta · C, op = transpose when the flag is set. Row-major.
+ * With `bias` (N): C = alpha · op(A) · op(B) + bias on every row (C is not read, beta unused), the same
+ * numbers as filling C's rows with the bias and calling with beta 1.
+ */
 export interface GemmArgs {
   transA: boolean;
   transB: boolean;
@@ -35,6 +39,7 @@ export interface GemmArgs {
   C: Buf; // (M, N)
   cOff?: number;
   ldc: number;
+  bias?: Buf | null; // (N): C's rows start as bias instead of beta · C
 }
 
 /** Dimensions and inputs shared by the forward and backward of one layer and direction. */

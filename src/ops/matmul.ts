@@ -2,7 +2,7 @@
 import type { Buf, GemmArgs } from '../kernels/backend.js';
 import { getBackend } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocLike } from '../tensor/create.js';
+import { allocLike, allocOverwritten } from '../tensor/create.js';
 import { isGradEnabled, needsGrad, recordOp } from '../autograd/engine.js';
 import { colSumAdd } from './fused.js';
 import { carve, SMALL_OUT, takeBuf } from './scratch.js';
@@ -76,7 +76,7 @@ function columnSums(g: Buf, rows: number, O: number): Buf {
 
 /** The forward GEMM's arguments, one reused object (calls are synchronous): a streamed step's head allocates less. */
 const EMPTY = new Float32Array(0);
-const FWD: GemmArgs = { transA: false, transB: true, M: 0, N: 0, K: 0, alpha: 1, A: EMPTY, lda: 1, B: EMPTY, ldb: 1, beta: 0, C: EMPTY, ldc: 1 };
+const FWD: GemmArgs = { transA: false, transB: true, M: 0, N: 0, K: 0, alpha: 1, A: EMPTY, lda: 1, B: EMPTY, ldb: 1, beta: 0, C: EMPTY, ldc: 1, bias: null };
 
 /** The shape (rows, O), frozen, remembered for the last pair (a streamed head asks for the same one at every step). */
 let lastRowShape: readonly number[] = Object.freeze([0, 0]);
@@ -96,16 +96,14 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) throw new ShapeError('linear', `bias (${O})`, fmtShape(bias.shape));
   const rows = x.size / I;
   const be = getBackend();
-  const out = rows * O <= SMALL_OUT ? carve(x.data, rows * O) : allocLike(x.data, rows * O);
-  if (bias && rows > 0) {
-    // C starts as the bias on every row (the GEMM adds x·Wᵀ with beta 1): one row, then doubling copies.
-    out.set(bias.data, 0);
-    for (let filled = O; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
-  }
+  // the GEMM writes every element (rows start as the bias, in the tasks that compute them): no zero fill
+  const out = rows * O <= SMALL_OUT ? carve(x.data, rows * O) : allocOverwritten(x.data, rows * O);
   const g = FWD;
-  g.M = rows; g.N = O; g.K = I; g.A = x.data; g.lda = I; g.B = weight.data; g.ldb = I; g.beta = bias ? 1 : 0; g.C = out; g.ldc = O;
+  g.M = rows; g.N = O; g.K = I; g.A = x.data; g.lda = I; g.B = weight.data; g.ldb = I; g.beta = 0; g.C = out; g.ldc = O;
+  g.bias = bias ? bias.data : null;
   be.gemm(g);
   g.A = g.B = g.C = EMPTY; // keep nothing alive
+  g.bias = null;
   const y = new Tensor(out, x.ndim === 2 ? rowShape(rows, O) : [...shapeSlice(x.shape, 0, -1), O]);
   if (!isGradEnabled() || !needsGrad([x, weight, bias])) return y;
   recordOp('linear', [x, weight, bias], [y], ([g]) => {

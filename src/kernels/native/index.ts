@@ -26,7 +26,7 @@ export interface NativeAddon extends RecurrentAddon {
   gemm(
     transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
-    beta: number, C: Float32Array, cOff: number, ldc: number,
+    beta: number, C: Float32Array, cOff: number, ldc: number, bias: Float32Array | null,
   ): void;
   unary(kind: number, x: Float32Array, y: Float32Array): void;
   unaryBackward(kind: number, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
@@ -107,7 +107,7 @@ function float32Backend(addon: NativeAddon): Backend {
   return {
     name: 'native',
     gemm: (a: GemmArgs) => addon.gemm(a.transA, a.transB, a.M, a.N, a.K, a.alpha, f(a.A), a.aOff ?? 0, a.lda,
-      f(a.B), a.bOff ?? 0, a.ldb, a.beta, f(a.C), a.cOff ?? 0, a.ldc),
+      f(a.B), a.bOff ?? 0, a.ldb, a.beta, f(a.C), a.cOff ?? 0, a.ldc, a.bias ? f(a.bias) : null),
     unary: (kind, x, y) => addon.unary(UNARY_CODE[kind], f(x), f(y)),
     unaryBackward: (kind, x, y, dy, dx) => addon.unaryBackward(UNARY_CODE[kind], f(x), f(y), f(dy), f(dx)),
     recurrentWorkspace: rec.recurrentWorkspace,

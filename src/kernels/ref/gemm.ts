@@ -1,5 +1,5 @@
 /**
- * Reference GEMM: C = alpha·op(A)·op(B) + beta·C, row-major, plain loops (the spec, not fast).
+ * Reference GEMM: C = alpha·op(A)·op(B) + beta·C (or + bias on every row), row-major, plain loops (the spec, not fast).
  *   op(A): (M, K)   op(B): (K, N)   C: (M, N)
  * Accumulates in the buffers' own precision order: for each (i, j) the K products are summed
  * left to right in a double, then scaled and stored.
@@ -8,6 +8,7 @@ import type { GemmArgs } from '../backend.js';
 
 export function gemm(g: GemmArgs): void {
   const { transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc } = g;
+  const bias = g.bias ?? null;
   const ao = g.aOff ?? 0;
   const bo = g.bOff ?? 0;
   const co = g.cOff ?? 0;
@@ -19,7 +20,7 @@ export function gemm(g: GemmArgs): void {
       else if (!transA && transB) for (let k = 0; k < K; k++) s += A[ao + i * lda + k]! * B[bo + j * ldb + k]!;
       else if (transA && !transB) for (let k = 0; k < K; k++) s += A[ao + k * lda + i]! * B[bo + k * ldb + j]!;
       else for (let k = 0; k < K; k++) s += A[ao + k * lda + i]! * B[bo + j * ldb + k]!;
-      const prev = beta === 0 ? 0 : beta * C[crow + j]!;
+      const prev = bias ? bias[j]! : beta === 0 ? 0 : beta * C[crow + j]!;
       C[crow + j] = prev + alpha * s;
     }
   }

@@ -132,10 +132,12 @@ function float32Backend(ex: WasmExports): Backend {
       hp.begin();
       const sa = hp.arg('gemm', 'A', at(a.A, a.aOff), a.transA ? ext(K, M, a.lda) : ext(M, K, a.lda), IN);
       const sb = hp.arg('gemm', 'B', at(a.B, a.bOff), a.transB ? ext(N, K, a.ldb) : ext(K, N, a.ldb), IN);
-      // C is read when beta != 0, and copied in anyway when rows are padded (the padding is copied back)
-      const sc = hp.arg('gemm', 'C', at(a.C, a.cOff), ext(M, N, a.ldc), a.beta === 0 && a.ldc === N ? OUT : INOUT);
+      const sbias = hp.arg('gemm', 'bias', a.bias ? f32(a.bias) : null, N, IN, true);
+      // C is read when beta != 0 without a bias, and copied in anyway when rows are padded (the padding is copied back)
+      const sc = hp.arg('gemm', 'C', at(a.C, a.cOff), ext(M, N, a.ldc), (a.bias || a.beta === 0) && a.ldc === N ? OUT : INOUT);
       hp.place();
-      ex.rc_sgemm(a.transA ? 1 : 0, a.transB ? 1 : 0, M, N, K, a.alpha, hp.ptr(sa), a.lda, hp.ptr(sb), a.ldb, a.beta, hp.ptr(sc), a.ldc);
+      ex.rc_sgemm(a.transA ? 1 : 0, a.transB ? 1 : 0, M, N, K, a.alpha, hp.ptr(sa), a.lda, hp.ptr(sb), a.ldb, a.beta, hp.ptr(sc), a.ldc,
+        hp.ptr(sbias));
       hp.finish();
     },
     unary(kind, x, y) {

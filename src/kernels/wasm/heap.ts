@@ -22,7 +22,7 @@ export interface WasmExports {
   rc_set_threads(n: number): void;
   rc_threads(): number;
   rc_sgemm(tA: number, tB: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
-    B: number, ldb: number, beta: number, C: number, ldc: number): void;
+    B: number, ldb: number, beta: number, C: number, ldc: number, bias: number): void;
   rc_unary(kind: number, x: number, y: number, n: number): void;
   rc_unary_backward(kind: number, x: number, y: number, dy: number, dx: number, n: number): void;
   rc_wasm_ptr_names(): number;
