@@ -32,7 +32,7 @@ test('gemm M = 1, 2 (dot products): every row offset gives the same bits, and th
     const B = Float32Array.from({ length: N * K }, () => rng.uniform(-1, 1));
     const results = Array.from({ length: 16 }, (_, off) => {
       const C = new Float32Array(M * N);
-      addon.gemm(false, true, M, N, K, 1, A, 0, K, placed(B, off), 0, K, 0, C, 0, N);
+      addon.gemm(false, true, M, N, K, 1, A, 0, K, placed(B, off), 0, K, 0, C, 0, N, null);
       return C;
     });
     for (let off = 1; off < 16; off++) assert.ok(same(results[off]!, results[0]!), `M=${M} N=${N} K=${K} offset ${off}`);
