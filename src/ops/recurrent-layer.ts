@@ -191,6 +191,9 @@ export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  * The directions of one layer over the same input x (T, B, I), one result each: one direction, or the
  * two of a bidirectional layer (`o.reverse` on the second), which the backend may run at once
  * (Backend.recurrentPair), forward and backward alike; the results are those of each alone.
+ * `inner` (a layer below the top of a stack): the outputs are read only by ops recorded after this one, so
+ * when the graph is recorded their buffers come from the op free list and go back to it after backward —
+ * an output must not be kept past backward then.
  */
 export function recurrentLayer(kind: CellKind, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity = 'tanh', inner = false): LayerResult[] {
   if (dirs.length !== 1 && dirs.length !== 2) throw new ValueError(kind, 'one or two directions', String(dirs.length));
