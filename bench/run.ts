@@ -81,11 +81,19 @@ function cli(argv: string[]): Options {
   };
 }
 
-/** recur's warm-up and timed repetitions per workload (smaller with --quick). */
+/**
+ * recur's warm-up and timed repetitions per workload (smaller with --quick). The small training steps
+ * (W1, W3, W8: ~3 MB of new typed arrays a step) warm up for 30 steps: until V8's first collection of
+ * external memory (~64 MB) every step's buffers are new pages, ~750 page faults a step at ~2.7 µs each on
+ * the shared VM; steps 3-12 then took 8-50 % longer (8-27 % more CPU) than steps 51-80 (0 faults),
+ * while PyTorch's steps 4-18 already used its steady CPU time. Check: `npx tsx bench/worker.ts --job W1
+ * --warmup 0 --reps 80`, medians of times_s[2..11] and [50..79].
+ */
 function recurReps(o: Options, w: WorkloadId | 'peak'): { warmup: number; reps: number } {
   const full = { W1: 10, W2: 5, W3: 10, W4: 5, W5: 10, W6: 5, W7: 3, W8: 10, peak: 5 }[w];
   const heavy = w === 'W2' || w === 'W6' || w === 'W7' || w === 'peak';
-  return { warmup: o.warmup ?? (o.quick ? 1 : 2), reps: o.reps ?? (o.quick ? (heavy ? 2 : 3) : full) };
+  const warm = w === 'W1' || w === 'W3' || w === 'W8' ? 30 : 2;
+  return { warmup: o.warmup ?? (o.quick ? 1 : warm), reps: o.reps ?? (o.quick ? (heavy ? 2 : 3) : full) };
 }
 
 function recurArgs(o: Options, job: string, reps: { warmup: number; reps: number }): string[] {

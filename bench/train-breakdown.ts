@@ -2,7 +2,8 @@
  * Where one training step of a workload (bench/jobs.ts trainStep) goes: every method of the native Backend
  * is wrapped with wall and process-CPU timers (CPU = all threads of the process); per method, the median
  * over the timed steps of its per-step total; "JS/other" = the step's median wall minus those medians
- * (autograd, module code, allocation). Not a test; on a shared machine compare CPU columns and minima, and
+ * (autograd, module code, allocation); "faults" = minor page faults of the process (all threads) during
+ * the call, median per step. Not a test; on a shared machine compare CPU columns and minima, and
  * read /proc/loadavg.
  *
  *   RECUR_NUM_THREADS=2 npx tsx bench/train-breakdown.ts --job W1 [--reps 20] [--warmup 3]
@@ -15,42 +16,46 @@ import { SHAPES, median, type WorkloadId } from './workloads.js';
 const { values: v } = parseArgs({ options: { job: { type: 'string', default: 'W1' }, reps: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' } } });
 setBackend('native');
 const be = getBackend() as unknown as Record<string, unknown>;
-const acc = new Map<string, { wall: number; cpu: number; n: number }>();
-const perRep: Array<Map<string, { wall: number; cpu: number; n: number }>> = [];
+interface Acc { wall: number; cpu: number; n: number; pf: number }
+const acc = new Map<string, Acc>();
+const perRep: Array<Map<string, Acc>> = [];
+const faults = (): number => process.resourceUsage().minorPageFault;
 for (const k of Object.keys(be)) {
   const f = be[k];
   if (typeof f !== 'function' || k === 'recurrentWorkspace') continue;
   be[k] = (...args: unknown[]): unknown => {
-    const c0 = process.cpuUsage(), t0 = performance.now();
+    const f0 = faults(), c0 = process.cpuUsage(), t0 = performance.now();
     const r = (f as (...a: unknown[]) => unknown).apply(be, args);
-    const c = process.cpuUsage(c0), e = acc.get(k) ?? { wall: 0, cpu: 0, n: 0 };
+    const c = process.cpuUsage(c0), e = acc.get(k) ?? { wall: 0, cpu: 0, n: 0, pf: 0 };
     e.wall += performance.now() - t0;
     e.cpu += (c.user + c.system) / 1e3;
+    e.pf += faults() - f0;
     e.n++;
     acc.set(k, e);
     return r;
   };
 }
 const step = trainStep(SHAPES[v.job as WorkloadId]);
-const total: Array<{ wall: number; cpu: number }> = [];
+const total: Array<{ wall: number; cpu: number; pf: number }> = [];
 for (let i = 0; i < Number(v.warmup) + Number(v.reps); i++) {
   acc.clear();
-  const c0 = process.cpuUsage(), t0 = performance.now();
+  const f0 = faults(), c0 = process.cpuUsage(), t0 = performance.now();
   step();
   const c = process.cpuUsage(c0);
   if (i < Number(v.warmup)) continue;
-  total.push({ wall: performance.now() - t0, cpu: (c.user + c.system) / 1e3 });
+  total.push({ wall: performance.now() - t0, cpu: (c.user + c.system) / 1e3, pf: faults() - f0 });
   perRep.push(new Map(acc));
 }
 const keys = [...new Set(perRep.flatMap((m) => [...m.keys()]))];
-const med = (f: (m: Map<string, { wall: number; cpu: number; n: number }>) => number): string => median(perRep.map(f)).toFixed(2);
+const med = (f: (m: Map<string, Acc>) => number, digits = 2): string => median(perRep.map(f)).toFixed(digits);
 console.log(`${v.job} threads=${process.env['RECUR_NUM_THREADS'] ?? 'auto'} reps=${v.reps} (medians, ms)`);
-console.log('call'.padEnd(22), 'n'.padStart(4), 'wall'.padStart(8), 'cpu'.padStart(8));
+console.log('call'.padEnd(22), 'n'.padStart(4), 'wall'.padStart(8), 'cpu'.padStart(8), 'faults'.padStart(8));
 let wsum = 0;
 for (const k of keys) {
-  console.log(k.padEnd(22), String(perRep[0]!.get(k)?.n ?? 0).padStart(4), med((m) => m.get(k)?.wall ?? 0).padStart(8), med((m) => m.get(k)?.cpu ?? 0).padStart(8));
+  console.log(k.padEnd(22), String(perRep[0]!.get(k)?.n ?? 0).padStart(4), med((m) => m.get(k)?.wall ?? 0).padStart(8), med((m) => m.get(k)?.cpu ?? 0).padStart(8), med((m) => m.get(k)?.pf ?? 0, 0).padStart(8));
   wsum += median(perRep.map((m) => m.get(k)?.wall ?? 0));
 }
 const tw = median(total.map((t) => t.wall)), tc = median(total.map((t) => t.cpu));
 console.log('JS/other'.padEnd(22), ''.padStart(4), (tw - wsum).toFixed(2).padStart(8), ''.padStart(8));
-console.log('step total'.padEnd(22), ''.padStart(4), tw.toFixed(2).padStart(8), tc.toFixed(2).padStart(8), ` min ${Math.min(...total.map((t) => t.wall)).toFixed(2)} max ${Math.max(...total.map((t) => t.wall)).toFixed(2)}`);
+const tf = median(total.map((t) => t.pf));
+console.log('step total'.padEnd(22), ''.padStart(4), tw.toFixed(2).padStart(8), tc.toFixed(2).padStart(8), tf.toFixed(0).padStart(8), ` min ${Math.min(...total.map((t) => t.wall)).toFixed(2)} max ${Math.max(...total.map((t) => t.wall)).toFixed(2)}`);

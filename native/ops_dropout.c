@@ -15,6 +15,8 @@
  * uniforms), else s = float(1 / (1 − p)); p = 1 gives s = 0 (all zeros).
  *   rc_dropout_mask_f32   out_i = m_i
  *   rc_dropout_apply_f32  y_i = x_i · m_i (one float32 product: NaN / ±Inf in a dropped x stay NaN, as x·0)
+ * Above PAR elements the range is cut into one slice per pool thread (entries depend on i only: the same
+ * bits on any thread count).
  */
 #include <math.h>
 #include <stdint.h>
@@ -22,6 +24,9 @@
 
 #include "cpu.h"
 #include "ops.h"
+#include "pool.h"
+
+#define PAR 65536L /* below this many elements one thread (a pool hand-off costs a few µs) */
 
 #define MIX(x) (x ^= x >> 16, x *= 0x21f0aaadu, x ^= x >> 15, x *= 0x735a2d97u, x ^= x >> 15)
 
@@ -76,17 +81,40 @@ static block_fn pick(void) {
   return block_plain;
 }
 
-/* Split [0, n) where hi(i) changes (every 2³² elements) and run the block kernel on each piece. */
-static void run(uint32_t k0, uint32_t k1, double p, const float *x, float *y, long n) {
-  const block_fn f = pick();
-  const uint32_t thr = thr_of(p);
-  const float s = scale_of(p);
-  for (long i = 0; i < n;) {
+typedef struct {
+  block_fn f;
+  uint32_t k0, k1, thr;
+  float s;
+  const float *x;
+  float *y;
+  long n, chunk;
+} dctx;
+
+/* Split [i0, i1) where hi(i) changes (every 2³² elements) and run the block kernel on each piece. */
+static void run_range(const dctx *c, long i0, long i1) {
+  for (long i = i0; i < i1;) {
     const uint64_t lo = (uint64_t)i & 0xffffffffu;
-    const long len = (long)((uint64_t)(n - i) < 0x100000000ull - lo ? (uint64_t)(n - i) : 0x100000000ull - lo);
-    f(k0, k1, (uint32_t)((uint64_t)i >> 32), (uint32_t)lo, thr, s, x ? x + i : NULL, y + i, len);
+    const long len = (long)((uint64_t)(i1 - i) < 0x100000000ull - lo ? (uint64_t)(i1 - i) : 0x100000000ull - lo);
+    c->f(c->k0, c->k1, (uint32_t)((uint64_t)i >> 32), (uint32_t)lo, c->thr, c->s, c->x ? c->x + i : NULL, c->y + i, len);
     i += len;
   }
+}
+
+static void task(void *vc, int t) {
+  const dctx *c = vc;
+  const long i0 = (long)t * c->chunk, i1 = i0 + c->chunk < c->n ? i0 + c->chunk : c->n;
+  if (i0 < i1) run_range(c, i0, i1);
+}
+
+static void run(uint32_t k0, uint32_t k1, double p, const float *x, float *y, long n) {
+  dctx c = {pick(), k0, k1, thr_of(p), scale_of(p), x, y, n, n};
+  const int nth = rc_pool_threads();
+  if (n < PAR || nth <= 1) {
+    run_range(&c, 0, n);
+    return;
+  }
+  c.chunk = ((n + nth - 1) / nth + 15) / 16 * 16;
+  rc_pool_run((int)((n + c.chunk - 1) / c.chunk), task, &c);
 }
 
 void rc_dropout_mask_f32(uint32_t k0, uint32_t k1, double p, float *out, long n) { run(k0, k1, p, NULL, out, n); }

@@ -110,3 +110,85 @@ test('a 2-layer bidirectional network with dropout gives back every (T, B, ·) g
   assert.equal(per(T * B * H), 4);
   assert.ok(new Set(given).size <= 10, `${new Set(given).size} distinct buffers over 3 steps`);
 });
+
+test('a layer inside a stack (inner) takes its output from the free list and gives it back after backward', () => {
+  const [t, b, i, h] = [40, 4, 3, 16]; // (T, B, H) above SMALL_OUT: not carved from the slab
+  const rng = new Rng(5);
+  const param = (shape: number[]): Tensor => {
+    const p = randn(shape, rng);
+    p.requiresGrad = true;
+    return p;
+  };
+  const w = { wIh: param([4 * h, i]), wHh: param([4 * h, h]), bIh: param([4 * h]), bHh: null };
+  const x = randn([t, b, i], rng), h0 = randn([b, h], rng), c0 = randn([b, h], rng);
+  const step = (inner: boolean): Float32Array => {
+    const [r] = F.recurrentLayer('lstm', x, [{ h0, c0, w }], 'tanh', inner);
+    const y = Float32Array.from(r!.output.data);
+    F.sum(r!.output).backward();
+    return y;
+  };
+  releaseScratch();
+  const y0 = step(false);
+  const pooledTop = opBuffers.pooledBytes;
+  releaseScratch();
+  const y1 = step(true);
+  const pooledInner = opBuffers.pooledBytes;
+  assert.equal(pooledInner - pooledTop, t * b * h * 4, 'the inner output is back in the free list, the top one is not');
+  const y2 = step(true);
+  assert.equal(opBuffers.pooledBytes, pooledInner, 'the next step took it again (nothing new kept)');
+  assert.deepEqual(y1, y0);
+  assert.deepEqual(y2, y0);
+});
+
+test('recycled inner-layer outputs change no number (stacked LSTM, and bidirectional with dropout)', () => {
+  const [t, b, i, h] = [40, 4, 3, 16];
+  const run = (bi: boolean, fresh: boolean): { losses: number[]; params: Float32Array[] } => {
+    releaseScratch();
+    const rng = new Rng(9);
+    const rnn = new LSTM(i, h, { rng: new Rng(1), numLayers: 3, ...(bi ? { bidirectional: true, dropout: 0.3 } : {}) });
+    const head = new Linear(bi ? 2 * h : h, O, { rng: new Rng(2) });
+    const params = [...rnn.parameters(), ...head.parameters()];
+    const opt = new Adam(params, { lr: 1e-2 });
+    const x = randn([t, b, i], rng), target = randn([t, b, O], rng);
+    const losses: number[] = [];
+    for (let s = 0; s < 4; s++) {
+      if (fresh) releaseScratch(); // nothing to take from: every buffer new
+      opt.zeroGrad();
+      const loss = F.mseLoss(head.forward(rnn.forward(x).output), target);
+      loss.backward();
+      opt.step();
+      losses.push(loss.item());
+    }
+    return { losses, params: params.map((p: Tensor) => Float32Array.from(p.data)) };
+  };
+  for (const bi of [false, true]) {
+    const reused = run(bi, false), fresh = run(bi, true);
+    assert.deepEqual(reused.losses, fresh.losses, bi ? 'bidirectional' : 'stacked');
+    reused.params.forEach((p, k) => assert.deepEqual(p, fresh.params[k], `parameter ${k}`));
+  }
+});
+
+test('a 3-layer LSTM with recycled inner outputs = the same three layers run one by one, gradients bit for bit over steps', () => {
+  const [t, b, i, h] = [40, 4, 3, 16];
+  releaseScratch();
+  const rng = new Rng(11);
+  const stack = new LSTM(i, h, { rng: new Rng(1), numLayers: 3 });
+  const layers = [0, 1, 2].map((k) => {
+    const one = new LSTM(k === 0 ? i : h, h, { rng: new Rng(2) });
+    one.loadStateDict(Object.fromEntries(['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].map((n) => [`${n}_l0`, stack.param(`${n}_l${k}`)])));
+    return one;
+  });
+  for (let s = 0; s < 3; s++) { // steps 2 and 3 write into the buffers step 1 gave back
+    const x = randn([t, b, i], rng), g = randn([t, b, h], rng);
+    for (const p of [...stack.parameters(), ...layers.flatMap((l) => l.parameters())]) p.grad = null;
+    F.sum(F.mul(stack.forward(x).output, g)).backward();
+    let y = x;
+    for (const l of layers) y = l.forward(y).output; // each the top of its own (outputs never recycled)
+    F.sum(F.mul(y, g)).backward();
+    layers.forEach((l, k) => {
+      for (const n of ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']) {
+        assert.deepEqual(l.param(`${n}_l0`).grad!.data, stack.param(`${n}_l${k}`).grad!.data, `step ${s} layer ${k} ${n}`);
+      }
+    });
+  }
+});

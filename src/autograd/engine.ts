@@ -103,13 +103,25 @@ function topoOrder(root: GradNode): GradNode[] {
   return order;
 }
 
+/**
+ * dst += g elementwise (same length and dtype). The ops register the backend's vector loop (ops/fused.ts):
+ * a bidirectional layer's input gradient (the sum of its two directions, 1.6 M floats a step in W6)
+ * took ~6 ms in this JS loop, which stays for when nothing is registered.
+ */
+let addInto = (dst: Buf, g: Buf): void => {
+  for (let i = 0; i < dst.length; i++) dst[i] += g[i]!;
+};
+export function setGradAdder(fn: (dst: Buf, g: Buf) => void): void {
+  addInto = fn;
+}
+
 function accumulate(map: Map<Tensor, Buf>, t: Tensor, g: Buf): void {
   const prev = map.get(t);
   if (!prev) {
     map.set(t, g);
     return;
   }
-  for (let i = 0; i < prev.length; i++) prev[i] += g[i]!;
+  addInto(prev, g);
 }
 
 /** t.grad += g (t.grad = g itself when t has none and the buffer may be adopted, else a copy). */
@@ -121,10 +133,7 @@ function addToLeafGrad(t: Tensor, g: Buf, adopt = false): void {
       buf.set(g);
     }
     t.grad = new Tensor(buf, t.shape);
-  } else {
-    const d = t.grad.data;
-    for (let i = 0; i < d.length; i++) d[i] += g[i]!;
-  }
+  } else addInto(t.grad.data, g);
 }
 
 /**

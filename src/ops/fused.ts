@@ -5,6 +5,7 @@
  */
 import type { AdamStepArgs, Buf, SgdStepArgs } from '../kernels/backend.js';
 import { getBackend, refBackend } from '../kernels/index.js';
+import { setGradAdder } from '../autograd/engine.js';
 
 /** Below this many elements a JS loop beats the native call. */
 const SMALL = 256;
@@ -33,6 +34,9 @@ export function colSumAdd(g: Buf, rows: number, cols: number, out: Buf): void {
   if (rows * cols >= SMALL) getBackend().colSumAdd(g, rows, cols, out);
   else refBackend.colSumAdd(g, rows, cols, out);
 }
+
+// Backward's gradient sums (dst += g) as a one-row colSumAdd: the same float additions as the JS loop.
+setGradAdder((dst, g) => colSumAdd(g, 1, dst.length, dst));
 
 /** Σ (x − t)² in double (see Backend.sumSquaredDiff). */
 export function sumSquaredDiff(x: Buf, t: Buf): number {

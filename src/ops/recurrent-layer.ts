@@ -8,7 +8,9 @@
  * Buffers (scratch.ts): the kernel workspace is one reused buffer; the saved activations come from
  * a free list and go back to it when backward frees the node, or, when no graph is recorded
  * (inference, streaming), are pieces of a reused discard buffer and the kernel is told
- * `inference: true`. Only the outputs are fresh allocations — small ones (a streamed step) carved from a shared slab.
+ * `inference: true`. Only the outputs are fresh allocations — small ones (a streamed step) carved from a shared slab —
+ * except the output of a layer inside a stack (`inner`), which only the ops above it read: it comes from the free
+ * list too and goes back with the saved buffers (W6: two (T, B, H) buffers a step that the GC no longer waits for).
  *
  * Legend: T time, B batch, I input, H hidden, P projection (0 = none), Hout = P || H.
  */
@@ -145,12 +147,13 @@ const lastDiscard: { buf: Buf | null; sizes: number[]; views: (Buf | null)[] }[]
  * the shared slab (scratch.ts `carve`). Larger ones: hN and cN share one buffer, y (training) has
  * its own, so that keeping a final state alive does not keep the whole output sequence alive; every
  * backend's forward writes all of y (0 at padded steps), hN and cN, so none is zero-filled first (W5:
- * the zeroed 128 KB of hN, cN cost ~11 µs per batch on the calling thread, unzeroed ~1 µs).
+ * the zeroed 128 KB of hN, cN cost ~11 µs per batch on the calling thread, unzeroed ~1 µs); `pooledY`:
+ * y from the free list (an inner layer's, given back with the saved buffers).
  */
-export function outputBuffers(like: Buf, n0: number, n1: number, n2: number): [Buf, Buf, Buf | null] {
+export function outputBuffers(like: Buf, n0: number, n1: number, n2: number, pooledY = false): [Buf, Buf, Buf | null] {
   if (n0 + n1 + n2 <= SMALL_OUT) return [carve(like, n0), carve(like, n1), n2 > 0 ? carve(like, n2) : null];
   const one = allocOverwritten(like, n1 + n2);
-  return [allocOverwritten(like, n0), one.subarray(0, n1), n2 > 0 ? one.subarray(n1, n1 + n2) : null];
+  return [pooledY ? takeBuf(like, n0) : allocOverwritten(like, n0), one.subarray(0, n1), n2 > 0 ? one.subarray(n1, n1 + n2) : null];
 }
 
 /** One direction of a layer: its initial state (c0: LSTM only), weights and options. */
@@ -189,10 +192,13 @@ export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  * The directions of one layer over the same input x (T, B, I), one result each: one direction, or the
  * two of a bidirectional layer (`o.reverse` on the second), which the backend may run at once
  * (Backend.recurrentPair), forward and backward alike; the results are those of each alone.
+ * `inner` (a layer below the top of a stack): the outputs are read only by ops recorded after this one, so
+ * when the graph is recorded their buffers come from the op free list and go back to it after backward —
+ * an output must not be kept past backward then.
  */
-export function recurrentLayer(kind: CellKind, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity = 'tanh'): LayerResult[] {
+export function recurrentLayer(kind: CellKind, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity = 'tanh', inner = false): LayerResult[] {
   if (dirs.length !== 1 && dirs.length !== 2) throw new ValueError(kind, 'one or two directions', String(dirs.length));
-  return layer(CELLS[kind], x, dirs[0]!, dirs[1] ?? null, nonlinearity);
+  return layer(CELLS[kind], x, dirs[0]!, dirs[1] ?? null, nonlinearity, inner);
 }
 
 /** Names of the layer's inputs (LSTM: with c0 and the projection), in recordOp order; gradients are 'd' + Name. */
@@ -209,6 +215,7 @@ export type Bufs = Record<string, Buf | null>;
 /** One direction checked and set up for the backend: its call, saved buffers, inputs and results. */
 interface Prepared {
   call: RecurrentCall;
+  /** Buffers given back when the graph frees the node: the saved activations (and an inner layer's output). */
   sv: (Buf | null)[];
   inputs: (Tensor | null)[];
   outputs: Tensor[];
@@ -217,7 +224,7 @@ interface Prepared {
 }
 
 /** Check one direction and build its kernel call (its workspace comes later, see workspaces). */
-function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor | null)[], record: boolean, dir: number, nonlinearity: RnnNonlinearity): Prepared {
+function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor | null)[], record: boolean, dir: number, nonlinearity: RnnNonlinearity, inner: boolean): Prepared {
   const kind = spec.kind, lstm = kind === 'lstm', w = d.w, o = d.o ?? {}, h0 = d.h0, c0 = d.c0 ?? null;
   const G = gateRows(spec, w);
   const H = G / spec.gates;
@@ -242,7 +249,8 @@ function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor |
   const yIsH = record && !o.lengths;
   if (yIsH) sz[at[2]!] = 0;
   const sv = savedBuffers(record, like, dir, sz[0] ?? 0, sz[1] ?? 0, sz[2] ?? 0, sz[3] ?? 0);
-  const [y, hN, cN] = outputBuffers(like, T * B * Hout, B * Hout, lstm ? B * H : 0);
+  const pooledY = record && inner && T * B * Hout + B * Hout + (lstm ? B * H : 0) > SMALL_OUT; // small ones are carved
+  const [y, hN, cN] = outputBuffers(like, T * B * Hout, B * Hout, lstm ? B * H : 0, pooledY);
   // one object shape for every cell (the kernels read only their cell's fields)
   const out: Bufs = {
     y, hN, cN: lstm ? cN : null, gates: pick(sv, at[0]!), c: pick(sv, at[1]!), h: yIsH ? y : pick(sv, at[2]!), m: pick(sv, at[3]!), q: pick(sv, at[4]!),
@@ -251,7 +259,7 @@ function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor |
   const hT = new Tensor(hN, [B, Hout]);
   const cT = lstm ? new Tensor(cN!, [B, H]) : undefined;
   return {
-    call: { inp, out: out as unknown as LstmForwardOut, g: null, ws: like }, sv, inputs, // ws: see workspaces
+    call: { inp, out: out as unknown as LstmForwardOut, g: null, ws: like }, sv: pooledY ? [...sv, y] : sv, inputs, // ws: see workspaces
     outputs: lstm ? [output, hT, cT!] : [output, hT], result: lstm ? { output, h: hT, c: cT } : { output, h: hT },
     ws: wsSize(getBackend(), kind, like, T, B, I, H, P),
   };
@@ -293,12 +301,12 @@ function gradsOf(p: Prepared, names: readonly string[], gOut: (Buf | null)[], k:
  * direction (b null) or the two of a bidirectional layer (one graph node; x is an input of both, so
  * its gradient is the sum of the two, added by the engine as before).
  */
-function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection | null, nonlinearity: RnnNonlinearity): LayerResult[] {
+function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection | null, nonlinearity: RnnNonlinearity, inner = false): LayerResult[] {
   const kind = spec.kind, lstm = kind === 'lstm';
   const names = lstm ? INPUTS_LSTM : INPUTS;
   const ia = inputsOf(lstm, x, a), ib = b ? inputsOf(lstm, x, b) : null;
   const record = needsGrad(ia) || (ib !== null && needsGrad(ib));
-  const pa = prepare(spec, x, a, ia, record, 0, nonlinearity), pb = b ? prepare(spec, x, b, ib!, record, 1, nonlinearity) : null;
+  const pa = prepare(spec, x, a, ia, record, 0, nonlinearity, inner), pb = b ? prepare(spec, x, b, ib!, record, 1, nonlinearity, inner) : null;
   const be = getBackend();
   const like = x.data;
   workspaces(like, pa, pb);
@@ -313,6 +321,6 @@ function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection |
     run(be, kind, pa, pb);
     const ga = pa.call.g as unknown as Bufs, gb = pb ? (pb.call.g as unknown as Bufs) : null;
     return gb ? [...names.map((n) => ga[GRAD_OF[n]!]!), ...names.map((n) => gb[GRAD_OF[n]!]!)] : names.map((n) => ga[GRAD_OF[n]!]!);
-  }, { freshGrads: true, consumesGrads: true, release: () => { for (const b of pa.sv) giveBuf(b); if (pb) for (const b of pb.sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output
+  }, { freshGrads: true, consumesGrads: true, release: () => { for (const b of pa.sv) giveBuf(b); if (pb) for (const b of pb.sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output, unless inner
   return results;
 }

@@ -141,7 +141,8 @@ export function recurrent(mode: RecurrentMode, x: Tensor, state: RecurrentState 
       dirs.push({ h0: pick(h0, k), c0: c0 ? pick(c0, k) : null, w: weights[k]!, o });
     }
     // both directions in one op: the backend may run them at once (Backend.recurrentPair)
-    const rs = recurrentLayer(cellSpec(mode).kind, xt, dirs, mode === 'rnn_relu' ? 'relu' : 'tanh');
+    // below the top layer the outputs feed only the ops above: their buffers are recycled (inner)
+    const rs = recurrentLayer(cellSpec(mode).kind, xt, dirs, mode === 'rnn_relu' ? 'relu' : 'tanh', l < L - 1);
     const outs = rs.map((r) => r.output);
     for (const r of rs) {
       hs.push(r.h);

@@ -5,7 +5,7 @@
  * write their inputs (only the optimizer writes parameters, in place, as in PyTorch). The others copy.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { allocLike } from '../tensor/create.js';
+import { allocLike, allocOverwritten } from '../tensor/create.js';
 import { needsGrad, recordOp } from '../autograd/engine.js';
 import { takeBuf } from './scratch.js';
 import type { Buf } from '../kernels/backend.js';
@@ -120,7 +120,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const inner = numelRange(first.shape, a + 1);
   const sizes = xs.map((t) => t.shape[a]!);
   const total = sizes.reduce((p, q) => p + q, 0);
-  const out = allocLike(first.data, outer * total * inner);
+  const out = allocOverwritten(first.data, outer * total * inner); // every element is written below
   let pos = 0;
   xs.forEach((t, k) => {
     const w = sizes[k]! * inner;
