@@ -151,6 +151,12 @@ int rc_get_f32_fast(napi_env env, napi_value v, int nullable, size_t min_len, rc
     out->n = bytes / sizeof(float);
     return 0;
   }
+  napi_valuetype vt = napi_undefined;
+  if (nullable && napi_typeof(env, v, &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) {
+    out->p = NULL;
+    out->n = 0;
+    return 0;
+  }
   return rc_get_f32(env, v, nullable, min_len, out, where);
 }
 
