@@ -8,7 +8,8 @@
  *
  * Every buffer is checked (type Float32Array, at least the elements its shape needs) before any
  * kernel runs, so a bad call throws (napi_util.h) instead of reading or writing out of bounds. Per
- * call this costs one napi_get_typedarray_info per argument (~30 ns each).
+ * call this costs one napi_get_typedarray_info per argument (~60 ns each); stepRun, called once per
+ * streamed step, reads its buffers by rc_get_f32_fast (~31 ns: bounds in bytes, element type trusted).
  */
 #include <limits.h>
 #include <stdlib.h>
