@@ -1,7 +1,7 @@
 /**
  * Where a W4 step goes (bench/jobs.ts streamCell / streamSeq: LSTM I=32 H=128, Linear head 128→32,
  * batch 1, one step per call under noGrad): each piece of the step timed on its own in one process,
- * from the public API down to the native step and head GEMM on preallocated buffers (the floor).
+ * from the public API down to the native step and head product on preallocated buffers (the floor).
  * Figures are medians over rounds of CPU time (all threads; the machine is shared) per call, with
  * the min–max over rounds; wall time is printed beside it. Not part of the test suite.
  *
@@ -118,6 +118,9 @@ function floor(o: Opts, lstm: LSTM, head: Linear, xs: Float32Array, N: number): 
   }, o);
   const W = head.param('weight').data as Float32Array, out = f(O);
   measure(`  native gemm 1×${H}·(${O}×${H})ᵀ`, () => a.gemm(false, true, 1, O, H, 1, y, 0, H, W, 0, H, 0, out, 0, O, null), o);
+  const bias = (head.paramOrNull('bias')?.data ?? null) as Float32Array | null;
+  const lin = a.linearPrepare(W, bias, O, H);
+  measure(`  native linearRun 1×${H}·(${O}×${H})ᵀ + b (prepared)`, () => a.linearRun(lin, 1, y, out), o);
   measure('  empty N-API call (getThreads)', () => void a.getThreads(), o);
 }
 

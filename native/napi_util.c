@@ -2,6 +2,8 @@
  * napi_util.c — argument helpers and the one error convention of the N-API entry points
  * (napi_util.h).
  */
+#include <stdint.h>
+
 #include "napi_util.h"
 
 #include <stdio.h>
@@ -139,6 +141,23 @@ int rc_get_f32(napi_env env, napi_value v, int nullable, size_t min_len, rc_f32 
   if (rc_get_typed(env, v, napi_float32_array, nullable, min_len, &data, &out->n, where)) return -1;
   out->p = data;
   return 0;
+}
+
+int rc_get_f32_fast(napi_env env, napi_value v, int nullable, size_t min_len, rc_f32 *out, const char *where) {
+  void *data;
+  size_t bytes;
+  if (napi_get_buffer_info(env, v, &data, &bytes) == napi_ok && bytes / sizeof(float) >= min_len && ((uintptr_t)data & 3) == 0) {
+    out->p = data;
+    out->n = bytes / sizeof(float);
+    return 0;
+  }
+  napi_valuetype vt = napi_undefined;
+  if (nullable && napi_typeof(env, v, &vt) == napi_ok && (vt == napi_null || vt == napi_undefined)) {
+    out->p = NULL;
+    out->n = 0;
+    return 0;
+  }
+  return rc_get_f32(env, v, nullable, min_len, out, where);
 }
 
 int rc_get_double(napi_env env, napi_value v, double *out, const char *where) {

@@ -40,6 +40,13 @@ int rc_get_typed(napi_env env, napi_value v, napi_typedarray_type type, int null
                  size_t *len, const char *where);
 /* Float32Array -> view (rc_get_typed). */
 int rc_get_f32(napi_env env, napi_value v, int nullable, size_t min_len, rc_f32 *out, const char *where);
+/* Float32Array -> view, read by napi_get_buffer_info (any typed array: its data and byte length, ~31 ns)
+ * instead of napi_get_typedarray_info (~60 ns, half of it the element-type query; bench/napi-cost):
+ * for the per-call buffers of hot entry points (stepRun, linearRun) whose TypeScript callers pass only
+ * Float32Arrays. Bounds are checked in bytes (at least min_len floats, 4-byte aligned), so no argument can
+ * make a kernel read or write outside its buffer; the element type is not checked (another typed array
+ * of enough bytes is read as floats). Anything that fails goes through rc_get_f32 for its typed error. */
+int rc_get_f32_fast(napi_env env, napi_value v, int nullable, size_t min_len, rc_f32 *out, const char *where);
 /* Number -> int (E_VALUE unless an integer in [lo, hi]) / -> double. */
 int rc_get_int(napi_env env, napi_value v, int lo, int hi, int *out, const char *where);
 int rc_get_double(napi_env env, napi_value v, double *out, const char *where);

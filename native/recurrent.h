@@ -45,7 +45,8 @@
  *             updates are seen; new arrays need a new handle).
  *   stepRun(handle, x (B,I), h0 (B,Hout), c0 (B,H)|null (LSTM), y (B,Hout)|null, hN (B,Hout), cN (B,H)|null
  *             (LSTM)): the inference forward of that step on these buffers — 7 arguments instead of 20
- *             (~0.6 µs less per step); y null: no output sequence is written (a cell's step).
+ *             (~0.6 µs less per step); y null: no output sequence is written (a cell's step). Its buffers
+ *             are checked in bytes, not element type (napi_util.h rc_get_f32_fast).
  *
  * Errors (napi_util.h): ShapeError (missing / short buffer, bad dims), ValueError (wrong element type,
  * lengths out of [1, T]) or OptionError (bad nonlinearity, kind); messages read "lstmForward: expected X,

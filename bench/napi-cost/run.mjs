@@ -11,6 +11,7 @@ const cases = {
   '1 Float32Array, typed': () => a.typed(f),
   '3 Float32Array, typed': () => a.typed(f, g, f),
   '7 Float32Array, typed': () => a.typed(f, g, f, g, f, g, f),
+  '7 Float32Array, buffer_info': () => a.buffer(f, g, f, g, f, g, f),
   '7 Float32Array, untyped': () => a.untyped(f, g, f, g, f, g, f),
 };
 const res = {};

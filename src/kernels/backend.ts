@@ -40,6 +40,8 @@ export interface GemmArgs {
   cOff?: number;
   ldc: number;
   bias?: Buf | null; // (N): C's rows start as bias instead of beta · C
+  /** B is a layer's weight, multiplied again and again (ops/matmul.ts linear): a backend may keep what it checked of it. */
+  weight?: boolean;
 }
 
 /** Dimensions and inputs shared by the forward and backward of one layer and direction. */

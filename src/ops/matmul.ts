@@ -76,7 +76,7 @@ function columnSums(g: Buf, rows: number, O: number): Buf {
 
 /** The forward GEMM's arguments, one reused object (calls are synchronous): a streamed step's head allocates less. */
 const EMPTY = new Float32Array(0);
-const FWD: GemmArgs = { transA: false, transB: true, M: 0, N: 0, K: 0, alpha: 1, A: EMPTY, lda: 1, B: EMPTY, ldb: 1, beta: 0, C: EMPTY, ldc: 1, bias: null };
+const FWD: GemmArgs = { transA: false, transB: true, M: 0, N: 0, K: 0, alpha: 1, A: EMPTY, lda: 1, B: EMPTY, ldb: 1, beta: 0, C: EMPTY, ldc: 1, bias: null, weight: true };
 
 /** The shape (rows, O), frozen, remembered for the last pair (a streamed head asks for the same one at every step). */
 let lastRowShape: readonly number[] = Object.freeze([0, 0]);

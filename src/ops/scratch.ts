@@ -161,10 +161,12 @@ const SLAB = 16384;
 interface Slab { ab: ArrayBuffer; size: number; used: number }
 let slab32: Slab = { ab: new ArrayBuffer(0), size: 0, used: 0 };
 let slab64: Slab = { ab: new ArrayBuffer(0), size: 0, used: 0 };
+const EMPTY32 = new Float32Array(0), EMPTY64 = new Float64Array(0);
 
 /** n (≤ SMALL_OUT) zeros of `like`'s type on memory no other caller gets. */
 export function carve(like: Buf, n: number): Buf {
   const f64 = like instanceof Float64Array;
+  if (n === 0) return f64 ? EMPTY64 : EMPTY32; // a streamed cell step's unused y: no view to make
   let s = f64 ? slab64 : slab32;
   if (s.used + n > s.size) {
     s = { ab: new ArrayBuffer(SLAB * (f64 ? 8 : 4)), size: SLAB, used: 0 };

@@ -20,9 +20,10 @@ import { refBackend } from '../ref/index.js';
 import { OptionError, ShapeError, ValueError } from '../../util/errors.js';
 import { makeRecurrentMethods, type RecurrentAddon } from './recurrent-adapter.js';
 import { routed } from '../routed.js';
+import { isLinear, linearRunner, type LinearAddon } from './linear-runner.js';
 
 /** The functions native/addon.c exports (the recurrent kernels: RecurrentAddon). */
-export interface NativeAddon extends RecurrentAddon {
+export interface NativeAddon extends RecurrentAddon, LinearAddon {
   gemm(
     transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
@@ -104,9 +105,10 @@ function float32Backend(addon: NativeAddon): Backend {
   const ah = new Float64Array(9);
   const sh = new Float64Array(5);
   const f = (b: Buf | null): Float32Array => b as Float32Array;
+  const linear = linearRunner(addon);
   return {
     name: 'native',
-    gemm: (a: GemmArgs) => addon.gemm(a.transA, a.transB, a.M, a.N, a.K, a.alpha, f(a.A), a.aOff ?? 0, a.lda,
+    gemm: (a: GemmArgs) => isLinear(a) ? linear(a) : addon.gemm(a.transA, a.transB, a.M, a.N, a.K, a.alpha, f(a.A), a.aOff ?? 0, a.lda,
       f(a.B), a.bOff ?? 0, a.ldb, a.beta, f(a.C), a.cOff ?? 0, a.ldc, a.bias ? f(a.bias) : null),
     unary: (kind, x, y) => addon.unary(UNARY_CODE[kind], f(x), f(y)),
     unaryBackward: (kind, x, y, dy, dx) => addon.unaryBackward(UNARY_CODE[kind], f(x), f(y), f(dy), f(dx)),
