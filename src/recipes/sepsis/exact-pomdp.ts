@@ -3,9 +3,11 @@
  * finite-horizon value iteration over α-vectors with incremental pruning (Cassandra, Littman &
  * Zhang 1997): Γ(t, o) = prune(∪_a prune(R_a + ⊕_{o'} prune(P_{a,o'} Γ(t + 1, o')))), each cross
  * sum pruned as it grows. Pruning keeps a vector iff some belief makes it strictly best by more
- * than `eps` (Lark's filter, one small LP per candidate, lp.ts). With eps = 0 this is exact; with
- * eps > 0 the value lost is at most eps per prune, so the start value is within H·eps·(prunes per
- * stage chain) of the optimum — reported beside it.
+ * than `eps` (Lark's filter, one small LP per candidate, lp.ts); the default eps = 1e-9 only
+ * absorbs rounding. Beliefs at observation o put no mass on hidden values that would have ended
+ * the episode there, so pruning looks only at the others (exact, and far fewer vectors survive).
+ * On this model the sets grow about threefold per stage: usable for short horizons (tests, and
+ * experiments/sepsis-bounds.ts shows where the 20-step solve stops).
  *
  * Every kept vector is the exact value of a conditional plan, and its first action is recorded,
  * so the policy "the best vector's action at the exact belief" attains the computed value.
