@@ -22,7 +22,7 @@ const m = buildModel('master');
 
 if (mode === 'exact') {
   const r = solveExact(m, hiddenModel(m), { budgetS: Number(arg ?? 240), onStage: (t, c) => say(`Γ(${t}, ·): ${c.total} vectors, at most ${c.max} per observation`) });
-  say(r.stoppedAt === undefined ? `V* = ${r.value}` : `stopped by the budget during stage ${r.stoppedAt - 1}`);
+  say(r.stoppedAt === undefined ? `V* = ${r.value}` : `stopped by the budget in Γ(${r.stoppedAt - 1}, ·) at observation ${r.stoppedAtObs} (of 144)`);
 } else if (mode === 'hsvi' || mode === 'greedy') {
   const mem = bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 });
   const rng = new Rng(0);

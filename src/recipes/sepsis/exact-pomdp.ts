@@ -19,6 +19,9 @@ import { maxMinMargin } from './lp.js';
 
 const N = N_HIDDEN;
 
+/** The time budget ran out inside a prune (caught by solveExact). */
+class OutOfTime extends Error {}
+
 /** Indices of the vectors not dominated pointwise by another (of equal ones, the first). */
 function undominated(V: Float64Array[], n: number, eps: number): number[] {
   const out: number[] = [];
@@ -59,7 +62,7 @@ function lexGreater(x: Float64Array, y: Float64Array, n: number): boolean {
  * whose support lies in `support` (the hidden values possible at the observation: elsewhere the
  * state would have ended the episode, so no belief there puts mass on them).
  */
-export function prune(V: Float64Array[], support: readonly number[], eps = 1e-9): Float64Array[] {
+export function prune(V: Float64Array[], support: readonly number[], eps = 1e-9, deadline = Infinity): Float64Array[] {
   const n = support.length;
   const C = V.map((v) => Float64Array.from(support, (h) => v[h]!));
   const F = undominated(C, n, eps);
@@ -68,6 +71,7 @@ export function prune(V: Float64Array[], support: readonly number[], eps = 1e-9)
   const take = (b: ArrayLike<number>): void => { W.push(F.splice(bestAt(C, F, b, n), 1)[0]!); };
   for (let h = 0; h < n && F.length; h++) take(Float64Array.from({ length: n }, (_, g) => +(g === h)));
   while (F.length) {
+    if (performance.now() > deadline) throw new OutOfTime();
     const phi = C[F[F.length - 1]!]!;
     const { delta, b } = maxMinMargin(W.map((w) => phi.map((x, h) => x - C[w]![h]!)), n);
     if (delta > eps) take(b);
@@ -88,8 +92,8 @@ function crossSum(A: Float64Array[], B: Float64Array[]): Float64Array[] {
   return out;
 }
 
-/** Γ(t, o) from Γ(t + 1, ·). */
-function stage(om: HiddenModel, next: Float64Array[][], o: number, support: readonly number[], eps: number): Float64Array[] {
+/** Γ(t, o) from Γ(t + 1, ·); throws OutOfTime once `deadline` (a performance.now() time) passes. */
+function stage(om: HiddenModel, next: Float64Array[][], o: number, support: readonly number[], eps: number, deadline: number): Float64Array[] {
   const all: Float64Array[] = [];
   for (let a = 0; a < N_ACTIONS; a++) {
     const r = Float64Array.from(om.R[o * N_ACTIONS + a]!);
@@ -101,11 +105,11 @@ function stage(om: HiddenModel, next: Float64Array[][], o: number, support: read
         for (let h = 0; h < N; h++) { let s = 0; for (let g = 0; g < N; g++) s += M[h * N + g]! * alpha[g]!; v[h] = s; }
         return v;
       });
-      acc = prune(crossSum(acc, prune(proj, support, eps)), support, eps);
+      acc = prune(crossSum(acc, prune(proj, support, eps, deadline)), support, eps, deadline);
     }
     all.push(...acc);
   }
-  return prune(all, support, eps);
+  return prune(all, support, eps, deadline);
 }
 
 export interface ExactSolution {
@@ -115,13 +119,14 @@ export interface ExactSolution {
   /** Vectors per stage: counts[t] = Σ_o |Γ(t, o)|, and the largest single set. */
   counts: { total: number; max: number }[];
   seconds: number;
-  /** Set when the time budget ran out before stage 0: the last stage completed. */
+  /** Set when the time budget ran out before stage 0: the last stage completed, and the observation being solved in the stage before it. */
   stoppedAt?: number;
+  stoppedAtObs?: number;
 }
 
 /**
  * Value iteration over α-vectors, backward from the horizon; stops (stoppedAt set, value NaN)
- * when `budgetS` seconds pass. `onStage` sees each finished stage.
+ * when `budgetS` seconds have passed. `onStage` sees each finished stage.
  */
 export function solveExact(m: SepsisModel, om: HiddenModel, o: { H?: number; eps?: number; budgetS?: number; onStage?: (t: number, c: { total: number; max: number }, s: number) => void } = {}): ExactSolution {
   const H = o.H ?? HORIZON, eps = o.eps ?? 1e-9, t0 = performance.now();
@@ -133,8 +138,12 @@ export function solveExact(m: SepsisModel, om: HiddenModel, o: { H?: number; eps
   for (let t = H - 1; t >= 0; t--) {
     G[t] = [];
     for (let ob = 0; ob < N_OBS; ob++) {
-      G[t]!.push(stage(om, G[t + 1]!, ob, support[ob]!, eps));
-      if (o.budgetS !== undefined && elapsed() > o.budgetS) return { G, value: NaN, counts, seconds: elapsed(), stoppedAt: t + 1 };
+      try {
+        G[t]!.push(stage(om, G[t + 1]!, ob, support[ob]!, eps, t0 + 1000 * (o.budgetS ?? Infinity)));
+      } catch (e) {
+        if (e instanceof OutOfTime) return { G, value: NaN, counts, seconds: elapsed(), stoppedAt: t + 1, stoppedAtObs: ob };
+        throw e;
+      }
     }
     counts[t] = { total: G[t]!.reduce((s, c) => s + c.length, 0), max: Math.max(...G[t]!.map((c) => c.length)) };
     o.onStage?.(t, counts[t]!, elapsed());
