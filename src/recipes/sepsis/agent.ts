@@ -16,10 +16,14 @@
 import { Adam, F, GRU, Linear, Module, Tensor, clipGradNorm, noGrad, type Rng } from '../../index.js';
 import { HORIZON, N_ACTIONS, sampleInitial, sampleNext, type SepsisModel } from './simulator.js';
 
-/** Where episodes are played: the simulator, or a model of it learned from data (ope.ts). */
+/**
+ * Where episodes are played: the simulator, or a model of it learned from data (ope.ts). Callers
+ * pass the episode's index and the step, so an environment may draw common random numbers
+ * (crn.ts) instead of using rng.
+ */
 export interface Env {
-  initial(rng: Rng): number;
-  next(s: number, a: number, rng: Rng): number;
+  initial(rng: Rng, episode: number): number;
+  next(s: number, a: number, rng: Rng, episode: number, step: number): number;
   /** The projected observation (0..143) of a non-terminal state. */
   obs(s: number): number;
   reward(s: number): number;
@@ -95,7 +99,7 @@ export function rollout(agent: SepsisAgent, env: Env, B: number, rng: Rng, o: { 
     B, x: new Float32Array(T * B * N_INPUT), act: new Int32Array(T * B), alive: new Float32Array(T * B), logp: new Float32Array(T * B),
     state: new Int32Array(T * B).fill(-1), ret: new Float64Array(B), len: new Int32Array(B), ...(o.keepFeatures ? { features: new Float32Array(T * B * H) } : {}),
   };
-  const s = Int32Array.from({ length: B }, () => env.initial(rng));
+  const s = Int32Array.from({ length: B }, (_, b) => env.initial(rng, b));
   const done = new Uint8Array(B);
   noGrad(() => {
     let h: Tensor | null = null;
@@ -111,7 +115,7 @@ export function rollout(agent: SepsisAgent, env: Env, B: number, rng: Rng, o: { 
         const a = o.choose ? o.choose(t, b, s[b]!, own) : own;
         const k = t * B + b;
         e.act[k] = a; e.alive[k] = 1; e.len[b] = t + 1; e.logp[k] = lp[b * N_ACTIONS + a]!; e.state[k] = s[b]!;
-        s[b] = env.next(s[b]!, a, rng);
+        s[b] = env.next(s[b]!, a, rng, b, t);
         const r = env.reward(s[b]!);
         if (r !== 0) { e.ret[b] = r; done[b] = 1; }
       }

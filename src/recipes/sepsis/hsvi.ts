@@ -54,7 +54,7 @@ export function ubValue(ub: UpperBound, t: number, o: number, b: ArrayLike<numbe
 }
 
 /** Q of each action at (t, o, b) under the upper bound one step ahead. */
-function qUpper(om: HiddenModel, ub: UpperBound, t: number, o: number, b: Float64Array): Float64Array {
+export function qUpper(om: HiddenModel, ub: UpperBound, t: number, o: number, b: Float64Array): Float64Array {
   const q = new Float64Array(N_ACTIONS), nb = new Float64Array(N_HIDDEN);
   for (let a = 0; a < N_ACTIONS; a++) {
     q[a] = dot(b, om.R[o * N_ACTIONS + a]!);

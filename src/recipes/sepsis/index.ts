@@ -11,3 +11,6 @@ export * from './report.js';
 export * from './pomdp.js';
 export * from './dagger.js';
 export * from './hsvi.js';
+export * from './crn.js';
+export * from './exact-pomdp.js';
+export * from './lp.js';

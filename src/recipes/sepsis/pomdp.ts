@@ -15,7 +15,8 @@
  * Legend: h hidden value (5·diabetic + glucose), o observation (0..143), a action, t steps taken.
  */
 import type { Rng } from '../../index.js';
-import { HORIZON, N_ACTIONS, N_FULL, N_OBS, sampleInitial, sampleNext, type SepsisModel } from './simulator.js';
+import { HORIZON, N_ACTIONS, N_FULL, N_OBS, type SepsisModel } from './simulator.js';
+import { simulatorEnv, type Env } from './agent.js';
 import { N_HIDDEN, fullOf, hiddenOf, initialBelief, qmdpAction, updateBelief } from './filter.js';
 import { obsPolicyValues } from './exact.js';
 
@@ -82,20 +83,50 @@ export function lookahead(om: HiddenModel, G: AlphaSets, t: number, o: number, b
 /** The first action of each α-vector's plan (set where the vector is made: pbvi's seeds, backup). */
 export const ALPHA_ACTION = new WeakMap<Float64Array, number>();
 
+/**
+ * The plan behind each α-vector made by a backup: after next observation o', follow this vector
+ * of Γ(t + 1, o'). Vectors without an entry are the memoryless policy's (pbvi's seeds), whose
+ * successor is the memoryless vector, first in every set.
+ */
+export const ALPHA_NEXT = new WeakMap<Float64Array, Map<number, Float64Array>>();
+
 /** The α-vector of the best one-step plan at b, built on Γ[t+1]. */
 export function pointBackup(om: HiddenModel, G: AlphaSets, t: number, o: number, b: ArrayLike<number>): Float64Array {
-  let best: Float64Array | null = null, bestV = -Infinity;
+  let best: Float64Array | null = null, bestV = -Infinity, bestNext = new Map<number, Float64Array>();
   const bm = new Float64Array(N_HIDDEN);
   for (let a = 0; a < N_ACTIONS; a++) {
-    const alpha = Float64Array.from(om.R[o * N_ACTIONS + a]!);
+    const alpha = Float64Array.from(om.R[o * N_ACTIONS + a]!), succ = new Map<number, Float64Array>();
     for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) {
       const next = bestAlpha(G[t + 1]![o2]!, rowTimes(b, M, bm)).alpha;
+      succ.set(o2, next);
       for (let h = 0; h < N_HIDDEN; h++) for (let g = 0; g < N_HIDDEN; g++) alpha[h]! += M[h * N_HIDDEN + g]! * next[g]!;
     }
     const v = dot(b, alpha);
-    if (v > bestV) { bestV = v; best = alpha; ALPHA_ACTION.set(alpha, a); }
+    if (v > bestV) { bestV = v; best = alpha; bestNext = succ; ALPHA_ACTION.set(alpha, a); }
   }
+  ALPHA_NEXT.set(best!, bestNext);
   return best!;
+}
+
+/**
+ * Play the conditional plans of Γ: at the start the best vector at the initial belief, then its
+ * action and, after each observation, the successor it records. The exact value of this policy
+ * is rootValue(m, G) (each vector is its plan's value), so it serves as a reference with a known
+ * value (crn.ts).
+ */
+export function playPlans(m: SepsisModel, G: AlphaSets, n: number, rng: Rng, env: Env = simulatorEnv(m)): Float64Array {
+  const ret = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = env.initial(rng, i);
+    let alpha = bestAlpha(G[0]![m.obs[s]!]!, initialBelief(m, m.obs[s]!)).alpha;
+    for (let t = 0; t < G.length - 1; t++) {
+      const s2 = env.next(s, ALPHA_ACTION.get(alpha)!, rng, i, t);
+      if (m.reward[s2] !== 0) { ret[i] = m.reward[s2]!; break; }
+      s = s2;
+      alpha = ALPHA_NEXT.get(alpha)?.get(m.obs[s]!) ?? G[t + 1]![m.obs[s]!]![0]!;
+    }
+  }
+  return ret;
 }
 
 /** Belief points per (t, o), collected from simulated histories. */
@@ -239,16 +270,16 @@ export const pbviPolicy = (om: HiddenModel, G: AlphaSets): BeliefPolicy => (t, o
  * Play n episodes of a belief policy (with probability `explore` a uniform random action instead),
  * tracking the exact belief; `visit` sees every (t, o, b) acted on. Returns each episode's return.
  */
-export function playBelief(m: SepsisModel, pi: BeliefPolicy, n: number, rng: Rng, o: { explore?: number; visit?: (t: number, ob: number, b: Float64Array) => void } = {}): Float64Array {
-  const ret = new Float64Array(n);
+export function playBelief(m: SepsisModel, pi: BeliefPolicy, n: number, rng: Rng, o: { explore?: number; visit?: (t: number, ob: number, b: Float64Array) => void; env?: Env } = {}): Float64Array {
+  const ret = new Float64Array(n), env = o.env ?? simulatorEnv(m);
   for (let i = 0; i < n; i++) {
-    let s = sampleInitial(m, rng);
+    let s = env.initial(rng, i);
     let b = initialBelief(m, m.obs[s]!);
     for (let t = 0; t < HORIZON; t++) {
       const ob = m.obs[s]!;
       o.visit?.(t, ob, b);
       const a = o.explore && rng.random() < o.explore ? rng.int(N_ACTIONS) : pi(t, ob, b);
-      const s2 = sampleNext(m, s, a, rng);
+      const s2 = env.next(s, a, rng, i, t);
       if (m.reward[s2] !== 0) { ret[i] = m.reward[s2]!; break; }
       b = updateBelief(m, b, ob, a, m.obs[s2]!);
       s = s2;

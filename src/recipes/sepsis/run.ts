@@ -11,13 +11,14 @@
  * 4. Off-policy evaluation from behaviour trajectories (WIS, model-based) against true values.
  */
 import { F, Rng, Tensor, ValueError, getBackend, noGrad } from '../../index.js';
-import { HORIZON, N_ACTIONS, N_OBS, buildModel, type Rules, type SepsisModel } from './simulator.js';
+import { N_ACTIONS, N_OBS, buildModel, type Rules, type SepsisModel } from './simulator.js';
 import { bestMemoryless, epsSoft, evaluateObsPolicy, evaluatePolicy, deterministic, neverTreat, optimalFiniteHorizon, uniformPolicy, valueIteration } from './exact.js';
-import { initialBelief, qmdpAction, updateBelief } from './filter.js';
+import { qmdpAction } from './filter.js';
 import { N_INPUT, encodeObs, rollout, simulatorEnv, type SepsisAgent } from './agent.js';
 import { trainAgent, type CurvePoint } from './train.js';
 import { trainDagger } from './dagger.js';
-import { buildTeacher, playBelief } from './pomdp.js';
+import { buildTeacher, playBelief, playPlans } from './pomdp.js';
+import { Uniforms, crnEnv, meanSe, pairedEstimate, type Estimate } from './crn.js';
 import { tightenBounds } from './hsvi.js';
 import { beliefRows, designFrom, featuresOf, observationOneHot, probe, type ProbeScore } from './probe.js';
 import { agentActions, agentModelValue, behaviourData, bootstrap, fitObsModel, memorylessActions, modelValue, solveObsModel, wis } from './ope.js';
@@ -51,13 +52,15 @@ export interface SepsisOptions {
   onProgress?: (line: string) => void;
 }
 
-export interface Estimate { mean: number; se: number }
-
 export interface AgentScore {
   kind: 'gru' | 'memoryless';
   seed: number;
   /** Greedy policy, mean return over evalEpisodes fresh episodes ± its standard error. */
   value: Estimate;
+  /** The same episodes paired with the PBVI plans' policy (exact value known): V_ref + mean(Y − Y_ref). */
+  paired: Estimate;
+  /** Correlation of the agent's and the reference's returns on those episodes. */
+  corr: number;
   /** Memoryless agent only: the exact value of its greedy policy. */
   exact?: number;
   bestIteration: number;
@@ -82,32 +85,6 @@ export interface SepsisResult {
   probeRows: number;
   ope: { physicianObserved: number; rows: OpeRow[]; unseenPairs: number };
   timings: { totalMs: number; backend: string };
-}
-
-const meanSe = (v: ArrayLike<number>): Estimate => {
-  const n = v.length;
-  let s = 0, q = 0;
-  for (let i = 0; i < n; i++) { s += v[i]!; q += v[i]! ** 2; }
-  const mean = s / n;
-  return { mean, se: Math.sqrt(Math.max(q / n - mean * mean, 0) / (n - 1)) };
-};
-
-function qmdpValue(m: SepsisModel, Q: Float64Array[], n: number, rng: Rng): Estimate {
-  const env = simulatorEnv(m);
-  const ret = Array.from({ length: n }, () => {
-    let s = env.initial(rng);
-    let b = initialBelief(m, m.obs[s]!);
-    for (let t = 0; t < HORIZON; t++) {
-      const o = m.obs[s]!;
-      const a = qmdpAction(Q, b, o, t);
-      const s2 = env.next(s, a, rng);
-      if (m.reward[s2] !== 0) return m.reward[s2]!;
-      b = updateBelief(m, b, o, a, m.obs[s2]!);
-      s = s2;
-    }
-    return 0;
-  });
-  return meanSe(ret);
 }
 
 /** A memoryless agent's greedy action for each of the 144 observations. */
@@ -148,16 +125,19 @@ export function runSepsis(o: SepsisOptions = {}): SepsisResult {
   const opt = optimalFiniteHorizon(m);
   const physician = valueIteration(m, 0.99).policy;
   const mem = bestMemoryless(m, physician, { sweeps: st.sweeps });
-  const qmdp = qmdpValue(m, opt.Q, st.evalEpisodes, rng.fork());
+  const qmdp = meanSe(playBelief(m, (t, ob, b) => qmdpAction(opt.Q, b, ob, t), st.evalEpisodes, rng.fork()));
   const teacher = buildTeacher(m, opt, mem.policy, rng.fork(), { episodes: st.teacherEpisodes });
   const bounds = tightenBounds(m, teacher.om, teacher.G, teacher.P, st.boundTrials);
   say(`bounds: PBVI ${teacher.lowerBound.toFixed(4)}, with HSVI ${bounds.lower.toFixed(4)}; upper ${teacher.upperBound.toFixed(4)} → ${bounds.upper.toFixed(4)}`);
-  const teacherValue = meanSe(playBelief(m, teacher.policy, st.evalEpisodes, rng.fork()));
+  // The PBVI plans' policy has the exact value teacher.lowerBound: the reference of every paired estimate.
+  const refOn = (U: Uniforms): Float64Array => playPlans(m, teacher.G, U.n, rng, crnEnv(m, U));
+  const teacherU = new Uniforms(st.evalEpisodes, rng.fork());
+  const teacherValue = pairedEstimate(playBelief(m, teacher.policy, st.evalEpisodes, rng, { env: crnEnv(m, teacherU) }), refOn(teacherU), teacher.lowerBound);
   const exact = [
     { name: 'full-information optimum (20 steps)', value: opt.value, how: 'exact' },
     { name: 'best policy on the observation history: upper bound (fast informed bound)', value: teacher.upperBound, how: 'exact' },
     { name: `best policy on the observation history: upper bound (sawtooth, backed up at the PBVI points and ${st.boundTrials} HSVI trials)`, value: bounds.upper, how: 'exact' },
-    { name: "PBVI belief policy: the best α-vector's action at the exact belief (the DAgger teacher)", value: teacherValue.mean, how: `Monte Carlo, ${st.evalEpisodes} episodes, ± ${teacherValue.se.toFixed(3)}` },
+    { name: "PBVI belief policy: the best α-vector's action at the exact belief (the DAgger teacher)", value: teacherValue.paired.mean, how: `paired with the PBVI plans on ${st.evalEpisodes} episodes, ± ${teacherValue.paired.se.toFixed(4)} (plain Monte Carlo ${teacherValue.plain.mean.toFixed(4)} ± ${teacherValue.plain.se.toFixed(4)})` },
     { name: `best policy on the observation history: lower bound (PBVI plans, ${teacher.points} belief points)`, value: teacher.lowerBound, how: 'exact' },
     { name: `best policy on the observation history: lower bound (the same plans and those of the ${st.boundTrials} HSVI trials)`, value: bounds.lower, how: 'exact' },
     { name: 'γ = 0.99 stationary optimal policy', value: evaluatePolicy(m, deterministic(physician)), how: 'exact' },
@@ -174,12 +154,14 @@ export function runSepsis(o: SepsisOptions = {}): SepsisResult {
     for (const kind of ['gru', 'memoryless'] as const) {
       const base = { kind, hidden: st.hidden, iterations: st.iterations, batch: st.batch, lr: st.lr, evalEpisodes: 1000, evalEvery: Math.max(1, Math.floor(st.iterations / 20)), rng: new Rng(st.seed * 1000 + k), onProgress: say };
       const r = st.learner === 'ppo' ? trainAgent(m, { ...base, entropy: st.entropy }) : trainDagger(m, teacher.policy, { ...base, evalEpisodes: 2000, steps: 20, minibatch: 128 });
-      const value = meanSe(rollout(r.agent, simulatorEnv(m), st.evalEpisodes, new Rng(st.seed * 1000 + 500 + k), { greedy: true }).ret);
-      const score: AgentScore = { kind, seed: k, value, bestIteration: r.best.iteration, curve: r.curve };
+      const U = new Uniforms(st.evalEpisodes, new Rng(st.seed * 1000 + 500 + k));
+      const est = pairedEstimate(rollout(r.agent, crnEnv(m, U), U.n, rng, { greedy: true }).ret, refOn(U), teacher.lowerBound);
+      const value = est.plain;
+      const score: AgentScore = { kind, seed: k, value, paired: est.paired, corr: est.corr, bestIteration: r.best.iteration, curve: r.curve };
       if (kind === 'memoryless') score.exact = evaluateObsPolicy(m, memorylessPolicy(r.agent));
       agents.push(score);
       firstPair[kind] ??= r.agent;
-      say(`${kind} seed ${k}: true value ${value.mean.toFixed(3)} ± ${value.se.toFixed(3)} (${st.evalEpisodes} episodes)`);
+      say(`${kind} seed ${k}: true value ${value.mean.toFixed(4)} ± ${value.se.toFixed(4)}, paired ${est.paired.mean.toFixed(4)} ± ${est.paired.se.toFixed(4)} (${st.evalEpisodes} episodes)`);
     }
   }
   const gru = firstPair.gru!, memAgent = firstPair.memoryless!;

@@ -198,14 +198,17 @@ function sampleFrom(idx: ArrayLike<number>, p: ArrayLike<number>, lo: number, hi
 
 const ALL_STATES = Int32Array.from({ length: N_FULL }, (_, i) => i);
 
-export function sampleInitial(m: SepsisModel, rng: Rng): number {
-  return sampleFrom(ALL_STATES, m.initial, 0, N_FULL, rng.random());
+/** The initial state drawn by inversion from the uniform u (the same u gives the same state). */
+export const initialAt = (m: SepsisModel, u: number): number => sampleFrom(ALL_STATES, m.initial, 0, N_FULL, u);
+
+/** The next state of (s, a) drawn by inversion from the uniform u. */
+export function nextAt(m: SepsisModel, s: number, a: number, u: number): number {
+  const r = s * N_ACTIONS + a;
+  return sampleFrom(m.next, m.prob, m.rowStart[r]!, m.rowStart[r + 1]!, u);
 }
 
-export function sampleNext(m: SepsisModel, s: number, a: number, rng: Rng): number {
-  const r = s * N_ACTIONS + a;
-  return sampleFrom(m.next, m.prob, m.rowStart[r]!, m.rowStart[r + 1]!, rng.random());
-}
+export const sampleInitial = (m: SepsisModel, rng: Rng): number => initialAt(m, rng.random());
+export const sampleNext = (m: SepsisModel, s: number, a: number, rng: Rng): number => nextAt(m, s, a, rng.random());
 
 /** One episode of at most H steps: `act` picks the action from the step and the full state. */
 export function runEpisode(m: SepsisModel, act: (t: number, s: number) => number, rng: Rng, H = HORIZON): { ret: number; steps: number } {
