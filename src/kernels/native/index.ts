@@ -88,20 +88,20 @@ export function nativeAddonPath(): string {
   return env ? resolve(env) : join(packageDir(), 'build', 'Release', 'recur_native.node');
 }
 
-/** An LSTM / GRU inference forward with its saved buffers null: the C kernel's own inference mode (recurrent.h). */
-function inferenceCall(kind: 'lstm' | 'gru' | 'rnn', c: RecurrentCall): RecurrentCall {
-  if (c.g || !c.inp.inference || kind === 'rnn') return c;
-  const o = c.out as LstmForwardOut;
-  const out = { y: o.y, hN: o.hN, cN: kind === 'lstm' ? o.cN : null, gates: null, c: null, h: null, m: null, q: null };
-  return { ...c, out: out as unknown as LstmForwardOut };
-}
-
 /** The float32 kernels of the addon, as Backend methods (float64 calls never reach them: see routed). */
 function float32Backend(addon: NativeAddon): Backend {
   const rec = makeRecurrentMethods(addon);
-  // Reused out objects of inference calls (calls are synchronous): only y, hN, cN change.
-  const lstmInf: Record<string, Buf | null> = { y: null, hN: null, cN: null, gates: null, c: null, h: null, m: null };
-  const gruInf: Record<string, Buf | null> = { y: null, hN: null, gates: null, q: null, h: null };
+  // An LSTM / GRU inference forward runs the C kernel's own inference mode (saved buffers null,
+  // recurrent.h: no saved buffer written). One reused out object per direction of a pair (calls are
+  // synchronous): only y, hN, cN change, and they are cleared after the call to keep nothing alive.
+  const inf = [0, 1].map((): Record<string, Buf | null> => ({ y: null, hN: null, cN: null, gates: null, c: null, h: null, m: null, q: null }));
+  const inferOut = (k: number, o: RecurrentCall['out']): LstmForwardOut => {
+    const r = inf[k]!;
+    r.y = o.y; r.hN = o.hN; r.cN = (o as LstmForwardOut).cN ?? null;
+    return r as unknown as LstmForwardOut;
+  };
+  const release = (): void => { for (const r of inf) r.y = r.hN = r.cN = null; };
+  const inferencePair = (c: RecurrentCall): boolean => !c.g && c.inp.inference === true;
   const ah = new Float64Array(9);
   const sh = new Float64Array(5);
   const f = (b: Buf | null): Float32Array => b as Float32Array;
@@ -115,22 +115,23 @@ function float32Backend(addon: NativeAddon): Backend {
     recurrentWorkspace: rec.recurrentWorkspace,
     lstmForward: (inp, out, ws) => {
       if (!inp.inference) return rec.lstmForward(inp, out, ws);
-      // inference: the C kernel's own mode (saved buffers null, recurrent.h) writes no saved buffer at all.
-      lstmInf.y = out.y; lstmInf.hN = out.hN; lstmInf.cN = out.cN;
-      rec.lstmForward(inp, lstmInf as unknown as LstmForwardOut, ws);
-      lstmInf.y = lstmInf.hN = lstmInf.cN = null; // keep nothing alive
+      rec.lstmForward(inp, inferOut(0, out), ws);
+      release();
     },
     lstmBackward: rec.lstmBackward,
     gruForward: (inp, out, ws) => {
       if (!inp.inference) return rec.gruForward(inp, out, ws);
-      gruInf.y = out.y; gruInf.hN = out.hN;
-      rec.gruForward(inp, gruInf as unknown as GruForwardOut, ws);
-      gruInf.y = gruInf.hN = null;
+      rec.gruForward(inp, inferOut(0, out) as unknown as GruForwardOut, ws);
+      release();
     },
     gruBackward: rec.gruBackward,
     rnnForward: rec.rnnForward,
     rnnBackward: rec.rnnBackward,
-    recurrentPair: (kind, a, b) => rec.recurrentPair(kind, inferenceCall(kind, a), inferenceCall(kind, b)),
+    recurrentPair: (kind, a, b) => {
+      if (kind === 'rnn' || !inferencePair(a) || !inferencePair(b)) return rec.recurrentPair(kind, a, b);
+      rec.recurrentPair(kind, { ...a, out: inferOut(0, a.out) }, { ...b, out: inferOut(1, b.out) });
+      release();
+    },
     firstNonFinite: (x) => addon.firstNonFinite(f(x)),
     adamStep: (a: AdamStepArgs) => {
       ah[0] = a.lr; ah[1] = 1 - a.beta1; ah[2] = a.beta2; ah[3] = 1 - a.beta2; ah[4] = a.eps; ah[5] = a.weightDecay;
