@@ -56,10 +56,17 @@ static size_t bwd_scr_row(const fdims *d) { return 2 * d->GA + d->Hout + d->I + 
 /* Time steps per backward chunk: dA of a chunk (Tc·B·GA floats, <= ~512 KB) is multiplied into dW_hh, dW_ih
  * right after the chunk, and the workspace holds one chunk instead of all T steps. 512 KB stays in a 2 MB
  * L2 beside the packed weights while it is written and read back: W1's backward ran 1.07-1.14x faster (CPU
- * time, paired A/B) than with 2 MB chunks, W2 and B=8 T=10,000 H=64 unchanged (within 2-4 %). */
+ * time, paired A/B) than with 2 MB chunks, W2 and B=8 T=10,000 H=64 unchanged (within 2-4 %). But at least
+ * RC_CHUNK_MIN_STEPS steps while the chunk stays <= 2 MB: the dW products have K = Tc·B, and each of their
+ * micro-kernel calls loads and stores its C tile once per chunk; W2 (B = 64, GA = 1024) had Tc = 2
+ * (K = 128): with 8 its backward took 0.9-4.6 % less CPU (bench/kernel-ab.c, 1 and 2 threads, both orders). */
 #define RC_CHUNK_FLOATS (128 * 1024)
+#define RC_CHUNK_MAX_FLOATS (512 * 1024)
+#define RC_CHUNK_MIN_STEPS 8
 static size_t bwd_chunk(const fdims *d) {
-  size_t tc = RC_CHUNK_FLOATS / (d->B * d->GA);
+  const size_t row = d->B * d->GA, cap = RC_CHUNK_MAX_FLOATS / row;
+  size_t tc = RC_CHUNK_FLOATS / row;
+  if (tc < RC_CHUNK_MIN_STEPS) tc = cap < RC_CHUNK_MIN_STEPS ? cap : RC_CHUNK_MIN_STEPS; /* cap >= tc */
   if (tc < 1) tc = 1;
   return tc < d->T ? tc : d->T;
 }
@@ -112,11 +119,13 @@ size_t rc_rec_workspace(int kind, int T, int B, int I, int H, int P) {
 }
 
 /* Batch slices: exactly in->tasks (tests) or, automatically, when the call is big enough to pay one
- * hand-off (~µs) and the pool has threads, slices of >= 8 rows (>= 16 when the packed weights, read by
- * every slice at every step, do not fit in half an L2), at least one per thread. More slices than
- * threads cost nothing measurable (1 thread, W1 / W3: 1, 2 or 4 slices within 1%) and let a thread
- * whose core is shared with another process hand its remaining slices to the other threads. Never
- * more than B or RC_MAX_SLICES. */
+ * hand-off (~µs) and the pool has threads: with packed weights that fit in half an L2, slices of >= 8
+ * rows, at least one per thread (more slices than threads cost nothing measurable there — 1 thread,
+ * W1 / W3: 1, 2 or 4 slices within 1% — and let a thread whose core is shared with another process
+ * hand its remaining slices to the other threads); with bigger weights, which every slice streams
+ * from L3 at every step, one slice per thread (W2 shapes, 2 threads, CPU time, bench/kernel-ab.c
+ * TASKS 2 vs 4 slices of 16 rows, both orders: forward with saved buffers 4.0-4.6 % less,
+ * backward 1.0-3.4 %, inference 1.7-1.9 %). Never more than B or RC_MAX_SLICES. */
 static int slices(const rc_rin *in) {
   int nt;
   if (in->tasks >= 1) nt = in->tasks;
@@ -125,8 +134,7 @@ static int slices(const rc_rin *in) {
     const int nth = rc_pool_threads();
     if (work < (double)(1 << 20) || nth <= 1) return 1;
     const double wbytes = 4.0 * in->G * (in->Hout + in->I);
-    const int rows = wbytes <= 512.0 * 1024 ? 8 : 16;
-    nt = in->B / rows > nth ? in->B / rows : nth;
+    nt = wbytes > 512.0 * 1024 || in->B / 8 <= nth ? nth : in->B / 8;
   }
   if (nt > in->B) nt = in->B;
   if (nt > RC_MAX_SLICES) nt = RC_MAX_SLICES;
