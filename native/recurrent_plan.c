@@ -122,8 +122,8 @@ size_t rc_rec_workspace(int kind, int T, int B, int I, int H, int P) {
  * hand-off (~µs) and the pool has threads: with packed weights that fit in half an L2, slices of >= 8
  * rows, at least one per thread (more slices than threads cost nothing measurable there — 1 thread,
  * W1 / W3: 1, 2 or 4 slices within 1% — and let a thread whose core is shared with another process
- * hand its remaining slices to the other threads); with bigger weights, which every slice streams
- * from L3 at every step, one slice per thread (W2 shapes, 2 threads, CPU time, bench/kernel-ab.c
+ * hand its remaining slices to the other threads); with bigger weights, which every slice reads in
+ * full at every step, one slice per thread (W2 shapes, 2 threads, CPU time, bench/kernel-ab.c
  * TASKS 2 vs 4 slices of 16 rows, both orders: forward with saved buffers 4.0-4.6 % less,
  * backward 1.0-3.4 %, inference 1.7-1.9 %). Never more than B or RC_MAX_SLICES. */
 static int slices(const rc_rin *in) {
