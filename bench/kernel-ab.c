@@ -16,7 +16,8 @@
  * saved forward; dx and every weight gradient wanted), step (forward + backward). FLOPs are the gate
  * products only (forward 2·T·B·4H·(I+H), backward twice that). TASKS = the batch slices (rc_rin.tasks;
  * 0 = automatic): with 1 thread, TASKS=4 runs W1 / W5 as 2 threads would slice them; TASKS_A / TASKS_B
- * set them per build.
+ * set them per build. NODX=1: no dx wanted (as in the bench's single-layer training jobs, whose input
+ * needs no gradient); the backward's FLOPs are then the forward's plus 2·T·B·4H·H.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -55,6 +56,13 @@ static int cmp(const void *a, const void *b) {
 
 static int env_int(const char *name, int dflt) { return getenv(name) ? atoi(getenv(name)) : dflt; }
 
+/* GFLOP per CPU-second of the path's FMA loop on this thread: the VM's per-CPU speed drifts up to 2x within
+ * minutes, so efficiencies are read against this, taken before and after the repetitions. */
+static double fma_gflops(const rc_path *(*active)(void)) {
+  const double c0 = now(CLOCK_THREAD_CPUTIME_ID), f = active()->fma_peak(20000000);
+  return f / (now(CLOCK_THREAD_CPUTIME_ID) - c0) / 1e9;
+}
+
 int main(int argc, char **argv) {
   if (argc < 9) {
     fprintf(stderr, "usage: kernel-ab A.so B.so T B I H infer|train|bwd|step reps\n");
@@ -63,6 +71,7 @@ int main(int argc, char **argv) {
   fwd_fn F[2];
   bwd_fn Bw[2];
   ws_fn W[2];
+  const rc_path *(*active)(void) = NULL;
   for (int v = 0; v < 2; v++) {
     void *L = dlopen(argv[1 + v], RTLD_NOW | RTLD_LOCAL);
     if (!L) {
@@ -72,8 +81,9 @@ int main(int argc, char **argv) {
     F[v] = (fwd_fn)dlsym(L, "rc_rec_fwd");
     Bw[v] = (bwd_fn)dlsym(L, "rc_rec_bwd");
     W[v] = (ws_fn)dlsym(L, "rc_rec_workspace");
-    if (!F[v] || !Bw[v] || !W[v]) {
-      fprintf(stderr, "%s: rc_rec_fwd / rc_rec_bwd / rc_rec_workspace not found\n", argv[1 + v]);
+    if (v == 0) active = (const rc_path *(*)(void))dlsym(L, "rc_active_path");
+    if (!F[v] || !Bw[v] || !W[v] || !active) {
+      fprintf(stderr, "%s: rc_rec_fwd / rc_rec_bwd / rc_rec_workspace / rc_active_path not found\n", argv[1 + v]);
       return 1;
     }
   }
@@ -101,10 +111,13 @@ int main(int argc, char **argv) {
     o.c = data((size_t)T * B * H, 0.0f);
     o.h = o.y;
   }
-  rc_rgrad g = {.dy = data((size_t)T * B * H, 1.0f), .dx = data((size_t)T * B * I, 0.0f), .dWIh = data((size_t)G * I, 0.0f),
-                .dWHh = data((size_t)G * H, 0.0f), .dBIh = data(G, 0.0f), .dBHh = data(G, 0.0f)};
-  const double flop = 2.0 * T * B * G * (I + H) * (bwd ? 2 : step ? 3 : 1);
+  const int nodx = getenv("NODX") && atoi(getenv("NODX"));
+  rc_rgrad g = {.dy = data((size_t)T * B * H, 1.0f), .dx = nodx ? NULL : data((size_t)T * B * I, 0.0f),
+                .dWIh = data((size_t)G * I, 0.0f), .dWHh = data((size_t)G * H, 0.0f), .dBIh = data(G, 0.0f), .dBHh = data(G, 0.0f)};
+  const double fwd = 2.0 * T * B * G * (I + H), back = nodx ? fwd + 2.0 * T * B * G * H : 2 * fwd;
+  const double flop = bwd ? back : step ? fwd + back : fwd;
   if (bwd) F[0](&in, &o);
+  const double peak0 = fma_gflops(active);
   double *cpu[2], *wall[2], *ratio = malloc(sizeof(double) * reps);
   for (int v = 0; v < 2; v++) {
     cpu[v] = malloc(sizeof(double) * reps);
@@ -136,5 +149,6 @@ int main(int argc, char **argv) {
          mode, T, B, I, H, tasks[0], tasks[1], flop / cpu[0][reps / 2] / 1e9, flop / cpu[0][0] / 1e9,
          flop / cpu[1][reps / 2] / 1e9, flop / cpu[1][0] / 1e9, flop / wall[0][reps / 2] / 1e9, flop / wall[1][reps / 2] / 1e9,
          ratio[reps / 2], ratio[reps / 4], ratio[3 * reps / 4]);
+  printf("FMA-loop peak, 1 thread: %.1f GFLOP/cpu-s before, %.1f after\n", peak0, fma_gflops(active));
   return 0;
 }

@@ -87,7 +87,7 @@ function cli(argv: string[]): Options {
  * external memory (~64 MB) every step's buffers are new pages, ~750 page faults a step at ~2.7 µs each on
  * the shared VM; steps 3-12 then took 8-50 % longer (8-27 % more CPU) than steps 51-80 (0 faults),
  * while PyTorch's steps 4-18 already used its steady CPU time. Check: `npx tsx bench/worker.ts --job W1
- * --warmup 0 --reps 80`, medians of times_s[2..11] and [50..79]. W2 (~40 MB of saved buffers a step)
+ * --warmup 0 --reps 80`, medians of times_s[2..11] and [50..79]. W2 (~16 MB of new typed arrays a step)
  * warms up for 10: its steps 1-4 fault ~4,000 pages each, step 5 ~1,600-2,500, steps 12-29 ~10; with
  * the old 2 every timed step was in that window (steps 2-6: median 1,600-3,750 faults, CPU +1 / +4 /
  * +37 % over steps 12-29 in three 1-thread runs under load).

@@ -4,8 +4,9 @@
  * over the timed steps of its per-step total; "JS/other" = the step's median wall minus those medians
  * (autograd, module code, allocation); "faults" = minor page faults of the process (all threads) during
  * the call, median per step. The GEMMs are split by shape (`gemm MxNxK` with op(A), op(B) transposes);
- * "GF/cpu-s" = the call's FLOPs (2·M·N·K; the recurrent forward 2·T·B·G·(I+H), its backward twice that,
- * single-layer unidirectional shapes only) per CPU second, next to the FMA-loop peak of one thread measured
+ * "GF/cpu-s" = the call's FLOPs (2·M·N·K; the recurrent forward F = 2·T·B·G·(I+H), its backward F + 2·T·B·G·H:
+ * dW_ih, dW_hh and dh, no dx since the jobs' input needs no gradient; single-layer unidirectional shapes only)
+ * per CPU second, next to the FMA-loop peak of one thread measured
  * before and after the run (the VM's speed drifts). Not a test; on a shared machine compare CPU columns,
  * efficiencies against that peak and minima, and read /proc/loadavg.
  *
@@ -44,7 +45,7 @@ function keyOf(k: string, args: unknown[]): string {
   }
   const fwd = 2 * shape.T * shape.B * G * shape.H * (shape.I + shape.H);
   if (oneLayer && !shape.bidirectional && /^(lstm|gru)Forward$/.test(k)) flops.set(k, fwd);
-  if (oneLayer && !shape.bidirectional && /^(lstm|gru)Backward$/.test(k)) flops.set(k, 2 * fwd);
+  if (oneLayer && !shape.bidirectional && /^(lstm|gru)Backward$/.test(k)) flops.set(k, fwd + 2 * shape.T * shape.B * G * shape.H * shape.H);
   return k;
 }
 interface Acc { wall: number; cpu: number; n: number; pf: number }

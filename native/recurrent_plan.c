@@ -56,17 +56,10 @@ static size_t bwd_scr_row(const fdims *d) { return 2 * d->GA + d->Hout + d->I + 
 /* Time steps per backward chunk: dA of a chunk (Tc·B·GA floats, <= ~512 KB) is multiplied into dW_hh, dW_ih
  * right after the chunk, and the workspace holds one chunk instead of all T steps. 512 KB stays in a 2 MB
  * L2 beside the packed weights while it is written and read back: W1's backward ran 1.07-1.14x faster (CPU
- * time, paired A/B) than with 2 MB chunks, W2 and B=8 T=10,000 H=64 unchanged (within 2-4 %). But at least
- * RC_CHUNK_MIN_STEPS steps while the chunk stays <= 2 MB: the dW products have K = Tc·B, and each of their
- * micro-kernel calls loads and stores its C tile once per chunk; W2 (B = 64, GA = 1024) had Tc = 2
- * (K = 128): with 8 its backward took 0.9-4.6 % less CPU (bench/kernel-ab.c, 1 and 2 threads, both orders). */
+ * time, paired A/B) than with 2 MB chunks, W2 and B=8 T=10,000 H=64 unchanged (within 2-4 %). */
 #define RC_CHUNK_FLOATS (128 * 1024)
-#define RC_CHUNK_MAX_FLOATS (512 * 1024)
-#define RC_CHUNK_MIN_STEPS 8
 static size_t bwd_chunk(const fdims *d) {
-  const size_t row = d->B * d->GA, cap = RC_CHUNK_MAX_FLOATS / row;
-  size_t tc = RC_CHUNK_FLOATS / row;
-  if (tc < RC_CHUNK_MIN_STEPS) tc = cap < RC_CHUNK_MIN_STEPS ? cap : RC_CHUNK_MIN_STEPS; /* cap >= tc */
+  size_t tc = RC_CHUNK_FLOATS / (d->B * d->GA);
   if (tc < 1) tc = 1;
   return tc < d->T ? tc : d->T;
 }
