@@ -206,11 +206,12 @@ export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  * same way: no concatenation and no split; the numbers are those of each direction alone.
  * `inner` (a layer below the top of a stack): the outputs are read only by ops recorded after this one, so
  * when the graph is recorded their buffers come from the op free list and go back to it after backward —
- * an output must not be kept past backward then.
+ * an output must not be kept past backward then. `ownsX`: x's buffer came from the op free list and only
+ * this op reads it (dropout.ts dropoutPooled between two layers): when recorded, it goes back after backward.
  */
-export function recurrentLayer(kind: CellKind, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity = 'tanh', inner = false): DirectionsResult {
+export function recurrentLayer(kind: CellKind, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity = 'tanh', inner = false, ownsX = false): DirectionsResult {
   if (dirs.length !== 1 && dirs.length !== 2) throw new ValueError(kind, 'one or two directions', String(dirs.length));
-  return layer(CELLS[kind], x, dirs[0]!, dirs[1] ?? null, nonlinearity, inner);
+  return layer(CELLS[kind], x, dirs[0]!, dirs[1] ?? null, nonlinearity, inner, ownsX);
 }
 
 /** Names of the layer's inputs (LSTM: with c0 and the projection), in recordOp order; gradients are 'd' + Name. */
@@ -328,7 +329,7 @@ function gradsOf(p: Prepared, names: readonly string[], dy: Buf | null, gOut: (B
  * direction (b null) or the two of a bidirectional layer (one graph node; x is an input of both, so
  * its gradient is the sum of the two, added by the engine as before).
  */
-function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection | null, nonlinearity: RnnNonlinearity, inner = false): DirectionsResult {
+function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection | null, nonlinearity: RnnNonlinearity, inner = false, ownsX = false): DirectionsResult {
   const kind = spec.kind, lstm = kind === 'lstm';
   const names = lstm ? INPUTS_LSTM : INPUTS;
   const ia = inputsOf(lstm, x, a), ib = b ? inputsOf(lstm, x, b) : null;
@@ -351,6 +352,10 @@ function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection |
     run(be, kind, pa, pb);
     const ga = pa.call.g as unknown as Bufs, gb = pb ? (pb.call.g as unknown as Bufs) : null;
     return gb ? [...names.map((n) => ga[GRAD_OF[n]!]!), ...names.map((n) => gb[GRAD_OF[n]!]!)] : names.map((n) => ga[GRAD_OF[n]!]!);
-  }, { freshGrads: true, consumesGrads: true, release: () => { for (const b of pa.sv) giveBuf(b); if (pb) for (const b of pb.sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output, unless inner
+  }, { freshGrads: true, consumesGrads: true, release: () => {
+    for (const b of pa.sv) giveBuf(b);
+    if (pb) for (const b of pb.sv) giveBuf(b);
+    if (ownsX) giveBuf(like);
+  } }); // y (the saved h when yIsH) belongs to the output, unless inner
   return result;
 }
