@@ -319,7 +319,7 @@ function run(be: Backend, kind: CellKind, a: Prepared, b: Prepared | null): void
 function gradsOf(p: Prepared, names: readonly string[], dy: Buf | null, gOut: (Buf | null)[], k: number, like: Buf): void {
   const g: Bufs = { dy, dhN: gOut[k]!, dcN: p.states.length > 1 ? gOut[k + 1]! : null };
   // dx (names[0] = 'x') from the pool, zeroed (the kernels accumulate): the op below that consumes it
-  // (the inter-layer dropout or concat of a stacked network) gives it back, instead of a fresh (T, B, I) per step
+  // (the inter-layer dropout or the layer below of a stacked network) gives it back, instead of a fresh (T, B, I) per step
   names.forEach((n, i) => { g[GRAD_OF[n]!] = i > 0 ? gradIf(p.inputs[i], like) : p.inputs[0]!.requiresGrad ? takeBuf(like, p.inputs[0]!.size).fill(0) : null; });
   p.call.g = g as unknown as LstmGrads;
 }
