@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   const int G = 4 * H, tasks[2] = {env_int("TASKS_A", env_int("TASKS", 0)), env_int("TASKS_B", env_int("TASKS", 0))};
-  rc_rin in = {.kind = RC_LSTM, .T = T, .B = B, .I = I, .H = H, .Hout = H, .G = G};
+  rc_rin in = {.kind = RC_LSTM, .T = T, .B = B, .I = I, .H = H, .Hout = H, .G = G, .ldy = H};
   in.x = data((size_t)T * B * I, 1.0f);
   in.h0 = data((size_t)B * H, 0.0f);
   in.c0 = data((size_t)B * H, 0.0f);

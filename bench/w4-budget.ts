@@ -104,7 +104,7 @@ function floor(o: Opts, lstm: LSTM, head: Linear, xs: Float32Array, N: number): 
   const f = (n: number): Float32Array => new Float32Array(n);
   const ws = f(a.recurrentWorkspace(0, 1, 1, I, H, 0));
   const p = (n: string): Float32Array => lstm.param(n).data as Float32Array;
-  const handle = a.stepPrepare(0, Int32Array.of(1, 1, I, H, 0, 0, 0, 0), xs.subarray(0, I), f(H), f(H),
+  const handle = a.stepPrepare(0, Int32Array.of(1, 1, I, H, 0, 0, 0, 0, H), xs.subarray(0, I), f(H), f(H),
     p('weight_ih_l0'), p('weight_hh_l0'), p('bias_ih_l0'), p('bias_hh_l0'), null, null, null, null, ws);
   const h = [f(H), f(H)], c = [f(H), f(H)], y = f(H);
   measure('  native stepRun (prepared, B=1)', (i) => {

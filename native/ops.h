@@ -10,7 +10,8 @@
  *   rc_adam_f32   one Adam / AdamW update (PyTorch's single-tensor path, float32 op by op)
  *   rc_sgd_f32    one SGD update with momentum / dampening / Nesterov / L2 decay
  *   rc_first_nonfinite_f32  index of the first NaN or ±Inf, or -1
- *   rc_col_sum_add_f32      out[j] += Σ_r g[r·cols + j]        (a linear layer's bias gradient)
+ *   rc_col_sum_add_f32      out[j] += Σ_r g[r·cols + j]        (a linear layer's bias gradient; a gradient
+ *                           sum: rows = 1) columns split over the pool above 64K elements (same bits)
  *   rc_sum_sq_diff_f32      Σ (x − t)² in double               (mseLoss forward)
  *   rc_scaled_diff_f32      out = a·float(c·(x − t))           (mseLoss backward)
  *   rc_dropout_mask_f32     out = m(k0, k1, p)                 (a dropout mask, counter-based: ops_dropout.c)

@@ -6,7 +6,8 @@
  * Legend: rows, cols of g (rows, cols) row-major; n elements of x, t, out.
  *
  *   colSumAdd      out[j] += Σ_r g[r, j], row by row in float32 (each partial sum rounded, as a JS
- *                  Float32Array accumulation does): vectorised across j, sequential over r.
+ *                  Float32Array accumulation does): vectorised across j, sequential over r; columns
+ *                  split over the pool above PAR elements.
  *   sumSquaredDiff Σ (x_i − t_i)² in double: four partial sums s_k over i ≡ k (mod 4) for
  *                  i < n − n mod 4 (one 4-lane double vector), the tail into s_0, then
  *                  (s_0 + s_1) + (s_2 + s_3). z = x − t, z·z and each sum rounded to double.
@@ -19,10 +20,14 @@
 
 #include "cpu.h"
 #include "ops.h"
+#include "pool.h"
 
-static void col_sum_scalar(const float *g, long rows, long cols, float *out) {
+#define PAR 65536L /* below this many elements one thread (a pool hand-off costs a few µs) */
+
+/* Row stride ld (a slice of the columns of g). */
+static void col_sum_scalar(const float *g, long rows, long cols, long ld, float *out) {
   for (long r = 0; r < rows; r++)
-    for (long j = 0; j < cols; j++) out[j] = out[j] + g[r * cols + j];
+    for (long j = 0; j < cols; j++) out[j] = out[j] + g[r * ld + j];
 }
 
 static double sum_sq_diff_scalar(const float *x, const float *t, long n) {
@@ -51,11 +56,11 @@ static void scaled_diff_scalar(const float *x, const float *t, double c, double 
 #include <immintrin.h>
 #define T512 __attribute__((target("avx512f,avx2")))
 
-T512 static void col_sum_avx512(const float *g, long rows, long cols, float *out) {
+T512 static void col_sum_avx512(const float *g, long rows, long cols, long ld, float *out) {
   for (long j = 0; j < cols; j += 16) { /* one strip of 16 columns, all rows, in a register */
     const __mmask16 k = cols - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - j)) - 1);
     __m512 acc = _mm512_maskz_loadu_ps(k, out + j);
-    for (long r = 0; r < rows; r++) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(k, g + r * cols + j));
+    for (long r = 0; r < rows; r++) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(k, g + r * ld + j));
     _mm512_mask_storeu_ps(out + j, k, acc);
   }
 }
@@ -96,11 +101,31 @@ static int wide(void) {
 #endif
 }
 
-void rc_col_sum_add_f32(const float *g, long rows, long cols, float *out) {
+static void col_sum(const float *g, long rows, long cols, long ld, float *out) {
 #ifdef RC_X86
-  if (wide()) { col_sum_avx512(g, rows, cols, out); return; }
+  if (wide()) { col_sum_avx512(g, rows, cols, ld, out); return; }
 #endif
-  col_sum_scalar(g, rows, cols, out);
+  col_sum_scalar(g, rows, cols, ld, out);
+}
+
+typedef struct { const float *g; long rows, cols, chunk; float *out; } cctx;
+
+static void col_task(void *vc, int t) {
+  const cctx *c = vc;
+  const long j0 = (long)t * c->chunk, j1 = j0 + c->chunk < c->cols ? j0 + c->chunk : c->cols;
+  if (j0 < j1) col_sum(c->g + j0, c->rows, j1 - j0, c->cols, c->out + j0);
+}
+
+/* Above PAR elements the columns are cut into one slice per pool thread (columns are independent: the same
+ * bits on any thread count). W6: the sum of a bidirectional layer's two input gradients (1.6 M columns). */
+void rc_col_sum_add_f32(const float *g, long rows, long cols, float *out) {
+  const int nth = rc_pool_threads();
+  if (rows * cols < PAR || cols < 2 * 16 || nth <= 1) {
+    col_sum(g, rows, cols, cols, out);
+    return;
+  }
+  cctx c = {g, rows, cols, ((cols + nth - 1) / nth + 15) / 16 * 16, out};
+  rc_pool_run((int)((cols + c.chunk - 1) / c.chunk), col_task, &c);
 }
 
 double rc_sum_sq_diff_f32(const float *x, const float *t, long n) {

@@ -15,27 +15,29 @@
  * Float32Array with at least the elements of its shape; "|null" = may be null or undefined. Every
  * call returns undefined; the kernels never allocate.
  *
- *   dims      Int32Array(8): [T, B, I, H, P, reverse (0|1), nonlinearity (0 tanh | 1 relu, RNN only),
+ *   dims      Int32Array(9): [T, B, I, H, P, reverse (0|1), nonlinearity (0 tanh | 1 relu, RNN only),
  *             tasks (0 = automatic; n >= 1 = exactly min(n, B, 16) batch slices whatever the size, for
- *             tests — each slice runs the whole sequence for its rows)].
+ *             tests — each slice runs the whole sequence for its rows), ldy (>= Hout: the row stride of
+ *             y and dy; Hout = rows packed, 2·Hout = one direction's half of a (T,B,2·Hout) buffer)].
  *             P must be 0 for GRU and RNN. Results are bit-identical for any thread count and tasks.
  *   head (every kernel): dims, x (T,B,I), h0 (B,Hout), c0 (B,H) (LSTM; ignored else), wIh (G,I),
  *             wHh (G,Hout), bIh (G)|null, bHh (G)|null, wHr (P,H) (LSTM with P > 0; ignored else),
  *             lengths Int32Array (B)|null with values in [1,T], maskX (B,I)|null, maskH (B,Hout)|null,
  *             ws (recurrentWorkspace elements)
- *   forward:  y (T,B,Hout), hN (B,Hout), cN (B,H), gates (T,B,G)|null, c, q, m (T,B,H), h (T,B,Hout);
+ *   forward:  y (T,B,Hout) rows ldy apart ((T·B − 1)·ldy + Hout elements), hN (B,Hout), cN (B,H), gates (T,B,G)|null, c, q, m (T,B,H), h (T,B,Hout);
  *             m only when P > 0 (else ignored). gates null = inference (LSTM, GRU): no saved buffer is
  *             written (c, h, m, q may then be null; the state is carried in the workspace), only y, hN
  *             (and cN). Saves the writes of 6·H (LSTM; 7·H with P > 0) or 5·H (GRU) floats per row and
  *             step that only a backward would read.
- *   backward: the saved buffers as above, upstream dy (T,B,Hout)|null, dhN (B,Hout)|null, dcN (B,H)|null,
+ *   backward: the saved buffers as above, upstream dy (T,B,Hout) rows ldy apart|null, dhN (B,Hout)|null, dcN (B,H)|null,
  *             and accumulated (+=), each |null = not wanted: dx (T,B,I), dh0 (B,Hout), dc0 (B,H),
  *             dWIh (G,I), dWHh (G,Hout), dBIh, dBHh (G), dWHr (P,H).
  *   pair:     every kernel entry point also takes the arguments of two calls in a row (head and buffers
  *             of one direction, then of the other: the two directions of a bidirectional layer). Same
  *             results as the two calls one after the other; on 2 threads they run at once, one per
  *             thread (recurrent_napi.c run_pair). Nothing the one writes (ws, outputs, gradients) may
- *             overlap what the other writes (ValueError "….pair").
+ *             overlap what the other writes (ValueError "….pair"), except the two y of one buffer with
+ *             the same ldy whose columns do not meet (a bidirectional layer's halves).
  *   recurrentWorkspace(kind (0 lstm | 1 gru | 2 rnn), T, B, I, H, P) -> number of float32 elements
  *             (one workspace serves forward and backward).
  *   recurrentArgs() -> { head: [names], lstmForward: [names after the head], … } (the tables below).

@@ -46,6 +46,7 @@ enum { RC_LSTM = 0, RC_GRU = 1, RC_RNN = 2 };
 /* Inputs shared by forward and backward of one layer and direction (backend.ts RecurrentInputs). */
 typedef struct {
   int kind, T, B, I, H, P, Hout, G, reverse, relu;
+  int ldy;                  /* row stride of y (forward) and dy (backward), >= Hout (Hout: rows packed) */
   int tasks;                /* 0 = automatic batch slices; n >= 1 = exactly min(n, B, RC_MAX_SLICES) (tests) */
   const float *x;           /* (T, B, I) */
   const float *h0;          /* (B, Hout) */
@@ -62,7 +63,7 @@ typedef struct {
 
 /* What a forward writes (backend.ts LstmForwardOut / GruForwardOut / RnnForwardOut). */
 typedef struct {
-  float *y;      /* (T, B, Hout) zero at padded steps */
+  float *y;      /* (T, B, Hout) rows ldy apart, zero at padded steps */
   float *hN;     /* (B, Hout) */
   float *cN;     /* (B, H)      LSTM */
   float *gates;  /* (T, B, G)   LSTM i,f,g,o / GRU r,z,n, post-activation, 0 at padded steps */
@@ -74,7 +75,7 @@ typedef struct {
 
 /* Upstream gradients (NULL = zero) and accumulated (+=) gradients (NULL = not wanted). */
 typedef struct {
-  const float *dy, *dhN, *dcN;   /* (T, B, Hout), (B, Hout), (B, H) */
+  const float *dy, *dhN, *dcN;   /* (T, B, Hout) rows ldy apart, (B, Hout), (B, H) */
   float *dx, *dh0, *dc0;         /* (T, B, I), (B, Hout), (B, H) */
   float *dWIh, *dWHh;            /* (G, I), (G, Hout) */
   float *dBIh, *dBHh;            /* (G) */

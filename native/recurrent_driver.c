@@ -13,7 +13,7 @@
  *   saved: LSTM gates (T, B, 4H) i,f,g,o  c (T, B, H)  h (T, B, Hout)  m (T, B, H) (P > 0)
  *          GRU  gates (T, B, 3H) r,z,n  q (T, B, H)  h (T, B, H)          RNN  h (T, B, H)
  *          (gates, q, m are 0 at padded steps; c, h carry the state through them)
- *   out: y (T, B, Hout) (0 at padded steps)  hN (B, Hout)  cN (B, H) (LSTM)
+ *   out: y (T, B, Hout) rows ldy apart (0 at padded steps)  hN (B, Hout)  cN (B, H) (LSTM)
  *   gates == NULL (LSTM, GRU): inference, no saved buffer is written (the state lives in the workspace).
  *
  * Forward, per step t and task rows:  A = [h_{t-1} ⊙ maskH | x_t ⊙ maskX]  (rows, Kt), packed once;
@@ -24,7 +24,9 @@
  *         r = σ(·), z = σ(·), q = h·W_hnᵀ + b_hn, n = tanh(x·W_inᵀ + b_in + r ⊙ q),
  *         h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}  (the carried h_{t-1} is NOT masked)
  *   RNN   h_t = φ(A·[W_hh | W_ih]ᵀ + b_ih + b_hh), φ = tanh or relu
- *   y = h_t on real rows (y may be the saved h itself when no step is padded: then it is written once).
+ *   y = h_t on real rows (y may be the saved h itself when no step is padded and ldy = Hout: then it is
+ *   written once). y and dy rows are ldy floats apart (ldy = 2·Hout: one direction's half of a bidirectional
+ *   layer's (T, B, 2·Hout) output; ldy = Hout: rows packed).
  *   T = 1 with B <= 2 (streaming): no packing; per row one dot-product pass gives
  *   the GA pre-activations (cpu.h dots, rc_unpacked_pre), then the same cell.
  *
@@ -93,7 +95,7 @@ static void pad_row(const rc_rin *in, const state_t *st, float *y, int b, int u0
     return;
   }
   memcpy(st->h + (size_t)b * Ho + u0, st->hp + (size_t)b * Ho + u0, sizeof(float) * n);
-  if (y) memset(y + (size_t)b * Ho + u0, 0, sizeof(float) * n);
+  if (y) memset(y + (size_t)b * in->ldy + u0, 0, sizeof(float) * n);
 }
 
 /* Row b, units [u0, u0 + n) of a real step: the cell on its pre-activations r (gate blocks rs apart). */
@@ -101,14 +103,14 @@ static void cell_row(const rc_rin *in, const rc_fplan *f, const state_t *st, flo
                      int u0, int n) {
   const int H = in->H, Ho = in->Hout;
   const size_t hr = (size_t)b * H + u0;
-  float *g = st->g ? st->g + (size_t)b * in->G + u0 : NULL;
+  float *g = st->g ? st->g + (size_t)b * in->G + u0 : NULL, *yr = y ? y + (size_t)b * in->ldy + u0 : NULL;
   if (in->kind == RC_LSTM)
     f->cl->lstm_fwd(n, r, rs, f->bsum + u0, H, st->cp + hr, g, H, st->c + hr, st->m + (in->P > 0 ? hr : (size_t)b * Ho + u0),
-                    in->P > 0 || !y ? NULL : y + (size_t)b * Ho + u0);
+                    in->P > 0 ? NULL : yr);
   else if (in->kind == RC_GRU)
-    f->cl->gru_fwd(n, r, rs, f->bsum + u0, H, st->hp + hr, g, H, st->q ? st->q + hr : NULL, st->h + hr, y ? y + hr : NULL);
+    f->cl->gru_fwd(n, r, rs, f->bsum + u0, H, st->hp + hr, g, H, st->q ? st->q + hr : NULL, st->h + hr, yr);
   else
-    f->cl->rnn_fwd(n, in->relu, r, f->bsum + u0, st->h + hr, y ? y + hr : NULL);
+    f->cl->rnn_fwd(n, in->relu, r, f->bsum + u0, st->h + hr, yr);
 }
 
 /* r tile (mr, NA·NR; row stride NA·NR) of one A panel against chunk w of wp. */
@@ -129,7 +131,7 @@ static void chunk_tile(const rc_rin *in, const rc_fplan *f, int mr, const float 
 static void finish_rows(const rc_rin *in, const state_t *st, float *y, int t, int b0, int b1) {
   const int P = in->P;
   for (int b = b0; b < b1; b++) {
-    float *h = st->h + (size_t)b * P, *yr = y + (size_t)b * P;
+    float *h = st->h + (size_t)b * P, *yr = y ? y + (size_t)b * in->ldy : NULL;
     if (rc_real(in, t, b)) {
       if (y) memcpy(yr, h, sizeof(float) * P);
     } else {
@@ -154,7 +156,7 @@ static void fwd_task(void *vctx, int task) {
   for (int s = 0; s < in->T; s++) {
     const int t = rc_step(in, s);
     const state_t st = state_at(in, o, f, s);
-    float *y = o->y == o->h ? NULL : o->y + (size_t)t * B * Ho; /* NULL: y is the saved h (no padded steps) */
+    float *y = o->y == o->h ? NULL : o->y + (size_t)t * B * in->ldy; /* NULL: y is the saved h (no padded steps) */
     rc_pack_rows(f, st.hp + (size_t)b0 * Ho, Ho, in->maskH ? in->maskH + (size_t)b0 * Ho : NULL, Ho, rows, Ho, Kt, 0, Ap, tmp);
     rc_pack_rows(f, in->x + ((size_t)t * B + b0) * I, I, in->maskX ? in->maskX + (size_t)b0 * I : NULL, I, rows, I, Kt, Ho,
                  Ap, tmp);
@@ -199,7 +201,7 @@ static void fwd_unpacked(const rc_rin *in, const rc_rout *o, const rc_fplan *f) 
   for (int b = 0; b < B; b++) cell_row(in, f, &st, y, f->scr + (size_t)b * f->S, H, b, 0, H);
   if (in->P > 0) {
     rc_sgemm_st(0, 1, B, Ho, H, 1.0f, st.m, H, in->wHr, H, 0.0f, st.h, Ho);
-    if (y) memcpy(y, st.h, sizeof(float) * B * Ho); /* T = 1: every row is real */
+    for (int b = 0; y && b < B; b++) memcpy(y + (size_t)b * in->ldy, st.h + (size_t)b * Ho, sizeof(float) * Ho); /* T = 1: every row is real */
   }
   memcpy(o->hN, st.h, sizeof(float) * B * Ho);
   if (in->kind == RC_LSTM) memcpy(o->cN, st.c, sizeof(float) * B * H);
@@ -239,7 +241,7 @@ static void proj_grad(const bctx_t *x, int t, int b0, int rows, float *dm) {
   float *dhs = x->b->dhs + ((size_t)t * in->B + b0) * P;
   for (int r = 0; r < rows; r++) {
     float *d = dhs + (size_t)r * P;
-    const float *dh = x->b->dh + (size_t)(b0 + r) * P, *dyr = dy ? dy + ((size_t)t * in->B + b0 + r) * P : NULL;
+    const float *dh = x->b->dh + (size_t)(b0 + r) * P, *dyr = dy ? dy + ((size_t)t * in->B + b0 + r) * in->ldy : NULL;
     if (!rc_real(in, t, b0 + r)) memset(d, 0, sizeof(float) * P);
     else for (int j = 0; j < P; j++) d[j] = dh[j] + (dyr ? dyr[j] : 0.0f);
   }
@@ -259,7 +261,7 @@ static void gate_rows(const bctx_t *x, int s, int t, int b0, int rows, const flo
     float *da = dA + (size_t)r * GA, *sum = b->dbrow + (size_t)bb * GA;
     if (!rc_real(in, t, bb)) { memset(da, 0, sizeof(float) * GA); continue; } /* carries pass through, dy ignored */
     const size_t row = (size_t)t * B + bb;
-    const float *dyr = dy && in->P == 0 ? dy + row * Ho : NULL; /* P > 0: dy is in dm */
+    const float *dyr = dy && in->P == 0 ? dy + row * in->ldy : NULL; /* P > 0: dy is in dm */
     if (in->kind == RC_LSTM)
       b->cl->lstm_bwd(H, H, sv->gates + row * G, aux + row * H, prev + (size_t)bb * H,
                       in->P > 0 ? dm + (size_t)r * H : b->dh + (size_t)bb * Ho, dyr, b->dc + (size_t)bb * H, da, sum);
@@ -281,7 +283,7 @@ static void prefetch_step(const bctx_t *x, int s, int b0, int rows) {
     rc_prefetch(prev + (size_t)b0 * H, (size_t)rows * H);
   }
   rc_prefetch(saved_h(in, x->sv) + rn * H, (size_t)rows * H);
-  if (x->g->dy) rc_prefetch(x->g->dy + rn * in->Hout, (size_t)rows * in->Hout);
+  for (int r = 0; x->g->dy && r < rows; r++) rc_prefetch(x->g->dy + (rn + r) * in->ldy, (size_t)in->Hout);
 }
 
 /* dst (rows, N) = beta·dst + dA[:, k0:k0+K]·W[w0:w0+K, :] with W (G, N): over the packed dA rows (Ap)

@@ -79,7 +79,7 @@ static int dims_fail(const args_t *a, const rc_rin *in, const char *expected) {
 static int parse_dims(const args_t *a, int kind, rc_rin *in) {
   void *data;
   char got[16];
-  if (typed(a, ARG_dims, "dims", napi_int32_array, 8, 0, &data)) return -1;
+  if (typed(a, ARG_dims, "dims", napi_int32_array, 9, 0, &data)) return -1;
   const int32_t *d = data;
   memset(in, 0, sizeof *in);
   in->kind = kind;
@@ -87,6 +87,7 @@ static int parse_dims(const args_t *a, int kind, rc_rin *in) {
   in->reverse = d[5] != 0;
   in->relu = d[6] == 1;
   in->tasks = d[7];
+  in->ldy = d[8];
   const int big = 1 << 30;
   if (in->T < 1 || in->B < 1 || in->I < 0 || in->H < 1 || in->P < 0 || in->T >= big || in->B >= big ||
       in->I >= big || in->H >= big / 4 || in->P >= big || in->tasks < 0)
@@ -99,6 +100,12 @@ static int parse_dims(const args_t *a, int kind, rc_rin *in) {
   const int T = in->T, B = in->B, I = in->I, H = in->H, P = in->P;
   const int Hout = in->Hout = P > 0 ? P : H;
   const int G = in->G = rc_ngw(kind) * H;
+  if (in->ldy < Hout || in->ldy >= big) {
+    char exp[48];
+    snprintf(exp, sizeof exp, "ldy (dims[8]) in [Hout = %d, 2^30)", Hout);
+    snprintf(got, sizeof got, "%d", in->ldy);
+    return fail(a, RC_E_SHAPE, "dims", exp, got);
+  }
   /* GEMM dimensions and leading strides are ints: keep every matrix dimension and B·row below 2^31. */
   double TB = (double)T * B, wide = (double)(I > G ? I : G) + Hout + P;
   if (TB > INT_MAX || (double)B * wide > INT_MAX || (double)G * (I > Hout ? I : Hout) > INT_MAX)
@@ -177,6 +184,12 @@ static size_t dim(const rc_rin *in, int d) {
   }
 }
 
+/* Elements buffer s spans: its shape's, except y and dy, whose rows are ldy apart. */
+static size_t extent(const rc_rin *in, const buf_spec *s) {
+  if (s->off == O(y) || s->off == GR(dy)) return ((size_t)in->T * in->B - 1) * in->ldy + in->Hout;
+  return dim(in, s->rows) * dim(in, s->cols);
+}
+
 /* Buffers ids[0..n) (BUF_*) at arguments N_HEAD.. into b. Forward: y, hN, cN required; LSTM / GRU gates null
  * = inference (the other saved buffers may then be null and are not written); backward: the saved
  * buffers required, gradients nullable. m, dWHr are ignored when P = 0. */
@@ -189,10 +202,12 @@ static int parse_bufs(const args_t *a, const rc_rin *in, int bwd, const int *ids
     const int unused = in->P == 0 && (s->off == O(m) || s->off == GR(dWHr));
     const int infer_ok = saved && !bwd && in->kind != RC_RNN && (s->off == O(gates) || b->o.gates == NULL);
     const int nullable = unused || grad || infer_ok;
-    if (f32(a, N_HEAD + k, s->name, dim(in, s->rows) * dim(in, s->cols), nullable, p)) return -1;
+    if (f32(a, N_HEAD + k, s->name, extent(in, s), nullable, p)) return -1;
     if (unused) *p = NULL;
   }
   if (!bwd && in->kind != RC_RNN && b->o.gates == NULL) b->o.c = b->o.h = b->o.m = b->o.q = NULL;
+  if (!bwd && b->o.y == b->o.h && in->ldy != in->Hout) /* the driver would write y only as the packed h */
+    return fail(a, RC_E_VALUE, "y", "a buffer of its own when ldy != Hout (not the saved h)", "the saved h");
   return 0;
 }
 
@@ -222,28 +237,45 @@ static int concurrent(const rc_rin *in) {
   return nth == 2 && work >= (double)(1 << 20) && (in->T > 1 || in->B > 2);
 }
 
+/* A written range [lo, hi) whose rows of w floats are ld apart (ld = w: contiguous). */
+typedef struct {
+  const float *lo, *hi;
+  size_t ld, w;
+} span_t;
+
 /* Written ranges of direction k (the workspace, then each buffer it writes) into r; returns their count. */
-static int written(const pair_t *p, int k, const int *ids, int n, const float *r[][2]) {
+static int written(const pair_t *p, int k, const int *ids, int n, span_t *r) {
   const rc_rin *in = &p->in[k];
+  const size_t wsn = rc_rec_workspace(in->kind, in->T, in->B, in->I, in->H, in->P);
   int m = 0;
-  r[m][0] = in->ws, r[m][1] = in->ws + rc_rec_workspace(in->kind, in->T, in->B, in->I, in->H, in->P), m++;
+  r[m++] = (span_t){in->ws, in->ws + wsn, wsn, wsn};
   for (int j = 0; j < n; j++) {
     const buf_spec *s = &BUFS[ids[j]];
     const float *b = *(const float *const *)((const char *)&p->b[k] + s->off);
     const int upstream = s->off == GR(dy) || s->off == GR(dhN) || s->off == GR(dcN);
     if (b == NULL || (p->bwd && (s->off < offsetof(bufs_t, g) || upstream))) continue;
-    r[m][0] = b, r[m][1] = b + dim(in, s->rows) * dim(in, s->cols), m++;
+    const size_t e = extent(in, s), y = s->off == O(y);
+    r[m++] = (span_t){b, b + e, y ? (size_t)in->ldy : e, y ? (size_t)in->Hout : e};
   }
   return m;
 }
 
+/* Two ranges meet: their addresses overlap and, for rows of the same stride, their columns do too. */
+static int meet(const span_t *a, const span_t *b) {
+  if (!(a->lo < b->hi && b->lo < a->hi)) return 0;
+  if (a->ld != b->ld || a->ld == a->w || b->ld == b->w) return 1;
+  const ptrdiff_t d = b->lo - a->lo, ld = (ptrdiff_t)a->ld;
+  const size_t c = (size_t)(((d % ld) + ld) % ld); /* b's first column in a's rows */
+  return !(c >= a->w && c + b->w <= a->ld);
+}
+
 /* The two directions may run at once: nothing one writes may overlap anything the other writes. */
 static int check_disjoint(const args_t *a, const pair_t *p, const int *ids, int n) {
-  const float *r0[N_BUFS + 1][2], *r1[N_BUFS + 1][2];
+  span_t r0[N_BUFS + 1], r1[N_BUFS + 1];
   const int m0 = written(p, 0, ids, n, r0), m1 = written(p, 1, ids, n, r1);
   for (int i = 0; i < m0; i++)
     for (int j = 0; j < m1; j++)
-      if (r0[i][0] < r1[j][1] && r1[j][0] < r0[i][1])
+      if (meet(&r0[i], &r1[j]))
         return fail(a, RC_E_VALUE, "pair", "the two directions writing disjoint buffers (workspace, outputs, gradients)", "overlapping ones");
   return 0;
 }
@@ -352,7 +384,7 @@ napi_value rc_step_prepare(napi_env env, napi_callback_info info) {
   step_t *p = calloc(1, sizeof *p);
   if (p == NULL) return rc_throw(env, RC_E_VALUE, a.op, "memory for a step handle", "none"), NULL;
   if (parse_head(&a, kind, &p->in) ||
-      ((p->in.T != 1 || p->in.B > 2) && dims_fail(&a, &p->in, "T = 1 and B <= 2 (a streamed step)")) ||
+      ((p->in.T != 1 || p->in.B > 2 || p->in.ldy != p->in.Hout) && dims_fail(&a, &p->in, "T = 1, B <= 2 and ldy = Hout (a streamed step)")) ||
       ((p->in.lengths || p->in.maskX || p->in.maskH) &&
        fail(&a, RC_E_OPTION, p->in.lengths ? "lengths" : p->in.maskX ? "maskX" : "maskH", "null (a streamed inference step has no lengths or masks)", "a buffer"))) {
     free(p);

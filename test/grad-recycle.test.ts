@@ -3,15 +3,17 @@
  * (T, B, H) gradient a Linear head sends into a recurrent layer goes back to the op layer's free list
  * once the layer's backward has read it, and the next step's head takes it again — so a training loop
  * reuses the same few buffers instead of leaving one per step to the GC (W7's peak memory) — and the
- * results are bit-identical to a run without recycling (also through a bidirectional layer's concat
- * and the dropout between layers, which give their gradients back as well). Only buffers the free list made are taken
+ * results are bit-identical to a run without recycling (also through a bidirectional layer, whose directions
+ * read one (T, B, 2H) gradient, and the dropout between layers, which give their gradients back as well).
+ * The dropout's output between two layers comes from the free list too and goes back after the layer above
+ * has run its backward. Only buffers the free list made are taken
  * back, so it never grows with the number of steps.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, GRU, LSTM, Linear, Adam, Rng, randn, type Tensor } from '../src/index.js';
+import { F, GRU, LSTM, Linear, Adam, Rng, Tensor, randn } from '../src/index.js';
 import { setGradRecycler } from '../src/autograd/engine.js';
-import { opBuffers, recycleBuf, releaseScratch } from '../src/ops/scratch.js';
+import { opBuffers, recycleBuf, releaseScratch, takeBuf } from '../src/ops/scratch.js';
 import type { Buf } from '../src/kernels/backend.js';
 
 const [T, B, I, H, O] = [6, 3, 4, 5, 2];
@@ -19,7 +21,7 @@ const [T, B, I, H, O] = [6, 3, 4, 5, 2];
 /** Losses and final parameters of `steps` Adam steps of GRU/LSTM + Linear head on fixed data. */
 function train(cell: 'gru' | 'lstm' | 'bilstm', steps: number, each?: () => void): { losses: number[]; params: Float32Array[] } {
   const rng = new Rng(7);
-  // bilstm: W6's structure (concat of the directions, dropout between the layers: both give their gradients back too)
+  // bilstm: W6's structure (both directions in one (T, B, 2H) output, dropout between the layers: both give their gradients back too)
   const rnn = cell === 'gru' ? new GRU(I, H, { rng: new Rng(1) })
     : new LSTM(I, H, { rng: new Rng(1), numLayers: 2, ...(cell === 'bilstm' ? { bidirectional: true, dropout: 0.3 } : {}) });
   const head = new Linear(cell === 'bilstm' ? 2 * H : H, O, { rng: new Rng(2) });
@@ -104,10 +106,10 @@ test('a 2-layer bidirectional network with dropout gives back every (T, B, ·) g
   releaseScratch();
   const { given } = recording(() => train('bilstm', 3));
   const per = (n: number) => given.filter((b) => b.length === n).length / 3;
-  // per step: the head's gradient (to the top concat), the layer-2 dx (to the dropout), the dropout's dx (to
-  // the lower concat), all (T, B, 2H); each concat's two halves (to the layer above them), (T, B, H)
+  // per step: the head's gradient (to the top layer), the layer-2 dx (to the dropout), the dropout's dx (to
+  // the lower layer), all (T, B, 2H); no (T, B, H) halves (both directions read theirs from the (T, B, 2H) one)
   assert.equal(per(T * B * 2 * H), 3, `sizes ${given.map((b) => b.length).join(', ')}`);
-  assert.equal(per(T * B * H), 4);
+  assert.equal(per(T * B * H), 0);
   assert.ok(new Set(given).size <= 10, `${new Set(given).size} distinct buffers over 3 steps`);
 });
 
@@ -122,9 +124,9 @@ test('a layer inside a stack (inner) takes its output from the free list and giv
   const w = { wIh: param([4 * h, i]), wHh: param([4 * h, h]), bIh: param([4 * h]), bHh: null };
   const x = randn([t, b, i], rng), h0 = randn([b, h], rng), c0 = randn([b, h], rng);
   const step = (inner: boolean): Float32Array => {
-    const [r] = F.recurrentLayer('lstm', x, [{ h0, c0, w }], 'tanh', inner);
-    const y = Float32Array.from(r!.output.data);
-    F.sum(r!.output).backward();
+    const r = F.recurrentLayer('lstm', x, [{ h0, c0, w }], 'tanh', inner);
+    const y = Float32Array.from(r.output.data);
+    F.sum(r.output).backward();
     return y;
   };
   releaseScratch();
@@ -191,4 +193,34 @@ test('a 3-layer LSTM with recycled inner outputs = the same three layers run one
       }
     });
   }
+});
+
+test('a layer that owns its input (the dropout output between layers) gives it back after its backward, not before', () => {
+  const [t, b, i, h] = [40, 4, 8, 16];
+  const rng = new Rng(6);
+  const param = (shape: number[]): Tensor => {
+    const p = randn(shape, rng);
+    p.requiresGrad = true;
+    return p;
+  };
+  const w = { wIh: param([4 * h, i]), wHh: param([4 * h, h]), bIh: param([4 * h]), bHh: null };
+  const data = randn([t, b, i], rng).data, h0 = randn([b, h], rng), c0 = randn([b, h], rng), g = randn([t, b, h], rng);
+  const grads = (owns: boolean): { taken: Buf[]; xBuf: Buf; dW: Buf[] } => {
+    releaseScratch();
+    const xBuf = takeBuf(data, data.length);
+    xBuf.set(data);
+    const x = new Tensor(xBuf, [t, b, i]);
+    x.requiresGrad = true;
+    w.wIh.grad = w.wHh.grad = null;
+    const r = F.recurrentLayer('lstm', x, [{ h0, c0, w }], 'tanh', false, owns);
+    const early = takeBuf(data, data.length); // must not be x's buffer: the backward still reads x
+    early.fill(Number.NaN);
+    F.sum(F.mul(r.output, g)).backward();
+    return { taken: [early, takeBuf(data, data.length)], xBuf, dW: [w.wIh.grad!.data, w.wHh.grad!.data] };
+  };
+  const kept = grads(false), owned = grads(true);
+  assert.notEqual(owned.taken[0], owned.xBuf, 'not given back before the backward');
+  assert.equal(owned.taken[1], owned.xBuf, 'given back after it');
+  assert.notEqual(kept.taken[1], kept.xBuf, 'a layer that does not own x keeps out of it');
+  owned.dW.forEach((d, k) => assert.deepEqual(d, kept.dW[k]));
 });

@@ -52,7 +52,7 @@ test('a batch-1 LSTM step: weights at every offset, W_ih and W_hh apart, give th
   const wIh = r(4 * H * I), wHh = r(4 * H * H), bIh = r(4 * H), bHh = r(4 * H), x = r(I), h0 = r(H), c0 = r(H);
   const step = (o1: number, o2: number): Float32Array => {
     const ws = new Float32Array(addon.recurrentWorkspace(0, 1, 1, I, H, 0));
-    const handle = addon.stepPrepare(0, Int32Array.of(1, 1, I, H, 0, 0, 0, 1), x, h0, c0, placed(wIh, o1), placed(wHh, o2), bIh, bHh,
+    const handle = addon.stepPrepare(0, Int32Array.of(1, 1, I, H, 0, 0, 0, 1, H), x, h0, c0, placed(wIh, o1), placed(wHh, o2), bIh, bHh,
       null, null, null, null, ws);
     const y = new Float32Array(H), hN = new Float32Array(H), cN = new Float32Array(H);
     addon.stepRun(handle, x, h0, c0, y, hN, cN);

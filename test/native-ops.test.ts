@@ -140,14 +140,16 @@ test('firstNonFinite: first NaN / ±Inf at every position class, -1 when finite,
 });
 
 test('colSumAdd, sumSquaredDiff, scaledDiff: native = reference bit for bit, every path', { skip }, () => {
-  for (const [rows, cols] of [[1, 1], [3, 17], [3200, 32], [50, 129], [7, 512]] as const) {
+  // the last three are >= 65536 elements: columns split over the pool on 2 threads (tails of 16-wide slices)
+  for (const [rows, cols] of [[1, 1], [3, 17], [3200, 32], [50, 129], [7, 512], [1, 200003], [2, 65537], [3200, 64]] as const) {
     const g = rand(rows * cols, -5, 5), out0 = rand(cols);
     const want = out0.slice();
     refBackend.colSumAdd(g, rows, cols, want);
     eachPath((path) => {
-      const got = out0.slice();
+      const got = out0.slice(), jobs = addon.poolJobs();
       native.colSumAdd(g, rows, cols, got);
       same(got, want, `${path} colSumAdd ${rows}x${cols}`);
+      if (rows * cols >= 65536 && addon.getThreads() === 2) assert.ok(addon.poolJobs() > jobs, `${rows}x${cols} reached the pool`);
     });
   }
   for (const n of [1, 3, 4, 5, 8, 9, 1001, 102400]) {

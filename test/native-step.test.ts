@@ -66,7 +66,7 @@ test('bad handles, short buffers and non-step shapes throw typed errors', { skip
   const f = (n: number): Float32Array => new Float32Array(n);
   const [I, H] = [3, 4];
   const ws = f(addon!['recurrentWorkspace'] ? (addon!['recurrentWorkspace'] as (...a: number[]) => number)(0, 1, 1, I, H, 0) : 0);
-  const head = (T: number): unknown[] => [Int32Array.of(T, 1, I, H, 0, 0, 0, 0), f(T * I), f(H), f(H), f(4 * H * I), f(4 * H * H), null, null, null, null, null, null, ws];
+  const head = (T: number): unknown[] => [Int32Array.of(T, 1, I, H, 0, 0, 0, 0, H), f(T * I), f(H), f(H), f(4 * H * I), f(4 * H * H), null, null, null, null, null, null, ws];
   assert.throws(() => prepare(0, ...head(2)), ShapeError);
   const masked = head(1);
   masked[10] = f(I); // maskX
@@ -85,7 +85,7 @@ test('a step without y (a cell: y null) gives the hN, cN of a step with one', { 
   for (const P of [0, 3]) {
     const inp = setup({ kind: 'lstm', T: 1, B: 1, I: 5, H: 6, P, seed: 4 });
     const Hout = P || 6;
-    const h = prepare(0, Int32Array.of(1, 1, 5, 6, P, 0, 0, 0), inp.x, inp.h0, inp.c0, inp.wIh, inp.wHh, inp.bIh, inp.bHh, inp.wHr, null, null, null, ws(5, 6));
+    const h = prepare(0, Int32Array.of(1, 1, 5, 6, P, 0, 0, 0, Hout), inp.x, inp.h0, inp.c0, inp.wIh, inp.wHh, inp.bIh, inp.bHh, inp.wHr, null, null, null, ws(5, 6));
     const out = (withY: boolean): Float32Array[] => {
       const y = new Float32Array(Hout).fill(Number.NaN), hN = new Float32Array(Hout), cN = new Float32Array(6);
       run(h, inp.x, inp.h0, inp.c0, withY ? y : null, hN, cN);

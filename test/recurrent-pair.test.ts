@@ -2,8 +2,9 @@
  * The two directions of a bidirectional layer in one call (Backend.recurrentPair; native: the pair form
  * of the entry points, recurrent.h, run at once on 2 threads): the same bits as the two calls one after
  * the other, forward (training and inference) and backward, on 1 and 2 threads; the checks of the pair
- * form; and, through the op layer, a 2-layer bidirectional network with dropout gives the same outputs
- * and gradients as the same network built from single-direction layers (native and wasm).
+ * form; and, through the op layer, a 2-layer bidirectional network with dropout (whose directions write one
+ * (T, B, 2H) output side by side) gives the same outputs and gradients as the same network built from
+ * single-direction layers and concat (native, wasm and ref).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -166,7 +167,7 @@ function net(kind: 'lstm' | 'gru', pair: boolean, x: Tensor, ws: LayerWeights[],
     ...ws.flatMap((w) => [w.wIh, w.wHh, w.bIh!, w.bHh!].map((p) => p.grad!.data as Float32Array))];
 }
 
-for (const [name, be, why] of [['native', native, skip], ['wasm', wasm, wasmSkip]] as const) {
+for (const [name, be, why] of [['native', native, skip], ['wasm', wasm, wasmSkip], ['ref', refBackend, false]] as const) {
   test(`op layer on ${name}: a 2-layer bidirectional network (dropout, lengths) = the same from single-direction layers, bit for bit`, { skip: why }, () => {
     const before = getBackend();
     setBackend(be!);
@@ -193,7 +194,7 @@ for (const [name, be, why] of [['native', native, skip], ['wasm', wasm, wasmSkip
   });
 }
 
-for (const [name, be, why] of [['native', native, skip], ['wasm', wasm, wasmSkip]] as const) {
+for (const [name, be, why] of [['native', native, skip], ['wasm', wasm, wasmSkip], ['ref', refBackend, false]] as const) {
   test(`op layer on ${name}, inference (no graph): a bidirectional layer = its two directions alone, every cell`, { skip: why }, () => {
     const before = getBackend();
     setBackend(be!);

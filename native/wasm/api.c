@@ -13,8 +13,8 @@
  *   rc_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias|0) gemm.h (rc_sgemm_bias)
  *   rc_unary(kind, x, y, n), rc_unary_backward(kind, x, y, dy, dx, n)              unary.h
  *   rc_rec_workspace(kind, T, B, I, H, P) → floats                                  recurrent_common.h
- *   rc_wasm_rec(bwd, dims, ptrs): one fused sequence kernel. dims int32[9] = [kind (0 lstm | 1 gru | 2 rnn),
- *     T, B, I, H, P, reverse, relu, tasks]; ptrs uint32[RC_WASM_NPTRS] in the order of RC_WASM_PTRS
+ *   rc_wasm_rec(bwd, dims, ptrs): one fused sequence kernel. dims int32[10] = [kind (0 lstm | 1 gru | 2 rnn),
+ *     T, B, I, H, P, reverse, relu, tasks, ldy (row stride of y and dy)]; ptrs uint32[RC_WASM_NPTRS] in the order of RC_WASM_PTRS
  *     (mirrored by WASM_PTRS in src/kernels/wasm/backend.ts; rc_wasm_ptr_names() gives the list for the
  *     test that compares them). lengths is int32. Forward with gates = 0 (LSTM / GRU) = inference.
  *   rc_adam(p, g, m, v, vmax, n, hyper f64[9]), rc_sgd(p, g, buf, n, hyper f64[5])    ops.h layout
@@ -78,7 +78,7 @@ EXPORT(rc_rec_workspace) double rcw_rec_workspace(int kind, int T, int B, int I,
 EXPORT(rc_wasm_rec) void rcw_rec(int bwd, const int32_t *d, float *const *p) {
   const rc_rin in = {
     .kind = d[0], .T = d[1], .B = d[2], .I = d[3], .H = d[4], .P = d[5], .Hout = d[5] > 0 ? d[5] : d[4],
-    .G = rc_ngw(d[0]) * d[4], .reverse = d[6] != 0, .relu = d[7] == 1, .tasks = d[8],
+    .G = rc_ngw(d[0]) * d[4], .reverse = d[6] != 0, .relu = d[7] == 1, .tasks = d[8], .ldy = d[9],
     .x = p[PTR_x], .h0 = p[PTR_h0], .c0 = p[PTR_c0], .wIh = p[PTR_wIh], .wHh = p[PTR_wHh], .bIh = p[PTR_bIh],
     .bHh = p[PTR_bHh], .wHr = p[PTR_wHr], .lengths = (const int32_t *)p[PTR_lengths], .maskX = p[PTR_maskX],
     .maskH = p[PTR_maskH], .ws = p[PTR_ws],

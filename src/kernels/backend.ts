@@ -12,7 +12,8 @@
  *
  * Buffers are Float32Array (training, inference) or Float64Array (gradient checks); every
  * buffer of one call has the same element type. The one aliasing allowed: a recurrent forward's
- * y may be its saved h itself when no step is padded (lengths null), since then y_t = h_t.
+ * y may be its saved h itself when no step is padded (lengths null) and its rows are packed (ldy = Hout),
+ * since then y_t = h_t.
  */
 export type Buf = Float32Array | Float64Array;
 export type DType = 'float32' | 'float64';
@@ -64,6 +65,12 @@ export interface RecurrentInputs {
   maskX: Buf | null;
   /** Variational recurrent mask on h_{t-1} where it enters W_hh. (B, Hout) */
   maskH: Buf | null;
+  /**
+   * Row stride (elements) of y (forward) and dy (backward), >= Hout; default Hout (rows packed). 2·Hout:
+   * y and dy are one direction's half of a bidirectional layer's (T, B, 2·Hout) buffer (a subarray starting
+   * at that half's first column), which y then spans (T·B − 1)·ldy + Hout elements of.
+   */
+  ldy?: number;
   /**
    * No backward will follow this forward (default false). The kernel then need not fill the saved
    * buffers (LSTM gates, c, h, m; GRU gates, q, h; RNN h): it may leave them unwritten or use them
@@ -210,7 +217,8 @@ export interface Backend {
   /**
    * The two directions of a bidirectional layer, both forwards or both backwards of `kind`: the results
    * of `a`, then `b`, through the methods above (recurrent-call.ts `inTurn`). A backend may run the two
-   * at once, so nothing one writes (ws, outputs, gradients) may overlap anything the other writes.
+   * at once, so nothing one writes (ws, outputs, gradients) may overlap anything the other writes, except
+   * the two y of one (T, B, 2·Hout) buffer (ldy = 2·Hout, each its own half of every row).
    */
   recurrentPair(kind: 'lstm' | 'gru' | 'rnn', a: RecurrentCall, b: RecurrentCall): void;
 

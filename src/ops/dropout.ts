@@ -8,7 +8,7 @@
  */
 import type { Buf, DType } from '../kernels/backend.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocBuf, allocLike } from '../tensor/create.js';
+import { allocBuf, allocLike, allocOverwritten } from '../tensor/create.js';
 import { dropoutApply, dropoutMask } from './fused.js';
 import { recordOp } from '../autograd/engine.js';
 import { takeBuf } from './scratch.js';
@@ -62,12 +62,24 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions): Tensor {
   checkP('dropout', p);
   checkRng('dropout', opts);
   if (!opts.training || p === 0) return x;
-  const k0 = opts.rng.nextU32(), k1 = opts.rng.nextU32();
-  const out = allocLike(x.data);
+  return applyDropout(x, p, opts.rng, allocOverwritten(x.data, x.size)); // dropoutApply writes every element
+}
+
+/**
+ * Training dropout whose output comes from the op free list (scratch.ts takeBuf): for the input of the
+ * next layer of a stacked recurrent network, which only that layer's op reads and gives back after its
+ * backward (recurrent-layer.ts `ownsX`). W6: one (T, B, 2H) buffer a step that the GC no longer collects.
+ */
+export function dropoutPooled(x: Tensor, p: number, rng: Rng): Tensor {
+  return applyDropout(x, p, rng, takeBuf(x.data, x.size));
+}
+
+function applyDropout(x: Tensor, p: number, rng: Rng, out: Buf): Tensor {
+  const k0 = rng.nextU32(), k1 = rng.nextU32();
   dropoutApply(k0, k1, p, x.data, out);
   const y = new Tensor(out, x.shape);
   recordOp('dropout', [x], [y], ([g]) => {
-    const dx = takeBuf(g!, g!.length); // fully written; given back by an op that consumes it (concat, W6)
+    const dx = takeBuf(g!, g!.length); // fully written; given back by an op that consumes it (the layer below, W6)
     dropoutApply(k0, k1, p, g!, dx);
     return [dx];
   }, { freshGrads: true, consumesGrads: true });

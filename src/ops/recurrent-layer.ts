@@ -51,6 +51,13 @@ export interface LayerResult {
   c?: Tensor; // (B, H), LSTM only
 }
 
+/** The directions of one layer: their outputs side by side, and each one's final state. */
+export interface DirectionsResult {
+  output: Tensor; // (T, B, Hout) or, two directions, (T, B, Hout_a + Hout_b): a's columns, then b's
+  h: Tensor[]; // per direction (B, Hout)
+  c: Tensor[]; // per direction (B, H), LSTM only
+}
+
 /** Throws unless t is absent or of shape (d0) / (d0, d1); the message is only built on failure. */
 function expect1(op: string, t: Tensor | null | undefined, d0: number, what: string): void {
   if (t && (t.ndim !== 1 || t.shape[0] !== d0)) throw new ShapeError(op, `${what} of shape ${fmtShape([d0])}`, fmtShape(t.shape));
@@ -169,7 +176,8 @@ export interface LayerDirection {
  * x (T, B, I), h0 (B, Hout), c0 (B, H) → output (T, B, Hout), h (B, Hout), c (B, H).
  */
 export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  return layer(CELLS.lstm, x, { h0, c0, w, o }, null, 'tanh')[0]!;
+  const r = layer(CELLS.lstm, x, { h0, c0, w, o }, null, 'tanh');
+  return { output: r.output, h: r.h[0]!, c: r.c[0]! };
 }
 
 /**
@@ -177,7 +185,8 @@ export function lstmLayer(x: Tensor, h0: Tensor, c0: Tensor, w: LayerWeights, o:
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions = {}): LayerResult {
-  return layer(CELLS.gru, x, { h0, w, o }, null, 'tanh')[0]!;
+  const r = layer(CELLS.gru, x, { h0, w, o }, null, 'tanh');
+  return { output: r.output, h: r.h[0]! };
 }
 
 /**
@@ -185,20 +194,24 @@ export function gruLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions
  * x (T, B, I), h0 (B, H) → output (T, B, H), h (B, H).
  */
 export function rnnLayer(x: Tensor, h0: Tensor, w: LayerWeights, o: LayerOptions & { nonlinearity?: RnnNonlinearity } = {}): LayerResult {
-  return layer(CELLS.rnn, x, { h0, w, o }, null, o.nonlinearity ?? 'tanh')[0]!;
+  const r = layer(CELLS.rnn, x, { h0, w, o }, null, o.nonlinearity ?? 'tanh');
+  return { output: r.output, h: r.h[0]! };
 }
 
 /**
- * The directions of one layer over the same input x (T, B, I), one result each: one direction, or the
- * two of a bidirectional layer (`o.reverse` on the second), which the backend may run at once
- * (Backend.recurrentPair), forward and backward alike; the results are those of each alone.
+ * The directions of one layer over the same input x (T, B, I): one direction, or the two of a bidirectional
+ * layer (`o.reverse` on the second), which the backend may run at once (Backend.recurrentPair), forward and
+ * backward alike. The two write their outputs side by side into one (T, B, Hout_a + Hout_b) buffer (rows
+ * ldy = Hout_a + Hout_b apart, Backend RecurrentInputs.ldy) and read their output gradients from it the
+ * same way: no concatenation and no split; the numbers are those of each direction alone.
  * `inner` (a layer below the top of a stack): the outputs are read only by ops recorded after this one, so
  * when the graph is recorded their buffers come from the op free list and go back to it after backward —
- * an output must not be kept past backward then.
+ * an output must not be kept past backward then. `ownsX`: x's buffer came from the op free list and only
+ * this op reads it (dropout.ts dropoutPooled between two layers): when recorded, it goes back after backward.
  */
-export function recurrentLayer(kind: CellKind, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity = 'tanh', inner = false): LayerResult[] {
+export function recurrentLayer(kind: CellKind, x: Tensor, dirs: readonly LayerDirection[], nonlinearity: RnnNonlinearity = 'tanh', inner = false, ownsX = false): DirectionsResult {
   if (dirs.length !== 1 && dirs.length !== 2) throw new ValueError(kind, 'one or two directions', String(dirs.length));
-  return layer(CELLS[kind], x, dirs[0]!, dirs[1] ?? null, nonlinearity, inner);
+  return layer(CELLS[kind], x, dirs[0]!, dirs[1] ?? null, nonlinearity, inner, ownsX);
 }
 
 /** Names of the layer's inputs (LSTM: with c0 and the projection), in recordOp order; gradients are 'd' + Name. */
@@ -218,13 +231,15 @@ interface Prepared {
   /** Buffers given back when the graph frees the node: the saved activations (and an inner layer's output). */
   sv: (Buf | null)[];
   inputs: (Tensor | null)[];
-  outputs: Tensor[];
-  result: LayerResult;
+  /** (T, B, Hout); null for a direction of a pair (its y is its half of the pair's output, see sideBySide). */
+  output: Tensor | null;
+  /** The final state: [h (B, Hout), c (B, H) (LSTM)]. */
+  states: Tensor[];
   ws: number;
 }
 
-/** Check one direction and build its kernel call (its workspace comes later, see workspaces). */
-function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor | null)[], record: boolean, dir: number, nonlinearity: RnnNonlinearity, inner: boolean): Prepared {
+/** Check one direction and build its kernel call (its workspace comes later, see workspaces; a pair's y, see sideBySide). */
+function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor | null)[], record: boolean, dir: number, nonlinearity: RnnNonlinearity, inner: boolean, pair: boolean): Prepared {
   const kind = spec.kind, lstm = kind === 'lstm', w = d.w, o = d.o ?? {}, h0 = d.h0, c0 = d.c0 ?? null;
   const G = gateRows(spec, w);
   const H = G / spec.gates;
@@ -240,29 +255,42 @@ function prepare(spec: CellSpec, x: Tensor, d: LayerDirection, inputs: (Tensor |
     T, B, I, H, P, x: x.data, h0: h0.data, c0: lstm ? c0!.data : null!,
     wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh ? w.bIh.data : null, bHh: w.bHh ? w.bHh.data : null, wHr: w.wHr && lstm ? w.wHr.data : null,
     lengths: o.lengths ?? null, reverse: o.reverse ?? false, maskX: o.maskX ?? null, maskH: o.maskH ?? null, inference: !record,
-    nonlinearity,
+    nonlinearity, ldy: Hout,
   };
   const like = x.data;
   const sz = savedSizes(spec, T, B, H, P, SAVED_SIZES);
   const at = SLOTS[kind];
-  // Without padded steps y_t = h_t: the output is the saved h (one (T, B, Hout) buffer less per layer).
-  const yIsH = record && !o.lengths;
+  // Without padded steps y_t = h_t: the output is the saved h (one (T, B, Hout) buffer less per layer); not in
+  // a pair, whose y rows are strided
+  const yIsH = record && !o.lengths && !pair;
   if (yIsH) sz[at[2]!] = 0;
   const sv = savedBuffers(record, like, dir, sz[0] ?? 0, sz[1] ?? 0, sz[2] ?? 0, sz[3] ?? 0);
-  const pooledY = record && inner && T * B * Hout + B * Hout + (lstm ? B * H : 0) > SMALL_OUT; // small ones are carved
-  const [y, hN, cN] = outputBuffers(like, T * B * Hout, B * Hout, lstm ? B * H : 0, pooledY);
+  const pooledY = record && inner && !pair && T * B * Hout + B * Hout + (lstm ? B * H : 0) > SMALL_OUT; // small ones are carved
+  const [y, hN, cN] = outputBuffers(like, pair ? 0 : T * B * Hout, B * Hout, lstm ? B * H : 0, pooledY);
   // one object shape for every cell (the kernels read only their cell's fields)
   const out: Bufs = {
     y, hN, cN: lstm ? cN : null, gates: pick(sv, at[0]!), c: pick(sv, at[1]!), h: yIsH ? y : pick(sv, at[2]!), m: pick(sv, at[3]!), q: pick(sv, at[4]!),
   };
-  const output = new Tensor(y, [T, B, Hout]);
   const hT = new Tensor(hN, [B, Hout]);
-  const cT = lstm ? new Tensor(cN!, [B, H]) : undefined;
   return {
     call: { inp, out: out as unknown as LstmForwardOut, g: null, ws: like }, sv: pooledY ? [...sv, y] : sv, inputs, // ws: see workspaces
-    outputs: lstm ? [output, hT, cT!] : [output, hT], result: lstm ? { output, h: hT, c: cT } : { output, h: hT },
+    output: pair ? null : new Tensor(y, [T, B, Hout]), states: lstm ? [hT, new Tensor(cN!, [B, H])] : [hT],
     ws: wsSize(getBackend(), kind, like, T, B, I, H, P),
   };
+}
+
+/**
+ * A pair's output (T, B, Ha + Hb): a's y is its first Ha columns, b's the next Hb (ldy = Ha + Hb), allocated as
+ * outputBuffers allocates a y (an inner layer's from the free list, given back with a's saved buffers).
+ */
+function sideBySide(like: Buf, a: Prepared, b: Prepared, pooled: boolean): Tensor {
+  const { T, B } = a.call.inp, Ha = a.states[0]!.shape[1]!, Hb = b.states[0]!.shape[1]!, n = T * B * (Ha + Hb);
+  const y = n <= SMALL_OUT ? carve(like, n) : pooled ? takeBuf(like, n) : allocOverwritten(like, n);
+  if (pooled && n > SMALL_OUT) a.sv.push(y);
+  a.call.out.y = y;
+  b.call.out.y = y.subarray(Ha);
+  a.call.inp.ldy = b.call.inp.ldy = Ha + Hb;
+  return new Tensor(y, [T, B, Ha + Hb]);
 }
 
 /** The op's inputs from one direction, in recordOp order (INPUTS_LSTM / INPUTS). */
@@ -287,11 +315,11 @@ function run(be: Backend, kind: CellKind, a: Prepared, b: Prepared | null): void
   if (b) b.call.ws = b.call.inp.x;
 }
 
-/** The gradients of one direction's backward: upstream from gOut[k..], one buffer per wanted input gradient. */
-function gradsOf(p: Prepared, names: readonly string[], gOut: (Buf | null)[], k: number, like: Buf): void {
-  const g: Bufs = { dy: gOut[k]!, dhN: gOut[k + 1]!, dcN: p.outputs.length > 2 ? gOut[k + 2]! : null };
+/** The gradients of one direction's backward: upstream dy and, from gOut[k..], its final state's; one buffer per wanted input gradient. */
+function gradsOf(p: Prepared, names: readonly string[], dy: Buf | null, gOut: (Buf | null)[], k: number, like: Buf): void {
+  const g: Bufs = { dy, dhN: gOut[k]!, dcN: p.states.length > 1 ? gOut[k + 1]! : null };
   // dx (names[0] = 'x') from the pool, zeroed (the kernels accumulate): the op below that consumes it
-  // (the inter-layer dropout or concat of a stacked network) gives it back, instead of a fresh (T, B, I) per step
+  // (the inter-layer dropout or the layer below of a stacked network) gives it back, instead of a fresh (T, B, I) per step
   names.forEach((n, i) => { g[GRAD_OF[n]!] = i > 0 ? gradIf(p.inputs[i], like) : p.inputs[0]!.requiresGrad ? takeBuf(like, p.inputs[0]!.size).fill(0) : null; });
   p.call.g = g as unknown as LstmGrads;
 }
@@ -301,26 +329,33 @@ function gradsOf(p: Prepared, names: readonly string[], gOut: (Buf | null)[], k:
  * direction (b null) or the two of a bidirectional layer (one graph node; x is an input of both, so
  * its gradient is the sum of the two, added by the engine as before).
  */
-function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection | null, nonlinearity: RnnNonlinearity, inner = false): LayerResult[] {
+function layer(spec: CellSpec, x: Tensor, a: LayerDirection, b: LayerDirection | null, nonlinearity: RnnNonlinearity, inner = false, ownsX = false): DirectionsResult {
   const kind = spec.kind, lstm = kind === 'lstm';
   const names = lstm ? INPUTS_LSTM : INPUTS;
   const ia = inputsOf(lstm, x, a), ib = b ? inputsOf(lstm, x, b) : null;
   const record = needsGrad(ia) || (ib !== null && needsGrad(ib));
-  const pa = prepare(spec, x, a, ia, record, 0, nonlinearity, inner), pb = b ? prepare(spec, x, b, ib!, record, 1, nonlinearity, inner) : null;
-  const be = getBackend();
+  const pa = prepare(spec, x, a, ia, record, 0, nonlinearity, inner, b !== null), pb = b ? prepare(spec, x, b, ib!, record, 1, nonlinearity, inner, true) : null;
   const like = x.data;
+  const output = pb ? sideBySide(like, pa, pb, record && inner) : pa.output!;
+  const be = getBackend();
   workspaces(like, pa, pb);
   run(be, kind, pa, pb);
-  const results = pb ? [pa.result, pb.result] : [pa.result];
-  if (!record) return results;
-  const inputs = pb ? [...ia, ...ib!] : ia, outputs = pb ? [...pa.outputs, ...pb.outputs] : pa.outputs;
-  recordOp(kind === 'rnn' ? `rnn_${nonlinearity}` : kind, inputs, outputs, (gOut) => {
-    gradsOf(pa, names, gOut, 0, like);
-    if (pb) gradsOf(pb, names, gOut, pa.outputs.length, like);
+  const states = pb ? [...pa.states, ...pb.states] : pa.states;
+  const result: DirectionsResult = { output, h: pb ? [pa.states[0]!, pb.states[0]!] : [pa.states[0]!], c: !lstm ? [] : pb ? [pa.states[1]!, pb.states[1]!] : [pa.states[1]!] };
+  if (!record) return result;
+  const inputs = pb ? [...ia, ...ib!] : ia;
+  recordOp(kind === 'rnn' ? `rnn_${nonlinearity}` : kind, inputs, [output, ...states], (gOut) => {
+    const dy = gOut[0] ?? null;
+    gradsOf(pa, names, dy, gOut, 1, like);
+    if (pb) gradsOf(pb, names, dy && dy.subarray(pa.states[0]!.shape[1]!), gOut, 1 + pa.states.length, like);
     workspaces(like, pa, pb);
     run(be, kind, pa, pb);
     const ga = pa.call.g as unknown as Bufs, gb = pb ? (pb.call.g as unknown as Bufs) : null;
     return gb ? [...names.map((n) => ga[GRAD_OF[n]!]!), ...names.map((n) => gb[GRAD_OF[n]!]!)] : names.map((n) => ga[GRAD_OF[n]!]!);
-  }, { freshGrads: true, consumesGrads: true, release: () => { for (const b of pa.sv) giveBuf(b); if (pb) for (const b of pb.sv) giveBuf(b); } }); // y (the saved h when yIsH) belongs to the output, unless inner
-  return results;
+  }, { freshGrads: true, consumesGrads: true, release: () => {
+    for (const b of pa.sv) giveBuf(b);
+    if (pb) for (const b of pb.sv) giveBuf(b);
+    if (ownsX) giveBuf(like);
+  } }); // y (the saved h when yIsH) belongs to the output, unless inner
+  return result;
 }

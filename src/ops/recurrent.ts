@@ -10,9 +10,9 @@ import { needsGrad } from '../autograd/engine.js';
 import type { Rng } from '../util/rng.js';
 import { NonFiniteError, OptionError, ShapeError, ValueError } from '../util/errors.js';
 import { fmtShape, shapeSlice } from '../util/shape.js';
-import { concat, permute, reshape, slice, stack } from './shape.js';
+import { permute, reshape, slice, stack } from './shape.js';
 import { mul } from './elementwise.js';
-import { dropout, variationalMask } from './dropout.js';
+import { dropoutPooled, variationalMask } from './dropout.js';
 import { recurrentLayer, type LayerDirection, type LayerWeights } from './recurrent-layer.js';
 import { firstNonFinite } from './fused.js';
 import { cellSpec } from './cells.js';
@@ -128,6 +128,7 @@ export function recurrent(mode: RecurrentMode, x: Tensor, state: RecurrentState 
   const c0 = mode === 'lstm' ? stateTensor(mode, 'c', state?.c, L * D, B, H, unbatched, xt) : null;
   const hs: Tensor[] = [];
   const cs: Tensor[] = [];
+  let ownsX = false; // xt from the op free list (dropout between layers): the layer reading it gives it back
   for (let l = 0; l < L; l++) {
     const I = xt.shape[2]!;
     const dirs: LayerDirection[] = [];
@@ -142,18 +143,17 @@ export function recurrent(mode: RecurrentMode, x: Tensor, state: RecurrentState 
     }
     // both directions in one op: the backend may run them at once (Backend.recurrentPair)
     // below the top layer the outputs feed only the ops above: their buffers are recycled (inner)
-    const rs = recurrentLayer(cellSpec(mode).kind, xt, dirs, mode === 'rnn_relu' ? 'relu' : 'tanh', l < L - 1);
-    const outs = rs.map((r) => r.output);
-    for (const r of rs) {
-      hs.push(r.h);
-      if (r.c) cs.push(r.c);
-    }
-    xt = D === 1 ? outs[0]! : concat(outs, 2);
+    // both directions write one (T, B, 2·Hout) output, side by side
+    const r = recurrentLayer(cellSpec(mode).kind, xt, dirs, mode === 'rnn_relu' ? 'relu' : 'tanh', l < L - 1, ownsX);
+    hs.push(...r.h);
+    cs.push(...r.c);
+    xt = r.output;
     if (training && vOut > 0) {
       const m = variationalMask(B, xt.shape[2]!, vOut, opts.rng!, xt.dtype);
       xt = mul(xt, new Tensor(m, [1, B, xt.shape[2]!]));
     }
-    if (training && pDrop > 0 && l < L - 1) xt = dropout(xt, pDrop, { training, rng: opts.rng! });
+    ownsX = training && pDrop > 0 && l < L - 1;
+    if (ownsX) xt = dropoutPooled(xt, pDrop, opts.rng!);
   }
   let output = xt;
   if (unbatched) output = reshape(output, [T, output.shape[2]!]);

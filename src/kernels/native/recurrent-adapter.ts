@@ -125,7 +125,7 @@ function stepRunner(a: RecurrentAddon, tasks: number): (kind: number, inp: StepI
   const handles = new WeakMap<Buf, Prepared>();
   const prepare = (kind: number, inp: StepInputs, relu: number, ws: Buf): Prepared => {
     const P = inp.P ?? 0;
-    const dims = Int32Array.of(1, inp.B, inp.I, inp.H, P, 0, relu, tasks);
+    const dims = Int32Array.of(1, inp.B, inp.I, inp.H, P, 0, relu, tasks, P || inp.H);
     const wHr = inp.wHr ?? null;
     const handle = a.stepPrepare(kind, dims, inp.x, inp.h0, inp.c0 ?? null, inp.wIh, inp.wHh, inp.bIh, inp.bHh, wHr, null, null, null, ws);
     const p: Prepared = { handle, kind, B: inp.B, I: inp.I, H: inp.H, P, relu, wIh: inp.wIh, bIh: inp.bIh, bHh: inp.bHh, wHr, ws, n: total(inp, ws) };
@@ -144,17 +144,18 @@ function stepRunner(a: RecurrentAddon, tasks: number): (kind: number, inp: StepI
 }
 
 /** A call the prepared step serves: inference on one step of at most 2 rows, no lengths, no masks. */
-const isStep = (inp: RecurrentInputs): boolean =>
-  inp.inference === true && inp.T === 1 && inp.B <= 2 && inp.lengths === null && inp.maskX === null && inp.maskH === null;
+const isStep = (inp: StepInputs): boolean =>
+  inp.inference === true && inp.T === 1 && inp.B <= 2 && inp.lengths === null && inp.maskX === null && inp.maskH === null &&
+  (inp.ldy === undefined || inp.ldy === (inp.P || inp.H));
 
 export function makeRecurrentMethods(addon: any, options: RecurrentMethodOptions = {}): RecurrentMethods {
   const a = addon as RecurrentAddon;
   const tasks = options.tasks ?? 0;
   if (!Number.isInteger(tasks) || tasks < 0) throw new OptionError('makeRecurrentMethods', 'tasks an integer >= 0', `${tasks}`);
-  const dims = new Int32Array(8), dims2 = new Int32Array(8);
+  const dims = new Int32Array(9), dims2 = new Int32Array(9);
   const setDims = (inp: RecurrentInputs, P: number, nonlinearity: number, d = dims): Int32Array => {
     d[0] = inp.T; d[1] = inp.B; d[2] = inp.I; d[3] = inp.H; d[4] = P;
-    d[5] = inp.reverse ? 1 : 0; d[6] = nonlinearity; d[7] = tasks;
+    d[5] = inp.reverse ? 1 : 0; d[6] = nonlinearity; d[7] = tasks; d[8] = inp.ldy ?? (P || inp.H);
     return d;
   };
 

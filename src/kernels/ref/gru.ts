@@ -24,7 +24,7 @@ import type { Buf, GruForwardOut, GruGrads, RecurrentInputs } from '../backend.j
 import { gruPartials, gruUnit } from './cell-math.js';
 import {
   addInto, backwardPlan, carve, checkLengths, copyOrZero, finishStep, forwardPlan, inputBackward,
-  inputProjection, isReal, maskRows, prevOffset, recurrentBackward, recurrentProjection, stepAt,
+  inputProjection, isReal, maskRows, prevOffset, recurrentBackward, recurrentProjection, stepAt, strideOf,
 } from './workspace.js';
 
 const dimsOf = (inp: RecurrentInputs) => ({ T: inp.T, B: inp.B, I: inp.I, H: inp.H, P: 0 });
@@ -34,6 +34,7 @@ export function gruForward(inp: RecurrentInputs, out: GruForwardOut, ws: Buf): v
   const { T, B, H, h0, lengths, reverse } = inp;
   const G = 3 * H;
   checkLengths(op, lengths, T, B);
+  strideOf(op, inp, H, out.y, out.h);
   const s = carve(op, ws, forwardPlan('gru', dimsOf(inp)));
   const { gates, q, h } = out;
   const u = new Float64Array(4); // one unit's [r, z, n, h]
@@ -76,6 +77,7 @@ export function gruBackward(inp: RecurrentInputs, saved: GruForwardOut, g: GruGr
   const { T, B, H, h0, lengths, reverse } = inp;
   const G = 3 * H;
   checkLengths(op, lengths, T, B);
+  const ldy = strideOf(op, inp, H);
   const s = carve(op, ws, backwardPlan('gru', dimsOf(inp)));
   const { gates, q, h } = saved;
   const p = new Float64Array(5); // one unit's partials (cell-math.ts gruPartials)
@@ -88,7 +90,7 @@ export function gruBackward(inp: RecurrentInputs, saved: GruForwardOut, g: GruGr
 
     for (let b = 0; b < B; b++) {
       const gr = (t * B + b) * G;
-      const hr = (t * B + b) * H;
+      const hr = (t * B + b) * H, yr = (t * B + b) * ldy;
       if (!isReal(lengths, t, b)) {
         s.dR.fill(0, b * G, b * G + G);
         s.dA.fill(0, gr, gr + G);
@@ -96,7 +98,7 @@ export function gruBackward(inp: RecurrentInputs, saved: GruForwardOut, g: GruGr
       }
       for (let j = 0; j < H; j++) {
         gruPartials(gates[gr + j]!, gates[gr + H + j]!, gates[gr + 2 * H + j]!, q[hr + j]!, hPrev[hOff + b * H + j]!, p);
-        const d = s.dh[b * H + j]! + (g.dy === null ? 0 : g.dy[hr + j]!);
+        const d = s.dh[b * H + j]! + (g.dy === null ? 0 : g.dy[yr + j]!);
         s.dR[b * G + j] = s.dA[gr + j] = d * p[0]!;
         s.dR[b * G + H + j] = s.dA[gr + H + j] = d * p[1]!;
         s.dR[b * G + 2 * H + j] = d * p[3]!;

@@ -30,7 +30,7 @@ import { gemm } from './gemm.js';
 import { lstmPartials, lstmUnit } from './cell-math.js';
 import {
   addInto, backwardPlan, carve, checkLengths, copyOrZero, finishStep, forwardPlan, inputBackward, inputProjection,
-  isReal, maskRows, prevOffset, recurrentBackward, recurrentProjection, stepAt,
+  isReal, maskRows, prevOffset, recurrentBackward, recurrentProjection, stepAt, strideOf,
 } from './workspace.js';
 
 function checkProjection(op: string, inp: LstmInputs): void {
@@ -42,6 +42,7 @@ export function lstmForward(inp: LstmInputs, out: LstmForwardOut, ws: Buf): void
   const { T, B, H, P, c0, h0, lengths, reverse } = inp;
   const G = 4 * H;
   const Hout = P > 0 ? P : H;
+  strideOf(op, inp, Hout, out.y, out.h);
   checkLengths(op, lengths, T, B);
   checkProjection(op, inp);
   if (P > 0 && out.m === null) throw new ShapeError(op, `out.m of shape (${T}, ${B}, ${H}) when P > 0`, 'null');
@@ -98,6 +99,7 @@ export function lstmBackward(inp: LstmInputs, saved: LstmForwardOut, g: LstmGrad
   const { T, B, H, P, c0, h0, lengths, reverse } = inp;
   const G = 4 * H;
   const Hout = P > 0 ? P : H;
+  const ldy = strideOf(op, inp, Hout);
   checkLengths(op, lengths, T, B);
   checkProjection(op, inp);
   const s = carve(op, ws, backwardPlan('lstm', inp));
@@ -118,7 +120,7 @@ export function lstmBackward(inp: LstmInputs, saved: LstmForwardOut, g: LstmGrad
       const real = isReal(lengths, t, b);
       for (let j = 0; j < Hout; j++) {
         const k = b * Hout + j;
-        s.dhs[k] = real ? s.dh[k]! + (g.dy === null ? 0 : g.dy[t * B * Hout + k]!) : 0;
+        s.dhs[k] = real ? s.dh[k]! + (g.dy === null ? 0 : g.dy[(t * B + b) * ldy + j]!) : 0;
       }
     }
     if (P > 0) {

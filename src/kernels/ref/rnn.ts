@@ -21,7 +21,7 @@ import type { Buf, RnnForwardOut, RnnGrads, RnnInputs } from '../backend.js';
 import { OptionError } from '../../util/errors.js';
 import {
   addInto, backwardPlan, carve, checkLengths, copyOrZero, finishStep, forwardPlan, inputBackward,
-  inputProjection, isReal, maskRows, prevOffset, recurrentBackward, recurrentProjection, stepAt,
+  inputProjection, isReal, maskRows, prevOffset, recurrentBackward, recurrentProjection, stepAt, strideOf,
 } from './workspace.js';
 import { rnnPartial, rnnUnit } from './cell-math.js';
 
@@ -39,6 +39,7 @@ export function rnnForward(inp: RnnInputs, out: RnnForwardOut, ws: Buf): void {
   const { T, B, H, h0, lengths, reverse } = inp;
   const relu = checkNonlinearity(op, inp);
   checkLengths(op, lengths, T, B);
+  strideOf(op, inp, H, out.y, out.h);
   const s = carve(op, ws, forwardPlan('rnn', dimsOf(inp)));
   const { h } = out;
 
@@ -69,6 +70,7 @@ export function rnnBackward(inp: RnnInputs, saved: RnnForwardOut, g: RnnGrads, w
   const { T, B, H, h0, lengths, reverse } = inp;
   const relu = checkNonlinearity(op, inp);
   checkLengths(op, lengths, T, B);
+  const ldy = strideOf(op, inp, H);
   const s = carve(op, ws, backwardPlan('rnn', dimsOf(inp)));
   const { h } = saved;
   copyOrZero(s.dh, g.dhN);
@@ -78,14 +80,14 @@ export function rnnBackward(inp: RnnInputs, saved: RnnForwardOut, g: RnnGrads, w
     const hPrev = it === 0 ? h0 : h;
     const hOff = prevOffset(it, T, reverse, H, B);
     for (let b = 0; b < B; b++) {
-      const hr = (t * B + b) * H;
+      const hr = (t * B + b) * H, yr = (t * B + b) * ldy;
       if (!isReal(lengths, t, b)) {
         s.dR.fill(0, b * H, b * H + H);
         s.dA.fill(0, hr, hr + H);
         continue; // carry passes unchanged, dy ignored
       }
       for (let j = 0; j < H; j++) {
-        const d = s.dh[b * H + j]! + (g.dy === null ? 0 : g.dy[hr + j]!);
+        const d = s.dh[b * H + j]! + (g.dy === null ? 0 : g.dy[yr + j]!);
         const da = d * rnnPartial(h[hr + j]!, relu);
         s.dR[b * H + j] = s.dA[hr + j] = da;
         s.dh[b * H + j] = 0; // recurrentBackward adds the W_hh path

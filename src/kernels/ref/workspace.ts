@@ -137,17 +137,31 @@ export function recurrentProjection(inp: RecurrentInputs, G: number, Hout: numbe
 }
 
 /**
+ * The row stride of y and dy (inp.ldy, default Hout); throws unless an integer >= Hout, and, given the
+ * forward's y and saved h, unless y spans its rows and is its own buffer when the stride is not Hout
+ * (y = h only packed).
+ */
+export function strideOf(op: string, inp: RecurrentInputs, Hout: number, y?: Buf, h?: Buf): number {
+  const ldy = inp.ldy ?? Hout, n = (inp.T * inp.B - 1) * ldy + Hout;
+  if (!Number.isInteger(ldy) || ldy < Hout) throw new ShapeError(`${op}.ldy`, `an integer >= Hout = ${Hout}`, String(ldy));
+  if (y !== undefined && y.length < n) throw new ShapeError(`${op}.y`, `at least ${n} elements (rows ${ldy} apart)`, String(y.length));
+  if (y !== undefined && y === h && ldy !== Hout) throw new ValueError(`${op}.y`, 'a buffer of its own when ldy != Hout (not the saved h)', 'the saved h');
+  return ldy;
+}
+
+/**
  * Forward, end of step t: padded rows carry the state (h[t, b] = h_{t-1}[b]) and output 0; real rows
  * output y[t, b] = h[t, b]. h, y: (T, B, Hout); hPrev read at hPrevOff, (B, Hout).
  */
 export function finishStep(inp: RecurrentInputs, Hout: number, t: number, h: Buf, y: Buf, hPrev: Buf, hPrevOff: number): void {
   const { B, lengths } = inp;
+  const ldy = inp.ldy ?? Hout;
   for (let b = 0; b < B; b++) {
-    const o = (t * B + b) * Hout;
+    const o = (t * B + b) * Hout, oy = (t * B + b) * ldy;
     const real = isReal(lengths, t, b);
     for (let j = 0; j < Hout; j++) {
       if (!real) h[o + j] = hPrev[hPrevOff + b * Hout + j]!;
-      y[o + j] = real ? h[o + j]! : 0;
+      y[oy + j] = real ? h[o + j]! : 0;
     }
   }
 }

@@ -33,14 +33,15 @@ const KIND = { lstm: 0, gru: 1, rnn: 2 } as const;
 type Kind = keyof typeof KIND;
 type Entry = 'lstmForward' | 'lstmBackward' | 'gruForward' | 'gruBackward' | 'rnnForward' | 'rnnBackward';
 
-interface Dims { T: number; B: number; I: number; H: number; P: number; Hout: number; G: number }
+interface Dims { T: number; B: number; I: number; H: number; P: number; Hout: number; G: number; ldy: number }
 
 /** Elements of a recurrent buffer by name (native/recurrent_napi.c BUFS and the head). */
 function size(name: string, d: Dims): number {
   const TB = d.T * d.B;
   switch (name) {
     case 'x': case 'dx': return TB * d.I;
-    case 'y': case 'h': case 'dy': return TB * d.Hout;
+    case 'y': case 'dy': return (TB - 1) * d.ldy + d.Hout; // rows ldy apart
+    case 'h': return TB * d.Hout;
     case 'gates': return TB * d.G;
     case 'c': case 'm': case 'q': return TB * d.H;
     case 'h0': case 'hN': case 'dhN': case 'dh0': case 'maskH': return d.B * d.Hout;
@@ -62,15 +63,16 @@ function dimsOf(op: string, kind: Kind, inp: RecurrentInputs, P: number): Dims {
     throw new ShapeError(`${op}.dims`, kind === 'lstm' ? 'T >= 1, B >= 1, I >= 0, H >= 1, P >= 0' : 'T >= 1, B >= 1, I >= 0, H >= 1, P = 0',
       `T=${T} B=${B} I=${I} H=${H} P=${P}`);
   }
-  const G = (kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1) * H, Hout = P > 0 ? P : H;
-  if (T * B * Math.max(I, G, Hout) * 4 >= 2 ** 31) throw new ShapeError(`${op}.dims`, 'every buffer below 2 GB', `T=${T} B=${B} I=${I} H=${H}`);
-  return { T, B, I, H, P, Hout, G };
+  const G = (kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1) * H, Hout = P > 0 ? P : H, ldy = inp.ldy ?? Hout;
+  if (!ok(ldy, Hout)) throw new ShapeError(`${op}.ldy`, `an integer in [Hout = ${Hout}, 2^30)`, String(ldy));
+  if (T * B * Math.max(I, G, ldy) * 4 >= 2 ** 31) throw new ShapeError(`${op}.dims`, 'every buffer below 2 GB', `T=${T} B=${B} I=${I} H=${H}`);
+  return { T, B, I, H, P, Hout, G, ldy };
 }
 
 /** The float32 kernels over the module's exports (float64 calls never reach them: see routed). */
 function float32Backend(ex: WasmExports): Backend {
   const hp = new Heap(ex);
-  const DIMS = hp.hdr, PTRS = hp.hdr + 64, HYPER = hp.hdr + 256; // i32[9], u32[31], f64[9] of the 1 KB header
+  const DIMS = hp.hdr, PTRS = hp.hdr + 64, HYPER = hp.hdr + 256; // i32[10], u32[31], f64[9] of the 1 KB header
   const f32 = (b: Buf): Float32Array => b as Float32Array;
   const slotOf = new Int32Array(WASM_PTRS.length);
 
@@ -84,6 +86,7 @@ function float32Backend(ex: WasmExports): Backend {
     }
     const src = inp as unknown as Record<string, Buf | Int32Array | null | undefined>;
     const out = o as Record<string, Buf | null | undefined>, grads = (g ?? {}) as Record<string, Buf | null | undefined>;
+    if (!bwd && out['y'] === out['h'] && d.ldy !== d.Hout) throw new ValueError(`${e}.y`, 'a buffer of its own when ldy != Hout (not the saved h)', 'the saved h');
     const infer = !bwd && kind !== 'rnn' && inp.inference === true;
     const at = slotOf.fill(-1); // slot of each pointer, -1 = null
     hp.begin();
@@ -99,13 +102,14 @@ function float32Backend(ex: WasmExports): Backend {
       const isGrad = name[0] === 'd';
       if (!bwd && infer && name !== 'y' && name !== 'hN' && name !== 'cN') continue; // inference: no saved buffer
       const a = isGrad ? grads[name] : out[name];
-      // forward: outputs written; backward: saved and upstream read, parameter / input gradients accumulated
-      const mode = !bwd ? OUT : !isGrad || name === 'dy' || name === 'dhN' || name === 'dcN' ? IN : INOUT;
+      // forward: outputs written (a strided y copied in too: its rows' other columns are copied back);
+      // backward: saved and upstream read, parameter / input gradients accumulated
+      const mode = !bwd ? (name === 'y' && d.ldy !== d.Hout ? INOUT : OUT) : !isGrad || name === 'dy' || name === 'dhN' || name === 'dcN' ? IN : INOUT;
       at[PTR_INDEX.get(name)!] = hp.arg(e, name, a, size(name, d), mode, isGrad);
     }
     hp.place();
     const i32 = hp.i32;
-    i32.set([KIND[kind], d.T, d.B, d.I, d.H, d.P, inp.reverse ? 1 : 0, relu, 0], DIMS >> 2);
+    i32.set([KIND[kind], d.T, d.B, d.I, d.H, d.P, inp.reverse ? 1 : 0, relu, 0, d.ldy], DIMS >> 2);
     for (let k = 0; k < WASM_PTRS.length; k++) i32[(PTRS >> 2) + k] = at[k]! < 0 ? 0 : hp.ptr(at[k]!);
     ex.rc_wasm_rec(bwd ? 1 : 0, DIMS, PTRS);
     hp.finish();
