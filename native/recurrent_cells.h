@@ -75,10 +75,16 @@ static inline float rc_tanh(float x) {
 #endif
 #define RC_RESTRICT __restrict
 
-/* One row of units per call; pointers pre-offset to the first unit (recurrent_cells.c). */
+/* Row strides of lstm_fwd's operands: r tile, saved gates, c (and cp), h, y. */
 typedef struct {
-  void (*lstm_fwd)(int n, const float *r, long rs, const float *b, long bs, const float *cp, float *g, long gs, float *c,
-                   float *h, float *y);
+  long r, g, c, h, y;
+} rc_rows_ld;
+
+/* One row of units per call (lstm_fwd: `rows` rows, ld apart); pointers pre-offset to the first unit
+ * (recurrent_cells.c). */
+typedef struct {
+  void (*lstm_fwd)(int rows, const rc_rows_ld *ld, int n, const float *r, long rs, const float *b, long bs, const float *cp,
+                   float *g, long gs, float *c, float *h, float *y);
   void (*lstm_bwd)(int n, long H, const float *gt, const float *c, const float *cp, const float *dh, const float *dy,
                    float *dc, float *da, float *sum);
   void (*gru_fwd)(int n, const float *r, long rs, const float *b, long bs, const float *hp, float *g, long gs, float *q,

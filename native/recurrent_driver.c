@@ -96,19 +96,26 @@ static void pad_row(const rc_rin *in, const state_t *st, float *y, int b, int u0
   if (y) memset(y + (size_t)b * Ho + u0, 0, sizeof(float) * n);
 }
 
-/* Row b, units [u0, u0 + n) of a real step: the cell on its pre-activations r (gate blocks rs apart). */
-static void cell_row(const rc_rin *in, const rc_fplan *f, const state_t *st, float *y, const float *r, long rs, int b,
-                     int u0, int n) {
+/* Rows [b, b + rows), units [u0, u0 + n) of a real step: the cell on their pre-activations r (gate blocks rs
+ * apart, rows rr apart). LSTM: the rows in one call (their activation chains overlap). */
+static void cell_rows(const rc_rin *in, const rc_fplan *f, const state_t *st, float *y, const float *r, long rs, long rr,
+                      int b, int rows, int u0, int n) {
   const int H = in->H, Ho = in->Hout;
   const size_t hr = (size_t)b * H + u0;
   float *g = st->g ? st->g + (size_t)b * in->G + u0 : NULL;
-  if (in->kind == RC_LSTM)
-    f->cl->lstm_fwd(n, r, rs, f->bsum + u0, H, st->cp + hr, g, H, st->c + hr, st->m + (in->P > 0 ? hr : (size_t)b * Ho + u0),
-                    in->P > 0 || !y ? NULL : y + (size_t)b * Ho + u0);
-  else if (in->kind == RC_GRU)
-    f->cl->gru_fwd(n, r, rs, f->bsum + u0, H, st->hp + hr, g, H, st->q ? st->q + hr : NULL, st->h + hr, y ? y + hr : NULL);
-  else
-    f->cl->rnn_fwd(n, in->relu, r, f->bsum + u0, st->h + hr, y ? y + hr : NULL);
+  if (in->kind == RC_LSTM) {
+    const rc_rows_ld ld = {rr, in->G, H, in->P > 0 ? H : Ho, Ho};
+    f->cl->lstm_fwd(rows, &ld, n, r, rs, f->bsum + u0, H, st->cp + hr, g, H, st->c + hr,
+                    st->m + (in->P > 0 ? hr : (size_t)b * Ho + u0), in->P > 0 || !y ? NULL : y + (size_t)b * Ho + u0);
+    return;
+  }
+  for (int i = 0; i < rows; i++, r += rr, g = g ? g + in->G : NULL) {
+    const size_t ri = hr + (size_t)i * H;
+    if (in->kind == RC_GRU)
+      f->cl->gru_fwd(n, r, rs, f->bsum + u0, H, st->hp + ri, g, H, st->q ? st->q + ri : NULL, st->h + ri, y ? y + ri : NULL);
+    else
+      f->cl->rnn_fwd(n, in->relu, r, f->bsum + u0, st->h + ri, y ? y + ri : NULL);
+  }
 }
 
 /* r tile (mr, NA·NR; row stride NA·NR) of one A panel against chunk w of wp. */
@@ -164,10 +171,11 @@ static void fwd_task(void *vctx, int task) {
       for (int q = 0; q * MR < rows; q++) {
         const int mr = rows - q * MR < MR ? rows - q * MR : MR;
         chunk_tile(in, f, mr, Ap + (size_t)q * Kt * MR, w, rt);
-        for (int i = 0; i < mr; i++) {
+        for (int i = 0, j; i < mr; i = j) { /* runs of real rows, then a padded row */
           const int b = b0 + q * MR + i;
-          if (!rc_real(in, t, b)) pad_row(in, &st, y, b, u0, nc);
-          else cell_row(in, f, &st, y, rt + (size_t)i * f->NA * NR, NR, b, u0, nc);
+          for (j = i; j < mr && rc_real(in, t, b0 + q * MR + j); j++) {}
+          if (j == i) pad_row(in, &st, y, b, u0, nc), j++;
+          else cell_rows(in, f, &st, y, rt + (size_t)i * f->NA * NR, NR, f->NA * NR, b, j - i, u0, nc);
         }
       }
     }
@@ -196,7 +204,7 @@ static void fwd_unpacked(const rc_rin *in, const rc_rout *o, const rc_fplan *f) 
   }
   rc_unpacked_pre(in, f, xr, hr);
   float *y = o->y == o->h ? NULL : o->y; /* NULL: y is the saved h */
-  for (int b = 0; b < B; b++) cell_row(in, f, &st, y, f->scr + (size_t)b * f->S, H, b, 0, H);
+  cell_rows(in, f, &st, y, f->scr, H, f->S, 0, B, 0, H);
   if (in->P > 0) {
     rc_sgemm_st(0, 1, B, Ho, H, 1.0f, st.m, H, in->wHr, H, 0.0f, st.h, Ho);
     if (y) memcpy(y, st.h, sizeof(float) * B * Ho); /* T = 1: every row is real */
