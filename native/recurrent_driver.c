@@ -97,25 +97,20 @@ static void pad_row(const rc_rin *in, const state_t *st, float *y, int b, int u0
 }
 
 /* Rows [b, b + rows), units [u0, u0 + n) of a real step: the cell on their pre-activations r (gate blocks rs
- * apart, rows rr apart). LSTM: the rows in one call (their activation chains overlap). */
+ * apart, rows rr apart), in one call. */
 static void cell_rows(const rc_rin *in, const rc_fplan *f, const state_t *st, float *y, const float *r, long rs, long rr,
                       int b, int rows, int u0, int n) {
   const int H = in->H, Ho = in->Hout;
   const size_t hr = (size_t)b * H + u0;
   float *g = st->g ? st->g + (size_t)b * in->G + u0 : NULL;
-  if (in->kind == RC_LSTM) {
-    const rc_rows_ld ld = {rr, in->G, H, in->P > 0 ? H : Ho, Ho};
+  const rc_rows_ld ld = {rr, in->G, H, in->P > 0 ? H : Ho, Ho};
+  if (in->kind == RC_LSTM)
     f->cl->lstm_fwd(rows, &ld, n, r, rs, f->bsum + u0, H, st->cp + hr, g, H, st->c + hr,
                     st->m + (in->P > 0 ? hr : (size_t)b * Ho + u0), in->P > 0 || !y ? NULL : y + (size_t)b * Ho + u0);
-    return;
-  }
-  for (int i = 0; i < rows; i++, r += rr, g = g ? g + in->G : NULL) {
-    const size_t ri = hr + (size_t)i * H;
-    if (in->kind == RC_GRU)
-      f->cl->gru_fwd(n, r, rs, f->bsum + u0, H, st->hp + ri, g, H, st->q ? st->q + ri : NULL, st->h + ri, y ? y + ri : NULL);
-    else
-      f->cl->rnn_fwd(n, in->relu, r, f->bsum + u0, st->h + ri, y ? y + ri : NULL);
-  }
+  else if (in->kind == RC_GRU)
+    f->cl->gru_fwd(rows, &ld, n, r, rs, f->bsum + u0, H, st->hp + hr, g, H, st->q ? st->q + hr : NULL, st->h + hr, y ? y + hr : NULL);
+  else
+    f->cl->rnn_fwd(rows, &ld, n, in->relu, r, f->bsum + u0, st->h + hr, y ? y + hr : NULL);
 }
 
 /* r tile (mr, NA·NR; row stride NA·NR) of one A panel against chunk w of wp. */
