@@ -113,11 +113,12 @@ size_t rc_rec_workspace(int kind, int T, int B, int I, int H, int P) {
 
 /* Batch slices: exactly in->tasks (tests) or, automatically, when the call is big enough to pay one
  * hand-off (~µs) and the pool has threads, slices of >= 8 rows (>= 16 when the packed weights, read by
- * every slice at every step, do not fit in half an L2), at least one per thread. More slices than
- * threads cost nothing measurable (1 thread, W1 / W3: 1, 2 or 4 slices within 1%) and let a thread
- * whose core is shared with another process hand its remaining slices to the other threads. Never
- * more than B or RC_MAX_SLICES. */
-static int slices(const rc_rin *in) {
+ * every slice at every step, do not fit in half an L2; >= 32 for an inference forward then), at least one
+ * per thread. More slices than threads cost nothing measurable with small weights (1 thread, W1 / W3: 1,
+ * 2 or 4 slices within 1%) and let a thread whose core is shared with another process hand its remaining
+ * slices to the other threads; with W5's 1.5 MB of weights, 32-row slices took 3-4 % less CPU than 16-row
+ * ones (bench/kernel-ab.c, 1 thread, TASKS 2 vs 4). Never more than B or RC_MAX_SLICES. */
+static int slices(const rc_rin *in, int infer) {
   int nt;
   if (in->tasks >= 1) nt = in->tasks;
   else {
@@ -125,7 +126,7 @@ static int slices(const rc_rin *in) {
     const int nth = rc_pool_threads();
     if (work < (double)(1 << 20) || nth <= 1) return 1;
     const double wbytes = 4.0 * in->G * (in->Hout + in->I);
-    const int rows = wbytes <= 512.0 * 1024 ? 8 : 16;
+    const int rows = wbytes <= 512.0 * 1024 ? 8 : infer ? 32 : 16;
     nt = in->B / rows > nth ? in->B / rows : nth;
   }
   if (nt > in->B) nt = in->B;
@@ -169,7 +170,7 @@ void rc_fplan_init(const rc_rin *in, int infer, rc_fplan *f) {
   f->ngw = rc_ngw(in->kind);
   f->NA = rc_na(in->kind);
   f->chunk = (long)f->ngw * f->Kt * f->NR;
-  f->nt = d.packed ? slices(in) : 1;
+  f->nt = d.packed ? slices(in, infer) : 1;
   f->S = (long)fwd_scr_row(&d);
   rc_bias_sum(in, f->bsum);
   if (!d.packed) return;
@@ -192,7 +193,7 @@ void rc_bplan_init(const rc_rin *in, const rc_rgrad *g, rc_bplan *b) {
   b->cl = rc_cells_get();
   b->MR = b->P->mr;
   b->NR = b->P->nr;
-  b->nt = slices(in);
+  b->nt = slices(in, 0);
   b->NA = rc_na(in->kind);
   b->GA = b->NA * in->H;
   b->PPG = (in->H + b->MR - 1) / b->MR;
