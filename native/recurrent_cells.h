@@ -75,17 +75,23 @@ static inline float rc_tanh(float x) {
 #endif
 #define RC_RESTRICT __restrict
 
-/* One row of units per call; pointers pre-offset to the first unit (recurrent_cells.c). */
+/* Row strides of a forward cell's operands: r tile, saved gates, c and cp (LSTM) or hp and q (GRU), h, y. */
 typedef struct {
-  void (*lstm_fwd)(int n, const float *r, long rs, const float *b, long bs, const float *cp, float *g, long gs, float *c,
-                   float *h, float *y);
+  long r, g, c, h, y;
+} rc_rows_ld;
+
+/* Forward cells: `rows` rows per call, ld apart; backward cells: one row per call. Pointers pre-offset
+ * to the first unit (recurrent_cells.c). */
+typedef struct {
+  void (*lstm_fwd)(int rows, const rc_rows_ld *ld, int n, const float *r, long rs, const float *b, long bs, const float *cp,
+                   float *g, long gs, float *c, float *h, float *y);
   void (*lstm_bwd)(int n, long H, const float *gt, const float *c, const float *cp, const float *dh, const float *dy,
                    float *dc, float *da, float *sum);
-  void (*gru_fwd)(int n, const float *r, long rs, const float *b, long bs, const float *hp, float *g, long gs, float *q,
-                  float *h, float *y);
+  void (*gru_fwd)(int rows, const rc_rows_ld *ld, int n, const float *r, long rs, const float *b, long bs, const float *hp,
+                  float *g, long gs, float *q, float *h, float *y);
   void (*gru_bwd)(int n, long H, const float *gt, const float *q, const float *hp, float *dh, const float *dy, float *da,
                   float *sum);
-  void (*rnn_fwd)(int n, int relu, const float *r, const float *b, float *h, float *y);
+  void (*rnn_fwd)(int rows, const rc_rows_ld *ld, int n, int relu, const float *r, const float *b, float *h, float *y);
   void (*rnn_bwd)(int n, int relu, const float *h, const float *dh, const float *dy, float *da, float *sum);
 } rc_cells;
 /* The cell functions of the active CPU path. */

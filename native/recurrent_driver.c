@@ -98,19 +98,21 @@ static void pad_row(const rc_rin *in, const state_t *st, float *y, int b, int u0
   if (y) memset(y + (size_t)b * in->ldy + u0, 0, sizeof(float) * n);
 }
 
-/* Row b, units [u0, u0 + n) of a real step: the cell on its pre-activations r (gate blocks rs apart). */
-static void cell_row(const rc_rin *in, const rc_fplan *f, const state_t *st, float *y, const float *r, long rs, int b,
-                     int u0, int n) {
+/* Rows [b, b + rows), units [u0, u0 + n) of a real step: the cell on their pre-activations r (gate blocks rs
+ * apart, rows rr apart), in one call. */
+static void cell_rows(const rc_rin *in, const rc_fplan *f, const state_t *st, float *y, const float *r, long rs, long rr,
+                      int b, int rows, int u0, int n) {
   const int H = in->H, Ho = in->Hout;
   const size_t hr = (size_t)b * H + u0;
   float *g = st->g ? st->g + (size_t)b * in->G + u0 : NULL, *yr = y ? y + (size_t)b * in->ldy + u0 : NULL;
+  const rc_rows_ld ld = {rr, in->G, H, in->P > 0 ? H : Ho, in->ldy};
   if (in->kind == RC_LSTM)
-    f->cl->lstm_fwd(n, r, rs, f->bsum + u0, H, st->cp + hr, g, H, st->c + hr, st->m + (in->P > 0 ? hr : (size_t)b * Ho + u0),
-                    in->P > 0 ? NULL : yr);
+    f->cl->lstm_fwd(rows, &ld, n, r, rs, f->bsum + u0, H, st->cp + hr, g, H, st->c + hr,
+                    st->m + (in->P > 0 ? hr : (size_t)b * Ho + u0), in->P > 0 ? NULL : yr);
   else if (in->kind == RC_GRU)
-    f->cl->gru_fwd(n, r, rs, f->bsum + u0, H, st->hp + hr, g, H, st->q ? st->q + hr : NULL, st->h + hr, yr);
+    f->cl->gru_fwd(rows, &ld, n, r, rs, f->bsum + u0, H, st->hp + hr, g, H, st->q ? st->q + hr : NULL, st->h + hr, yr);
   else
-    f->cl->rnn_fwd(n, in->relu, r, f->bsum + u0, st->h + hr, yr);
+    f->cl->rnn_fwd(rows, &ld, n, in->relu, r, f->bsum + u0, st->h + hr, yr);
 }
 
 /* r tile (mr, NA·NR; row stride NA·NR) of one A panel against chunk w of wp. */
@@ -166,10 +168,11 @@ static void fwd_task(void *vctx, int task) {
       for (int q = 0; q * MR < rows; q++) {
         const int mr = rows - q * MR < MR ? rows - q * MR : MR;
         chunk_tile(in, f, mr, Ap + (size_t)q * Kt * MR, w, rt);
-        for (int i = 0; i < mr; i++) {
+        for (int i = 0, j; i < mr; i = j) { /* runs of real rows, then a padded row */
           const int b = b0 + q * MR + i;
-          if (!rc_real(in, t, b)) pad_row(in, &st, y, b, u0, nc);
-          else cell_row(in, f, &st, y, rt + (size_t)i * f->NA * NR, NR, b, u0, nc);
+          for (j = i; j < mr && rc_real(in, t, b0 + q * MR + j); j++) {}
+          if (j == i) pad_row(in, &st, y, b, u0, nc), j++;
+          else cell_rows(in, f, &st, y, rt + (size_t)i * f->NA * NR, NR, f->NA * NR, b, j - i, u0, nc);
         }
       }
     }
@@ -198,7 +201,7 @@ static void fwd_unpacked(const rc_rin *in, const rc_rout *o, const rc_fplan *f) 
   }
   rc_unpacked_pre(in, f, xr, hr);
   float *y = o->y == o->h ? NULL : o->y; /* NULL: y is the saved h */
-  for (int b = 0; b < B; b++) cell_row(in, f, &st, y, f->scr + (size_t)b * f->S, H, b, 0, H);
+  cell_rows(in, f, &st, y, f->scr, H, f->S, 0, B, 0, H);
   if (in->P > 0) {
     rc_sgemm_st(0, 1, B, Ho, H, 1.0f, st.m, H, in->wHr, H, 0.0f, st.h, Ho);
     for (int b = 0; y && b < B; b++) memcpy(y + (size_t)b * in->ldy, st.h + (size_t)b * Ho, sizeof(float) * Ho); /* T = 1: every row is real */

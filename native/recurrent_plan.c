@@ -118,7 +118,8 @@ size_t rc_rec_workspace(int kind, int T, int B, int I, int H, int P) {
  * hand its remaining slices to the other threads); with bigger weights, which every slice reads in
  * full at every step, one slice per thread (W2 shapes, 2 threads, CPU time, bench/kernel-ab.c
  * TASKS 2 vs 4 slices of 16 rows, both orders: forward with saved buffers 4.0-4.6 % less,
- * backward 1.0-3.4 %, inference 1.7-1.9 %). Never more than B or RC_MAX_SLICES. */
+ * backward 1.0-3.4 %, inference 1.7-1.9 %; W5 inference, 1 thread, 2 vs 4 slices: 2.6-4.0 % less).
+ * Never more than B or RC_MAX_SLICES. */
 static int slices(const rc_rin *in) {
   int nt;
   if (in->tasks >= 1) nt = in->tasks;
