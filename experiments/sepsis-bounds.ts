@@ -117,8 +117,8 @@ if (mode === 'exact') {
     ubSweep(om, ub, P, { corners: true });
     const told = p0.reduce((acc, p, o) => acc + (p ? p * [false, true].reduce((x, d) => x + ubValue(ub, 0, o, initialBelief(m, o).map((v, h) => (h >= 5 === d ? v : 0))), 0) : 0), 0);
     say(`round ${r}: ${P.flat().reduce((s, c) => s + c.length, 0)} points, upper bound with corners backed up ${rootUb().toFixed(5)}; told the diabetes value at the start ≤ ${told.toFixed(5)}`);
+    if (rest[0]) save(rest[0], P, ub);
   }
-  if (rest[0]) { save(rest[0], P, ub); say(`saved to ${rest[0]}`); }
 } else if (mode === 'tree' && flag === '--load') {
   const { P, ub } = load(file!), om = hiddenModel(m), mem = bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 });
   say(`loaded ${ub.pts.flat().reduce((s, c) => s + c.length, 0)} upper-bound points`);
