@@ -16,7 +16,7 @@
  *   npx tsx experiments/sepsis-bounds.ts upper [rounds=2] --load F [G] [reveal=0]
  *                                                              rounds of points from the upper-bound-greedy policy (and, with reveal 1,
  *                                                              its beliefs when told the diabetes value), corner values backed up too;
- *                                                              the result written to G
+ *                                                              the points and bound written to G after every round
  * The optimum does not depend on the seed, so any seed's bounds bound it; seed 0 is the tuning seed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
