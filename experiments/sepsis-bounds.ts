@@ -5,20 +5,56 @@
  *   npx tsx experiments/sepsis-bounds.ts greedy [rounds=4]      the same, then rounds of belief points from the upper-bound-greedy
  *                                                              policy and the current PBVI policy (2,000 episodes each, 5 % random
  *                                                              actions), PBVI and the upper-bound sweep redone after each round
+ *   npx tsx experiments/sepsis-bounds.ts greedy 6 --save F    the same, and the belief points and upper-bound points written to F
+ *   npx tsx experiments/sepsis-bounds.ts tree [k=3] --load F [upper]
+ *                                                              the upper bound of F, then the belief tree from the start expanded
+ *                                                              exactly for 0..k steps with that bound at the leaves (root bound per k);
+ *                                                              unless `upper`, the same with PBVI's plans (on F's points) at the leaves
+ *   npx tsx experiments/sepsis-bounds.ts lower [rounds=2] --load F [eps=0.05] [episodes=4000] [cap=+100 a round]
+ *                                                              PBVI on F's belief points, then rounds of points from the plans'
+ *                                                              own episodes (eps random actions), PBVI redone; exact plan value per round
+ *   npx tsx experiments/sepsis-bounds.ts upper [rounds=2] --load F [G] [reveal=0]
+ *                                                              rounds of points from the upper-bound-greedy policy (and, with reveal 1,
+ *                                                              its beliefs when told the diabetes value), corner values backed up too;
+ *                                                              the points and bound written to G after every round
  * The optimum does not depend on the seed, so any seed's bounds bound it; seed 0 is the tuning seed.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Rng } from '../src/util/rng.js';
-import { N_ACTIONS, buildModel } from '../src/recipes/sepsis/simulator.js';
+import { HORIZON, N_ACTIONS, buildModel } from '../src/recipes/sepsis/simulator.js';
 import { bestMemoryless, optimalFiniteHorizon, valueIteration } from '../src/recipes/sepsis/exact.js';
-import { initialBelief } from '../src/recipes/sepsis/filter.js';
-import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, hiddenModel, initialObs, pbvi, playBelief, rootValue, type BeliefPolicy } from '../src/recipes/sepsis/pomdp.js';
-import { hsvi, qUpper, ubSweep, ubValue, upperBound } from '../src/recipes/sepsis/hsvi.js';
+import { N_HIDDEN, initialBelief } from '../src/recipes/sepsis/filter.js';
+import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, type BeliefPoints, type BeliefPolicy } from '../src/recipes/sepsis/pomdp.js';
+import { hsvi, qUpper, ubSweep, ubValue, upperBound, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
 import { solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
 
-const [mode, arg] = process.argv.slice(2);
+const [mode, arg, flag, file, ...rest] = process.argv.slice(2);
 const t0 = performance.now();
 const say = (s: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${s}`);
 const m = buildModel('master');
+
+// A saved bound: records of (kind 0 = belief point | 1 = upper-bound point, t, o, v, b[10]).
+const REC = 4 + N_HIDDEN;
+function save(path: string, P: BeliefPoints, ub: UpperBound): void {
+  const rows: number[] = [];
+  P.forEach((row, t) => row.forEach((cell, o) => { for (const b of cell) rows.push(0, t, o, 0, ...b); }));
+  ub.pts.forEach((row, t) => row.forEach((cell, o) => { for (const p of cell) rows.push(1, t, o, p.d + dot(ub.corner[t]![o]!, p.b), ...p.b); }));
+  writeFileSync(path, new Float64Array(rows));
+}
+function load(path: string): { P: BeliefPoints; ub: UpperBound } {
+  const buf = readFileSync(path), x = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+  const P = emptyPoints(), ub = upperBound(hiddenModel(m)), byKey = new Map<string, { b: Float64Array; d: number }>();
+  for (let i = 0; i < x.length; i += REC) {
+    const [kind, t, o, v] = [x[i]!, x[i + 1]!, x[i + 2]!, x[i + 3]!], b = x.slice(i + 4, i + REC);
+    if (kind === 0) { P[t]![o]!.push(b); continue; }
+    const key = `${t},${o},${b.join()}`, d = v - dot(ub.corner[t]![o]!, b), p = byKey.get(key);
+    if (p) p.d = Math.min(p.d, d);
+    else { byKey.set(key, { b, d }); ub.pts[t]![o]!.push(byKey.get(key)!); }
+  }
+  // The belief points' own arrays, so that ubSweep finds their stored upper-bound points.
+  P.forEach((row, t) => row.forEach((cell, o) => cell.forEach((b, k) => { const p = byKey.get(`${t},${o},${b.join()}`); if (p) { cell[k] = p.b; ub.seen.set(p.b, p); } })));
+  return { P, ub };
+}
 
 if (mode === 'exact') {
   const r = solveExact(m, hiddenModel(m), { budgetS: Number(arg ?? 240), onStage: (t, c) => say(`Γ(${t}, ·): ${c.total} vectors, at most ${c.max} per observation`) });
@@ -50,9 +86,53 @@ if (mode === 'exact') {
       G = pbvi(m, om, P, mem.policy);
       ubSweep(om, ub, P);
       say(`round ${r}: upper-bound-greedy policy ${(ret.reduce((a, v) => a + v, 0) / ret.length).toFixed(3)} (Monte Carlo), +${added} points, bounds [${rootValue(m, G).toFixed(5)}, ${rootUb().toFixed(5)}]`);
+      if (flag === '--save') save(file!, P, ub);
     }
   }
+} else if (mode === 'lower' && flag === '--load') {
+  const [eps, episodes, capStep] = [Number(rest[0] ?? 0.05), Number(rest[1] ?? 4000), Number(rest[2] ?? 100)];
+  const { P } = load(file!), om = hiddenModel(m), mem = bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 });
+  const count = (): number => P.flat().reduce((s, c) => s + c.length, 0);
+  let G = pbvi(m, om, P, mem.policy);
+  const cap0 = Math.max(...P.flat().map((c) => c.length)), explore = new Rng(78);
+  say(`PBVI on ${count()} loaded points (cap ${cap0}): lower bound ${rootValue(m, G).toFixed(5)}, ${G.flat().reduce((s, c) => s + c.length, 0)} distinct vectors`);
+  for (let r = 1; r <= Number(arg ?? 2); r++) {
+    const current = G;
+    playBelief(m, (t, o, b) => ALPHA_ACTION.get(bestAlpha(current[t]![o]!, b).alpha)!, episodes, explore.fork(), { explore: eps, visit: (t, o, b) => addPoint(P, t, o, b, cap0 + capStep * r, 0.01) });
+    G = pbvi(m, om, P, mem.policy);
+    say(`round ${r}: ${count()} points, lower bound ${rootValue(m, G).toFixed(5)} (exact value of the plans)`);
+  }
+} else if (mode === 'upper' && flag === '--load') {
+  const { P, ub } = load(file!), om = hiddenModel(m), p0 = initialObs(m), explore = new Rng(79);
+  const rootUb = (): number => p0.reduce((acc, p, o) => acc + (p ? p * ubValue(ub, 0, o, initialBelief(m, o)) : 0), 0);
+  const ubPolicy: BeliefPolicy = (t, o, b) => { const q = qUpper(om, ub, t, o, b); let a = 0; for (let k = 1; k < N_ACTIONS; k++) if (q[k]! > q[a]!) a = k; return a; };
+  const cap = Math.max(...P.flat().map((c) => c.length));
+  say(`loaded: upper bound ${rootUb().toFixed(5)}`);
+  for (let r = 0; r <= Number(arg ?? 2); r++) {
+    if (r > 0) {
+      const visit = (t: number, o: number, b: Float64Array): void => addPoint(P, t, o, b, cap + 40 * r, 0.01);
+      playBelief(m, ubPolicy, 2000, explore.fork(), { explore: 0.05, visit });
+      if (rest[1] === '1') playBelief(m, ubPolicy, 2000, explore.fork(), { explore: 0.05, visit, reveal: true });
+    }
+    ubSweep(om, ub, P, { corners: true });
+    const told = p0.reduce((acc, p, o) => acc + (p ? p * [false, true].reduce((x, d) => x + ubValue(ub, 0, o, initialBelief(m, o).map((v, h) => (h >= 5 === d ? v : 0))), 0) : 0), 0);
+    say(`round ${r}: ${P.flat().reduce((s, c) => s + c.length, 0)} points, upper bound with corners backed up ${rootUb().toFixed(5)}; told the diabetes value at the start ≤ ${told.toFixed(5)}`);
+    if (rest[0]) save(rest[0], P, ub);
+  }
+} else if (mode === 'tree' && flag === '--load') {
+  const { P, ub } = load(file!), om = hiddenModel(m), mem = bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 });
+  say(`loaded ${ub.pts.flat().reduce((s, c) => s + c.length, 0)} upper-bound points`);
+  const G = rest[0] === 'upper' ? null : pbvi(m, om, P, mem.policy);
+  if (G) say(`PBVI on the ${P.flat().reduce((s, c) => s + c.length, 0)} belief points`);
+  for (let k = 0; k <= Number(arg ?? 3); k++) {
+    let nodes = 0;
+    const v = exactBeliefValue(m, om, HORIZON, () => nodes++, { depth: k, bound: (t, o, b) => ubValue(ub, t, o, b) });
+    say(`belief tree expanded for ${k} steps (${nodes} nodes): upper bound ${v.toFixed(5)}`);
+    if (!G) continue;
+    const l = exactBeliefValue(m, om, HORIZON, undefined, { depth: k, bound: (t, o, b) => bestAlpha(G[t]![o]!, b).v, lower: true });
+    say(`  optimal for ${k} steps, then the best PBVI plan: ${l.toFixed(5)} (exact value, a lower bound)`);
+  }
 } else {
-  console.error('usage: npx tsx experiments/sepsis-bounds.ts exact|hsvi|greedy [n]');
+  console.error('usage: npx tsx experiments/sepsis-bounds.ts exact|hsvi|greedy [n] [--save F] | tree [k] --load F');
   process.exit(2);
 }

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/util/rng.js';
 import { buildModel, optimalFiniteHorizon, valueIteration, bestMemoryless, evaluateObsPolicy, evaluatePolicy, uniformPolicy } from '../src/recipes/sepsis/index.js';
-import { addPoint, emptyPoints, exactBeliefValue, fastInformedBound, hiddenModel, pbvi, rootValue } from '../src/recipes/sepsis/pomdp.js';
+import { addPoint, bestAlpha, emptyPoints, exactBeliefValue, fastInformedBound, hiddenModel, pbvi, playBelief, revealDiabetes, rootValue } from '../src/recipes/sepsis/pomdp.js';
 import { qmdpAction } from '../src/recipes/sepsis/filter.js';
-import { hsvi, tightenBounds, ubSweep, upperBound } from '../src/recipes/sepsis/hsvi.js';
+import { hsvi, tightenBounds, ubSweep, ubValue, upperBound } from '../src/recipes/sepsis/hsvi.js';
 import { trainDagger } from '../src/recipes/sepsis/dagger.js';
 import { greedyReturn } from '../src/recipes/sepsis/train.js';
 import { runInProcess, tempDir } from './cli-helpers.js';
@@ -75,4 +75,48 @@ test('recur train --preset sepsis-pomdp: an option of the other learner, or an u
   assert.equal(ppo.code, 2);
   assert.match(ppo.stderr, /--dagger-iterations/);
   assert.equal((await runInProcess(['train', '--preset', 'sepsis-pomdp', '--learner', 'sarsa'], dir)).code, 2);
+});
+
+test('the belief tree expanded for k steps over an upper bound stays above the exact optimum, tightens with k, and is exact at k = H', () => {
+  const exact = exactBeliefValue(m, om, H);
+  const ub = upperBound(om, H);
+  const bound = (t: number, o: number, b: Float64Array): number => ubValue(ub, t, o, b);
+  const byDepth = [0, 1, 2, 3].map((depth) => exactBeliefValue(m, om, H, undefined, { depth, bound }));
+  assert.ok(Math.abs(byDepth[0]! - fastInformedBound(m, om, H)) < 1e-12, `${byDepth[0]} vs FIB ${fastInformedBound(m, om, H)}`);
+  for (let k = 1; k <= H; k++) assert.ok(byDepth[k]! <= byDepth[k - 1]! + 1e-12 && byDepth[k]! >= exact - 1e-12, `k = ${k}: ${byDepth.join(' ')}, exact ${exact}`);
+  assert.ok(byDepth[1]! < byDepth[0]! - 1e-4, `one exact step tightens the bound: ${byDepth.join(' ')}`);
+  assert.ok(Math.abs(byDepth[H]! - exact) < 1e-12);
+});
+
+test('backing up the corner values (with points told the diabetes value) keeps the upper bound above the exact optimum and lowers it', () => {
+  const P = emptyPoints(H);
+  let n = 0;
+  exactBeliefValue(m, om, H, (t, o, b) => {
+    if (n++ % 7 === 0) addPoint(P, t, o, b, 2);
+    if (n % 3 === 0) for (const diab of [false, true]) if (b.some((x, h) => x > 0 && h >= 5 === diab)) addPoint(P, t, o, revealDiabetes(b, diab), 6);
+  });
+  const exact = exactBeliefValue(m, om, H), G = pbvi(m, om, emptyPoints(H), mem.policy, H);
+  const plain = upperBound(om, H), corners = upperBound(om, H);
+  ubSweep(om, plain, P);
+  ubSweep(om, corners, P, { corners: true });
+  const u0 = hsvi(m, om, G, { trials: 0, ub: plain }).upper, u1 = hsvi(m, om, G, { trials: 0, ub: corners }).upper;
+  assert.ok(u1 >= exact - 1e-12 && u1 < u0 - 1e-5, `exact ${exact}, corners ${u1}, plain ${u0}`);
+});
+
+test('an episode told the diabetes value keeps a belief certain of it', () => {
+  let seen = 0;
+  playBelief(m, () => 1, 50, new Rng(2), { reveal: true, visit: (_t, _o, b) => { seen++; assert.ok(b.slice(0, 5).every((x) => x === 0) || b.slice(5).every((x) => x === 0), `${b}`); } });
+  assert.ok(seen > 50);
+});
+
+test('the belief tree expanded for k steps over PBVI plans is a lower bound that rises with k and is exact at k = H', () => {
+  const P = emptyPoints(H);
+  let n = 0;
+  exactBeliefValue(m, om, H, (t, o, b) => { if (n++ % 7 === 0) addPoint(P, t, o, b, 2); });
+  const exact = exactBeliefValue(m, om, H), G = pbvi(m, om, P, mem.policy, H);
+  const byDepth = [0, 1, 2, 3].map((depth) => exactBeliefValue(m, om, H, undefined, { depth, bound: (t, o, b) => bestAlpha(G[t]![o]!, b).v, lower: true }));
+  assert.ok(Math.abs(byDepth[0]! - rootValue(m, G)) < 1e-12);
+  for (let k = 1; k <= H; k++) assert.ok(byDepth[k]! >= byDepth[k - 1]! - 1e-12 && byDepth[k]! <= exact + 1e-12, `k = ${k}: ${byDepth.join(' ')}, exact ${exact}`);
+  assert.ok(byDepth[1]! > byDepth[0]! + 1e-5, `${byDepth.join(' ')}`);
+  assert.ok(Math.abs(byDepth[H]! - exact) < 1e-12);
 });

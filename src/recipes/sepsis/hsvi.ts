@@ -7,7 +7,7 @@
  *   backup of Γ(t + 1), so every vector remains the exact value of a plan.
  * - Upper bound at (t, o): the lesser of the fast informed bound and the sawtooth interpolation
  *   (Hauskrecht 2000) of stored points (b, v) above the corners c(h) = the fast informed bound at
- *   the certain belief on h. The true value is convex in b, so interpolating upper bounds stays one.
+ *   the certain belief on h (lowered by backups there with ubSweep's `corners`). The true value is convex in b, so interpolating upper bounds stays one.
  *   Both pieces scale with b, so unnormalized beliefs (P(next observation)·belief) can be valued.
  * - A trial starts at the initial observation with the largest weighted gap, takes the action best
  *   under the upper bound and the next observation with the largest weighted gap, until that gap
@@ -26,6 +26,8 @@ export interface UpperBound {
   corner: Float64Array[][];
   /** Stored points per (t, o), each with d = v − corner·b (≤ 0 when the point improves on the corners). */
   pts: UbPoint[][][];
+  /** The stored point of each belief array (ubSweep backs the same points up again). */
+  seen: WeakMap<Float64Array, UbPoint>;
 }
 
 export function upperBound(om: HiddenModel, H = HORIZON): UpperBound {
@@ -35,7 +37,7 @@ export function upperBound(om: HiddenModel, H = HORIZON): UpperBound {
     for (let a = 0; a < N_ACTIONS; a++) best = Math.max(best, fib[H - t]![o]![a * N_HIDDEN + h]!);
     return best;
   })));
-  return { fib, corner, pts: Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => [])) };
+  return { fib, corner, pts: Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => [])), seen: new WeakMap() };
 }
 
 /** The upper bound at (t, o) for a belief b (unnormalized allowed); 0 at the horizon. */
@@ -99,12 +101,32 @@ export function tightenBounds(m: SepsisModel, om: HiddenModel, G: AlphaSets, P: 
   return { lower, upper, trials };
 }
 
-/** Back up the upper bound once at every belief point, backward over t (exact for the points: the horizon is finite). */
-export function ubSweep(om: HiddenModel, ub: UpperBound, P: BeliefPoints): void {
-  for (let t = ub.pts.length - 1; t >= 0; t--) for (let o = 0; o < N_OBS; o++) for (const b of P[t]![o]!) {
-    const v = Math.min(Math.max(...qUpper(om, ub, t, o, b)), ubValue(ub, t, o, b));
-    ub.pts[t]![o]!.push({ b, d: v - dot(ub.corner[t]![o]!, b) });
+/**
+ * Back up the upper bound once at every belief point, backward over t (exact for the points: the
+ * horizon is finite); a point backed up before keeps the lower of its values. With `corners`, the
+ * corner values of each (t, o) are backed up first (at the certain beliefs), which lowers every
+ * interpolation there.
+ */
+export function ubSweep(om: HiddenModel, ub: UpperBound, P: BeliefPoints, o: { corners?: boolean } = {}): void {
+  for (let t = ub.pts.length - 1; t >= 0; t--) for (let ob = 0; ob < N_OBS; ob++) {
+    if (o.corners) lowerCorners(om, ub, t, ob);
+    for (const b of P[t]![ob]!) {
+      const d = Math.min(Math.max(...qUpper(om, ub, t, ob, b)), ubValue(ub, t, ob, b)) - dot(ub.corner[t]![ob]!, b);
+      const seen = ub.seen.get(b);
+      if (seen) seen.d = Math.min(seen.d, d);
+      else { const p = { b, d }; ub.seen.set(b, p); ub.pts[t]![ob]!.push(p); }
+    }
   }
+}
+
+/** Back up the corner values of (t, o) (the bound at each certain belief), keeping every point's value. */
+function lowerCorners(om: HiddenModel, ub: UpperBound, t: number, o: number): void {
+  const c = ub.corner[t]![o]!, old = Float64Array.from(c), e = new Float64Array(N_HIDDEN);
+  for (let h = 0; h < N_HIDDEN; h++) {
+    e.fill(0); e[h] = 1;
+    c[h] = Math.min(old[h]!, Math.max(...qUpper(om, ub, t, o, e)));
+  }
+  for (const p of ub.pts[t]![o]!) for (let h = 0; h < N_HIDDEN; h++) p.d += (old[h]! - c[h]!) * p.b[h]!;
 }
 
 export interface HsviResult { lower: number; upper: number; trials: number }

@@ -129,6 +129,12 @@ export function playPlans(m: SepsisModel, G: AlphaSets, n: number, rng: Rng, env
   return ret;
 }
 
+/** b conditioned on the diabetes value. */
+export function revealDiabetes(b: Float64Array, diabetic: boolean): Float64Array {
+  const c = b.map((x, h) => (h >= 5 === diabetic ? x : 0)), z = c.reduce((x, y) => x + y, 0);
+  return c.map((x) => x / z);
+}
+
 /** Belief points per (t, o), collected from simulated histories. */
 export type BeliefPoints = Float64Array[][][];
 
@@ -148,7 +154,7 @@ export function addPoint(P: BeliefPoints, t: number, o: number, b: Float64Array,
 
 /**
  * PBVI, backward over t: Γ(t, o) = {the memoryless policy's values at (t, o)} ∪ {backup at each
- * point}. `baseline` is the memoryless policy that seeds every Γ.
+ * point} (distinct vectors only). `baseline` is the memoryless policy that seeds every Γ.
  */
 export function pbvi(m: SepsisModel, om: HiddenModel, P: BeliefPoints, baseline: Uint8Array, H = HORIZON): AlphaSets {
   const Vmem = obsPolicyValues(m, baseline, H);
@@ -161,7 +167,14 @@ export function pbvi(m: SepsisModel, om: HiddenModel, P: BeliefPoints, baseline:
       ALPHA_ACTION.set(alpha, baseline[o]!);
       return [alpha];
     });
-    for (let o = 0; o < N_OBS; o++) for (const b of P[t]![o]!) G[t]![o]!.push(pointBackup(om, G, t, o, b));
+    for (let o = 0; o < N_OBS; o++) {
+      // A vector equal to one already in the set is never the first best (bestAlpha), so dropping it changes nothing but the time.
+      const seen = new Set([G[t]![o]![0]!.join()]);
+      for (const b of P[t]![o]!) {
+        const alpha = pointBackup(om, G, t, o, b), key = alpha.join();
+        if (!seen.has(key)) { seen.add(key); G[t]![o]!.push(alpha); }
+      }
+    }
   }
   return G;
 }
@@ -228,12 +241,20 @@ export function fastInformedBound(m: SepsisModel, om: HiddenModel, H = HORIZON):
 /**
  * The exact optimum over observation histories by dynamic programming over every reachable
  * belief (memoized on (t, o, b)). Exponential in H (about 24,000 beliefs at H = 4): for checks on
- * short horizons only. `visit` sees each distinct (t, o, b).
+ * short horizons only. `visit` sees each distinct (t, o, b) above the cut.
+ *
+ * With `cut`, the tree is expanded exactly only for the first `cut.depth` steps and valued by
+ * `cut.bound` (a bound on the optimum at (t, o, b), homogeneous in b) at depth `cut.depth`; every
+ * node above takes the lesser of its expansion and its own bound (the greater with `lower`). The
+ * result is then an upper bound on the optimum at least as tight as the bound at the start — or,
+ * when the bound is the value of plans the agent can follow from b (PBVI's α-vectors), the exact
+ * value of a policy: optimal for `depth` steps, then the best plan at the belief reached.
  */
-export function exactBeliefValue(m: SepsisModel, om: HiddenModel, H: number, visit?: (t: number, o: number, b: Float64Array) => void): number {
+export function exactBeliefValue(m: SepsisModel, om: HiddenModel, H: number, visit?: (t: number, o: number, b: Float64Array) => void, cut?: { depth: number; bound: (t: number, o: number, b: Float64Array) => number; lower?: boolean }): number {
   const memo = new Map<string, number>();
   const V = (t: number, o: number, b: Float64Array): number => {
     if (t === H) return 0;
+    if (cut && t >= cut.depth) return cut.bound(t, o, b);
     const key = `${t},${o},${Array.from(b, (v) => Math.round(v * 1e12)).join(',')}`;
     const got = memo.get(key);
     if (got !== undefined) return got;
@@ -247,6 +268,7 @@ export function exactBeliefValue(m: SepsisModel, om: HiddenModel, H: number, vis
       }
       best = Math.max(best, q);
     }
+    if (cut) best = cut.lower ? Math.max(best, cut.bound(t, o, b)) : Math.min(best, cut.bound(t, o, b));
     memo.set(key, best);
     return best;
   };
@@ -269,12 +291,15 @@ export const pbviPolicy = (om: HiddenModel, G: AlphaSets): BeliefPolicy => (t, o
 /**
  * Play n episodes of a belief policy (with probability `explore` a uniform random action instead),
  * tracking the exact belief; `visit` sees every (t, o, b) acted on. Returns each episode's return.
+ * With `reveal` the belief starts from the true diabetes value, as if the agent were told it (the
+ * beliefs of that relaxation; diabetes never changes, so they stay certain about it).
  */
-export function playBelief(m: SepsisModel, pi: BeliefPolicy, n: number, rng: Rng, o: { explore?: number; visit?: (t: number, ob: number, b: Float64Array) => void; env?: Env } = {}): Float64Array {
+export function playBelief(m: SepsisModel, pi: BeliefPolicy, n: number, rng: Rng, o: { explore?: number; visit?: (t: number, ob: number, b: Float64Array) => void; env?: Env; reveal?: boolean } = {}): Float64Array {
   const ret = new Float64Array(n), env = o.env ?? simulatorEnv(m);
   for (let i = 0; i < n; i++) {
     let s = env.initial(rng, i);
     let b = initialBelief(m, m.obs[s]!);
+    if (o.reveal) b = revealDiabetes(b, hiddenOf(s) >= 5);
     for (let t = 0; t < HORIZON; t++) {
       const ob = m.obs[s]!;
       o.visit?.(t, ob, b);
