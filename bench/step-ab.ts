@@ -1,5 +1,5 @@
 /**
- * Same-process A/B of training steps from two checkouts (each with its own src/ and build/, e.g.
+ * Same-process A/B of training steps (or, W5, inference batches) from two checkouts (each with its own src/ and build/, e.g.
  * `git archive <commit> | tar -x -C /tmp/A`, node_modules linked, build/ copied): both models are built
  * in this process and their steps alternate A B / B A, so load drifts hit both alike; reports per side the
  * median (min–max) of wall and process CPU time per step, the paired CPU and wall ratios A/B (median,
@@ -19,7 +19,12 @@ const { values: v } = parseArgs({ options: { a: { type: 'string' }, b: { type: '
 async function stepOf(dir: string, job: string): Promise<() => number> {
   const jobs = await import(resolve(dir, 'bench', 'jobs.ts'));
   const wl = await import(resolve(dir, 'bench', 'workloads.ts'));
-  return jobs.trainStep(wl.SHAPES[job]) as () => number;
+  const s = wl.SHAPES[job];
+  if (s.mode !== 'infer') return jobs.trainStep(s) as () => number;
+  // W5: one batch of inference; its first output element stands for the loss (equal bits → equal numbers)
+  const src = await import(resolve(dir, 'src', 'index.ts'));
+  const run = jobs.inferStep(jobs.inferenceModel(s), src.randn([s.T, s.B, s.I], new src.Rng(3))) as () => { data: Float32Array };
+  return () => run().data[0]!;
 }
 
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; };
