@@ -31,18 +31,6 @@ extern "C" {
 int rc_pool_threads(void);
 void rc_pool_set_threads(int n);
 void rc_pool_run(int ntasks, void (*fn)(void *ctx, int task), void *ctx);
-/* rc_pool_run for jobs too small to pay a wake-up (a batch-1 streamed step): runs the job with the workers
- * and returns 1 only when one is spinning on another CPU (it finished a job less than the spin window
- * ago); otherwise returns 0 and the caller runs the job itself, after waking the workers for the next
- * call when the previous hot call started less than the spin window ago (calls back to back). */
-#ifdef RC_WASM /* the wasm pools (native/wasm) have no hot hand-off: small jobs stay on the caller */
-static inline int rc_pool_run_hot(int ntasks, void (*fn)(void *ctx, int task), void *ctx) {
-  (void)ntasks, (void)fn, (void)ctx;
-  return 0;
-}
-#else
-int rc_pool_run_hot(int ntasks, void (*fn)(void *ctx, int task), void *ctx);
-#endif
 /* Jobs handed to the workers so far (calls that ran inline do not count); for tests. */
 long rc_pool_jobs(void);
 

@@ -106,7 +106,7 @@ typedef struct {
   const rc_rin *in;
   const rc_fplan *f;
   const float *const *xr, *const *hr;
-  int nth, first, ncol; /* tasks; columns of task 0, of each other task (multiples of 16) */
+  int nth, ncol; /* tasks; columns per task (a multiple of 16) */
 } pre_ctx;
 
 /* Columns [c0, c1) of the 4H pre-activations of every row. */
@@ -115,8 +115,7 @@ static void pre_task(void *vctx, int task) {
   const rc_rin *in = x->in;
   const rc_fplan *f = x->f;
   const int H = in->H, I = in->I, Ho = in->Hout, GA = rc_na(in->kind) * H;
-  const int c0 = task ? x->first + (task - 1) * x->ncol : 0, n = task ? x->ncol : x->first;
-  const int c1 = c0 + n < GA ? c0 + n : GA;
+  const int c0 = task * x->ncol, c1 = c0 + x->ncol < GA ? c0 + x->ncol : GA;
   if (c0 >= c1) return;
   for (int b = 0; b < in->B; b++) {
     float *pre = f->scr + (size_t)b * f->S;
@@ -137,44 +136,23 @@ static void pre_task(void *vctx, int task) {
   }
 }
 
-/* Weights (floats, gate rows × (Hout + I)) from which a step's columns are always split over the pool. A
- * split pays only when the dot products take much longer than the hand-off, which costs ~1.5–2 µs per step
- * with a wake-up (the pool's ~0.5 µs plus the lines of x, h, the biases and the call's structs that the
- * worker reads from the caller's core). Measured at real-time priority on 2 cores (one process, forced 1
- * vs 2 tasks): LSTM I = 32, H = 128 (W4, 82K floats) 4.16 vs 4.03 µs per step, H = 192 (172K) 8.07 vs
- * 7.13. Smaller steps go through rc_pool_run_hot: split only while a worker is still spinning after the
- * previous step (steps back to back), never paying a wake-up in the step itself; a step after a pause
- * runs on the calling thread alone. */
+/* Weights (floats, gate rows × (Hout + I)) from which a step's columns are split over the pool; smaller
+ * steps run on the calling thread. A split pays only when the dot products take much longer than the
+ * hand-off, which costs ~1.5–2 µs per step (the pool's ~0.5 µs plus the lines of x, h, the biases and the
+ * call's structs that the worker reads from the caller's core). Measured at real-time priority on 2 cores
+ * (one process, forced 1 vs 2 tasks): LSTM I = 32, H = 128 (W4, 82K floats) 4.16 vs 4.03 µs per step,
+ * H = 192 (172K) 8.07 vs 7.13; the whole W4 job unsplit vs split 1.11x / 0.99x (cell), 1.02x / 1.02x
+ * (LSTM.forward) in wall time at half the CPU (bench/w4-ab.ts, two runs). */
 #define RC_STEP_SPLIT_FLOATS 131072.0
 
-/* A worker takes its task of a hot step ~0.3 µs after the caller starts its own and hands the result back
- * ~0.25 µs after it is done (cache lines between the cores, bench/w4-hot-ab.ts era measurement), so the
- * caller's task 0 takes this share (/32) of the columns per thread: 19/32 of W4's 512 at 2 threads. */
-#define RC_HOT_FIRST32 38
-
-/* nth tasks over the GA columns (multiples of 16); hot: task 0, the caller's, takes a larger share. */
-static pre_ctx pre_split(const rc_rin *in, const rc_fplan *f, const float *const *xr, const float *const *hr, int nth, int hot) {
+void rc_unpacked_pre(const rc_rin *in, const rc_fplan *f, const float *const *xr, const float *const *hr) {
   const int GA = rc_na(in->kind) * in->H;
+  int nth = in->tasks >= 1 ? in->tasks : (double)GA * (in->Hout + in->I) >= RC_STEP_SPLIT_FLOATS ? rc_pool_threads() : 1;
   if (nth > GA / 64) nth = GA / 64;
   if (nth < 1) nth = 1;
-  int first = ((GA + nth - 1) / nth + 15) / 16 * 16;
-  if (hot && nth > 1) first = (GA * RC_HOT_FIRST32 / (32 * nth) + 8) / 16 * 16;
-  const int rest = GA - first, ncol = rest <= 0 ? 16 : ((rest + nth - 2) / (nth - 1) + 15) / 16 * 16;
-  return (pre_ctx){in, f, xr, hr, rest <= 0 ? 1 : 1 + (rest + ncol - 1) / ncol, first, ncol};
-}
-
-void rc_unpacked_pre(const rc_rin *in, const rc_fplan *f, const float *const *xr, const float *const *hr) {
-  const int nth = in->tasks >= 1 ? in->tasks : rc_pool_threads();
-  if (in->tasks >= 1 || (double)rc_na(in->kind) * in->H * (in->Hout + in->I) >= RC_STEP_SPLIT_FLOATS) {
-    pre_ctx x = pre_split(in, f, xr, hr, nth, 0);
-    rc_run(x.nth, pre_task, &x);
-    return;
-  }
-  pre_ctx x = pre_split(in, f, xr, hr, nth, 1);
-  if (x.nth == 1 || !rc_pool_run_hot(x.nth, pre_task, &x)) {
-    x = pre_split(in, f, xr, hr, 1, 0);
-    pre_task(&x, 0);
-  }
+  const int ncol = ((GA + nth - 1) / nth + 15) / 16 * 16;
+  pre_ctx x = {in, f, xr, hr, (GA + ncol - 1) / ncol, ncol};
+  rc_run(x.nth, pre_task, &x);
 }
 
 /* dst[r·ldd + i] = src[r·lds + i], i < n (n <= 8), r < rows: constant-size moves for full panels. */
