@@ -17,6 +17,12 @@
  *                                                              rounds of points from the upper-bound-greedy policy (and, with reveal 1,
  *                                                              its beliefs when told the diabetes value), corner values backed up too;
  *                                                              the points and bound written to G after every round
+ *   ... --lp K                                               (tree, upper, lpcheck) the loaded upper bound interpolates by the LP
+ *                                                              combination of the K points best by the sawtooth instead of the sawtooth
+ *   npx tsx experiments/sepsis-bounds.ts lpcheck [n=200] --load F [K,K,...]
+ *                                                              at the next beliefs of n random stored points (a random action, every
+ *                                                              next observation): the sawtooth and the LP with each K against the LP over
+ *                                                              all the cell's points, and the time per evaluation
  * The optimum does not depend on the seed, so any seed's bounds bound it; seed 0 is the tuning seed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,11 +30,13 @@ import { Rng } from '../src/util/rng.js';
 import { HORIZON, N_ACTIONS, buildModel } from '../src/recipes/sepsis/simulator.js';
 import { bestMemoryless, optimalFiniteHorizon, valueIteration } from '../src/recipes/sepsis/exact.js';
 import { N_HIDDEN, initialBelief } from '../src/recipes/sepsis/filter.js';
-import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, type BeliefPoints, type BeliefPolicy } from '../src/recipes/sepsis/pomdp.js';
+import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, rowTimes, type BeliefPoints, type BeliefPolicy } from '../src/recipes/sepsis/pomdp.js';
 import { hsvi, qUpper, ubSweep, ubValue, upperBound, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
 import { solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
 
-const [mode, arg, flag, file, ...rest] = process.argv.slice(2);
+const argv = process.argv.slice(2), lpAt = argv.indexOf('--lp');
+const lpK = lpAt >= 0 ? Number(argv.splice(lpAt, 2)[1]) : 0;
+const [mode, arg, flag, file, ...rest] = argv;
 const t0 = performance.now();
 const say = (s: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${s}`);
 const m = buildModel('master');
@@ -43,7 +51,7 @@ function save(path: string, P: BeliefPoints, ub: UpperBound): void {
 }
 function load(path: string): { P: BeliefPoints; ub: UpperBound } {
   const buf = readFileSync(path), x = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
-  const P = emptyPoints(), ub = upperBound(hiddenModel(m)), byKey = new Map<string, { b: Float64Array; d: number }>();
+  const P = emptyPoints(), ub = upperBound(hiddenModel(m), HORIZON, lpK), byKey = new Map<string, { b: Float64Array; d: number }>();
   for (let i = 0; i < x.length; i += REC) {
     const [kind, t, o, v] = [x[i]!, x[i + 1]!, x[i + 2]!, x[i + 3]!], b = x.slice(i + 4, i + REC);
     if (kind === 0) { P[t]![o]!.push(b); continue; }
@@ -131,6 +139,27 @@ if (mode === 'exact') {
     if (!G) continue;
     const l = exactBeliefValue(m, om, HORIZON, undefined, { depth: k, bound: (t, o, b) => bestAlpha(G[t]![o]!, b).v, lower: true });
     say(`  optimal for ${k} steps, then the best PBVI plan: ${l.toFixed(5)} (exact value, a lower bound)`);
+  }
+} else if (mode === 'lpcheck' && flag === '--load') {
+  const { P, ub } = load(file!), om = hiddenModel(m), rng = new Rng(80), Ks = (rest[0] ?? '1,4,8,16,32,48,64').split(',').map(Number);
+  const evals: [number, number, Float64Array][] = [];
+  while (evals.length < Number(arg ?? 200)) {
+    const t = rng.int(HORIZON - 1), o = rng.int(P[t]!.length), cell = P[t]![o]!;
+    if (!cell.length) continue;
+    const b = cell[rng.int(cell.length)]!, a = rng.int(N_ACTIONS);
+    for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) { const nb = rowTimes(b, M, new Float64Array(N_HIDDEN)); if (nb.some((x) => x > 0)) evals.push([t + 1, o2, nb]); }
+  }
+  const run = (K: number): { v: number[]; us: number } => {
+    ub.lp = K;
+    const s0 = performance.now(), v = evals.map(([t, o, b]) => ubValue(ub, t, o, b));
+    return { v, us: ((performance.now() - s0) * 1000) / evals.length };
+  };
+  const full = run(Infinity), size = evals.reduce((s, [t, o]) => s + ub.pts[t]![o]!.length, 0) / evals.length;
+  say(`${evals.length} evaluations, ${size.toFixed(0)} stored points per cell on average; the full LP ${full.us.toFixed(0)} µs each`);
+  for (const K of [0, ...Ks, 0]) {
+    const r = run(K), gap = r.v.map((v, i) => v - full.v[i]!), scale = evals.map(([, , b]) => b.reduce((x, y) => x + y, 0));
+    const rel = gap.map((g, i) => g / scale[i]!);
+    say(`${K ? `LP, K = ${K}` : 'sawtooth'}: ${r.us.toFixed(1)} µs each; above the full LP by ${(rel.reduce((x, y) => x + y, 0) / rel.length).toExponential(2)} on average (per unit of belief mass), at most ${Math.max(...rel).toExponential(2)}; equal (1e-12) at ${gap.filter((g) => Math.abs(g) < 1e-12).length}; below it by more than 1e-12 at ${gap.filter((g) => g < -1e-12).length}`);
   }
 } else {
   console.error('usage: npx tsx experiments/sepsis-bounds.ts exact|hsvi|greedy [n] [--save F] | tree [k] --load F');
