@@ -17,12 +17,14 @@
  *                                                              rounds of points from the upper-bound-greedy policy (and, with reveal 1,
  *                                                              its beliefs when told the diabetes value), corner values backed up too;
  *                                                              the points and bound written to G after every round
+ *   ... --hsvi T                                             (upper) T HSVI trials after every round's sweep (on PBVI of F's points)
  *   ... --lp K                                               (tree, upper, lpcheck) the loaded upper bound interpolates by the LP
  *                                                              combination of the K points best by the sawtooth instead of the sawtooth
  *   npx tsx experiments/sepsis-bounds.ts lpcheck [n=200] --load F [K,K,...]
  *                                                              at the next beliefs of n random stored points (a random action, every
- *                                                              next observation): the sawtooth and the LP with each K against the LP over
- *                                                              all the cell's points, and the time per evaluation
+ *                                                              next observation): the sawtooth and the LP with each K (Infinity: all
+ *                                                              points, priced in from the best 32) against one LP over all the cell's
+ *                                                              points, and the time per evaluation
  * The optimum does not depend on the seed, so any seed's bounds bound it; seed 0 is the tuning seed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -35,7 +37,8 @@ import { hsvi, qUpper, ubSweep, ubValue, upperBound, type UpperBound } from '../
 import { solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
 
 const argv = process.argv.slice(2), lpAt = argv.indexOf('--lp');
-const lpK = lpAt >= 0 ? Number(argv.splice(lpAt, 2)[1]) : 0;
+const lpK = lpAt >= 0 ? Number(argv.splice(lpAt, 2)[1]) : 0, hsviAt = argv.indexOf('--hsvi');
+const hsviTrials = hsviAt >= 0 ? Number(argv.splice(hsviAt, 2)[1]) : 0;
 const [mode, arg, flag, file, ...rest] = argv;
 const t0 = performance.now();
 const say = (s: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${s}`);
@@ -115,7 +118,8 @@ if (mode === 'exact') {
   const rootUb = (): number => p0.reduce((acc, p, o) => acc + (p ? p * ubValue(ub, 0, o, initialBelief(m, o)) : 0), 0);
   const ubPolicy: BeliefPolicy = (t, o, b) => { const q = qUpper(om, ub, t, o, b); let a = 0; for (let k = 1; k < N_ACTIONS; k++) if (q[k]! > q[a]!) a = k; return a; };
   const cap = Math.max(...P.flat().map((c) => c.length));
-  say(`loaded: upper bound ${rootUb().toFixed(5)}`);
+  const G = hsviTrials ? pbvi(m, om, P, bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 }).policy) : null;
+  say(`loaded: upper bound ${rootUb().toFixed(5)}${G ? `, PBVI lower bound ${rootValue(m, G).toFixed(5)}` : ''}`);
   for (let r = 0; r <= Number(arg ?? 2); r++) {
     if (r > 0) {
       const visit = (t: number, o: number, b: Float64Array): void => addPoint(P, t, o, b, cap + 40 * r, 0.01);
@@ -125,6 +129,10 @@ if (mode === 'exact') {
     ubSweep(om, ub, P, { corners: true });
     const told = p0.reduce((acc, p, o) => acc + (p ? p * [false, true].reduce((x, d) => x + ubValue(ub, 0, o, initialBelief(m, o).map((v, h) => (h >= 5 === d ? v : 0))), 0) : 0), 0);
     say(`round ${r}: ${P.flat().reduce((s, c) => s + c.length, 0)} points, upper bound with corners backed up ${rootUb().toFixed(5)}; told the diabetes value at the start ≤ ${told.toFixed(5)}`);
+    if (G) {
+      const x = hsvi(m, om, G, { trials: hsviTrials, ub, onTrial: (k, y) => { if (k % 250 === 0) { say(`  ${k} HSVI trials: [${y.lower.toFixed(5)}, ${y.upper.toFixed(5)}]`); if (rest[0]) save(rest[0], P, ub); } } });
+      say(`  then ${x.trials} HSVI trials: [${x.lower.toFixed(5)}, ${x.upper.toFixed(5)}]`);
+    }
     if (rest[0]) save(rest[0], P, ub);
   }
 } else if (mode === 'tree' && flag === '--load') {
@@ -141,7 +149,7 @@ if (mode === 'exact') {
     say(`  optimal for ${k} steps, then the best PBVI plan: ${l.toFixed(5)} (exact value, a lower bound)`);
   }
 } else if (mode === 'lpcheck' && flag === '--load') {
-  const { P, ub } = load(file!), om = hiddenModel(m), rng = new Rng(80), Ks = (rest[0] ?? '1,4,8,16,32,48,64').split(',').map(Number);
+  const { P, ub } = load(file!), om = hiddenModel(m), rng = new Rng(80), Ks = (rest[0] ?? '1,8,16,32,64,Infinity').split(',').map(Number);
   const evals: [number, number, Float64Array][] = [];
   while (evals.length < Number(arg ?? 200)) {
     const t = rng.int(HORIZON - 1), o = rng.int(P[t]!.length), cell = P[t]![o]!;
@@ -154,8 +162,8 @@ if (mode === 'exact') {
     const s0 = performance.now(), v = evals.map(([t, o, b]) => ubValue(ub, t, o, b));
     return { v, us: ((performance.now() - s0) * 1000) / evals.length };
   };
-  const full = run(Infinity), size = evals.reduce((s, [t, o]) => s + ub.pts[t]![o]!.length, 0) / evals.length;
-  say(`${evals.length} evaluations, ${size.toFixed(0)} stored points per cell on average; the full LP ${full.us.toFixed(0)} µs each`);
+  const full = run(1e9), size = evals.reduce((s, [t, o]) => s + ub.pts[t]![o]!.length, 0) / evals.length;
+  say(`${evals.length} evaluations, ${size.toFixed(0)} stored points per cell on average; the LP over all of them at once ${full.us.toFixed(0)} µs each`);
   for (const K of [0, ...Ks, 0]) {
     const r = run(K), gap = r.v.map((v, i) => v - full.v[i]!), scale = evals.map(([, , b]) => b.reduce((x, y) => x + y, 0));
     const rel = gap.map((g, i) => g / scale[i]!);

@@ -122,7 +122,7 @@ test('the belief tree expanded for k steps over PBVI plans is a lower bound that
   assert.ok(Math.abs(byDepth[H]! - exact) < 1e-12);
 });
 
-test('the LP combination of stored points stays above the exact value, below the sawtooth, and equals it with K = 1', () => {
+test('the LP combination of stored points stays above the exact value, below the sawtooth, equals it with K = 1, and prices in all points exactly', () => {
   const all = emptyPoints(H), P = emptyPoints(H), at: [number, number, Float64Array][] = [];
   let n = 0;
   exactBeliefValue(m, om, H, (t, o, b) => { addPoint(all, t, o, b, Infinity, 0); at.push([t, o, b]); if (n++ % 5 === 0) addPoint(P, t, o, b, 3); });
@@ -135,6 +135,10 @@ test('the LP combination of stored points stays above the exact value, below the
     const v = bestAlpha(exact[t]![o]!, b).v, s = ubValue(saw, t, o, b), l = ubValue(lp, t, o, b);
     assert.ok(l >= v - 1e-12 && l <= s + 1e-12, `t ${t}, o ${o}: exact ${v}, LP ${l}, sawtooth ${s}`);
     if (l < s - 1e-6) lower++;
+    lp.lp = 1e9;
+    const direct = ubValue(lp, t, o, b);
+    lp.lp = Infinity;
+    assert.ok(Math.abs(ubValue(lp, t, o, b) - direct) < 1e-12 && direct <= l + 1e-12, `all points, priced in: ${ubValue(lp, t, o, b)}, one LP over all: ${direct}`);
     lp.lp = 0;
     const s0 = ubValue(lp, t, o, b);
     lp.lp = 1;
@@ -158,4 +162,22 @@ test('two stored points that together cover a belief: the LP uses both, the sawt
   assert.ok(Math.abs(ubValue(ub, 0, 0, b) - 0) < 1e-15, `LP ${ubValue(ub, 0, 0, b)}`);
   ub.lp = 0;
   assert.ok(Math.abs(ubValue(ub, 0, 0, b) - 0.5) < 1e-15, `sawtooth ${ubValue(ub, 0, 0, b)}`);
+});
+
+test('on random cells of 200 points the LP over all points priced in from the best 32 equals one LP over all, below K = 8 and the sawtooth', () => {
+  const rng = new Rng(11), ub = upperBound(om, 1, 8), cell = ub.pts[0]![0]!;
+  ub.fib[1]![0]!.fill(10);
+  const rand = (zeros: number): Float64Array => {
+    const x = Float64Array.from({ length: 10 }, () => (rng.random() < zeros ? 0 : rng.random())), z = x.reduce((a, v) => a + v, 0) || 1;
+    return x.map((v) => v / z);
+  };
+  for (let i = 0; i < 200; i++) cell.push({ b: rand(0.5), d: -rng.random() * 0.2 });
+  let tighter = 0;
+  for (let i = 0; i < 50; i++) {
+    const b = rand(0.2), at = (k: number): number => { ub.lp = k; return ubValue(ub, 0, 0, b); };
+    const [saw, k8, direct, priced] = [at(0), at(8), at(1e9), at(Infinity)];
+    assert.ok(Math.abs(priced - direct) < 1e-12 && direct <= k8 + 1e-12 && k8 <= saw + 1e-12, `${saw} ${k8} ${direct} ${priced}`);
+    if (priced < k8 - 1e-6) tighter++;
+  }
+  assert.ok(tighter > 0);
 });

@@ -19,7 +19,7 @@
  */
 import { HORIZON, N_ACTIONS, N_OBS, type SepsisModel } from './simulator.js';
 import { N_HIDDEN, initialBelief } from './filter.js';
-import { packingLp } from './lp.js';
+import { packingLp, type Packing } from './lp.js';
 import { bestAlpha, dot, fibTables, fibValue, initialObs, pointBackup, rowTimes, type AlphaSets, type BeliefPoints, type HiddenModel } from './pomdp.js';
 
 interface UbPoint { b: Float64Array; d: number }
@@ -33,7 +33,7 @@ export interface UpperBound {
   pts: UbPoint[][][];
   /** The stored point of each belief array (ubSweep backs the same points up again). */
   seen: WeakMap<Float64Array, UbPoint>;
-  /** How many stored points (the best by the sawtooth) the LP combines; 0: the sawtooth alone. */
+  /** How many stored points (the best by the sawtooth) the LP combines; 0: the sawtooth alone; Infinity: all of them. */
   lp: number;
 }
 
@@ -51,7 +51,7 @@ export function upperBound(om: HiddenModel, H = HORIZON, lp = 0): UpperBound {
 export function ubValue(ub: UpperBound, t: number, o: number, b: ArrayLike<number>): number {
   const H = ub.pts.length;
   if (t === H) return 0;
-  const cb = dot(ub.corner[t]![o]!, b), K = ub.lp;
+  const cb = dot(ub.corner[t]![o]!, b), K = ub.lp === Infinity ? PRICED_FROM : ub.lp;
   const top: UbPoint[] = [], keys: number[] = [];
   let saw = 0;
   for (const p of ub.pts[t]![o]!) {
@@ -62,8 +62,32 @@ export function ubValue(ub: UpperBound, t: number, o: number, b: ArrayLike<numbe
     saw = Math.min(saw, g);
     if (K > 0 && g < 0 && (top.length < K || g < keys[K - 1]!)) insertTop(top, keys, p, g, K);
   }
-  if (top.length > 0) saw = Math.min(saw, -packingLp(top.map((p) => p.b), top.map((p) => -p.d), b, N_HIDDEN).value);
+  if (top.length > 0) saw = Math.min(saw, -(ub.lp === Infinity ? lpAll(ub.pts[t]![o]!, top, b) : lpOver(top, b).value));
   return Math.min(cb + saw, fibValue(ub.fib[H - t]![o]!, b));
+}
+
+/** With lp = Infinity, the LP starts from this many best points and prices in the rest. */
+const PRICED_FROM = 32;
+
+const lpOver = (pts: UbPoint[], b: ArrayLike<number>): Packing => packingLp(pts.map((p) => p.b), pts.map((p) => -p.d), b, N_HIDDEN);
+
+/**
+ * max Σ λ_i (−d_i) over every point of the cell, by column generation from `top`: each point
+ * whose reduced cost −d − y·p under the rows' multipliers is positive joins, and the LP is solved
+ * again until none does (a guard stops it after 8 rounds; any λ found is still feasible).
+ */
+function lpAll(cell: UbPoint[], top: UbPoint[], b: ArrayLike<number>): number {
+  for (let round = 0; ; round++) {
+    const r = lpOver(top, b);
+    if (round === 8) return r.value;
+    let added = 0;
+    for (const p of cell) {
+      let rc = -p.d;
+      for (let h = 0; h < N_HIDDEN && rc > 1e-10; h++) if (p.b[h]! > 0) rc = b[h]! > 0 ? rc - r.y[h]! * p.b[h]! : -1;
+      if (rc > 1e-10 && !top.includes(p)) { top.push(p); added++; }
+    }
+    if (!added) return r.value;
+  }
 }
 
 /** Keep the K smallest keys (sorted) and their points. */

@@ -74,7 +74,8 @@ function pivot(T: Float64Array, w: number, rows: number, r: number, c: number): 
   }
 }
 
-export interface Packing { value: number; lambda: Float64Array }
+/** λ and its value; y: the simplex multipliers of the rows (0 for the rows dropped with b_h = 0), for pricing further columns. */
+export interface Packing { value: number; lambda: Float64Array; y: Float64Array }
 
 /**
  * The packing LP of the LP-combination upper bound (hsvi.ts): max Σ_k c_k λ_k subject to
@@ -125,5 +126,7 @@ export function packingLp(a: readonly ArrayLike<number>[], c: ArrayLike<number>,
   }
   let value = 0;
   for (let k = 0; k < K; k++) { lambda[k]! *= scale; value += lambda[k]! * c[k]!; }
-  return { value, lambda };
+  const y = new Float64Array(n);
+  for (let i = 0; i < rows; i++) y[rowOf[i]!] = z[K + i]!;
+  return { value, lambda, y };
 }
