@@ -12,7 +12,8 @@
  *   With `lp` = K ≥ 1 the sawtooth gives way to the LP combination of the K points best by the
  *   sawtooth: c·b + min { Σ λ_i d_i : Σ λ_i p_i ≤ b, λ ≥ 0 } (the rest of b is covered by the
  *   corners). It is ≤ the sawtooth (one λ_i alone is feasible) and ≥ V* (V* is convex, each
- *   stored value ≥ V* there); any subset of the points keeps it an upper bound.
+ *   stored value ≥ V* there); any subset of the points keeps it an upper bound. K = Infinity
+ *   takes the LP over all the cell's points (priced in from the best 32).
  * - A trial starts at the initial observation with the largest weighted gap, takes the action best
  *   under the upper bound and the next observation with the largest weighted gap, until that gap
  *   falls under `eps`; on the way back it backs up both bounds at every belief it passed.
