@@ -17,6 +17,26 @@
  *                                                              rounds of points from the upper-bound-greedy policy (and, with reveal 1,
  *                                                              its beliefs when told the diabetes value), corner values backed up too;
  *                                                              the points and bound written to G after every round
+ *   ... --episodes N --explore E --tol D --cap-step C       (upper) each round plays N episodes (default 2,000) with E random
+ *                                                              actions (0.05), adds beliefs ≥ D apart in L1 (0.01), and allows C more
+ *                                                              points per (t, o) than the loaded largest cell (40)
+ *   ... --seed S                                             (upper) the episodes' random stream (default 79; a run continuing
+ *                                                              another's file needs another seed, or it replays the same episodes)
+ *   ... --sweep0 0                                           (upper) take the loaded bound as it is in round 0 (no sweep)
+ *   ... --hsvi T [--eps E]                                   (upper) T HSVI trials (stopping where P(reach)·gap ≤ E, default 1e-4)
+ *                                                              after every round's sweep, on PBVI of F's points; round 0 then takes
+ *                                                              the loaded bound as it is, without a sweep
+ *   ... --lp K                                               (tree, upper, lpcheck) the loaded upper bound interpolates by the LP
+ *                                                              combination of the K points best by the sawtooth instead of the sawtooth
+ *   npx tsx experiments/sepsis-bounds.ts lpcheck [n=200] --load F [K,K,...]
+ *                                                              at the next beliefs of n random stored points (a random action, every
+ *                                                              next observation): the sawtooth and the LP with each K (Infinity: all
+ *                                                              points, priced in from the best 32) against one LP over all the cell's
+ *                                                              points, and the time per evaluation
+ *   npx tsx experiments/sepsis-bounds.ts slack [n=500] --load F
+ *                                                              n episodes of the policy greedy on F's bound: per step the mean slack
+ *                                                              UB(t, b) − max_a Q_UB(t, b, a) (their sum + the policy's value = the
+ *                                                              root bound), and how much of it lies within 0.01 of a stored belief
  * The optimum does not depend on the seed, so any seed's bounds bound it; seed 0 is the tuning seed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,11 +44,16 @@ import { Rng } from '../src/util/rng.js';
 import { HORIZON, N_ACTIONS, buildModel } from '../src/recipes/sepsis/simulator.js';
 import { bestMemoryless, optimalFiniteHorizon, valueIteration } from '../src/recipes/sepsis/exact.js';
 import { N_HIDDEN, initialBelief } from '../src/recipes/sepsis/filter.js';
-import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, type BeliefPoints, type BeliefPolicy } from '../src/recipes/sepsis/pomdp.js';
+import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, rowTimes, type BeliefPoints, type BeliefPolicy } from '../src/recipes/sepsis/pomdp.js';
 import { hsvi, qUpper, ubSweep, ubValue, upperBound, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
 import { solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
 
-const [mode, arg, flag, file, ...rest] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+/** A `--name value` option, taken out of argv. */
+const option = (name: string, fallback: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv.splice(i, 2)[1]) : fallback; };
+const lpK = option('--lp', 0), hsviTrials = option('--hsvi', 0), hsviEps = option('--eps', 1e-4);
+const seed = option('--seed', 79), sweep0 = option('--sweep0', 1), capStep = option('--cap-step', 40), greedyExplore = option('--explore', 0.05), tol = option('--tol', 0.01), episodes = option('--episodes', 2000);
+const [mode, arg, flag, file, ...rest] = argv;
 const t0 = performance.now();
 const say = (s: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${s}`);
 const m = buildModel('master');
@@ -43,7 +68,7 @@ function save(path: string, P: BeliefPoints, ub: UpperBound): void {
 }
 function load(path: string): { P: BeliefPoints; ub: UpperBound } {
   const buf = readFileSync(path), x = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
-  const P = emptyPoints(), ub = upperBound(hiddenModel(m)), byKey = new Map<string, { b: Float64Array; d: number }>();
+  const P = emptyPoints(), ub = upperBound(hiddenModel(m), HORIZON, lpK), byKey = new Map<string, { b: Float64Array; d: number }>();
   for (let i = 0; i < x.length; i += REC) {
     const [kind, t, o, v] = [x[i]!, x[i + 1]!, x[i + 2]!, x[i + 3]!], b = x.slice(i + 4, i + REC);
     if (kind === 0) { P[t]![o]!.push(b); continue; }
@@ -90,7 +115,7 @@ if (mode === 'exact') {
     }
   }
 } else if (mode === 'lower' && flag === '--load') {
-  const [eps, episodes, capStep] = [Number(rest[0] ?? 0.05), Number(rest[1] ?? 4000), Number(rest[2] ?? 100)];
+  const [eps, plays, perRound] = [Number(rest[0] ?? 0.05), Number(rest[1] ?? 4000), Number(rest[2] ?? 100)];
   const { P } = load(file!), om = hiddenModel(m), mem = bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 });
   const count = (): number => P.flat().reduce((s, c) => s + c.length, 0);
   let G = pbvi(m, om, P, mem.policy);
@@ -98,25 +123,30 @@ if (mode === 'exact') {
   say(`PBVI on ${count()} loaded points (cap ${cap0}): lower bound ${rootValue(m, G).toFixed(5)}, ${G.flat().reduce((s, c) => s + c.length, 0)} distinct vectors`);
   for (let r = 1; r <= Number(arg ?? 2); r++) {
     const current = G;
-    playBelief(m, (t, o, b) => ALPHA_ACTION.get(bestAlpha(current[t]![o]!, b).alpha)!, episodes, explore.fork(), { explore: eps, visit: (t, o, b) => addPoint(P, t, o, b, cap0 + capStep * r, 0.01) });
+    playBelief(m, (t, o, b) => ALPHA_ACTION.get(bestAlpha(current[t]![o]!, b).alpha)!, plays, explore.fork(), { explore: eps, visit: (t, o, b) => addPoint(P, t, o, b, cap0 + perRound * r, 0.01) });
     G = pbvi(m, om, P, mem.policy);
     say(`round ${r}: ${count()} points, lower bound ${rootValue(m, G).toFixed(5)} (exact value of the plans)`);
   }
 } else if (mode === 'upper' && flag === '--load') {
-  const { P, ub } = load(file!), om = hiddenModel(m), p0 = initialObs(m), explore = new Rng(79);
+  const { P, ub } = load(file!), om = hiddenModel(m), p0 = initialObs(m), explore = new Rng(seed);
   const rootUb = (): number => p0.reduce((acc, p, o) => acc + (p ? p * ubValue(ub, 0, o, initialBelief(m, o)) : 0), 0);
   const ubPolicy: BeliefPolicy = (t, o, b) => { const q = qUpper(om, ub, t, o, b); let a = 0; for (let k = 1; k < N_ACTIONS; k++) if (q[k]! > q[a]!) a = k; return a; };
   const cap = Math.max(...P.flat().map((c) => c.length));
-  say(`loaded: upper bound ${rootUb().toFixed(5)}`);
+  const G = hsviTrials ? pbvi(m, om, P, bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 }).policy) : null;
+  say(`loaded: upper bound ${rootUb().toFixed(5)}${G ? `, PBVI lower bound ${rootValue(m, G).toFixed(5)}` : ''}`);
   for (let r = 0; r <= Number(arg ?? 2); r++) {
     if (r > 0) {
-      const visit = (t: number, o: number, b: Float64Array): void => addPoint(P, t, o, b, cap + 40 * r, 0.01);
-      playBelief(m, ubPolicy, 2000, explore.fork(), { explore: 0.05, visit });
-      if (rest[1] === '1') playBelief(m, ubPolicy, 2000, explore.fork(), { explore: 0.05, visit, reveal: true });
+      const visit = (t: number, o: number, b: Float64Array): void => addPoint(P, t, o, b, cap + capStep * r, tol);
+      playBelief(m, ubPolicy, episodes, explore.fork(), { explore: greedyExplore, visit });
+      if (rest[1] === '1') playBelief(m, ubPolicy, episodes, explore.fork(), { explore: greedyExplore, visit, reveal: true });
     }
-    ubSweep(om, ub, P, { corners: true });
+    if (r > 0 || (sweep0 && !G)) ubSweep(om, ub, P, { corners: true });
     const told = p0.reduce((acc, p, o) => acc + (p ? p * [false, true].reduce((x, d) => x + ubValue(ub, 0, o, initialBelief(m, o).map((v, h) => (h >= 5 === d ? v : 0))), 0) : 0), 0);
     say(`round ${r}: ${P.flat().reduce((s, c) => s + c.length, 0)} points, upper bound with corners backed up ${rootUb().toFixed(5)}; told the diabetes value at the start ≤ ${told.toFixed(5)}`);
+    if (G) {
+      const x = hsvi(m, om, G, { trials: hsviTrials, eps: hsviEps, ub, onTrial: (k, y) => { if (k % 250 === 0) { say(`  ${k} HSVI trials: [${y.lower.toFixed(5)}, ${y.upper.toFixed(5)}]`); if (rest[0]) save(rest[0], P, ub); } } });
+      say(`  then ${x.trials} HSVI trials: [${x.lower.toFixed(5)}, ${x.upper.toFixed(5)}]`);
+    }
     if (rest[0]) save(rest[0], P, ub);
   }
 } else if (mode === 'tree' && flag === '--load') {
@@ -132,6 +162,37 @@ if (mode === 'exact') {
     const l = exactBeliefValue(m, om, HORIZON, undefined, { depth: k, bound: (t, o, b) => bestAlpha(G[t]![o]!, b).v, lower: true });
     say(`  optimal for ${k} steps, then the best PBVI plan: ${l.toFixed(5)} (exact value, a lower bound)`);
   }
+} else if (mode === 'lpcheck' && flag === '--load') {
+  const { P, ub } = load(file!), om = hiddenModel(m), rng = new Rng(80), Ks = (rest[0] ?? '1,8,16,32,64,Infinity').split(',').map(Number);
+  const evals: [number, number, Float64Array][] = [];
+  while (evals.length < Number(arg ?? 200)) {
+    const t = rng.int(HORIZON - 1), o = rng.int(P[t]!.length), cell = P[t]![o]!;
+    if (!cell.length) continue;
+    const b = cell[rng.int(cell.length)]!, a = rng.int(N_ACTIONS);
+    for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) { const nb = rowTimes(b, M, new Float64Array(N_HIDDEN)); if (nb.some((x) => x > 0)) evals.push([t + 1, o2, nb]); }
+  }
+  const run = (K: number): { v: number[]; us: number } => {
+    ub.lp = K;
+    const s0 = performance.now(), v = evals.map(([t, o, b]) => ubValue(ub, t, o, b));
+    return { v, us: ((performance.now() - s0) * 1000) / evals.length };
+  };
+  const full = run(1e9), size = evals.reduce((s, [t, o]) => s + ub.pts[t]![o]!.length, 0) / evals.length;
+  say(`${evals.length} evaluations, ${size.toFixed(0)} stored points per cell on average; the LP over all of them at once ${full.us.toFixed(0)} µs each`);
+  for (const K of [0, ...Ks, 0]) {
+    const r = run(K), gap = r.v.map((v, i) => v - full.v[i]!), scale = evals.map(([, , b]) => b.reduce((x, y) => x + y, 0));
+    const rel = gap.map((g, i) => g / scale[i]!);
+    say(`${K ? `LP, K = ${K}` : 'sawtooth'}: ${r.us.toFixed(1)} µs each; above the full LP by ${(rel.reduce((x, y) => x + y, 0) / rel.length).toExponential(2)} on average (per unit of belief mass), at most ${Math.max(...rel).toExponential(2)}; equal (1e-12) at ${gap.filter((g) => Math.abs(g) < 1e-12).length}; below it by more than 1e-12 at ${gap.filter((g) => g < -1e-12).length}`);
+  }
+} else if (mode === 'slack' && flag === '--load') {
+  // UB(root) = V(π) + Σ_t E_π[UB(t, b) − max_a Q_UB(t, b, a)] for π greedy on the bound: where along its episodes the bound is loose.
+  const { P, ub } = load(file!), om = hiddenModel(m), n = Number(arg ?? 500), slack = new Float64Array(HORIZON), near = new Float64Array(HORIZON);
+  const greedy = (t: number, o: number, b: Float64Array): { a: number; q: number } => { const q = qUpper(om, ub, t, o, b); let a = 0; for (let k = 1; k < N_ACTIONS; k++) if (q[k]! > q[a]!) a = k; return { a, q: q[a]! }; };
+  const ret = playBelief(m, (t, o, b) => greedy(t, o, b).a, n, new Rng(81), { visit: (t, o, b) => {
+    const d = ubValue(ub, t, o, b) - greedy(t, o, b).q;
+    slack[t]! += d / n;
+    if (P[t]![o]!.some((c) => c.reduce((x, v, h) => x + Math.abs(v - b[h]!), 0) < 0.01)) near[t]! += d / n;
+  } });
+  say(`greedy on the bound: ${(ret.reduce((a, v) => a + v, 0) / n).toFixed(4)} (Monte Carlo, ${n} episodes); slack per step ${Array.from(slack, (v) => v.toFixed(4)).join(' ')} (sum ${slack.reduce((a, v) => a + v, 0).toFixed(4)}); of it within 0.01 of a stored belief ${near.reduce((a, v) => a + v, 0).toFixed(4)}`);
 } else {
   console.error('usage: npx tsx experiments/sepsis-bounds.ts exact|hsvi|greedy [n] [--save F] | tree [k] --load F');
   process.exit(2);

@@ -9,12 +9,18 @@
  *   (Hauskrecht 2000) of stored points (b, v) above the corners c(h) = the fast informed bound at
  *   the certain belief on h (lowered by backups there with ubSweep's `corners`). The true value is convex in b, so interpolating upper bounds stays one.
  *   Both pieces scale with b, so unnormalized beliefs (P(next observation)·belief) can be valued.
+ *   With `lp` = K ≥ 1 the sawtooth gives way to the LP combination of the K points best by the
+ *   sawtooth: c·b + min { Σ λ_i d_i : Σ λ_i p_i ≤ b, λ ≥ 0 } (the rest of b is covered by the
+ *   corners). It is ≤ the sawtooth (one λ_i alone is feasible) and ≥ V* (V* is convex, each
+ *   stored value ≥ V* there); any subset of the points keeps it an upper bound. K = Infinity
+ *   takes the LP over all the cell's points (priced in from the best 32).
  * - A trial starts at the initial observation with the largest weighted gap, takes the action best
  *   under the upper bound and the next observation with the largest weighted gap, until that gap
  *   falls under `eps`; on the way back it backs up both bounds at every belief it passed.
  */
 import { HORIZON, N_ACTIONS, N_OBS, type SepsisModel } from './simulator.js';
 import { N_HIDDEN, initialBelief } from './filter.js';
+import { packingLp, type Packing } from './lp.js';
 import { bestAlpha, dot, fibTables, fibValue, initialObs, pointBackup, rowTimes, type AlphaSets, type BeliefPoints, type HiddenModel } from './pomdp.js';
 
 interface UbPoint { b: Float64Array; d: number }
@@ -28,31 +34,68 @@ export interface UpperBound {
   pts: UbPoint[][][];
   /** The stored point of each belief array (ubSweep backs the same points up again). */
   seen: WeakMap<Float64Array, UbPoint>;
+  /** How many stored points (the best by the sawtooth) the LP combines; 0: the sawtooth alone; Infinity: all of them. */
+  lp: number;
 }
 
-export function upperBound(om: HiddenModel, H = HORIZON): UpperBound {
+export function upperBound(om: HiddenModel, H = HORIZON, lp = 0): UpperBound {
   const fib = fibTables(om, H);
   const corner = Array.from({ length: H }, (_, t) => Array.from({ length: N_OBS }, (_, o) => Float64Array.from({ length: N_HIDDEN }, (_, h) => {
     let best = -Infinity;
     for (let a = 0; a < N_ACTIONS; a++) best = Math.max(best, fib[H - t]![o]![a * N_HIDDEN + h]!);
     return best;
   })));
-  return { fib, corner, pts: Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => [])), seen: new WeakMap() };
+  return { fib, corner, pts: Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => [])), seen: new WeakMap(), lp };
 }
 
 /** The upper bound at (t, o) for a belief b (unnormalized allowed); 0 at the horizon. */
 export function ubValue(ub: UpperBound, t: number, o: number, b: ArrayLike<number>): number {
   const H = ub.pts.length;
   if (t === H) return 0;
-  const cb = dot(ub.corner[t]![o]!, b);
-  let saw = cb;
+  const cb = dot(ub.corner[t]![o]!, b), K = ub.lp === Infinity ? PRICED_FROM : ub.lp;
+  const top: UbPoint[] = [], keys: number[] = [];
+  let saw = 0;
   for (const p of ub.pts[t]![o]!) {
     if (p.d >= 0) continue;
     let phi = Infinity;
     for (let h = 0; h < N_HIDDEN; h++) if (p.b[h]! > 0) phi = Math.min(phi, b[h]! / p.b[h]!);
-    saw = Math.min(saw, cb + phi * p.d);
+    const g = phi * p.d;
+    saw = Math.min(saw, g);
+    if (K > 0 && g < 0 && (top.length < K || g < keys[K - 1]!)) insertTop(top, keys, p, g, K);
   }
-  return Math.min(saw, fibValue(ub.fib[H - t]![o]!, b));
+  if (top.length > 0) saw = Math.min(saw, -(ub.lp === Infinity ? lpAll(ub.pts[t]![o]!, top, b) : lpOver(top, b).value));
+  return Math.min(cb + saw, fibValue(ub.fib[H - t]![o]!, b));
+}
+
+/** With lp = Infinity, the LP starts from this many best points and prices in the rest. */
+const PRICED_FROM = 32;
+
+const lpOver = (pts: UbPoint[], b: ArrayLike<number>): Packing => packingLp(pts.map((p) => p.b), pts.map((p) => -p.d), b, N_HIDDEN);
+
+/**
+ * max Σ λ_i (−d_i) over every point of the cell, by column generation from `top`: each point
+ * whose reduced cost −d − y·p under the rows' multipliers is positive joins, and the LP is solved
+ * again until none does (a guard stops it after 8 rounds; any λ found is still feasible).
+ */
+function lpAll(cell: UbPoint[], top: UbPoint[], b: ArrayLike<number>): number {
+  for (let round = 0; ; round++) {
+    const r = lpOver(top, b);
+    if (round === 8) return r.value;
+    let added = 0;
+    for (const p of cell) {
+      let rc = -p.d;
+      for (let h = 0; h < N_HIDDEN && rc > 1e-10; h++) if (p.b[h]! > 0) rc = b[h]! > 0 ? rc - r.y[h]! * p.b[h]! : -1;
+      if (rc > 1e-10 && !top.includes(p)) { top.push(p); added++; }
+    }
+    if (!added) return r.value;
+  }
+}
+
+/** Keep the K smallest keys (sorted) and their points. */
+function insertTop(top: UbPoint[], keys: number[], p: UbPoint, g: number, K: number): void {
+  let i = Math.min(top.length, K - 1);
+  for (; i > 0 && keys[i - 1]! > g; i--) { keys[i] = keys[i - 1]!; top[i] = top[i - 1]!; }
+  keys[i] = g; top[i] = p;
 }
 
 /** Q of each action at (t, o, b) under the upper bound one step ahead. */

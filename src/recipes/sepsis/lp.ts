@@ -73,3 +73,60 @@ function pivot(T: Float64Array, w: number, rows: number, r: number, c: number): 
     if (f) for (let j = 0; j < w; j++) T[i * w + j]! -= f * T[r * w + j]!;
   }
 }
+
+/** λ and its value; y: the simplex multipliers of the rows (0 for the rows dropped with b_h = 0), for pricing further columns. */
+export interface Packing { value: number; lambda: Float64Array; y: Float64Array }
+
+/**
+ * The packing LP of the LP-combination upper bound (hsvi.ts): max Σ_k c_k λ_k subject to
+ * Σ_k λ_k a_k ≤ b componentwise and λ ≥ 0, for c ≥ 0 and a_k, b ≥ 0 (n entries each). λ = 0 is
+ * feasible, so the slack basis starts the simplex; rows with b_h = 0 are dropped together with the
+ * columns that need them. Dantzig's rule, then Bland's after 4n pivots (against cycling on the
+ * degenerate ones). Any feasible λ serves the caller (a smaller value is still a valid bound), so
+ * the λ returned is clipped at 0 and scaled to meet the constraints in floating point before its
+ * value is taken.
+ */
+export function packingLp(a: readonly ArrayLike<number>[], c: ArrayLike<number>, b: ArrayLike<number>, n: number): Packing {
+  const rowOf: number[] = [];
+  for (let h = 0; h < n; h++) if (b[h]! > 0) rowOf.push(h);
+  const K = a.length, rows = rowOf.length, cols = K + rows, w = cols + 1;
+  const T = new Float64Array(rows * w), z = new Float64Array(w), basis = new Int32Array(rows);
+  for (let k = 0; k < K; k++) {
+    let usable = c[k]! > 0;
+    for (let h = 0; h < n && usable; h++) if (a[k]![h]! > 0 && !(b[h]! > 0)) usable = false;
+    if (!usable) continue; // a column of zeros never enters
+    for (let i = 0; i < rows; i++) T[i * w + k] = a[k]![rowOf[i]!]!;
+    z[k] = -c[k]!;
+  }
+  for (let i = 0; i < rows; i++) { T[i * w + K + i] = 1; T[i * w + cols] = b[rowOf[i]!]!; basis[i] = K + i; }
+  for (let it = 0; it < 50 * (cols + 1); it++) {
+    let e = -1;
+    for (let j = 0; j < cols; j++) if (z[j]! < -1e-12 && (e < 0 || (it < 4 * n && z[j]! < z[e]!))) { e = j; if (it >= 4 * n) break; }
+    if (e < 0) break;
+    let r = -1, best = Infinity;
+    for (let i = 0; i < rows; i++) {
+      const x = T[i * w + e]!;
+      if (x <= 1e-12) continue;
+      const ratio = T[i * w + cols]! / x;
+      if (ratio < best - 1e-15 || (ratio <= best + 1e-15 && basis[i]! < basis[r]!)) { best = ratio; r = i; }
+    }
+    if (r < 0) break; // unbounded cannot happen with a_k ≥ 0 used on some row; kept as a stop
+    pivot(T, w, rows, r, e);
+    const f = z[e]!;
+    for (let j = 0; j < w; j++) z[j]! -= f * T[r * w + j]!;
+    basis[r] = e;
+  }
+  const lambda = new Float64Array(K);
+  for (let i = 0; i < rows; i++) if (basis[i]! < K) lambda[basis[i]!] = Math.max(0, T[i * w + cols]!);
+  let scale = 1;
+  for (let h = 0; h < n; h++) {
+    let use = 0;
+    for (let k = 0; k < K; k++) use += lambda[k]! * a[k]![h]!;
+    if (use > b[h]!) scale = Math.min(scale, b[h]! / use);
+  }
+  let value = 0;
+  for (let k = 0; k < K; k++) { lambda[k]! *= scale; value += lambda[k]! * c[k]!; }
+  const y = new Float64Array(n);
+  for (let i = 0; i < rows; i++) y[rowOf[i]!] = z[K + i]!;
+  return { value, lambda, y };
+}
