@@ -38,23 +38,7 @@ export function maxMinMargin(d: readonly ArrayLike<number>[], n: number): Margin
   const z = new Float64Array(w);
   z[K] = 1;
   for (let r = 0; r < rows; r++) { const c = z[basis[r]!]!; if (c) for (let j = 0; j < w; j++) z[j]! -= c * T[r * w + j]!; }
-  for (let guard = 0; guard < 50 * (K + rows); guard++) {
-    let e = -1;
-    for (let j = 0; j < cols; j++) if (z[j]! < -1e-12) { e = j; break; }
-    if (e < 0) break;
-    let r = -1, best = Infinity;
-    for (let i = 0; i < rows; i++) {
-      const a = T[i * w + e]!;
-      if (a <= 1e-12) continue;
-      const ratio = T[i * w + cols]! / a;
-      if (ratio < best - 1e-15 || (ratio <= best + 1e-15 && r >= 0 && basis[i]! < basis[r]!)) { best = ratio; r = i; }
-    }
-    if (r < 0) break; // unbounded cannot happen (μ' is bounded below); kept as a stop
-    pivot(T, w, rows, r, e);
-    const c = z[e]!;
-    for (let j = 0; j < w; j++) z[j]! -= c * T[r * w + j]!;
-    basis[r] = e;
-  }
+  simplex(T, z, basis, rows, cols, 50 * (K + rows), 0);
   // The componentwise rows' simplex multipliers are y_h = −z[s_h] ≤ 0; the primal belief is −y.
   const b = new Float64Array(n);
   let sum = 0;
@@ -62,6 +46,34 @@ export function maxMinMargin(d: readonly ArrayLike<number>[], n: number): Margin
   if (sum > 0) for (let h = 0; h < n; h++) b[h]! /= sum;
   else b.fill(1 / n);
   return { delta: -z[cols]! - SHIFT, b };
+}
+
+/**
+ * Minimize over the tableau T (rows × (cols + 1), right-hand side last) from a feasible basis; z holds
+ * the reduced costs (z[cols] the objective). Dantzig's rule (most negative reduced cost) for the first
+ * `dantzig` pivots, then Bland's (the first improving column; ties in the ratio test to the smallest
+ * basic index), which cannot cycle on the degenerate pivots. Stops after `maxIt` pivots, or when no
+ * row bounds the entering column (cannot happen for the two LPs here; kept as a stop).
+ */
+function simplex(T: Float64Array, z: Float64Array, basis: Int32Array, rows: number, cols: number, maxIt: number, dantzig: number): void {
+  const w = cols + 1;
+  for (let it = 0; it < maxIt; it++) {
+    let e = -1;
+    for (let j = 0; j < cols; j++) if (z[j]! < -1e-12 && (e < 0 || (it < dantzig && z[j]! < z[e]!))) { e = j; if (it >= dantzig) break; }
+    if (e < 0) return;
+    let r = -1, best = Infinity;
+    for (let i = 0; i < rows; i++) {
+      const x = T[i * w + e]!;
+      if (x <= 1e-12) continue;
+      const ratio = T[i * w + cols]! / x;
+      if (ratio < best - 1e-15 || (ratio <= best + 1e-15 && r >= 0 && basis[i]! < basis[r]!)) { best = ratio; r = i; }
+    }
+    if (r < 0) return;
+    pivot(T, w, rows, r, e);
+    const f = z[e]!;
+    for (let j = 0; j < w; j++) z[j]! -= f * T[r * w + j]!;
+    basis[r] = e;
+  }
 }
 
 function pivot(T: Float64Array, w: number, rows: number, r: number, c: number): void {
@@ -99,23 +111,7 @@ export function packingLp(a: readonly ArrayLike<number>[], c: ArrayLike<number>,
     z[k] = -c[k]!;
   }
   for (let i = 0; i < rows; i++) { T[i * w + K + i] = 1; T[i * w + cols] = b[rowOf[i]!]!; basis[i] = K + i; }
-  for (let it = 0; it < 50 * (cols + 1); it++) {
-    let e = -1;
-    for (let j = 0; j < cols; j++) if (z[j]! < -1e-12 && (e < 0 || (it < 4 * n && z[j]! < z[e]!))) { e = j; if (it >= 4 * n) break; }
-    if (e < 0) break;
-    let r = -1, best = Infinity;
-    for (let i = 0; i < rows; i++) {
-      const x = T[i * w + e]!;
-      if (x <= 1e-12) continue;
-      const ratio = T[i * w + cols]! / x;
-      if (ratio < best - 1e-15 || (ratio <= best + 1e-15 && basis[i]! < basis[r]!)) { best = ratio; r = i; }
-    }
-    if (r < 0) break; // unbounded cannot happen with a_k ≥ 0 used on some row; kept as a stop
-    pivot(T, w, rows, r, e);
-    const f = z[e]!;
-    for (let j = 0; j < w; j++) z[j]! -= f * T[r * w + j]!;
-    basis[r] = e;
-  }
+  simplex(T, z, basis, rows, cols, 50 * (cols + 1), 4 * n);
   const lambda = new Float64Array(K);
   for (let i = 0; i < rows; i++) if (basis[i]! < K) lambda[basis[i]!] = Math.max(0, T[i * w + cols]!);
   let scale = 1;
