@@ -80,14 +80,19 @@ export async function runQueueSweep(url: string, dir: string, sweep: string, tri
     while (results.size + failed.size < trials.length) {
       for (const t of trials) {
         if (results.has(t.id) || failed.has(t.id)) continue;
+        // The state first, then the job: a job read before it completes carries no return value even
+        // when its state, read a moment later, says completed.
+        const missing = () => new ValueError(`queue ${QUEUE}`, `the job of trial ${t.id}`, 'none (was the queue emptied?)');
+        const state = await queue.getJobState(jobId(sweep, t.id));
+        if (state === 'unknown') throw missing();
+        if (state !== 'completed' && state !== 'failed') continue;
         const job = await queue.getJob(jobId(sweep, t.id));
-        if (!job) throw new ValueError(`queue ${QUEUE}`, `the job of trial ${t.id}`, 'none (was the queue emptied?)');
-        const state = await job.getState();
+        if (!job) throw missing();
         if (state === 'completed') {
           results.set(t.id, gather(dir, job));
           const r = results.get(t.id)!;
           o.log(`[${results.size + failed.size}/${trials.length}] ${t.id} done by ${r.by} (${r.how}${job.attemptsMade > 1 || job.stalledCounter ? `, ${job.attemptsMade} attempt(s), ${job.stalledCounter} stall(s)` : ''}): test MAE skill ${(100 * r.test.maeSkill).toFixed(1)} %`);
-        } else if (state === 'failed') {
+        } else {
           failed.set(t.id, job.failedReason ?? 'failed');
           o.log(`[${results.size + failed.size}/${trials.length}] ${t.id} FAILED after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
         }
