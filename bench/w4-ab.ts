@@ -4,7 +4,7 @@
  * with node_modules and build/ beside it) and of this one are loaded into one process and timed in
  * alternation, `steps` streamed steps at a time, so that load drifts on a shared machine hit both alike.
  * Reports per tree and variant the median µs per step over rounds (wall and CPU; min–max of wall), and
- * the median of the per-round wall ratios base / this. Not part of the test suite.
+ * the per-round ratios base / this (wall and CPU): median, q25–q75, and in how many rounds this tree was faster. Not part of the test suite.
  *
  *   npx tsx bench/w4-ab.ts --base /tmp/w4-base [--rounds 41] [--steps 2000]
  *   npx tsx bench/w4-ab.ts --base /tmp/w4-base --I 1 --H 4 --O 1   # tiny weights: the cost around the kernels
@@ -39,6 +39,11 @@ function runs(jobs: Jobs, core: Core): Record<'cell' | 'seq', () => void> {
 }
 const trees = { base: runs(baseJobs, baseCore), here: runs(here, hereCore) };
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+/** median (q25–q75) of the per-round ratios, and the share of rounds where this tree was faster (ratio > 1) */
+const spread = (rs: number[]): string => {
+  const s = [...rs].sort((a, b) => a - b), q = (f: number): string => s[Math.floor(f * (s.length - 1))]!.toFixed(3);
+  return `${q(0.5)} (q25–q75 ${q(0.25)}–${q(0.75)}, here faster in ${rs.filter((r) => r > 1).length}/${rs.length})`;
+};
 
 for (const variant of ['cell', 'seq'] as const) {
   const wall: Record<string, number[]> = { base: [], here: [] }, cpu: Record<string, number[]> = { base: [], here: [] };
@@ -58,6 +63,6 @@ for (const variant of ['cell', 'seq'] as const) {
     console.log(`W4 ${variant.padEnd(4)} ${t.padEnd(4)} wall ${med(w).toFixed(2)} µs/step (${Math.min(...w).toFixed(2)}–${Math.max(...w).toFixed(2)})  cpu ${med(cpu[t]!).toFixed(2)} µs/step`);
   }
   const cr = cpu['base']!.map((b, i) => b / cpu['here']![i]!);
-  console.log(`W4 ${variant.padEnd(4)} base/here ratio median wall ${med(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), cpu ${med(cr).toFixed(2)} (${Math.min(...cr).toFixed(2)}–${Math.max(...cr).toFixed(2)}); ${rounds} rounds × ${steps} steps, I=${s.I} H=${s.H} O=${s.O}`);
+  console.log(`W4 ${variant.padEnd(4)} base/here ratio wall ${spread(ratios)}, cpu ${spread(cr)}; ${rounds} rounds × ${steps} steps, I=${s.I} H=${s.H} O=${s.O}`);
 }
 console.log(`load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
