@@ -1,7 +1,8 @@
 /**
  * Where a W4 step goes (bench/jobs.ts streamCell / streamSeq: LSTM I=32 H=128, Linear head 128→32,
  * batch 1, one step per call under noGrad): each piece of the step timed on its own in one process,
- * from the public API down to the native step and head product on preallocated buffers (the floor).
+ * from the public API down to the native step and head product on preallocated buffers (the floor), and
+ * last the cell step with the addon's stepRun / linearRun as no-ops (its JavaScript alone).
  * Figures are medians over rounds of CPU time (all threads; the machine is shared) per call, with
  * the min–max over rounds; wall time is printed beside it. Not part of the test suite.
  *
@@ -93,6 +94,25 @@ function main(): void {
     measure('  Linear.forward(…).data', () => void head.forward(h1).data, o);
   });
   floor(o, lstm, head, xs, N);
+  jsAlone(o, cell, head, xs, N);
+}
+
+/** The cell step of jobs.ts with the addon's stepRun and linearRun replaced by no-ops: its JavaScript alone. */
+function jsAlone(o: Opts, cell: LSTMCell, head: Linear, xs: Float32Array, N: number): void {
+  const loaded = loadNative();
+  if (!('addon' in loaded)) return;
+  const a = loaded.addon as unknown as Record<'stepRun' | 'linearRun', (...args: unknown[]) => void>;
+  const { stepRun, linearRun } = a, I = o.I;
+  a.stepRun = a.linearRun = () => {};
+  noGrad(() => {
+    let st: { h: Tensor; c: Tensor } | null = null;
+    measure('W4 cell step, native calls as no-ops (its JS)', (i) => {
+      const t = i % N;
+      st = cell.forward(new Tensor(xs.subarray(t * I, (t + 1) * I), [1, I]), st);
+      void head.forward(st.h).data;
+    }, o);
+  });
+  Object.assign(a, { stepRun, linearRun });
 }
 
 /** The native calls alone on preallocated buffers: the prepared step and the head's GEMM. */
