@@ -14,7 +14,7 @@ import { uniformParam } from './init.js';
 import { checkKeys, checkNonlinearity, checkSizes } from './recurrent.js';
 import { globalRng, type Rng } from '../util/rng.js';
 import { ShapeError, ValueError } from '../util/errors.js';
-import { fmtShape, frozenShape } from '../util/shape.js';
+import { fmtShape } from '../util/shape.js';
 
 export interface CellOptions {
   bias?: boolean;
@@ -71,7 +71,7 @@ abstract class CellBase extends Module {
     const w: LayerWeights = { wIh, wHh: this.param('weight_hh'), bIh: this.paramOrNull('bias_ih'), bHh: this.paramOrNull('bias_hh') };
     const s = streamStep(cellSpec(this.mode).kind, this.layerOpts.nonlinearity, x, B, h ?? null, lstm ? c ?? null : null, w, false);
     if (s !== null) {
-      const shape = frozenShape(unbatched ? [this.hiddenSize] : [B, this.hiddenSize]); // one look-up for h and c
+      const shape = unbatched ? [this.hiddenSize] : [B, this.hiddenSize];
       return { h: new Tensor(s.h, shape), c: s.c ? new Tensor(s.c, shape) : undefined };
     }
     const H = this.hiddenSize;
