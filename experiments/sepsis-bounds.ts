@@ -26,6 +26,9 @@
  *   ... --hsvi T [--eps E]                                   (upper) T HSVI trials (stopping where P(reach)·gap ≤ E, default 1e-4)
  *                                                              after every round's sweep, on PBVI of F's points; round 0 then takes
  *                                                              the loaded bound as it is, without a sweep
+ *   ... --tail k [--expand e]                               (modes with --load) the upper bound: the last k ≤ 3 steps valued by the
+ *                                                              exact α-vector sets, the e steps before them by the exact backup over
+ *                                                              them; (lower) PBVI takes the exact sets for the last k steps
  *   ... --lp K                                               (tree, upper, lpcheck) the loaded upper bound interpolates by the LP
  *                                                              combination of the K points best by the sawtooth instead of the sawtooth
  *   npx tsx experiments/sepsis-bounds.ts lpcheck [n=200] --load F [K,K,...]
@@ -45,13 +48,14 @@ import { HORIZON, N_ACTIONS, buildModel } from '../src/recipes/sepsis/simulator.
 import { bestMemoryless, optimalFiniteHorizon, valueIteration } from '../src/recipes/sepsis/exact.js';
 import { N_HIDDEN, initialBelief } from '../src/recipes/sepsis/filter.js';
 import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, rowTimes, type BeliefPoints, type BeliefPolicy } from '../src/recipes/sepsis/pomdp.js';
-import { hsvi, qUpper, ubSweep, ubValue, upperBound, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
-import { solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
+import { hsvi, qUpper, ubSweep, ubValue, upperBound, withExactTail, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
+import { exactTail, solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
 
 const argv = process.argv.slice(2);
 /** A `--name value` option, taken out of argv. */
 const option = (name: string, fallback: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv.splice(i, 2)[1]) : fallback; };
 const lpK = option('--lp', 0), hsviTrials = option('--hsvi', 0), hsviEps = option('--eps', 1e-4);
+const tailK = option('--tail', 0), expandE = option('--expand', 0);
 const seed = option('--seed', 79), sweep0 = option('--sweep0', 1), capStep = option('--cap-step', 40), greedyExplore = option('--explore', 0.05), tol = option('--tol', 0.01), episodes = option('--episodes', 2000);
 const [mode, arg, flag, file, ...rest] = argv;
 const t0 = performance.now();
@@ -78,6 +82,7 @@ function load(path: string): { P: BeliefPoints; ub: UpperBound } {
   }
   // The belief points' own arrays, so that ubSweep finds their stored upper-bound points.
   P.forEach((row, t) => row.forEach((cell, o) => cell.forEach((b, k) => { const p = byKey.get(`${t},${o},${b.join()}`); if (p) { cell[k] = p.b; ub.seen.set(p.b, p); } })));
+  if (tailK) withExactTail(m, ub.om, ub, tailK, expandE);
   return { P, ub };
 }
 
@@ -118,13 +123,14 @@ if (mode === 'exact') {
   const [eps, plays, perRound] = [Number(rest[0] ?? 0.05), Number(rest[1] ?? 4000), Number(rest[2] ?? 100)];
   const { P } = load(file!), om = hiddenModel(m), mem = bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 });
   const count = (): number => P.flat().reduce((s, c) => s + c.length, 0);
-  let G = pbvi(m, om, P, mem.policy);
+  const tail = tailK ? exactTail(m, om, HORIZON, tailK) : [];
+  let G = pbvi(m, om, P, mem.policy, HORIZON, tail);
   const cap0 = Math.max(...P.flat().map((c) => c.length)), explore = new Rng(78);
   say(`PBVI on ${count()} loaded points (cap ${cap0}): lower bound ${rootValue(m, G).toFixed(5)}, ${G.flat().reduce((s, c) => s + c.length, 0)} distinct vectors`);
   for (let r = 1; r <= Number(arg ?? 2); r++) {
     const current = G;
     playBelief(m, (t, o, b) => ALPHA_ACTION.get(bestAlpha(current[t]![o]!, b).alpha)!, plays, explore.fork(), { explore: eps, visit: (t, o, b) => addPoint(P, t, o, b, cap0 + perRound * r, 0.01) });
-    G = pbvi(m, om, P, mem.policy);
+    G = pbvi(m, om, P, mem.policy, HORIZON, tail);
     say(`round ${r}: ${count()} points, lower bound ${rootValue(m, G).toFixed(5)} (exact value of the plans)`);
   }
 } else if (mode === 'upper' && flag === '--load') {
