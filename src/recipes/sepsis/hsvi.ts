@@ -60,8 +60,10 @@ export function upperBound(om: HiddenModel, H = HORIZON, lp = 0): UpperBound {
  * Value the last `k` steps (k ≤ 3: solveExact stops being practical at 4) by the exact α-vector
  * sets, and the `expand` steps before them by the exact backup over the next step (one level of
  * the belief tree, valued exactly): the bound there is V* itself, so every backup into it starts
- * from exact values. Pruning may drop a vector best by ≤ its tolerance (1e-9 per prune, a few
- * dozen prunes in all), so TAIL_MARGIN per unit of belief mass keeps the value above V*.
+ * from exact values. Pruning may drop a vector best by ≤ its tolerance (1e-9 per unit of mass); per
+ * stage a value passes at most 2·14 + 1 prunes (≤ 14 next observations, each projected and cross-summed,
+ * then the union) on top of the next stage's loss, so ≤ 8.7e-8 over 3 stages: TAIL_MARGIN per unit of
+ * belief mass keeps the value above V*.
  */
 export function withExactTail(m: SepsisModel, om: HiddenModel, ub: UpperBound, k: number, expand = 0): void {
   ub.tail = exactTail(m, om, ub.pts.length, k);
@@ -185,8 +187,9 @@ export function tightenBounds(m: SepsisModel, om: HiddenModel, G: AlphaSets, P: 
  * corner values of each (t, o) are backed up first (at the certain beliefs), which lowers every
  * interpolation there.
  */
-export function ubSweep(om: HiddenModel, ub: UpperBound, P: BeliefPoints, o: { corners?: boolean } = {}): void {
+export function ubSweep(om: HiddenModel, ub: UpperBound, P: BeliefPoints, o: { corners?: boolean; onStep?: (t: number) => void } = {}): void {
   for (let t = Math.min(ub.pts.length, ub.exactFrom) - 1; t >= 0; t--) for (let ob = 0; ob < N_OBS; ob++) {
+    if (ob === 0) o.onStep?.(t);
     if (o.corners) lowerCorners(om, ub, t, ob);
     for (const b of P[t]![ob]!) {
       const d = Math.min(Math.max(...qUpper(om, ub, t, ob, b)), ubValue(ub, t, ob, b)) - dot(ub.corner[t]![ob]!, b);
