@@ -26,6 +26,9 @@
  *   ... --hsvi T [--eps E]                                   (upper) T HSVI trials (stopping where P(reach)·gap ≤ E, default 1e-4)
  *                                                              after every round's sweep, on PBVI of F's points; round 0 then takes
  *                                                              the loaded bound as it is, without a sweep
+ *   ... --tail k [--expand e]                               (modes with --load) the upper bound: the last k ≤ 3 steps valued by the
+ *                                                              exact α-vector sets, the e steps before them by the exact backup over
+ *                                                              them; (lower) PBVI takes the exact sets for the last k steps
  *   ... --lp K                                               (tree, upper, lpcheck) the loaded upper bound interpolates by the LP
  *                                                              combination of the K points best by the sawtooth instead of the sawtooth
  *   npx tsx experiments/sepsis-bounds.ts lpcheck [n=200] --load F [K,K,...]
@@ -33,6 +36,11 @@
  *                                                              next observation): the sawtooth and the LP with each K (Infinity: all
  *                                                              points, priced in from the best 32) against one LP over all the cell's
  *                                                              points, and the time per evaluation
+ *   ... --siblings s                                         (upper) before round 0's sweep, two siblings of every belief point
+ *                                                              before the exact tail: the same glucose shape at P(diabetic) π ± s·min(π, 1 − π)
+ *   npx tsx experiments/sepsis-bounds.ts siblings [n=200] --load F [s=0.25]
+ *                                                              at lpcheck's evaluations: how much the bound falls when the queried
+ *                                                              cells' points get those siblings (backed up over the loaded bound)
  *   npx tsx experiments/sepsis-bounds.ts slack [n=500] --load F
  *                                                              n episodes of the policy greedy on F's bound: per step the mean slack
  *                                                              UB(t, b) − max_a Q_UB(t, b, a) (their sum + the policy's value = the
@@ -45,13 +53,14 @@ import { HORIZON, N_ACTIONS, buildModel } from '../src/recipes/sepsis/simulator.
 import { bestMemoryless, optimalFiniteHorizon, valueIteration } from '../src/recipes/sepsis/exact.js';
 import { N_HIDDEN, initialBelief } from '../src/recipes/sepsis/filter.js';
 import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, rowTimes, type BeliefPoints, type BeliefPolicy } from '../src/recipes/sepsis/pomdp.js';
-import { hsvi, qUpper, ubSweep, ubValue, upperBound, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
-import { solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
+import { hsvi, qUpper, ubSweep, ubValue, upperBound, withExactTail, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
+import { exactTail, solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
 
 const argv = process.argv.slice(2);
 /** A `--name value` option, taken out of argv. */
 const option = (name: string, fallback: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv.splice(i, 2)[1]) : fallback; };
 const lpK = option('--lp', 0), hsviTrials = option('--hsvi', 0), hsviEps = option('--eps', 1e-4);
+const tailK = option('--tail', 0), expandE = option('--expand', 0), siblingShift = option('--siblings', 0);
 const seed = option('--seed', 79), sweep0 = option('--sweep0', 1), capStep = option('--cap-step', 40), greedyExplore = option('--explore', 0.05), tol = option('--tol', 0.01), episodes = option('--episodes', 2000);
 const [mode, arg, flag, file, ...rest] = argv;
 const t0 = performance.now();
@@ -78,7 +87,23 @@ function load(path: string): { P: BeliefPoints; ub: UpperBound } {
   }
   // The belief points' own arrays, so that ubSweep finds their stored upper-bound points.
   P.forEach((row, t) => row.forEach((cell, o) => cell.forEach((b, k) => { const p = byKey.get(`${t},${o},${b.join()}`); if (p) { cell[k] = p.b; ub.seen.set(p.b, p); } })));
+  if (tailK) withExactTail(m, ub.om, ub, tailK, expandE);
   return { P, ub };
+}
+
+/**
+ * Give every belief point before step `until` two siblings of the same glucose shape (the distribution of glucose given each
+ * diabetes value) at P(diabetic) = π ± s·min(π, 1 − π): along π the value is convex, so the LP combination can then cover a
+ * belief between them exactly instead of leaving the difference to the corners. Returns how many were added.
+ */
+function addSiblings(P: BeliefPoints, until: number, s: number): number {
+  let added = 0;
+  for (let t = 0; t < until; t++) for (const cell of P[t]!) for (const p of cell.slice()) {
+    const pi = p.subarray(5).reduce((x, y) => x + y, 0);
+    if (pi <= 1e-9 || pi >= 1 - 1e-9) continue;
+    for (const q of [pi - s * Math.min(pi, 1 - pi), pi + s * Math.min(pi, 1 - pi)]) { cell.push(p.map((v, h) => (h < 5 ? (v * (1 - q)) / (1 - pi) : (v * q) / pi))); added++; }
+  }
+  return added;
 }
 
 if (mode === 'exact') {
@@ -118,13 +143,14 @@ if (mode === 'exact') {
   const [eps, plays, perRound] = [Number(rest[0] ?? 0.05), Number(rest[1] ?? 4000), Number(rest[2] ?? 100)];
   const { P } = load(file!), om = hiddenModel(m), mem = bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 });
   const count = (): number => P.flat().reduce((s, c) => s + c.length, 0);
-  let G = pbvi(m, om, P, mem.policy);
+  const tail = tailK ? exactTail(m, om, HORIZON, tailK) : [];
+  let G = pbvi(m, om, P, mem.policy, HORIZON, tail);
   const cap0 = Math.max(...P.flat().map((c) => c.length)), explore = new Rng(78);
-  say(`PBVI on ${count()} loaded points (cap ${cap0}): lower bound ${rootValue(m, G).toFixed(5)}, ${G.flat().reduce((s, c) => s + c.length, 0)} distinct vectors`);
+  say(`PBVI on ${count()} loaded points (cap ${cap0}): lower bound ${rootValue(m, G).toFixed(6)}, ${G.flat().reduce((s, c) => s + c.length, 0)} distinct vectors`);
   for (let r = 1; r <= Number(arg ?? 2); r++) {
     const current = G;
     playBelief(m, (t, o, b) => ALPHA_ACTION.get(bestAlpha(current[t]![o]!, b).alpha)!, plays, explore.fork(), { explore: eps, visit: (t, o, b) => addPoint(P, t, o, b, cap0 + perRound * r, 0.01) });
-    G = pbvi(m, om, P, mem.policy);
+    G = pbvi(m, om, P, mem.policy, HORIZON, tail);
     say(`round ${r}: ${count()} points, lower bound ${rootValue(m, G).toFixed(5)} (exact value of the plans)`);
   }
 } else if (mode === 'upper' && flag === '--load') {
@@ -140,7 +166,8 @@ if (mode === 'exact') {
       playBelief(m, ubPolicy, episodes, explore.fork(), { explore: greedyExplore, visit });
       if (rest[1] === '1') playBelief(m, ubPolicy, episodes, explore.fork(), { explore: greedyExplore, visit, reveal: true });
     }
-    if (r > 0 || (sweep0 && !G)) ubSweep(om, ub, P, { corners: true });
+    if (r === 0 && siblingShift) say(`+${addSiblings(P, ub.exactFrom, siblingShift)} sibling points`);
+    if (r > 0 || (sweep0 && !G)) ubSweep(om, ub, P, { corners: true, onStep: (t) => { if (t % 4 === 0) say(`  sweeping t = ${t}`); } });
     const told = p0.reduce((acc, p, o) => acc + (p ? p * [false, true].reduce((x, d) => x + ubValue(ub, 0, o, initialBelief(m, o).map((v, h) => (h >= 5 === d ? v : 0))), 0) : 0), 0);
     say(`round ${r}: ${P.flat().reduce((s, c) => s + c.length, 0)} points, upper bound with corners backed up ${rootUb().toFixed(5)}; told the diabetes value at the start ≤ ${told.toFixed(5)}`);
     if (G) {
@@ -183,6 +210,33 @@ if (mode === 'exact') {
     const rel = gap.map((g, i) => g / scale[i]!);
     say(`${K ? `LP, K = ${K}` : 'sawtooth'}: ${r.us.toFixed(1)} µs each; above the full LP by ${(rel.reduce((x, y) => x + y, 0) / rel.length).toExponential(2)} on average (per unit of belief mass), at most ${Math.max(...rel).toExponential(2)}; equal (1e-12) at ${gap.filter((g) => Math.abs(g) < 1e-12).length}; below it by more than 1e-12 at ${gap.filter((g) => g < -1e-12).length}`);
   }
+} else if (mode === 'siblings' && flag === '--load') {
+  // Per evaluation (as lpcheck's), how much the bound falls when every point of the queried cell gets siblings of the same
+  // glucose shape at P(diabetic) shifted by ±s·min(π, 1 − π), each backed up over the (unchanged) bound one step ahead.
+  const { P, ub } = load(file!), om = hiddenModel(m), rng = new Rng(80), shift = Number(rest[0] ?? 0.25), evals: [number, number, Float64Array][] = [];
+  while (evals.length < Number(arg ?? 200)) {
+    const t = rng.int(ub.exactFrom - 1), o = rng.int(P[t]!.length), cell = P[t]![o]!;
+    if (!cell.length) continue;
+    const b = cell[rng.int(cell.length)]!, a = rng.int(N_ACTIONS);
+    for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) { const nb = rowTimes(b, M, new Float64Array(N_HIDDEN)); if (nb.some((x) => x > 0)) evals.push([t + 1, o2, nb]); }
+  }
+  const before = evals.map(([t, o, b]) => ubValue(ub, t, o, b)), done = new Set<string>();
+  let added = 0;
+  for (const [t, o] of evals) {
+    if (done.has(`${t},${o}`) || t >= ub.exactFrom) continue;
+    done.add(`${t},${o}`);
+    for (const p of ub.pts[t]![o]!.slice()) {
+      const z1 = p.b.subarray(5).reduce((x, y) => x + y, 0), z0 = 1 - z1;
+      if (z1 <= 1e-9 || z0 <= 1e-9) continue;
+      for (const sgn of [-1, 1]) {
+        const pi = z1 + sgn * shift * Math.min(z1, z0), b = p.b.map((v, h) => (h < 5 ? (v * (1 - pi)) / z0 : (v * pi) / z1));
+        ub.pts[t]![o]!.push({ b, d: Math.min(Math.max(...qUpper(om, ub, t, o, b)), ubValue(ub, t, o, b)) - dot(ub.corner[t]![o]!, b) });
+        added++;
+      }
+    }
+  }
+  const gain = evals.map(([t, o, b], i) => (before[i]! - ubValue(ub, t, o, b)) / b.reduce((x, y) => x + y, 0));
+  say(`${evals.length} evaluations in ${done.size} cells, +${added} sibling points: the bound falls by ${(gain.reduce((x, y) => x + y, 0) / gain.length).toExponential(2)} per unit of belief mass on average, at most ${Math.max(...gain).toExponential(2)}; at ${gain.filter((g) => g > 1e-12).length} of them`);
 } else if (mode === 'slack' && flag === '--load') {
   // UB(root) = V(π) + Σ_t E_π[UB(t, b) − max_a Q_UB(t, b, a)] for π greedy on the bound: where along its episodes the bound is loose.
   const { P, ub } = load(file!), om = hiddenModel(m), n = Number(arg ?? 500), slack = new Float64Array(HORIZON), near = new Float64Array(HORIZON);

@@ -4,8 +4,9 @@ import { Rng } from '../src/util/rng.js';
 import { buildModel, optimalFiniteHorizon, valueIteration, bestMemoryless, evaluateObsPolicy, evaluatePolicy, uniformPolicy } from '../src/recipes/sepsis/index.js';
 import { addPoint, bestAlpha, emptyPoints, exactBeliefValue, fastInformedBound, hiddenModel, pbvi, playBelief, revealDiabetes, rootValue } from '../src/recipes/sepsis/pomdp.js';
 import { qmdpAction } from '../src/recipes/sepsis/filter.js';
-import { hsvi, tightenBounds, ubSweep, ubValue, upperBound } from '../src/recipes/sepsis/hsvi.js';
+import { hsvi, tightenBounds, ubSweep, ubValue, upperBound, withExactTail } from '../src/recipes/sepsis/hsvi.js';
 import { packingLp } from '../src/recipes/sepsis/lp.js';
+import { exactTail } from '../src/recipes/sepsis/exact-pomdp.js';
 import { trainDagger } from '../src/recipes/sepsis/dagger.js';
 import { greedyReturn } from '../src/recipes/sepsis/train.js';
 import { runInProcess, tempDir } from './cli-helpers.js';
@@ -180,4 +181,27 @@ test('on random cells of 200 points the LP over all points priced in from the be
     if (priced < k8 - 1e-6) tighter++;
   }
   assert.ok(tighter > 0);
+});
+
+test('an exact tail: the bound is the exact optimum where it is exact, and from few points it stays above the exact value and below the bound without it', () => {
+  const exact = exactBeliefValue(m, om, H), P = emptyPoints(H);
+  let n = 0;
+  exactBeliefValue(m, om, H, (t, o, b) => { if (n++ % 7 === 0) addPoint(P, t, o, b, 2); });
+  const G = pbvi(m, om, emptyPoints(H), mem.policy, H), root = (ub: ReturnType<typeof upperBound>): number => hsvi(m, om, G, { trials: 0, ub }).upper;
+  const full = upperBound(om, H, 8);
+  withExactTail(m, om, full, H - 1, 1); // exact from t = 0: 2 steps of α-vectors, the first step backed up over them
+  assert.ok(Math.abs(root(full) - exact) < 1e-6 && root(full) >= exact, `exact tail ${root(full)} vs exact ${exact}`);
+  const plain = upperBound(om, H, 8), tail = upperBound(om, H, 8);
+  withExactTail(m, om, tail, 2);
+  ubSweep(om, plain, P);
+  ubSweep(om, tail, P);
+  assert.ok(root(tail) >= exact && root(tail) < root(plain) - 1e-6, `exact ${exact}, with the exact last two steps ${root(tail)}, without ${root(plain)}`);
+});
+
+test('PBVI over an exact tail stays a lower bound, at least PBVI alone, and is exact when the tail is the whole horizon', () => {
+  const exact = exactBeliefValue(m, om, H), P = emptyPoints(H);
+  let n = 0;
+  exactBeliefValue(m, om, H, (t, o, b) => { if (n++ % 7 === 0) addPoint(P, t, o, b, 2); });
+  const [plain, tail1, whole] = [0, 1, H].map((k) => rootValue(m, pbvi(m, om, P, mem.policy, H, exactTail(m, om, H, k))));
+  assert.ok(plain <= tail1 + 1e-12 && tail1 <= exact + 1e-12 && Math.abs(whole - exact) < 1e-9, `PBVI ${plain}, over the exact last step ${tail1}, over all ${whole}, exact ${exact}`);
 });

@@ -154,5 +154,12 @@ export function solveExact(m: SepsisModel, om: HiddenModel, o: { H?: number; eps
   return { G, value, counts, seconds: elapsed() };
 }
 
+/** The exact sets of the last k steps of an H-step problem, at their places: tail[t] for t ≥ H − k (the model does not depend on t). */
+export function exactTail(m: SepsisModel, om: HiddenModel, H: number, k: number): AlphaSets {
+  const G = solveExact(m, om, { H: k }).G, tail: AlphaSets = new Array(H + 1);
+  for (let j = 0; j < k; j++) tail[H - k + j] = G[j]!;
+  return tail;
+}
+
 /** The optimal belief policy: the first action of the best vector at the exact belief. */
 export const exactPolicy = (G: AlphaSets): BeliefPolicy => (t, o, b) => ALPHA_ACTION.get(bestAlpha(G[t]![o]!, b).alpha)!;

@@ -21,6 +21,7 @@
 import { HORIZON, N_ACTIONS, N_OBS, type SepsisModel } from './simulator.js';
 import { N_HIDDEN, initialBelief } from './filter.js';
 import { packingLp, type Packing } from './lp.js';
+import { exactTail } from './exact-pomdp.js';
 import { bestAlpha, dot, fibTables, fibValue, initialObs, pointBackup, rowTimes, type AlphaSets, type BeliefPoints, type HiddenModel } from './pomdp.js';
 
 interface UbPoint { b: Float64Array; d: number }
@@ -36,6 +37,13 @@ export interface UpperBound {
   seen: WeakMap<Float64Array, UbPoint>;
   /** How many stored points (the best by the sawtooth) the LP combines; 0: the sawtooth alone; Infinity: all of them. */
   lp: number;
+  /**
+   * From this step on the bound is the optimum itself (withExactTail): the exact α-vector sets
+   * `tail[t]` where they exist, and before them the exact backup over the next step. H: none.
+   */
+  exactFrom: number;
+  tail: AlphaSets;
+  om: HiddenModel;
 }
 
 export function upperBound(om: HiddenModel, H = HORIZON, lp = 0): UpperBound {
@@ -45,26 +53,54 @@ export function upperBound(om: HiddenModel, H = HORIZON, lp = 0): UpperBound {
     for (let a = 0; a < N_ACTIONS; a++) best = Math.max(best, fib[H - t]![o]![a * N_HIDDEN + h]!);
     return best;
   })));
-  return { fib, corner, pts: Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => [])), seen: new WeakMap(), lp };
+  return { fib, corner, pts: Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => [])), seen: new WeakMap(), lp, exactFrom: H, tail: [], om };
 }
+
+/**
+ * Value the last `k` steps (k ≤ 3: solveExact stops being practical at 4) by the exact α-vector
+ * sets, and the `expand` steps before them by the exact backup over the next step (one level of
+ * the belief tree, valued exactly): the bound there is V* itself, so every backup into it starts
+ * from exact values. Pruning may drop a vector best by ≤ its tolerance (1e-9 per unit of mass); per
+ * stage a value passes at most 2·14 + 1 prunes (≤ 14 next observations, each projected and cross-summed,
+ * then the union) on top of the next stage's loss, so ≤ 8.7e-8 over 3 stages: TAIL_MARGIN per unit of
+ * belief mass keeps the value above V*.
+ */
+export function withExactTail(m: SepsisModel, om: HiddenModel, ub: UpperBound, k: number, expand = 0): void {
+  ub.tail = exactTail(m, om, ub.pts.length, k);
+  ub.exactFrom = ub.pts.length - k - expand;
+}
+
+const TAIL_MARGIN = 1e-7;
 
 /** The upper bound at (t, o) for a belief b (unnormalized allowed); 0 at the horizon. */
 export function ubValue(ub: UpperBound, t: number, o: number, b: ArrayLike<number>): number {
   const H = ub.pts.length;
   if (t === H) return 0;
+  if (t >= ub.exactFrom) return exactValue(ub, t, o, b);
   const cb = dot(ub.corner[t]![o]!, b), K = ub.lp === Infinity ? PRICED_FROM : ub.lp;
   const top: UbPoint[] = [], keys: number[] = [];
   let saw = 0;
   for (const p of ub.pts[t]![o]!) {
     if (p.d >= 0) continue;
+    // Only g = φ·d below the K-th best (the best so far when K = 0; 0 while fewer than K) changes the result, i.e. φ > that / d: stop once φ is not.
+    const lim = (K === 0 ? saw : top.length < K ? 0 : keys[K - 1]!) / p.d;
     let phi = Infinity;
-    for (let h = 0; h < N_HIDDEN; h++) if (p.b[h]! > 0) phi = Math.min(phi, b[h]! / p.b[h]!);
+    for (let h = 0; h < N_HIDDEN && phi > lim; h++) if (p.b[h]! > 0) phi = Math.min(phi, b[h]! / p.b[h]!);
+    if (phi <= lim) continue;
     const g = phi * p.d;
     saw = Math.min(saw, g);
     if (K > 0 && g < 0 && (top.length < K || g < keys[K - 1]!)) insertTop(top, keys, p, g, K);
   }
   if (top.length > 0) saw = Math.min(saw, -(ub.lp === Infinity ? lpAll(ub.pts[t]![o]!, top, b) : lpOver(top, b).value));
   return Math.min(cb + saw, fibValue(ub.fib[H - t]![o]!, b));
+}
+
+function exactValue(ub: UpperBound, t: number, o: number, b: ArrayLike<number>): number {
+  let mass = 0;
+  for (let h = 0; h < N_HIDDEN; h++) mass += b[h]!;
+  const set = ub.tail[t]?.[o];
+  if (set) return bestAlpha(set, b).v + TAIL_MARGIN * mass;
+  return Math.max(...qUpper(ub.om, ub, t, o, Float64Array.from(b)));
 }
 
 /** With lp = Infinity, the LP starts from this many best points and prices in the rest. */
@@ -78,6 +114,7 @@ const lpOver = (pts: UbPoint[], b: ArrayLike<number>): Packing => packingLp(pts.
  * again until none does (a guard stops it after 8 rounds; any λ found is still feasible).
  */
 function lpAll(cell: UbPoint[], top: UbPoint[], b: ArrayLike<number>): number {
+  const inTop = new Set(top);
   for (let round = 0; ; round++) {
     const r = lpOver(top, b);
     if (round === 8) return r.value;
@@ -85,7 +122,7 @@ function lpAll(cell: UbPoint[], top: UbPoint[], b: ArrayLike<number>): number {
     for (const p of cell) {
       let rc = -p.d;
       for (let h = 0; h < N_HIDDEN && rc > 1e-10; h++) if (p.b[h]! > 0) rc = b[h]! > 0 ? rc - r.y[h]! * p.b[h]! : -1;
-      if (rc > 1e-10 && !top.includes(p)) { top.push(p); added++; }
+      if (rc > 1e-10 && !inTop.has(p)) { top.push(p); inTop.add(p); added++; }
     }
     if (!added) return r.value;
   }
@@ -150,8 +187,9 @@ export function tightenBounds(m: SepsisModel, om: HiddenModel, G: AlphaSets, P: 
  * corner values of each (t, o) are backed up first (at the certain beliefs), which lowers every
  * interpolation there.
  */
-export function ubSweep(om: HiddenModel, ub: UpperBound, P: BeliefPoints, o: { corners?: boolean } = {}): void {
-  for (let t = ub.pts.length - 1; t >= 0; t--) for (let ob = 0; ob < N_OBS; ob++) {
+export function ubSweep(om: HiddenModel, ub: UpperBound, P: BeliefPoints, o: { corners?: boolean; onStep?: (t: number) => void } = {}): void {
+  for (let t = Math.min(ub.pts.length, ub.exactFrom) - 1; t >= 0; t--) for (let ob = 0; ob < N_OBS; ob++) {
+    if (ob === 0) o.onStep?.(t);
     if (o.corners) lowerCorners(om, ub, t, ob);
     for (const b of P[t]![ob]!) {
       const d = Math.min(Math.max(...qUpper(om, ub, t, ob, b)), ubValue(ub, t, ob, b)) - dot(ub.corner[t]![ob]!, b);

@@ -154,9 +154,11 @@ export function addPoint(P: BeliefPoints, t: number, o: number, b: Float64Array,
 
 /**
  * PBVI, backward over t: Γ(t, o) = {the memoryless policy's values at (t, o)} ∪ {backup at each
- * point} (distinct vectors only). `baseline` is the memoryless policy that seeds every Γ.
+ * point} (distinct vectors only). `baseline` is the memoryless policy that seeds every Γ. Where
+ * `tail[t]` is given (exact α-vector sets of the last steps, solveExact), they take the place of
+ * the backups at step t: each is the value of a plan too, so the result stays a lower bound.
  */
-export function pbvi(m: SepsisModel, om: HiddenModel, P: BeliefPoints, baseline: Uint8Array, H = HORIZON): AlphaSets {
+export function pbvi(m: SepsisModel, om: HiddenModel, P: BeliefPoints, baseline: Uint8Array, H = HORIZON, tail: AlphaSets = []): AlphaSets {
   const Vmem = obsPolicyValues(m, baseline, H);
   const G: AlphaSets = Array.from({ length: H + 1 }, () => []);
   G[H] = Array.from({ length: N_OBS }, () => [new Float64Array(N_HIDDEN)]);
@@ -168,6 +170,7 @@ export function pbvi(m: SepsisModel, om: HiddenModel, P: BeliefPoints, baseline:
       return [alpha];
     });
     for (let o = 0; o < N_OBS; o++) {
+      if (tail[t]) { G[t]![o]!.push(...tail[t]![o]!); continue; }
       // A vector equal to one already in the set is never the first best (bestAlpha), so dropping it changes nothing but the time.
       const seen = new Set([G[t]![o]![0]!.join()]);
       for (const b of P[t]![o]!) {
