@@ -62,12 +62,7 @@ function main(): void {
   console.log(`w4-budget: I=${I} H=${H} O=${s.O}, backend ${getBackend().name}, threads env ${process.env['RECUR_NUM_THREADS'] ?? '(all)'}, ${o.rounds} rounds × ${o.calls} calls, load ${readLoad()}`);
   noGrad(() => {
     // the whole step, as bench/jobs.ts writes it
-    let st: { h: Tensor; c: Tensor } | null = null;
-    measure('W4 cell step (jobs.ts streamCell)', (i) => {
-      const t = i % N;
-      st = cell.forward(new Tensor(xs.subarray(t * I, (t + 1) * I), [1, I]), st);
-      void head.forward(st.h).data;
-    }, o);
+    measure('W4 cell step (jobs.ts streamCell)', cellStep(cell, head, xs, N), o);
     let state: RecurrentState | null = null;
     measure('W4 seq step (jobs.ts streamSeq)', (i) => {
       const t = i % N;
@@ -97,21 +92,25 @@ function main(): void {
   jsAlone(o, cell, head, xs, N);
 }
 
+/** Step i of jobs.ts's streamCell (x = row i mod N of xs), carrying its own state. */
+function cellStep(cell: LSTMCell, head: Linear, xs: Float32Array, N: number): (i: number) => void {
+  const I = cell.inputSize;
+  let st: { h: Tensor; c: Tensor } | null = null;
+  return (i) => {
+    const t = i % N;
+    st = cell.forward(new Tensor(xs.subarray(t * I, (t + 1) * I), [1, I]), st);
+    void head.forward(st.h).data;
+  };
+}
+
 /** The cell step of jobs.ts with the addon's stepRun and linearRun replaced by no-ops: its JavaScript alone. */
 function jsAlone(o: Opts, cell: LSTMCell, head: Linear, xs: Float32Array, N: number): void {
   const loaded = loadNative();
   if (!('addon' in loaded)) return;
   const a = loaded.addon as unknown as Record<'stepRun' | 'linearRun', (...args: unknown[]) => void>;
-  const { stepRun, linearRun } = a, I = o.I;
+  const { stepRun, linearRun } = a;
   a.stepRun = a.linearRun = () => {};
-  noGrad(() => {
-    let st: { h: Tensor; c: Tensor } | null = null;
-    measure('W4 cell step, native calls as no-ops (its JS)', (i) => {
-      const t = i % N;
-      st = cell.forward(new Tensor(xs.subarray(t * I, (t + 1) * I), [1, I]), st);
-      void head.forward(st.h).data;
-    }, o);
-  });
+  noGrad(() => measure('W4 cell step, native calls as no-ops (its JS)', cellStep(cell, head, xs, N), o));
   Object.assign(a, { stepRun, linearRun });
 }
 
