@@ -52,7 +52,7 @@ import { Rng } from '../src/util/rng.js';
 import { HORIZON, N_ACTIONS, buildModel } from '../src/recipes/sepsis/simulator.js';
 import { bestMemoryless, optimalFiniteHorizon, valueIteration } from '../src/recipes/sepsis/exact.js';
 import { N_HIDDEN, initialBelief } from '../src/recipes/sepsis/filter.js';
-import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, rowTimes, type BeliefPoints, type BeliefPolicy } from '../src/recipes/sepsis/pomdp.js';
+import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, rowTimes, type BeliefPoints, type BeliefPolicy, type HiddenModel } from '../src/recipes/sepsis/pomdp.js';
 import { hsvi, qUpper, ubSweep, ubValue, upperBound, withExactTail, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
 import { exactTail, solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
 
@@ -98,12 +98,37 @@ function load(path: string): { P: BeliefPoints; ub: UpperBound } {
  */
 function addSiblings(P: BeliefPoints, until: number, s: number): number {
   let added = 0;
-  for (let t = 0; t < until; t++) for (const cell of P[t]!) for (const p of cell.slice()) {
-    const pi = p.subarray(5).reduce((x, y) => x + y, 0);
-    if (pi <= 1e-9 || pi >= 1 - 1e-9) continue;
-    for (const q of [pi - s * Math.min(pi, 1 - pi), pi + s * Math.min(pi, 1 - pi)]) { cell.push(p.map((v, h) => (h < 5 ? (v * (1 - q)) / (1 - pi) : (v * q) / pi))); added++; }
-  }
+  for (let t = 0; t < until; t++) for (const cell of P[t]!) for (const p of cell.slice()) for (const b of siblings(p, s)) { cell.push(b); added++; }
   return added;
+}
+
+/** The two siblings of belief p (none when P(diabetic) is 0 or 1): its glucose shape at π ± s·min(π, 1 − π). */
+function siblings(p: Float64Array, s: number): Float64Array[] {
+  const pi = p.subarray(5).reduce((x, y) => x + y, 0);
+  if (pi <= 1e-9 || pi >= 1 - 1e-9) return [];
+  return [-1, 1].map((sgn) => {
+    const q = pi + sgn * s * Math.min(pi, 1 - pi);
+    return p.map((v, h) => (h < 5 ? (v * (1 - q)) / (1 - pi) : (v * q) / pi));
+  });
+}
+
+/** n evaluation places for lpcheck / siblings: the next beliefs (every next observation) of random stored points before step tEnd under a random action. */
+function sampleEvals(P: BeliefPoints, om: HiddenModel, n: number, tEnd: number, rng: Rng): [number, number, Float64Array][] {
+  const evals: [number, number, Float64Array][] = [];
+  while (evals.length < n) {
+    const t = rng.int(tEnd), o = rng.int(P[t]!.length), cell = P[t]![o]!;
+    if (!cell.length) continue;
+    const b = cell[rng.int(cell.length)]!, a = rng.int(N_ACTIONS);
+    for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) { const nb = rowTimes(b, M, new Float64Array(N_HIDDEN)); if (nb.some((x) => x > 0)) evals.push([t + 1, o2, nb]); }
+  }
+  return evals;
+}
+
+/** The action with the largest Q (the first on ties). */
+function argmax(q: ArrayLike<number>): number {
+  let a = 0;
+  for (let k = 1; k < q.length; k++) if (q[k]! > q[a]!) a = k;
+  return a;
 }
 
 if (mode === 'exact') {
@@ -126,7 +151,7 @@ if (mode === 'exact') {
   } else {
     const P = teacher.P, explore = new Rng(77);
     let G = teacher.G;
-    const ubPolicy: BeliefPolicy = (t, o, b) => { const q = qUpper(om, ub, t, o, b); let a = 0; for (let k = 1; k < N_ACTIONS; k++) if (q[k]! > q[a]!) a = k; return a; };
+    const ubPolicy: BeliefPolicy = (t, o, b) => argmax(qUpper(om, ub, t, o, b));
     for (let r = 1; r <= Number(arg ?? 4); r++) {
       let added = 0;
       const visit = (t: number, o: number, b: Float64Array): void => { const n = P[t]![o]!.length; addPoint(P, t, o, b, 20 + 40 * (4 + r), 0.01); added += P[t]![o]!.length - n; };
@@ -156,7 +181,7 @@ if (mode === 'exact') {
 } else if (mode === 'upper' && flag === '--load') {
   const { P, ub } = load(file!), om = hiddenModel(m), p0 = initialObs(m), explore = new Rng(seed);
   const rootUb = (): number => p0.reduce((acc, p, o) => acc + (p ? p * ubValue(ub, 0, o, initialBelief(m, o)) : 0), 0);
-  const ubPolicy: BeliefPolicy = (t, o, b) => { const q = qUpper(om, ub, t, o, b); let a = 0; for (let k = 1; k < N_ACTIONS; k++) if (q[k]! > q[a]!) a = k; return a; };
+  const ubPolicy: BeliefPolicy = (t, o, b) => argmax(qUpper(om, ub, t, o, b));
   const cap = Math.max(...P.flat().map((c) => c.length));
   const G = hsviTrials ? pbvi(m, om, P, bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 }).policy) : null;
   say(`loaded: upper bound ${rootUb().toFixed(5)}${G ? `, PBVI lower bound ${rootValue(m, G).toFixed(5)}` : ''}`);
@@ -190,14 +215,8 @@ if (mode === 'exact') {
     say(`  optimal for ${k} steps, then the best PBVI plan: ${l.toFixed(5)} (exact value, a lower bound)`);
   }
 } else if (mode === 'lpcheck' && flag === '--load') {
-  const { P, ub } = load(file!), om = hiddenModel(m), rng = new Rng(80), Ks = (rest[0] ?? '1,8,16,32,64,Infinity').split(',').map(Number);
-  const evals: [number, number, Float64Array][] = [];
-  while (evals.length < Number(arg ?? 200)) {
-    const t = rng.int(HORIZON - 1), o = rng.int(P[t]!.length), cell = P[t]![o]!;
-    if (!cell.length) continue;
-    const b = cell[rng.int(cell.length)]!, a = rng.int(N_ACTIONS);
-    for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) { const nb = rowTimes(b, M, new Float64Array(N_HIDDEN)); if (nb.some((x) => x > 0)) evals.push([t + 1, o2, nb]); }
-  }
+  const { P, ub } = load(file!), Ks = (rest[0] ?? '1,8,16,32,64,Infinity').split(',').map(Number);
+  const evals = sampleEvals(P, hiddenModel(m), Number(arg ?? 200), HORIZON - 1, new Rng(80));
   const run = (K: number): { v: number[]; us: number } => {
     ub.lp = K;
     const s0 = performance.now(), v = evals.map(([t, o, b]) => ubValue(ub, t, o, b));
@@ -213,26 +232,16 @@ if (mode === 'exact') {
 } else if (mode === 'siblings' && flag === '--load') {
   // Per evaluation (as lpcheck's), how much the bound falls when every point of the queried cell gets siblings of the same
   // glucose shape at P(diabetic) shifted by ±s·min(π, 1 − π), each backed up over the (unchanged) bound one step ahead.
-  const { P, ub } = load(file!), om = hiddenModel(m), rng = new Rng(80), shift = Number(rest[0] ?? 0.25), evals: [number, number, Float64Array][] = [];
-  while (evals.length < Number(arg ?? 200)) {
-    const t = rng.int(ub.exactFrom - 1), o = rng.int(P[t]!.length), cell = P[t]![o]!;
-    if (!cell.length) continue;
-    const b = cell[rng.int(cell.length)]!, a = rng.int(N_ACTIONS);
-    for (const { o2, M } of om.branches[o * N_ACTIONS + a]!) { const nb = rowTimes(b, M, new Float64Array(N_HIDDEN)); if (nb.some((x) => x > 0)) evals.push([t + 1, o2, nb]); }
-  }
+  const { P, ub } = load(file!), om = hiddenModel(m), shift = Number(rest[0] ?? 0.25);
+  const evals = sampleEvals(P, om, Number(arg ?? 200), ub.exactFrom - 1, new Rng(80));
   const before = evals.map(([t, o, b]) => ubValue(ub, t, o, b)), done = new Set<string>();
   let added = 0;
   for (const [t, o] of evals) {
     if (done.has(`${t},${o}`) || t >= ub.exactFrom) continue;
     done.add(`${t},${o}`);
-    for (const p of ub.pts[t]![o]!.slice()) {
-      const z1 = p.b.subarray(5).reduce((x, y) => x + y, 0), z0 = 1 - z1;
-      if (z1 <= 1e-9 || z0 <= 1e-9) continue;
-      for (const sgn of [-1, 1]) {
-        const pi = z1 + sgn * shift * Math.min(z1, z0), b = p.b.map((v, h) => (h < 5 ? (v * (1 - pi)) / z0 : (v * pi) / z1));
-        ub.pts[t]![o]!.push({ b, d: Math.min(Math.max(...qUpper(om, ub, t, o, b)), ubValue(ub, t, o, b)) - dot(ub.corner[t]![o]!, b) });
-        added++;
-      }
+    for (const p of ub.pts[t]![o]!.slice()) for (const b of siblings(p.b, shift)) {
+      ub.pts[t]![o]!.push({ b, d: Math.min(Math.max(...qUpper(om, ub, t, o, b)), ubValue(ub, t, o, b)) - dot(ub.corner[t]![o]!, b) });
+      added++;
     }
   }
   const gain = evals.map(([t, o, b], i) => (before[i]! - ubValue(ub, t, o, b)) / b.reduce((x, y) => x + y, 0));
@@ -240,7 +249,7 @@ if (mode === 'exact') {
 } else if (mode === 'slack' && flag === '--load') {
   // UB(root) = V(π) + Σ_t E_π[UB(t, b) − max_a Q_UB(t, b, a)] for π greedy on the bound: where along its episodes the bound is loose.
   const { P, ub } = load(file!), om = hiddenModel(m), n = Number(arg ?? 500), slack = new Float64Array(HORIZON), near = new Float64Array(HORIZON);
-  const greedy = (t: number, o: number, b: Float64Array): { a: number; q: number } => { const q = qUpper(om, ub, t, o, b); let a = 0; for (let k = 1; k < N_ACTIONS; k++) if (q[k]! > q[a]!) a = k; return { a, q: q[a]! }; };
+  const greedy = (t: number, o: number, b: Float64Array): { a: number; q: number } => { const q = qUpper(om, ub, t, o, b), a = argmax(q); return { a, q: q[a]! }; };
   const ret = playBelief(m, (t, o, b) => greedy(t, o, b).a, n, new Rng(81), { visit: (t, o, b) => {
     const d = ubValue(ub, t, o, b) - greedy(t, o, b).q;
     slack[t]! += d / n;
@@ -248,6 +257,6 @@ if (mode === 'exact') {
   } });
   say(`greedy on the bound: ${(ret.reduce((a, v) => a + v, 0) / n).toFixed(4)} (Monte Carlo, ${n} episodes); slack per step ${Array.from(slack, (v) => v.toFixed(4)).join(' ')} (sum ${slack.reduce((a, v) => a + v, 0).toFixed(4)}); of it within 0.01 of a stored belief ${near.reduce((a, v) => a + v, 0).toFixed(4)}`);
 } else {
-  console.error('usage: npx tsx experiments/sepsis-bounds.ts exact|hsvi|greedy [n] [--save F] | tree [k] --load F');
+  console.error('usage: npx tsx experiments/sepsis-bounds.ts exact|hsvi|greedy [n] [--save F] | upper|lower|tree|lpcheck|siblings|slack [n] --load F … (the header of this file lists every mode and option)');
   process.exit(2);
 }
