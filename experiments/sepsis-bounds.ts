@@ -31,6 +31,8 @@
  *                                                              them; (lower) PBVI takes the exact sets for the last k steps
  *   ... --lp K                                               (tree, upper, lpcheck) the loaded upper bound interpolates by the LP
  *                                                              combination of the K points best by the sawtooth instead of the sawtooth
+ *   ... --price R                                            (with --lp K) then R rounds of pricing in the cell's other points (column
+ *                                                              generation: every point with a positive reduced cost joins, the LP is solved again)
  *   npx tsx experiments/sepsis-bounds.ts lpcheck [n=200] --load F [K,K,...]
  *                                                              at the next beliefs of n random stored points (a random action, every
  *                                                              next observation): the sawtooth and the LP with each K (Infinity: all
@@ -59,7 +61,7 @@ import { exactTail, solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
 const argv = process.argv.slice(2);
 /** A `--name value` option, taken out of argv. */
 const option = (name: string, fallback: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv.splice(i, 2)[1]) : fallback; };
-const lpK = option('--lp', 0), hsviTrials = option('--hsvi', 0), hsviEps = option('--eps', 1e-4);
+const lpK = option('--lp', 0), priceRounds = option('--price', 0), hsviTrials = option('--hsvi', 0), hsviEps = option('--eps', 1e-4);
 const tailK = option('--tail', 0), expandE = option('--expand', 0), siblingShift = option('--siblings', 0);
 const seed = option('--seed', 79), sweep0 = option('--sweep0', 1), capStep = option('--cap-step', 40), greedyExplore = option('--explore', 0.05), tol = option('--tol', 0.01), episodes = option('--episodes', 2000);
 const [mode, arg, flag, file, ...rest] = argv;
@@ -87,6 +89,7 @@ function load(path: string): { P: BeliefPoints; ub: UpperBound } {
   }
   // The belief points' own arrays, so that ubSweep finds their stored upper-bound points.
   P.forEach((row, t) => row.forEach((cell, o) => cell.forEach((b, k) => { const p = byKey.get(`${t},${o},${b.join()}`); if (p) { cell[k] = p.b; ub.seen.set(p.b, p); } })));
+  ub.price = priceRounds;
   if (tailK) withExactTail(m, ub.om, ub, tailK, expandE);
   return { P, ub };
 }

@@ -165,7 +165,7 @@ test('two stored points that together cover a belief: the LP uses both, the sawt
   assert.ok(Math.abs(ubValue(ub, 0, 0, b) - 0.5) < 1e-15, `sawtooth ${ubValue(ub, 0, 0, b)}`);
 });
 
-test('on random cells of 200 points the LP over all points priced in from the best 32 equals one LP over all, below K = 8 and the sawtooth', () => {
+test('on random cells of 200 points the LP over all points priced in from the best 32 equals one LP over all, below K = 8 and the sawtooth; one round of pricing after K = 8 lies between', () => {
   const rng = new Rng(11), ub = upperBound(om, 1, 8), cell = ub.pts[0]![0]!;
   ub.fib[1]![0]!.fill(10);
   const rand = (zeros: number): Float64Array => {
@@ -173,14 +173,16 @@ test('on random cells of 200 points the LP over all points priced in from the be
     return x.map((v) => v / z);
   };
   for (let i = 0; i < 200; i++) cell.push({ b: rand(0.5), d: -rng.random() * 0.2 });
-  let tighter = 0;
+  let tighter = 0, oneRound = 0;
   for (let i = 0; i < 50; i++) {
-    const b = rand(0.2), at = (k: number): number => { ub.lp = k; return ubValue(ub, 0, 0, b); };
-    const [saw, k8, direct, priced] = [at(0), at(8), at(1e9), at(Infinity)];
+    const b = rand(0.2), at = (k: number, price = 0): number => { ub.lp = k; ub.price = price; return ubValue(ub, 0, 0, b); };
+    const [saw, k8, direct, priced, k8p1, k8p8] = [at(0), at(8), at(1e9), at(Infinity), at(8, 1), at(8, 8)];
     assert.ok(Math.abs(priced - direct) < 1e-12 && direct <= k8 + 1e-12 && k8 <= saw + 1e-12, `${saw} ${k8} ${direct} ${priced}`);
+    assert.ok(k8p1 <= k8 + 1e-12 && k8p1 >= direct - 1e-12 && Math.abs(k8p8 - direct) < 1e-12, `K = 8 ${k8}, one round ${k8p1}, eight ${k8p8}, all ${direct}`);
     if (priced < k8 - 1e-6) tighter++;
+    if (k8p1 < k8 - 1e-6) oneRound++;
   }
-  assert.ok(tighter > 0);
+  assert.ok(tighter > 0 && oneRound > 0, `${tighter} ${oneRound}`);
 });
 
 test('an exact tail: the bound is the exact optimum where it is exact, and from few points it stays above the exact value and below the bound without it', () => {

@@ -12,8 +12,10 @@
  *   With `lp` = K ≥ 1 the sawtooth gives way to the LP combination of the K points best by the
  *   sawtooth: c·b + min { Σ λ_i d_i : Σ λ_i p_i ≤ b, λ ≥ 0 } (the rest of b is covered by the
  *   corners). It is ≤ the sawtooth (one λ_i alone is feasible) and ≥ V* (V* is convex, each
- *   stored value ≥ V* there); any subset of the points keeps it an upper bound. K = Infinity
- *   takes the LP over all the cell's points (priced in from the best 32).
+ *   stored value ≥ V* there); any subset of the points keeps it an upper bound. `price` = R ≥ 1
+ *   then prices in the cell's other points for up to R rounds (column generation: each round adds
+ *   every point the LP's multipliers say would improve it); K = Infinity takes the LP over all the
+ *   cell's points (the best 32, then up to 8 rounds).
  * - A trial starts at the initial observation with the largest weighted gap, takes the action best
  *   under the upper bound and the next observation with the largest weighted gap, until that gap
  *   falls under `eps`; on the way back it backs up both bounds at every belief it passed.
@@ -37,6 +39,8 @@ export interface UpperBound {
   seen: WeakMap<Float64Array, UbPoint>;
   /** How many stored points (the best by the sawtooth) the LP combines; 0: the sawtooth alone; Infinity: all of them. */
   lp: number;
+  /** Rounds of pricing in every other point of the cell after the LP over the K best (lpAll); 0: none. lp = Infinity means K = 32 and 8 rounds. */
+  price: number;
   /**
    * From this step on the bound is the optimum itself (withExactTail): the exact α-vector sets
    * `tail[t]` where they exist, and before them the exact backup over the next step. H: none.
@@ -53,7 +57,7 @@ export function upperBound(om: HiddenModel, H = HORIZON, lp = 0): UpperBound {
     for (let a = 0; a < N_ACTIONS; a++) best = Math.max(best, fib[H - t]![o]![a * N_HIDDEN + h]!);
     return best;
   })));
-  return { fib, corner, pts: Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => [])), seen: new WeakMap(), lp, exactFrom: H, tail: [], om };
+  return { fib, corner, pts: Array.from({ length: H }, () => Array.from({ length: N_OBS }, () => [])), seen: new WeakMap(), lp, price: 0, exactFrom: H, tail: [], om };
 }
 
 /**
@@ -91,7 +95,8 @@ export function ubValue(ub: UpperBound, t: number, o: number, b: ArrayLike<numbe
     saw = Math.min(saw, g);
     if (K > 0 && g < 0 && (top.length < K || g < keys[K - 1]!)) insertTop(top, keys, p, g, K);
   }
-  if (top.length > 0) saw = Math.min(saw, -(ub.lp === Infinity ? lpAll(ub.pts[t]![o]!, top, b) : lpOver(top, b).value));
+  const rounds = ub.lp === Infinity ? 8 : ub.price;
+  if (top.length > 0) saw = Math.min(saw, -(rounds > 0 ? lpAll(ub.pts[t]![o]!, top, b, rounds) : lpOver(top, b).value));
   return Math.min(cb + saw, fibValue(ub.fib[H - t]![o]!, b));
 }
 
@@ -111,13 +116,13 @@ const lpOver = (pts: UbPoint[], b: ArrayLike<number>): Packing => packingLp(pts.
 /**
  * max Σ λ_i (−d_i) over every point of the cell, by column generation from `top`: each point
  * whose reduced cost −d − y·p under the rows' multipliers is positive joins, and the LP is solved
- * again until none does (a guard stops it after 8 rounds; any λ found is still feasible).
+ * again until none does or `rounds` rounds have run (any λ found is still feasible).
  */
-function lpAll(cell: UbPoint[], top: UbPoint[], b: ArrayLike<number>): number {
+function lpAll(cell: UbPoint[], top: UbPoint[], b: ArrayLike<number>, rounds: number): number {
   const inTop = new Set(top);
   for (let round = 0; ; round++) {
     const r = lpOver(top, b);
-    if (round === 8) return r.value;
+    if (round === rounds) return r.value;
     let added = 0;
     for (const p of cell) {
       let rc = -p.d;
