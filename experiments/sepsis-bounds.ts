@@ -31,6 +31,8 @@
  *                                                              them; (lower) PBVI takes the exact sets for the last k steps
  *   ... --lp K                                               (tree, upper, lpcheck) the loaded upper bound interpolates by the LP
  *                                                              combination of the K points best by the sawtooth instead of the sawtooth
+ *   ... --workers W                                          (upper) the sweeps run on W worker threads (cells of a step split between
+ *                                                              them; the same bits as one thread)
  *   ... --price R                                            (with --lp K) then R rounds of pricing in the cell's other points (column
  *                                                              generation: every point with a positive reduced cost joins, the LP is solved again)
  *   npx tsx experiments/sepsis-bounds.ts lpcheck [n=200] --load F [K,K,...]
@@ -49,50 +51,29 @@
  *                                                              root bound), and how much of it lies within 0.01 of a stored belief
  * The optimum does not depend on the seed, so any seed's bounds bound it; seed 0 is the tuning seed.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { Rng } from '../src/util/rng.js';
 import { HORIZON, N_ACTIONS, buildModel } from '../src/recipes/sepsis/simulator.js';
 import { bestMemoryless, optimalFiniteHorizon, valueIteration } from '../src/recipes/sepsis/exact.js';
 import { N_HIDDEN, initialBelief } from '../src/recipes/sepsis/filter.js';
-import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, emptyPoints, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, rowTimes, type BeliefPoints, type BeliefPolicy, type HiddenModel } from '../src/recipes/sepsis/pomdp.js';
-import { hsvi, qUpper, ubSweep, ubValue, upperBound, withExactTail, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
+import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, rowTimes, type BeliefPoints, type BeliefPolicy, type HiddenModel } from '../src/recipes/sepsis/pomdp.js';
+import { hsvi, qUpper, ubSweep, ubValue, upperBound, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
 import { exactTail, solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
+import { SweepPool, loadBound, saveBound, type BoundOptions } from './sepsis-state.js';
 
 const argv = process.argv.slice(2);
 /** A `--name value` option, taken out of argv. */
 const option = (name: string, fallback: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv.splice(i, 2)[1]) : fallback; };
 const lpK = option('--lp', 0), priceRounds = option('--price', 0), hsviTrials = option('--hsvi', 0), hsviEps = option('--eps', 1e-4);
-const tailK = option('--tail', 0), expandE = option('--expand', 0), siblingShift = option('--siblings', 0);
+const tailK = option('--tail', 0), expandE = option('--expand', 0), siblingShift = option('--siblings', 0), workers = option('--workers', 1);
 const seed = option('--seed', 79), sweep0 = option('--sweep0', 1), capStep = option('--cap-step', 40), greedyExplore = option('--explore', 0.05), tol = option('--tol', 0.01), episodes = option('--episodes', 2000);
 const [mode, arg, flag, file, ...rest] = argv;
 const t0 = performance.now();
 const say = (s: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${s}`);
 const m = buildModel('master');
 
-// A saved bound: records of (kind 0 = belief point | 1 = upper-bound point, t, o, v, b[10]).
-const REC = 4 + N_HIDDEN;
-function save(path: string, P: BeliefPoints, ub: UpperBound): void {
-  const rows: number[] = [];
-  P.forEach((row, t) => row.forEach((cell, o) => { for (const b of cell) rows.push(0, t, o, 0, ...b); }));
-  ub.pts.forEach((row, t) => row.forEach((cell, o) => { for (const p of cell) rows.push(1, t, o, p.d + dot(ub.corner[t]![o]!, p.b), ...p.b); }));
-  writeFileSync(path, new Float64Array(rows));
-}
-function load(path: string): { P: BeliefPoints; ub: UpperBound } {
-  const buf = readFileSync(path), x = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
-  const P = emptyPoints(), ub = upperBound(hiddenModel(m), HORIZON, lpK), byKey = new Map<string, { b: Float64Array; d: number }>();
-  for (let i = 0; i < x.length; i += REC) {
-    const [kind, t, o, v] = [x[i]!, x[i + 1]!, x[i + 2]!, x[i + 3]!], b = x.slice(i + 4, i + REC);
-    if (kind === 0) { P[t]![o]!.push(b); continue; }
-    const key = `${t},${o},${b.join()}`, d = v - dot(ub.corner[t]![o]!, b), p = byKey.get(key);
-    if (p) p.d = Math.min(p.d, d);
-    else { byKey.set(key, { b, d }); ub.pts[t]![o]!.push(byKey.get(key)!); }
-  }
-  // The belief points' own arrays, so that ubSweep finds their stored upper-bound points.
-  P.forEach((row, t) => row.forEach((cell, o) => cell.forEach((b, k) => { const p = byKey.get(`${t},${o},${b.join()}`); if (p) { cell[k] = p.b; ub.seen.set(p.b, p); } })));
-  ub.price = priceRounds;
-  if (tailK) withExactTail(m, ub.om, ub, tailK, expandE);
-  return { P, ub };
-}
+const boundOpts: BoundOptions = { lp: lpK, price: priceRounds, tail: tailK, expand: expandE };
+const load = (path: string): ReturnType<typeof loadBound> => loadBound(path, boundOpts);
+const save = saveBound;
 
 /**
  * Give every belief point before step `until` two siblings of the same glucose shape (the distribution of glucose given each
@@ -188,6 +169,8 @@ if (mode === 'exact') {
   const cap = Math.max(...P.flat().map((c) => c.length));
   const G = hsviTrials ? pbvi(m, om, P, bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 }).policy) : null;
   say(`loaded: upper bound ${rootUb().toFixed(5)}${G ? `, PBVI lower bound ${rootValue(m, G).toFixed(5)}` : ''}`);
+  const pool = workers > 1 ? await SweepPool.start(file!, boundOpts, workers, P) : null;
+  if (pool) say(`${workers} sweep workers loaded the same file`);
   for (let r = 0; r <= Number(arg ?? 2); r++) {
     if (r > 0) {
       const visit = (t: number, o: number, b: Float64Array): void => addPoint(P, t, o, b, cap + capStep * r, tol);
@@ -195,7 +178,8 @@ if (mode === 'exact') {
       if (rest[1] === '1') playBelief(m, ubPolicy, episodes, explore.fork(), { explore: greedyExplore, visit, reveal: true });
     }
     if (r === 0 && siblingShift) say(`+${addSiblings(P, ub.exactFrom, siblingShift)} sibling points`);
-    if (r > 0 || (sweep0 && !G)) ubSweep(om, ub, P, { corners: true, onStep: (t) => { if (t % 4 === 0) say(`  sweeping t = ${t}`); } });
+    const sweepOpts = { corners: true, onStep: (t: number): void => { if (t % 4 === 0) say(`  sweeping t = ${t}`); } };
+    if (r > 0 || (sweep0 && !G)) { if (pool) await pool.sweep(P, ub, sweepOpts); else ubSweep(om, ub, P, sweepOpts); }
     const told = p0.reduce((acc, p, o) => acc + (p ? p * [false, true].reduce((x, d) => x + ubValue(ub, 0, o, initialBelief(m, o).map((v, h) => (h >= 5 === d ? v : 0))), 0) : 0), 0);
     say(`round ${r}: ${P.flat().reduce((s, c) => s + c.length, 0)} points, upper bound with corners backed up ${rootUb().toFixed(5)}; told the diabetes value at the start ≤ ${told.toFixed(5)}`);
     if (G) {
@@ -204,6 +188,7 @@ if (mode === 'exact') {
     }
     if (rest[0]) save(rest[0], P, ub);
   }
+  await pool?.close();
 } else if (mode === 'tree' && flag === '--load') {
   const { P, ub } = load(file!), om = hiddenModel(m), mem = bestMemoryless(m, valueIteration(m, 0.99).policy, { sweeps: 10 });
   say(`loaded ${ub.pts.flat().reduce((s, c) => s + c.length, 0)} upper-bound points`);

@@ -4,7 +4,7 @@ import { Rng } from '../src/util/rng.js';
 import { buildModel, optimalFiniteHorizon, valueIteration, bestMemoryless, evaluateObsPolicy, evaluatePolicy, uniformPolicy } from '../src/recipes/sepsis/index.js';
 import { addPoint, bestAlpha, emptyPoints, exactBeliefValue, fastInformedBound, hiddenModel, pbvi, playBelief, revealDiabetes, rootValue } from '../src/recipes/sepsis/pomdp.js';
 import { qmdpAction } from '../src/recipes/sepsis/filter.js';
-import { hsvi, tightenBounds, ubSweep, ubValue, upperBound, withExactTail } from '../src/recipes/sepsis/hsvi.js';
+import { hsvi, sweepCell, tightenBounds, ubSweep, ubValue, upperBound, withExactTail } from '../src/recipes/sepsis/hsvi.js';
 import { packingLp } from '../src/recipes/sepsis/lp.js';
 import { exactTail } from '../src/recipes/sepsis/exact-pomdp.js';
 import { trainDagger } from '../src/recipes/sepsis/dagger.js';
@@ -103,6 +103,23 @@ test('backing up the corner values (with points told the diabetes value) keeps t
   ubSweep(om, corners, P, { corners: true });
   const u0 = hsvi(m, om, G, { trials: 0, ub: plain }).upper, u1 = hsvi(m, om, G, { trials: 0, ub: corners }).upper;
   assert.ok(u1 >= exact - 1e-12 && u1 < u0 - 1e-5, `exact ${exact}, corners ${u1}, plain ${u0}`);
+});
+
+test('the cells of one sweep step are independent: swept in reverse order they give ubSweep\'s bound to the bit', () => {
+  const P = emptyPoints(H);
+  let n = 0;
+  exactBeliefValue(m, om, H, (t, o, b) => { if (n++ % 3 === 0) addPoint(P, t, o, b, 4); });
+  const a = upperBound(om, H, 8), b = upperBound(om, H, 8);
+  a.price = b.price = 1;
+  ubSweep(om, a, P, { corners: true });
+  for (let t = H - 1; t >= 0; t--) for (let o = P[t]!.length - 1; o >= 0; o--) sweepCell(om, b, P, t, o, true);
+  let points = 0;
+  for (let t = 0; t < H; t++) for (let o = 0; o < P[t]!.length; o++) {
+    assert.deepEqual(Array.from(b.corner[t]![o]!), Array.from(a.corner[t]![o]!));
+    assert.deepEqual(b.pts[t]![o]!.map((p) => [Array.from(p.b), p.d]), a.pts[t]![o]!.map((p) => [Array.from(p.b), p.d]));
+    points += a.pts[t]![o]!.length;
+  }
+  assert.ok(points > 50, `${points} points`);
 });
 
 test('an episode told the diabetes value keeps a belief certain of it', () => {

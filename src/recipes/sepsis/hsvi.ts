@@ -195,13 +195,22 @@ export function tightenBounds(m: SepsisModel, om: HiddenModel, G: AlphaSets, P: 
 export function ubSweep(om: HiddenModel, ub: UpperBound, P: BeliefPoints, o: { corners?: boolean; onStep?: (t: number) => void } = {}): void {
   for (let t = Math.min(ub.pts.length, ub.exactFrom) - 1; t >= 0; t--) for (let ob = 0; ob < N_OBS; ob++) {
     if (ob === 0) o.onStep?.(t);
-    if (o.corners) lowerCorners(om, ub, t, ob);
-    for (const b of P[t]![ob]!) {
-      const d = Math.min(Math.max(...qUpper(om, ub, t, ob, b)), ubValue(ub, t, ob, b)) - dot(ub.corner[t]![ob]!, b);
-      const seen = ub.seen.get(b);
-      if (seen) seen.d = Math.min(seen.d, d);
-      else { const p = { b, d }; ub.seen.set(b, p); ub.pts[t]![ob]!.push(p); }
-    }
+    sweepCell(om, ub, P, t, ob, o.corners ?? false);
+  }
+}
+
+/**
+ * ubSweep's work on one cell (t, o): it reads the bound at t + 1 and the cell itself and writes only
+ * the cell (its corners, its points' values, points appended in P's order), so the cells of one step
+ * can be swept in any order or in parallel with the same result.
+ */
+export function sweepCell(om: HiddenModel, ub: UpperBound, P: BeliefPoints, t: number, o: number, corners: boolean): void {
+  if (corners) lowerCorners(om, ub, t, o);
+  for (const b of P[t]![o]!) {
+    const d = Math.min(Math.max(...qUpper(om, ub, t, o, b)), ubValue(ub, t, o, b)) - dot(ub.corner[t]![o]!, b);
+    const seen = ub.seen.get(b);
+    if (seen) seen.d = Math.min(seen.d, d);
+    else { const p = { b, d }; ub.seen.set(b, p); ub.pts[t]![o]!.push(p); }
   }
 }
 
