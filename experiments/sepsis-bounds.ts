@@ -35,8 +35,9 @@
  *                                                              them; the same bits as one thread)
  *   ... --price R                                            (with --lp K) then R rounds of pricing in the cell's other points (column
  *                                                              generation: every point with a positive reduced cost joins, the LP is solved again)
- *   npx tsx experiments/sepsis-bounds.ts lpcheck [n=200] --load F [K,K,...]
- *                                                              at the next beliefs of n random stored points (a random action, every
+ *   npx tsx experiments/sepsis-bounds.ts lpcheck [n=200] --load F [K,K:R,...]
+ *                                                              (K:R = K then R rounds of pricing) at the next beliefs, before the exact
+ *                                                              tail, of n random stored points (a random action, every
  *                                                              next observation): the sawtooth and the LP with each K (Infinity: all
  *                                                              points, priced in from the best 32) against one LP over all the cell's
  *                                                              points, and the time per evaluation
@@ -203,19 +204,20 @@ if (mode === 'exact') {
     say(`  optimal for ${k} steps, then the best PBVI plan: ${l.toFixed(5)} (exact value, a lower bound)`);
   }
 } else if (mode === 'lpcheck' && flag === '--load') {
-  const { P, ub } = load(file!), Ks = (rest[0] ?? '1,8,16,32,64,Infinity').split(',').map(Number);
-  const evals = sampleEvals(P, hiddenModel(m), Number(arg ?? 200), HORIZON - 1, new Rng(80));
-  const run = (K: number): { v: number[]; us: number } => {
-    ub.lp = K;
+  // K or K:R (R rounds of pricing after the K best); evaluations only where the bound interpolates (before the exact tail)
+  const { P, ub } = load(file!), Ks = (rest[0] ?? '1,8,16,32,64,Infinity').split(',').map((k) => k.split(':').map(Number) as [number, number?]);
+  const evals = sampleEvals(P, hiddenModel(m), Number(arg ?? 200), Math.min(HORIZON, ub.exactFrom) - 1, new Rng(80));
+  const run = (K: number, R = 0): { v: number[]; us: number } => {
+    ub.lp = K; ub.price = R;
     const s0 = performance.now(), v = evals.map(([t, o, b]) => ubValue(ub, t, o, b));
     return { v, us: ((performance.now() - s0) * 1000) / evals.length };
   };
   const full = run(1e9), size = evals.reduce((s, [t, o]) => s + ub.pts[t]![o]!.length, 0) / evals.length;
   say(`${evals.length} evaluations, ${size.toFixed(0)} stored points per cell on average; the LP over all of them at once ${full.us.toFixed(0)} µs each`);
-  for (const K of [0, ...Ks, 0]) {
-    const r = run(K), gap = r.v.map((v, i) => v - full.v[i]!), scale = evals.map(([, , b]) => b.reduce((x, y) => x + y, 0));
+  for (const [K, R] of [[0], ...Ks, [0]] as [number, number?][]) {
+    const r = run(K, R), gap = r.v.map((v, i) => v - full.v[i]!), scale = evals.map(([, , b]) => b.reduce((x, y) => x + y, 0));
     const rel = gap.map((g, i) => g / scale[i]!);
-    say(`${K ? `LP, K = ${K}` : 'sawtooth'}: ${r.us.toFixed(1)} µs each; above the full LP by ${(rel.reduce((x, y) => x + y, 0) / rel.length).toExponential(2)} on average (per unit of belief mass), at most ${Math.max(...rel).toExponential(2)}; equal (1e-12) at ${gap.filter((g) => Math.abs(g) < 1e-12).length}; below it by more than 1e-12 at ${gap.filter((g) => g < -1e-12).length}`);
+    say(`${K ? `LP, K = ${K}${R ? `, ${R} round${R > 1 ? 's' : ''} of pricing` : ''}` : 'sawtooth'}: ${r.us.toFixed(1)} µs each; above the full LP by ${(rel.reduce((x, y) => x + y, 0) / rel.length).toExponential(2)} on average (per unit of belief mass), at most ${Math.max(...rel).toExponential(2)}; equal (1e-12) at ${gap.filter((g) => Math.abs(g) < 1e-12).length}; below it by more than 1e-12 at ${gap.filter((g) => g < -1e-12).length}`);
   }
 } else if (mode === 'siblings' && flag === '--load') {
   // Per evaluation (as lpcheck's), how much the bound falls when every point of the queried cell gets siblings of the same
