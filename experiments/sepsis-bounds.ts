@@ -57,7 +57,7 @@ import { HORIZON, N_ACTIONS, buildModel } from '../src/recipes/sepsis/simulator.
 import { bestMemoryless, optimalFiniteHorizon, valueIteration } from '../src/recipes/sepsis/exact.js';
 import { N_HIDDEN, initialBelief } from '../src/recipes/sepsis/filter.js';
 import { ALPHA_ACTION, addPoint, bestAlpha, buildTeacher, dot, exactBeliefValue, hiddenModel, initialObs, pbvi, playBelief, rootValue, rowTimes, type BeliefPoints, type BeliefPolicy, type HiddenModel } from '../src/recipes/sepsis/pomdp.js';
-import { hsvi, qUpper, ubSweep, ubValue, upperBound, type UpperBound } from '../src/recipes/sepsis/hsvi.js';
+import { hsvi, qUpper, ubSweep, ubValue, upperBound } from '../src/recipes/sepsis/hsvi.js';
 import { exactTail, solveExact } from '../src/recipes/sepsis/exact-pomdp.js';
 import { SweepPool, loadBound, saveBound, type BoundOptions } from './sepsis-state.js';
 
@@ -74,7 +74,6 @@ const m = buildModel('master');
 
 const boundOpts: BoundOptions = { lp: lpK, price: priceRounds, tail: tailK, expand: expandE };
 const load = (path: string): ReturnType<typeof loadBound> => loadBound(path, boundOpts);
-const save = saveBound;
 
 /**
  * Give every belief point before step `until` two siblings of the same glucose shape (the distribution of glucose given each
@@ -146,7 +145,7 @@ if (mode === 'exact') {
       G = pbvi(m, om, P, mem.policy);
       ubSweep(om, ub, P);
       say(`round ${r}: upper-bound-greedy policy ${(ret.reduce((a, v) => a + v, 0) / ret.length).toFixed(3)} (Monte Carlo), +${added} points, bounds [${rootValue(m, G).toFixed(5)}, ${rootUb().toFixed(5)}]`);
-      if (flag === '--save') save(file!, P, ub);
+      if (flag === '--save') saveBound(file!, P, ub);
     }
   }
 } else if (mode === 'lower' && flag === '--load') {
@@ -184,10 +183,10 @@ if (mode === 'exact') {
     const told = p0.reduce((acc, p, o) => acc + (p ? p * [false, true].reduce((x, d) => x + ubValue(ub, 0, o, initialBelief(m, o).map((v, h) => (h >= 5 === d ? v : 0))), 0) : 0), 0);
     say(`round ${r}: ${P.flat().reduce((s, c) => s + c.length, 0)} points, upper bound with corners backed up ${rootUb().toFixed(5)}; told the diabetes value at the start ≤ ${told.toFixed(5)}`);
     if (G) {
-      const x = hsvi(m, om, G, { trials: hsviTrials, eps: hsviEps, ub, onTrial: (k, y) => { if (k % 250 === 0) { say(`  ${k} HSVI trials: [${y.lower.toFixed(5)}, ${y.upper.toFixed(5)}]`); if (rest[0]) save(rest[0], P, ub); } } });
+      const x = hsvi(m, om, G, { trials: hsviTrials, eps: hsviEps, ub, onTrial: (k, y) => { if (k % 250 === 0) { say(`  ${k} HSVI trials: [${y.lower.toFixed(5)}, ${y.upper.toFixed(5)}]`); if (rest[0]) saveBound(rest[0], P, ub); } } });
       say(`  then ${x.trials} HSVI trials: [${x.lower.toFixed(5)}, ${x.upper.toFixed(5)}]`);
     }
-    if (rest[0]) save(rest[0], P, ub);
+    if (rest[0]) saveBound(rest[0], P, ub);
   }
   await pool?.close();
 } else if (mode === 'tree' && flag === '--load') {

@@ -81,7 +81,8 @@ export function ubValue(ub: UpperBound, t: number, o: number, b: ArrayLike<numbe
   const H = ub.pts.length;
   if (t === H) return 0;
   if (t >= ub.exactFrom) return exactValue(ub, t, o, b);
-  const cb = dot(ub.corner[t]![o]!, b), K = ub.lp === Infinity ? PRICED_FROM : ub.lp;
+  // lp = Infinity: the LP over all points, i.e. the best PRICED_FROM priced in for up to 8 rounds
+  const cb = dot(ub.corner[t]![o]!, b), all = ub.lp === Infinity, K = all ? PRICED_FROM : ub.lp, rounds = all ? 8 : ub.price;
   const top: UbPoint[] = [], keys: number[] = [];
   let saw = 0;
   for (const p of ub.pts[t]![o]!) {
@@ -95,7 +96,6 @@ export function ubValue(ub: UpperBound, t: number, o: number, b: ArrayLike<numbe
     saw = Math.min(saw, g);
     if (K > 0 && g < 0 && (top.length < K || g < keys[K - 1]!)) insertTop(top, keys, p, g, K);
   }
-  const rounds = ub.lp === Infinity ? 8 : ub.price;
   if (top.length > 0) saw = Math.min(saw, -(rounds > 0 ? lpAll(ub.pts[t]![o]!, top, b, rounds) : lpOver(top, b).value));
   return Math.min(cb + saw, fibValue(ub.fib[H - t]![o]!, b));
 }
