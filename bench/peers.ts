@@ -138,17 +138,18 @@ interface Reps {
   reps: number;
 }
 
-/** Warm-up and timed repetitions per peer run (run_bench.py's; --quick fewer). */
+/** Warm-up and timed repetitions per peer run (run_bench.py's; --quick fewer), except W5's warm-up: 10 calls for
+ * PyTorch and ONNX Runtime as for recur (bench/run.ts recurReps), so that no system is timed while warming up. */
 function repsFor(peer: PeerName, w: WorkloadId, quick: boolean): Reps {
   const train = w === 'W1' || w === 'W2' || w === 'W3';
   switch (peer) {
     case 'torch':
       if (w === 'W6' || w === 'W7') return quick ? { warmup: 1, reps: 2 } : { warmup: 1, reps: w === 'W7' ? 3 : 5 };
       if (quick) return { warmup: 1, reps: w === 'W2' ? 3 : 5 };
-      return w === 'W2' ? { warmup: 2, reps: 7 } : w === 'W4' ? { warmup: 1, reps: 5 } : w === 'W5' ? { warmup: 2, reps: 10 } : { warmup: 3, reps: 15 };
+      return w === 'W2' ? { warmup: 2, reps: 7 } : w === 'W4' ? { warmup: 1, reps: 5 } : w === 'W5' ? { warmup: 10, reps: 10 } : { warmup: 3, reps: 15 };
     case 'ort':
       if (quick) return { warmup: 1, reps: w === 'W5' ? 5 : 3 };
-      return w === 'W5' ? { warmup: 3, reps: 20 } : { warmup: 1, reps: 5 };
+      return w === 'W5' ? { warmup: 10, reps: 20 } : { warmup: 1, reps: 5 };
     case 'tfjs-cpu':
       return quick || w === 'W2' ? { warmup: 1, reps: 1 } : { warmup: 1, reps: 2 };
     case 'tfjs-wasm':

@@ -90,12 +90,16 @@ function cli(argv: string[]): Options {
  * --warmup 0 --reps 80`, medians of times_s[2..11] and [50..79]. W2 (~16 MB of new typed arrays a step)
  * warms up for 10: its steps 1-4 fault ~4,000 pages each, step 5 ~1,600-2,500, steps 12-29 ~10; with
  * the old 2 every timed step was in that window (steps 2-6: median 1,600-3,750 faults, CPU +1 / +4 /
- * +37 % over steps 12-29 in three 1-thread runs under load).
+ * +37 % over steps 12-29 in three 1-thread runs under load). W5 (~10 MB of new typed arrays a call: y and the
+ * head's output) warms up for 10 as well: on a quiet 2-core Zen 5 (2026-12-06, stop 16) its calls 1-9 took
+ * 17-34 ms and calls 10-30 15-16 ms (`npx tsx bench/worker.ts --job W5 --warmup 0 --reps 30`, three processes),
+ * so with the old 2 the first timed calls of every round were still warming up (round medians 0.93-0.96x
+ * PyTorch, whose calls are flat from the first); the peers get the same 10 (bench/peers.ts repsFor).
  */
 function recurReps(o: Options, w: WorkloadId | 'peak'): { warmup: number; reps: number } {
   const full = { W1: 10, W2: 5, W3: 10, W4: 5, W5: 10, W6: 5, W7: 3, W8: 10, peak: 5 }[w];
   const heavy = w === 'W2' || w === 'W6' || w === 'W7' || w === 'peak';
-  const warm = w === 'W1' || w === 'W3' || w === 'W8' ? 30 : w === 'W2' ? 10 : 2;
+  const warm = w === 'W1' || w === 'W3' || w === 'W8' ? 30 : w === 'W2' || w === 'W5' ? 10 : 2;
   return { warmup: o.warmup ?? (o.quick ? 1 : warm), reps: o.reps ?? (o.quick ? (heavy ? 2 : 3) : full) };
 }
 
