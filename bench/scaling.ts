@@ -52,12 +52,19 @@ function cli(): { rounds: number; reps: number | null; threads: number; torch: b
   };
 }
 
-/** Repetitions sized to ~1 GFLOP-second of work per point (long T or large H: fewer). */
+/**
+ * Repetitions sized to ~1 GFLOP-second of work per point (long T or large H: fewer), after a warm-up of
+ * ~40 GFLOP (1–30 steps), recur and PyTorch alike: recur's small steps need ~30 before V8's first
+ * collection of external memory stops every step's new arrays from faulting in fresh pages (bench/run.ts
+ * recurReps). With one warm-up step the H = 128, T = 100 point (W1's shape) measured 0.99-1.00× PyTorch on
+ * the Zen 5 host of stop 16 while the bench's W1 gave 1.33-1.52× in the same hour.
+ */
 function repsFor(s: Shape, quick: boolean, forced: number | null): { warmup: number; reps: number } {
-  if (forced) return { warmup: 1, reps: forced };
   const gflop = (flopPerUnit(s) * s.B) / 1e9;
+  const warmup = quick ? 1 : Math.max(1, Math.min(30, Math.round(40 / gflop)));
+  if (forced) return { warmup, reps: forced };
   const reps = Math.max(2, Math.min(quick ? 3 : 10, Math.round(60 / gflop)));
-  return { warmup: 1, reps };
+  return { warmup, reps };
 }
 
 function python(): string {
