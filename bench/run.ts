@@ -159,9 +159,7 @@ async function main(): Promise<void> {
   if (backend === 'ref') console.log('  note: backend is ref (plain TypeScript, one core): slow by design; the GEMM peak is sized down to 512² unless --gemm-n');
 
   for (let round = 0; round < o.rounds; round++) {
-    // The Node baseline again in every round (from round 1): one child's peak RSS moved by ±4 MB from run to
-    // run (96-104 MB in four runs of stop 16), i.e. ±6 MB of W2's and W7's 1.5x-bound RSS targets.
-    if (round > 0) await recur(round, 'baseline');
+    if (round > 0) await recur(round, 'baseline'); // round 0's is `base`; the median of all is taken below
     await recur(round, 'peak', o.gemmN ? ['--n', String(o.gemmN)] : []);
     if (peers?.found.torch) {
       const q = o.quick ? ['--warmup', '1', '--reps', '3'] : ['--warmup', '2', '--reps', '5'];
@@ -180,7 +178,9 @@ async function main(): Promise<void> {
       }
     }
   }
-  // The memory bound's Node baseline: the median peak RSS of the baseline children, one per round (the lower middle one of an even count).
+  // The memory bound's Node baseline: the median peak RSS of the baseline children, one per round (the lower
+  // middle one of an even count). One child's figure moved by ±4 MB between runs (96-104 MB in eight runs of
+  // stop 16), i.e. ±6 MB of W2's and W7's 1.5x-bound RSS targets.
   const bases = runs.filter((r) => r.workload === 'baseline' && r.rec).map((r) => (r.rec!['max_rss_kb'] as number | undefined) ?? 0).sort((a, b) => a - b);
   report(o, runs, peers, backend, base.rec!, bases[(bases.length - 1) >> 1] ?? 0);
 }
